@@ -1,0 +1,137 @@
+/* nqs — command-line front end of libnqs.
+ *
+ *   nqs run [FILE] [--set section.key=value ...] [--out DIR] [--quiet]
+ *
+ * Exit codes: 0 success, 2 bad input, 1 runtime failure. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "nqs/nqs.h"
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "nqs %s — variational Monte Carlo with neural-network quantum states\n\n"
+          "usage:\n"
+          "  nqs run [FILE] [--set section.key=value ...] [--out DIR] [--quiet]\n"
+          "  nqs run            the built-in demo: 2D quantum dot, N = 2, omega = 1 (exact E = 3)\n"
+          "  nqs help | --help  this text;  nqs --version\n\n"
+          "options of run:\n"
+          "  --set section.key=value   override one input key (repeatable), e.g. --set system.omega=0.5\n"
+          "  --out DIR                 run folder (same as [output] dir)\n"
+          "  --quiet                   no progress lines\n\n"
+          "input keys (INI file; `seed` may also stand before the first section):\n",
+          NQS_VERSION);
+  nqs_config_help(out);
+  fprintf(out, "\nexit codes: 0 success, 2 bad input, 1 runtime failure\n");
+}
+
+typedef struct {
+  int quiet, tty, last_printed;
+} progress_state;
+
+static void on_progress(void *user, const nqs_progress *p) {
+  progress_state *s = user;
+  if (s->quiet) return;
+  if (strcmp(p->phase, "optimize") == 0) {
+    int n = p->iterations, i = p->iteration;
+    int every = n >= 10 ? n / 10 : 1;
+    double eta = i > 0 ? p->elapsed / i * (n - i) : 0;
+    char ve[96];
+    nqs_format_value_error(ve, sizeof ve, p->energy, p->error);
+    if (s->tty) {
+      fprintf(stderr, "\r  optimize %*d/%d  E = %-26s acc = %.2f  %.1f s  ETA %.1f s   ", (int)(log10(n) + 1), i, n, ve,
+              p->acceptance, p->elapsed, eta);
+      if (i == n) fputc('\n', stderr);
+    } else if (i % every == 0 || i == n) {
+      fprintf(stderr, "  optimize %d/%d  E = %s  acc = %.2f  %.1f s\n", i, n, ve, p->acceptance, p->elapsed);
+    }
+  }
+}
+
+static int cmd_run(int argc, char **argv) {
+  const char *file = NULL, *out = NULL;
+  progress_state ps = {0, isatty(STDERR_FILENO), 0};
+  nqs_config c;
+  nqs_config_defaults(&c);
+  nqs_error err = {0};
+  /* First pass: the file (so --set overrides it, in any argument order). */
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--set") == 0 || strcmp(argv[i], "--out") == 0) {
+      i++;
+    } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+      ps.quiet = 1;
+    } else if (argv[i][0] == '-') {
+      fprintf(stderr, "nqs: error: unknown option '%s' (see nqs run --help)\n", argv[i]);
+      return 2;
+    } else if (file) {
+      fprintf(stderr, "nqs: error: more than one input file ('%s' and '%s')\n", file, argv[i]);
+      return 2;
+    } else {
+      file = argv[i];
+    }
+  }
+  if (file && nqs_config_read(&c, file, &err)) goto fail;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--set") == 0 || strcmp(argv[i], "--out") == 0) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "nqs: error: %s needs a value\n", argv[i]);
+        return 2;
+      }
+      if (argv[i][2] == 's' && nqs_config_set(&c, argv[i + 1], &err)) goto fail;
+      if (argv[i][2] == 'o') out = argv[i + 1];
+      i++;
+    }
+  }
+  if (out) {
+    char a[600];
+    snprintf(a, sizeof a, "output.dir=%s", out);
+    if (nqs_config_set(&c, a, &err)) goto fail;
+  }
+  if (!file && !ps.quiet)
+    fprintf(stderr, "nqs: no input file: running the built-in demo (2D quantum dot, N = %d, omega = %g)\n",
+            c.system.particles, c.system.omega);
+
+  nqs_run_result r;
+  nqs_status st = nqs_run(&c, on_progress, &ps, &r, &err);
+  if (st) {
+    nqs_config_locate(&c, &err);
+    fprintf(stderr, "nqs: error: %s\n", err.msg);
+    if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps everything written so far\n", r.dir);
+    return st == NQS_EINPUT ? 2 : 1;
+  }
+  char ve[96], ref[160] = "";
+  nqs_format_value_error(ve, sizeof ve, r.energy.mean, r.energy.error);
+  if (r.has_reference)
+    snprintf(ref, sizeof ref, "  (%s %.10g)", strncmp(r.reference_source, "exact", 5) == 0 ? "exact" : "DMC",
+             r.reference);
+  printf("E = %s  σ² = %.2e  acc = %.2f%s\n", ve, r.energy.variance, r.acceptance, ref);
+  if (!ps.quiet) fprintf(stderr, "nqs: %ld samples in %.2f s; results in %s/result.json\n", r.samples, r.wall_seconds, r.dir);
+  return 0;
+fail:
+  nqs_config_locate(&c, &err);
+  fprintf(stderr, "nqs: error: %s\n", err.msg);
+  return err.code == NQS_EINPUT ? 2 : 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    /* no command: the demo, as `nqs run` */
+    return cmd_run(0, argv + 1);
+  }
+  if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 2, argv + 2);
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("nqs %s\n", NQS_VERSION);
+    return 0;
+  }
+  fprintf(stderr, "nqs: error: unknown command '%s'; commands: run, help (see nqs --help)\n", argv[1]);
+  return 2;
+}

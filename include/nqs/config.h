@@ -1,0 +1,81 @@
+/* nqs/config.h — the input file: one option table (src/config.c) drives
+ * parsing, validation, defaults, --help and the resolved config.ini echo.
+ *
+ * Input is INI (parsed by inih): sections [system] [wavefunction] [sampler]
+ * [optimizer] [evaluation] [output] [run]; `seed` may also stand before the
+ * first section. Every error names the file, the line, the key and what is
+ * allowed, and is NQS_EINPUT (exit code 2 in the CLI). */
+#ifndef NQS_CONFIG_H
+#define NQS_CONFIG_H
+#include <stdint.h>
+#include <stdio.h>
+#include "nqs/error.h"
+#include "nqs/factor.h"
+
+#define NQS_MAX_OPTIONS 64
+
+typedef struct nqs_config {
+  struct {
+    int dimensions, particles;
+    char statistics[24];
+    double omega, lambda;
+    char interaction[24];
+  } system;
+  struct {
+    char factors[128];
+    int hidden;
+    double alpha, beta;
+  } wavefunction;
+  struct {
+    char method[24];
+    double step, target_acceptance;
+    int walkers, thermalization;
+  } sampler;
+  struct {
+    char method[24];
+    double learning_rate;
+    int iterations;
+    long samples;
+  } optimizer;
+  struct {
+    long samples;
+  } evaluation;
+  struct {
+    char dir[512];
+  } output;
+  struct {
+    uint64_t seed;
+    int threads;
+  } run;
+
+  /* Where each option got its value: line in `file` (> 0), 0 = default, -1 = --set. */
+  char file[512];
+  int line[NQS_MAX_OPTIONS];
+} nqs_config;
+
+void nqs_config_defaults(nqs_config *c);
+
+/* Read an INI file over the current values. */
+nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err);
+
+/* Apply "section.key=value" (a command-line --set). */
+nqs_status nqs_config_set(nqs_config *c, const char *assignment, nqs_error *err);
+
+/* Cross-option consistency: builds the system and the wave function once to
+ * check them (closed shells, factor choices, sample counts). */
+nqs_status nqs_config_check(const nqs_config *c, nqs_error *err);
+
+/* The system and the factor options the configuration describes. */
+nqs_status nqs_config_system(const nqs_config *c, nqs_system *sys, nqs_error *err);
+nqs_factor_options nqs_config_factor_options(const nqs_config *c);
+
+/* If err->key names an option, prefix err->msg with "FILE:LINE: [section] key: ". */
+void nqs_config_locate(const nqs_config *c, nqs_error *err);
+
+/* The resolved configuration as an INI file (every key, with its help as a comment). */
+void nqs_config_write(const nqs_config *c, FILE *out);
+
+/* Every key with its default and meaning. */
+void nqs_config_help(FILE *out);
+
+#endif

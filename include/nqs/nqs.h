@@ -1,0 +1,16 @@
+/* nqs/nqs.h — umbrella header of libnqs. */
+#ifndef NQS_H
+#define NQS_H
+#define NQS_VERSION "0.1.0"
+#include "nqs/config.h"
+#include "nqs/error.h"
+#include "nqs/factor.h"
+#include "nqs/optimizer.h"
+#include "nqs/rng.h"
+#include "nqs/run.h"
+#include "nqs/sampler.h"
+#include "nqs/stats.h"
+#include "nqs/system.h"
+#include "nqs/vmc.h"
+#include "nqs/wavefunction.h"
+#endif

@@ -1,0 +1,48 @@
+/* nqs/system.h — particles in a harmonic trap, continuous space, hbar = m = 1.
+ *
+ *   H = sum_i ( -1/2 lap_i + 1/2 omega^2 sum_k c_k x_ik^2 ) + sum_{i<j} V_int(r_ij)
+ *
+ * with c_k = 1 except on the last axis of a 2D or 3D elliptic trap, where
+ * c_k = lambda^2 (lambda: ratio of the last-axis frequency to omega).
+ * Fermions are spin-1/2 with particles [0, n_up) spin up and [n_up, n) down. */
+#ifndef NQS_SYSTEM_H
+#define NQS_SYSTEM_H
+#include "nqs/error.h"
+
+typedef enum { NQS_BOSONS, NQS_FERMIONS, NQS_DISTINGUISHABLE } nqs_statistics;
+typedef enum { NQS_INTERACTION_NONE, NQS_INTERACTION_COULOMB } nqs_interaction;
+
+#define NQS_MAX_DIM 3
+
+typedef struct nqs_system {
+  int dim;          /* 1, 2 or 3 */
+  int n;            /* number of particles */
+  int n_up;         /* fermions: spin-up count (n/2); others: n */
+  nqs_statistics statistics;
+  nqs_interaction interaction;
+  double omega;     /* trap frequency */
+  double lambda;    /* last-axis frequency ratio (1 = isotropic) */
+} nqs_system;
+
+/* Fill *sys and validate; returns NQS_EINPUT with a message on impossible or
+ * inconsistent values (e.g. fermions not filling closed shells). */
+nqs_status nqs_system_init(nqs_system *sys, int dim, int n, nqs_statistics st,
+                           nqs_interaction in, double omega, double lambda, nqs_error *err);
+
+/* Number of orbitals in the lowest `shells` shells of the d-dimensional isotropic
+ * oscillator: sum_{s<shells} binom(s+d-1, d-1). */
+int nqs_shell_orbitals(int dim, int shells);
+
+/* If n_per_spin fills whole shells, the number of shells; else -1. */
+int nqs_closed_shells(int dim, int n_per_spin);
+
+/* Potential energies at x[n*dim]. Cost O(n^2 d). */
+double nqs_system_v_trap(const nqs_system *sys, const double *x);
+double nqs_system_v_int(const nqs_system *sys, const double *x);
+
+/* A known reference energy for this system, or 0 if none: exact for
+ * non-interacting particles and Taut's points, DMC for closed-shell 2D dots.
+ * *source receives a short citation (static string). */
+int nqs_system_reference(const nqs_system *sys, double *value, const char **source);
+
+#endif

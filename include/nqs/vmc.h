@@ -1,0 +1,56 @@
+/* nqs/vmc.h — an ensemble of walkers sampling |Psi|^2, with estimators.
+ *
+ * Walker w draws from its own RNG stream (seed, w), and all reductions run
+ * over walkers in a fixed order, so results are identical for any number of
+ * threads. One local energy is computed per sweep (one sample per sweep per
+ * walker). Error bars come from blocking the series of walker-averaged
+ * samples, one entry per sweep. */
+#ifndef NQS_VMC_H
+#define NQS_VMC_H
+#include <stdint.h>
+#include "nqs/sampler.h"
+#include "nqs/stats.h"
+
+typedef struct nqs_vmc_options {
+  const nqs_sampler_type *sampler;
+  double step;              /* initial step; <= 0: the sampler's default */
+  double target_acceptance; /* <= 0: the sampler's default */
+  int walkers;
+  uint64_t seed;
+  int threads;              /* 0: OpenMP default */
+} nqs_vmc_options;
+
+typedef struct nqs_vmc nqs_vmc;
+
+typedef struct nqs_vmc_result {
+  nqs_estimate energy, kinetic, v_trap, v_int;
+  double acceptance;
+  long samples;
+  double *o_mean; /* nparams: <O_k> (owned by the vmc object) */
+  double *grad;   /* nparams: dE/dtheta_k = 2(<E_L O_k> - <E_L><O_k>) (owned by the vmc object) */
+  double grad_norm;
+} nqs_vmc_result;
+
+/* Create W walkers at random positions (normal, width 1/sqrt(omega)) and
+ * initialise their caches. The wave function is borrowed, not owned. */
+nqs_vmc *nqs_vmc_create(nqs_wavefunction *wf, const nqs_vmc_options *opt, nqs_error *err);
+void nqs_vmc_free(nqs_vmc *v);
+
+/* `sweeps` sweeps per walker without measuring. With adapt != 0, the step is
+ * rescaled every 10 sweeps towards the target acceptance (thermalisation only:
+ * adapting while measuring would break detailed balance). */
+nqs_status nqs_vmc_thermalize(nqs_vmc *v, int sweeps, int adapt, nqs_error *err);
+
+/* Re-initialise all walker caches from their positions (after a parameter change). */
+nqs_status nqs_vmc_reinit(nqs_vmc *v, nqs_error *err);
+
+/* Measure `sweeps` samples per walker. If want_grad, also <O_k> and the energy
+ * gradient. Non-finite local energies stop the sampling with NQS_ERUNTIME. */
+nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want_grad, nqs_vmc_result *res, nqs_error *err);
+
+double nqs_vmc_step(const nqs_vmc *v);
+void nqs_vmc_set_step(nqs_vmc *v, double step);
+int nqs_vmc_walkers(const nqs_vmc *v);
+nqs_walker *nqs_vmc_walker(nqs_vmc *v, int i);
+
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install the Debian packages nqs needs to build, test and run — only those missing.
+# Called by `make demo`, `make check`, `make bench`; safe to run again.
+set -euo pipefail
+
+# What each package is for (keep README.md "Dependencies" in step with this list):
+#   gcc make cmake pkg-config   compiler and build system
+#   libopenblas-dev             BLAS/LAPACK: Slater-matrix LU and inverse (dgetrf/dgetrs)
+#   liblapacke-dev              C interface to LAPACK
+#   libinih-dev                 the INI input-file parser
+#   libcjson-dev                JSON writer for log.jsonl and result.json
+PKGS=(gcc make cmake pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing missing Debian packages: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

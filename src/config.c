@@ -1,0 +1,452 @@
+/* config.c — the option table and everything driven by it. */
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nqs/config.h"
+#include "nqs/factor.h"
+#include "nqs/optimizer.h"
+#include "nqs/sampler.h"
+#include "nqs/wavefunction.h"
+
+typedef enum { K_INT, K_LONG, K_U64, K_REAL, K_CHOICE, K_LIST, K_STRING } kind;
+
+typedef struct {
+  const char *section, *key;
+  kind kind;
+  size_t offset, size;
+  const char *def;
+  double min, max;   /* numeric bounds, inclusive unless min_open */
+  int min_open;
+  const char *choices; /* "a|b|c" for K_CHOICE and the items of K_LIST */
+  const char *help;
+} option;
+
+#define F(field) offsetof(nqs_config, field), sizeof(((nqs_config *)0)->field)
+#define BIG 1e300
+
+/* Declared once; everything else reads this table. */
+static const option options[] = {
+    {"system", "dimensions", K_INT, F(system.dimensions), "2", 1, 3, 0, NULL, "spatial dimensions d"},
+    {"system", "particles", K_INT, F(system.particles), "2", 1, 4096, 0, NULL,
+     "number of particles N (fermions: a closed shell, 2D 2,6,12,20,30,42,56; 3D 2,8,20,40)"},
+    {"system", "statistics", K_CHOICE, F(system.statistics), "fermions", 0, 0, 0, "fermions|bosons|distinguishable",
+     "particle statistics (fermions are spin-1/2, half up and half down)"},
+    {"system", "omega", K_REAL, F(system.omega), "1.0", 0, 1e6, 1, NULL, "harmonic trap frequency omega"},
+    {"system", "lambda", K_REAL, F(system.lambda), "1.0", 0, 1e3, 1, NULL,
+     "elliptic trap: frequency ratio on the last axis (z in 3D); 1 = isotropic"},
+    {"system", "interaction", K_CHOICE, F(system.interaction), "coulomb", 0, 0, 0, "coulomb|none",
+     "pair interaction: coulomb (1/r) or none"},
+
+    {"wavefunction", "factors", K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "gaussian|slater|pade",
+     "product of factors: gaussian (bosons), slater (fermions), pade (Pade-Jastrow)"},
+    {"wavefunction", "hidden", K_INT, F(wavefunction.hidden), "4", 1, 100000, 0, NULL,
+     "hidden units of an RBM factor (used by the rbm factor)"},
+    {"wavefunction", "alpha", K_REAL, F(wavefunction.alpha), "1.0", 0, 1e3, 1, NULL,
+     "initial Gaussian width / orbital scale (1 = non-interacting optimum)"},
+    {"wavefunction", "beta", K_REAL, F(wavefunction.beta), "0.5", 0, 1e3, 0, NULL, "initial Pade-Jastrow beta"},
+
+    {"sampler", "method", K_CHOICE, F(sampler.method), "langevin", 0, 0, 0, "metropolis|langevin",
+     "metropolis (uniform moves) or langevin (importance sampling with drift)"},
+    {"sampler", "step", K_REAL, F(sampler.step), "0", 0, 100, 0, NULL,
+     "initial step (metropolis) or time step (langevin); 0 = sampler default (1.0 / 0.1)"},
+    {"sampler", "target_acceptance", K_REAL, F(sampler.target_acceptance), "0", 0, 0.999, 0, NULL,
+     "acceptance the step is adapted to during thermalisation; 0 = sampler default (0.5 / 0.9)"},
+    {"sampler", "walkers", K_INT, F(sampler.walkers), "16", 1, 1000000, 0, NULL, "independent Markov chains"},
+    {"sampler", "thermalization", K_INT, F(sampler.thermalization), "200", 0, 100000000, 0, NULL,
+     "sweeps per walker discarded before measuring (step adapted only here)"},
+
+    {"optimizer", "method", K_CHOICE, F(optimizer.method), "adam", 0, 0, 0, "adam|sgd", "parameter update rule"},
+    {"optimizer", "learning_rate", K_REAL, F(optimizer.learning_rate), "0.01", 0, 10, 1, NULL, "step size eta"},
+    {"optimizer", "iterations", K_INT, F(optimizer.iterations), "100", 0, 10000000, 0, NULL,
+     "optimisation iterations (0: evaluate the initial parameters)"},
+    {"optimizer", "samples", K_LONG, F(optimizer.samples), "8000", 1, 1e12, 0, NULL,
+     "samples per iteration, all walkers together (one per sweep per walker)"},
+
+    {"evaluation", "samples", K_LONG, F(evaluation.samples), "200000", 1, 1e12, 0, NULL,
+     "samples of the final evaluation with frozen parameters"},
+
+    {"output", "dir", K_STRING, F(output.dir), "", 0, 0, 0, NULL,
+     "run folder; empty = runs/YYYYMMDD-HHMMSS (must not hold an earlier run)"},
+
+    {"run", "seed", K_U64, F(run.seed), "1", 0, 1.8e19, 0, NULL, "master random seed: the one number that makes a run reproducible"},
+    {"run", "threads", K_INT, F(run.threads), "0", 0, 4096, 0, NULL, "OpenMP threads; 0 = OMP_NUM_THREADS or all cores"},
+};
+#define NOPT ((int)(sizeof options / sizeof options[0]))
+_Static_assert(sizeof options / sizeof options[0] <= NQS_MAX_OPTIONS, "raise NQS_MAX_OPTIONS");
+
+static const char *sections[] = {"system", "wavefunction", "sampler", "optimizer", "evaluation", "output", "run"};
+#define NSEC ((int)(sizeof sections / sizeof sections[0]))
+
+static int find_option(const char *section, const char *key) {
+  for (int i = 0; i < NOPT; i++)
+    if (strcmp(options[i].section, section) == 0 && strcmp(options[i].key, key) == 0) return i;
+  return -1;
+}
+
+static int levenshtein(const char *a, const char *b) {
+  int la = (int)strlen(a), lb = (int)strlen(b);
+  if (la > 63 || lb > 63) return 99;
+  int d[64][64];
+  for (int i = 0; i <= la; i++) d[i][0] = i;
+  for (int j = 0; j <= lb; j++) d[0][j] = j;
+  for (int i = 1; i <= la; i++)
+    for (int j = 1; j <= lb; j++) {
+      int c = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+      if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+      d[i][j] = c;
+    }
+  return d[la][lb];
+}
+
+/* Nearest known key (within 3 edits), searching the given section first, then all. */
+static void suggest_key(const char *section, const char *key, char *buf, size_t size) {
+  int best = -1, bd = 4;
+  for (int pass = 0; pass < 2 && best < 0; pass++)
+    for (int i = 0; i < NOPT; i++) {
+      if (pass == 0 && strcmp(options[i].section, section) != 0) continue;
+      int dd = levenshtein(key, options[i].key);
+      if (dd < bd) {
+        bd = dd;
+        best = i;
+      }
+    }
+  if (best >= 0)
+    snprintf(buf, size, "; did you mean [%s] %s?", options[best].section, options[best].key);
+  else
+    buf[0] = 0;
+}
+
+static void keys_of_section(const char *section, char *buf, size_t size) {
+  buf[0] = 0;
+  for (int i = 0; i < NOPT; i++) {
+    if (strcmp(options[i].section, section) != 0) continue;
+    if (buf[0]) strncat(buf, ", ", size - strlen(buf) - 1);
+    strncat(buf, options[i].key, size - strlen(buf) - 1);
+  }
+}
+
+static int in_choices(const char *choices, const char *v) {
+  size_t n = strlen(v);
+  for (const char *p = choices; *p;) {
+    const char *e = strchr(p, '|');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len == n && strncmp(p, v, n) == 0) return 1;
+    if (!e) break;
+    p = e + 1;
+  }
+  return 0;
+}
+
+static void allowed_text(const option *o, char *buf, size_t size) {
+  if (o->kind == K_CHOICE || o->kind == K_LIST) {
+    snprintf(buf, size, "%s%s", o->kind == K_LIST ? "a comma list of " : "one of ", o->choices);
+    for (char *p = buf; *p; p++)
+      if (*p == '|') *p = ',';
+  } else if (o->kind == K_STRING) {
+    snprintf(buf, size, "a path of at most %zu characters", o->size - 1);
+  } else {
+    const char *what = o->kind == K_REAL ? "a number" : "an integer";
+    if (o->min_open)
+      snprintf(buf, size, "%s > %g and <= %g", what, o->min, o->max);
+    else
+      snprintf(buf, size, "%s from %g to %g", what, o->min, o->max);
+  }
+}
+
+static char *trim(char *s) {
+  while (isspace((unsigned char)*s)) s++;
+  for (char *e = s + strlen(s); e > s && isspace((unsigned char)e[-1]);) *--e = 0;
+  return s;
+}
+
+/* Parse text into the option's field; returns 0 on success. */
+static int parse_value(nqs_config *c, const option *o, const char *text, char *why, size_t wsize) {
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", text);
+  char *v = trim(buf);
+  void *dst = (char *)c + o->offset;
+  char *end = NULL;
+  errno = 0;
+  switch (o->kind) {
+  case K_INT:
+  case K_LONG:
+  case K_U64:
+  case K_REAL: {
+    double num;
+    if (o->kind == K_REAL) {
+      num = strtod(v, &end);
+    } else if (o->kind == K_U64) {
+      if (*v == '-') end = v; /* reject negatives explicitly: strtoull accepts them */
+      else num = (double)strtoull(v, &end, 10);
+    } else {
+      num = (double)strtoll(v, &end, 10);
+    }
+    if (!*v || end == v || *end || errno == ERANGE || !isfinite(num)) {
+      snprintf(why, wsize, "'%s' is not %s", v, o->kind == K_REAL ? "a finite number" : "an integer");
+      return -1;
+    }
+    if ((o->min_open ? num <= o->min : num < o->min) || num > o->max) {
+      snprintf(why, wsize, "%s is out of range", v);
+      return -1;
+    }
+    if (o->kind == K_INT) *(int *)dst = (int)num;
+    else if (o->kind == K_LONG) *(long *)dst = (long)strtoll(v, NULL, 10);
+    else if (o->kind == K_U64) *(uint64_t *)dst = strtoull(v, NULL, 10);
+    else *(double *)dst = num;
+    return 0;
+  }
+  case K_CHOICE:
+    if (!in_choices(o->choices, v)) {
+      snprintf(why, wsize, "'%s' is not allowed", v);
+      return -1;
+    }
+    snprintf(dst, o->size, "%s", v);
+    return 0;
+  case K_LIST: {
+    char items[512], out[512] = "";
+    snprintf(items, sizeof items, "%s", v);
+    for (char *save = NULL, *t = strtok_r(items, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+      t = trim(t);
+      if (!in_choices(o->choices, t)) {
+        snprintf(why, wsize, "'%s' is not allowed", t);
+        return -1;
+      }
+      if (out[0]) strncat(out, ", ", sizeof out - strlen(out) - 1);
+      strncat(out, t, sizeof out - strlen(out) - 1);
+    }
+    if (!out[0]) {
+      snprintf(why, wsize, "the list is empty");
+      return -1;
+    }
+    if (strlen(out) >= o->size) {
+      snprintf(why, wsize, "the list is too long");
+      return -1;
+    }
+    snprintf(dst, o->size, "%s", out);
+    return 0;
+  }
+  case K_STRING:
+    if (strlen(v) >= o->size) {
+      snprintf(why, wsize, "the value is longer than %zu characters", o->size - 1);
+      return -1;
+    }
+    snprintf(dst, o->size, "%s", v);
+    return 0;
+  }
+  return -1;
+}
+
+static void format_value(const nqs_config *c, const option *o, char *buf, size_t size) {
+  const void *src = (const char *)c + o->offset;
+  switch (o->kind) {
+  case K_INT: snprintf(buf, size, "%d", *(const int *)src); break;
+  case K_LONG: snprintf(buf, size, "%ld", *(const long *)src); break;
+  case K_U64: snprintf(buf, size, "%llu", (unsigned long long)*(const uint64_t *)src); break;
+  case K_REAL: snprintf(buf, size, "%.17g", *(const double *)src); break;
+  default: snprintf(buf, size, "%s", (const char *)src); break;
+  }
+}
+
+void nqs_config_defaults(nqs_config *c) {
+  memset(c, 0, sizeof *c);
+  char why[256];
+  for (int i = 0; i < NOPT; i++) {
+    int rc = parse_value(c, &options[i], options[i].def, why, sizeof why);
+    assert(rc == 0 && "a default in the option table does not parse");
+    (void)rc;
+  }
+}
+
+/* Assign one value from `where` (file:line or --set) with a full error message. */
+static nqs_status assign(nqs_config *c, const char *section, const char *key, const char *value,
+                        const char *where, int line, nqs_error *err) {
+  int known_section = 0;
+  for (int s = 0; s < NSEC; s++) known_section |= strcmp(sections[s], section) == 0;
+  if (!known_section) {
+    const char *best = NULL;
+    int bd = 4;
+    for (int s = 0; s < NSEC; s++) {
+      int d = levenshtein(section, sections[s]);
+      if (d < bd) {
+        bd = d;
+        best = sections[s];
+      }
+    }
+    char hint[64] = "";
+    if (best) snprintf(hint, sizeof hint, "; did you mean [%s]?", best);
+    return nqs_error_set(err, NQS_EINPUT,
+                         "%s: unknown section [%s]%s (sections: system, wavefunction, sampler, optimizer, evaluation, output, run)",
+                         where, section, hint);
+  }
+  int i = find_option(section, key);
+  if (i < 0) {
+    char hint[96], keys[512];
+    suggest_key(section, key, hint, sizeof hint);
+    keys_of_section(section, keys, sizeof keys);
+    return nqs_error_set(err, NQS_EINPUT, "%s: unknown key '%s' in [%s]%s (keys of [%s]: %s)", where, key, section,
+                         hint, section, keys);
+  }
+  if (line > 0 && c->line[i] > 0)
+    return nqs_error_set(err, NQS_EINPUT, "%s: [%s] %s is already set on line %d; give each key once", where,
+                         section, key, c->line[i]);
+  char why[600], allowed[256];
+  if (parse_value(c, &options[i], value, why, sizeof why) != 0) {
+    allowed_text(&options[i], allowed, sizeof allowed);
+    return nqs_error_set(err, NQS_EINPUT, "%s: [%s] %s = %s: %s; allowed: %s", where, section, key, value, why,
+                         allowed);
+  }
+  c->line[i] = line;
+  return NQS_OK;
+}
+
+/* inih gives no line numbers in this build, so we count the lines our reader hands it. */
+typedef struct {
+  FILE *fp;
+  int line;
+  nqs_config *c;
+  nqs_error *err;
+  nqs_status st;
+  const char *path;
+} reader_ctx;
+
+static char *reader(char *str, int num, void *stream) {
+  reader_ctx *r = stream;
+  char *s = fgets(str, num, r->fp);
+  if (s) r->line++;
+  return s;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value) {
+  reader_ctx *r = user;
+  if (r->st != NQS_OK) return 1; /* keep the first error */
+  const char *sec = section;
+  if (!section[0]) {
+    if (strcmp(name, "seed") == 0) sec = "run";
+    else {
+      r->st = nqs_error_set(r->err, NQS_EINPUT, "%s:%d: key '%s' stands before any [section]; only 'seed' may", r->path,
+                            r->line, name);
+      return 1;
+    }
+  }
+  char where[600];
+  snprintf(where, sizeof where, "%s:%d", r->path, r->line);
+  r->st = assign(r->c, sec, name, value, where, r->line, r->err);
+  return 1;
+}
+
+nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
+  FILE *fp = fopen(path, "r");
+  if (!fp)
+    return nqs_error_set(err, NQS_EINPUT, "%s: cannot open the input file (%s); check the path", path, strerror(errno));
+  reader_ctx r = {fp, 0, c, err, NQS_OK, path};
+  snprintf(c->file, sizeof c->file, "%s", path);
+  int rc = ini_parse_stream(reader, &r, handler, &r);
+  fclose(fp);
+  if (r.st != NQS_OK) return r.st;
+  if (rc > 0)
+    return nqs_error_set(err, NQS_EINPUT,
+                         "%s:%d: syntax error: expected '[section]', 'key = value' or a comment (line longer than %d characters?)",
+                         path, rc, INI_MAX_LINE);
+  if (rc < 0) return nqs_error_set(err, NQS_EIO, "%s: read error", path);
+  return NQS_OK;
+}
+
+nqs_status nqs_config_set(nqs_config *c, const char *assignment, nqs_error *err) {
+  char buf[600];
+  snprintf(buf, sizeof buf, "%s", assignment);
+  char *eq = strchr(buf, '=');
+  if (!eq)
+    return nqs_error_set(err, NQS_EINPUT, "--set %s: expected section.key=value, e.g. --set system.omega=0.5", assignment);
+  *eq = 0;
+  char *lhs = trim(buf), *value = eq + 1;
+  char *dot = strchr(lhs, '.');
+  char where[700];
+  snprintf(where, sizeof where, "--set %s", assignment);
+  if (!dot) {
+    if (strcmp(lhs, "seed") == 0) return assign(c, "run", "seed", value, where, -1, err);
+    return nqs_error_set(err, NQS_EINPUT, "%s: expected section.key=value, e.g. --set system.omega=0.5", where);
+  }
+  *dot = 0;
+  return assign(c, lhs, dot + 1, value, where, -1, err);
+}
+
+void nqs_config_locate(const nqs_config *c, nqs_error *err) {
+  if (!err || !err->key[0]) return;
+  char sec[48];
+  snprintf(sec, sizeof sec, "%s", err->key);
+  char *dot = strchr(sec, '.');
+  if (!dot) return;
+  *dot = 0;
+  int i = find_option(sec, dot + 1);
+  if (i < 0) return;
+  if (c->line[i] > 0) nqs_error_prefix(err, "%s:%d: [%s] %s", c->file, c->line[i], sec, dot + 1);
+  else if (c->line[i] < 0) nqs_error_prefix(err, "--set %s.%s", sec, dot + 1);
+  else nqs_error_prefix(err, "[%s] %s (default)", sec, dot + 1);
+  err->key[0] = 0;
+}
+
+nqs_status nqs_config_system(const nqs_config *c, nqs_system *sys, nqs_error *err) {
+  const char *st = c->system.statistics;
+  nqs_statistics stat = strcmp(st, "bosons") == 0     ? NQS_BOSONS
+                        : strcmp(st, "fermions") == 0 ? NQS_FERMIONS
+                                                      : NQS_DISTINGUISHABLE;
+  nqs_interaction in = strcmp(c->system.interaction, "coulomb") == 0 ? NQS_INTERACTION_COULOMB : NQS_INTERACTION_NONE;
+  return nqs_system_init(sys, c->system.dimensions, c->system.particles, stat, in, c->system.omega, c->system.lambda,
+                         err);
+}
+
+nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
+  nqs_factor_options fo = {.alpha = c->wavefunction.alpha, .beta = c->wavefunction.beta, .pade_cusp = 1};
+  return fo;
+}
+
+nqs_status nqs_config_check(const nqs_config *c, nqs_error *err) {
+  nqs_system sys;
+  nqs_status st = nqs_config_system(c, &sys, err);
+  if (st) return st;
+  nqs_factor_options fo = nqs_config_factor_options(c);
+  nqs_wavefunction *wf = nqs_wf_create(&sys, c->wavefunction.factors, &fo, err);
+  if (!wf) return err ? err->code : NQS_EINPUT;
+  nqs_wf_free(wf);
+  if (c->optimizer.iterations > 0 && c->optimizer.samples < c->sampler.walkers)
+    return nqs_error_setk(err, NQS_EINPUT, "optimizer.samples",
+                          "samples = %ld is fewer than walkers = %d: every walker gives one sample per sweep, so "
+                          "use samples >= walkers", c->optimizer.samples, c->sampler.walkers);
+  if (c->evaluation.samples < c->sampler.walkers)
+    return nqs_error_setk(err, NQS_EINPUT, "evaluation.samples",
+                          "samples = %ld is fewer than walkers = %d: use samples >= walkers", c->evaluation.samples,
+                          c->sampler.walkers);
+  return NQS_OK;
+}
+
+void nqs_config_write(const nqs_config *c, FILE *out) {
+  fprintf(out, "# nqs resolved configuration: every key, with defaults filled in.\n");
+  for (int s = 0; s < NSEC; s++) {
+    fprintf(out, "\n[%s]\n", sections[s]);
+    for (int i = 0; i < NOPT; i++) {
+      if (strcmp(options[i].section, sections[s]) != 0) continue;
+      char v[600];
+      format_value(c, &options[i], v, sizeof v);
+      fprintf(out, "# %s\n%s = %s\n", options[i].help, options[i].key, v);
+    }
+  }
+}
+
+void nqs_config_help(FILE *out) {
+  for (int s = 0; s < NSEC; s++) {
+    fprintf(out, "  [%s]\n", sections[s]);
+    for (int i = 0; i < NOPT; i++) {
+      if (strcmp(options[i].section, sections[s]) != 0) continue;
+      char allowed[256];
+      allowed_text(&options[i], allowed, sizeof allowed);
+      fprintf(out, "    %-18s default %-14s %s\n    %-18s %*s(%s)\n", options[i].key,
+              options[i].def[0] ? options[i].def : "\"\"", options[i].help, "", 23, "", allowed);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/* error.c — status + message. */
+#include <stdarg.h>
+#include <stdio.h>
+#include "nqs/error.h"
+
+nqs_status nqs_error_set(nqs_error *err, nqs_status code, const char *fmt, ...) {
+  if (err) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    err->code = code;
+    err->key[0] = 0;
+  }
+  return code;
+}
+
+nqs_status nqs_error_setk(nqs_error *err, nqs_status code, const char *key, const char *fmt, ...) {
+  if (err) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    err->code = code;
+    snprintf(err->key, sizeof err->key, "%s", key ? key : "");
+  }
+  return code;
+}
+
+void nqs_error_prefix(nqs_error *err, const char *fmt, ...) {
+  if (!err) return;
+  char pre[512], out[sizeof err->msg + sizeof pre + 2];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(pre, sizeof pre, fmt, ap);
+  va_end(ap);
+  snprintf(out, sizeof out, "%s: %s", pre, err->msg);
+  snprintf(err->msg, sizeof err->msg, "%.*s", (int)sizeof err->msg - 1, out);
+}

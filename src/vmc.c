@@ -1,0 +1,236 @@
+/* vmc.c — walker ensemble, thermalisation with step adaptation, measurement. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nqs/vmc.h"
+
+struct nqs_vmc {
+  nqs_wavefunction *wf;
+  const nqs_sampler_type *sampler;
+  double step, target;
+  int nw, threads;
+  nqs_walker *w;
+  double *work;     /* nw * (n*dim + nparams): per-walker scratch */
+  double *sum_o;    /* nw * nparams */
+  double *sum_eo;   /* nw * nparams */
+  double *series;   /* 4 * cap: per-sample E, T, V_trap, V_int, layout [t * nw + w] */
+  double *wmean;    /* cap / nw: walker-averaged series, blocking scratch */
+  long cap;         /* samples the series buffers hold */
+  double *o_mean, *grad;
+  long *acc;        /* nw accepted counts of the current call */
+  int *bad;         /* nw: sweep index of the first non-finite E_L + 1, or 0 */
+};
+
+int nqs_vmc_walkers(const nqs_vmc *v) { return v->nw; }
+nqs_walker *nqs_vmc_walker(nqs_vmc *v, int i) { return &v->w[i]; }
+double nqs_vmc_step(const nqs_vmc *v) { return v->step; }
+void nqs_vmc_set_step(nqs_vmc *v, double step) { v->step = step; }
+
+void nqs_vmc_free(nqs_vmc *v) {
+  if (!v) return;
+  if (v->w)
+    for (int i = 0; i < v->nw; i++) nqs_walker_free(&v->w[i]);
+  free(v->w);
+  free(v->work);
+  free(v->sum_o);
+  free(v->sum_eo);
+  free(v->series);
+  free(v->wmean);
+  free(v->o_mean);
+  free(v->grad);
+  free(v->acc);
+  free(v->bad);
+  free(v);
+}
+
+nqs_status nqs_vmc_reinit(nqs_vmc *v, nqs_error *err) {
+  for (int i = 0; i < v->nw; i++) {
+    nqs_status st = nqs_wf_walker_init(v->wf, &v->w[i], err);
+    if (st) return st;
+  }
+  return NQS_OK;
+}
+
+nqs_vmc *nqs_vmc_create(nqs_wavefunction *wf, const nqs_vmc_options *opt, nqs_error *err) {
+  if (opt->walkers < 1) {
+    nqs_error_setk(err, NQS_EINPUT, "sampler.walkers", "walkers = %d: need at least 1", opt->walkers);
+    return NULL;
+  }
+  nqs_vmc *v = calloc(1, sizeof *v);
+  if (!v) goto oom;
+  v->wf = wf;
+  v->sampler = opt->sampler;
+  v->step = opt->step > 0 ? opt->step : opt->sampler->default_step;
+  v->target = opt->target_acceptance > 0 ? opt->target_acceptance : opt->sampler->default_target;
+  v->nw = opt->walkers;
+  v->threads = opt->threads;
+  const size_t nx = (size_t)wf->sys.n * wf->sys.dim, np = (size_t)(wf->nparams > 0 ? wf->nparams : 1);
+  v->w = calloc((size_t)v->nw, sizeof *v->w);
+  v->work = malloc((size_t)v->nw * (nx + np) * sizeof(double));
+  v->sum_o = malloc((size_t)v->nw * np * sizeof(double));
+  v->sum_eo = malloc((size_t)v->nw * np * sizeof(double));
+  v->o_mean = calloc(np, sizeof(double));
+  v->grad = calloc(np, sizeof(double));
+  v->acc = calloc((size_t)v->nw, sizeof(long));
+  v->bad = calloc((size_t)v->nw, sizeof(int));
+  if (!v->w || !v->work || !v->sum_o || !v->sum_eo || !v->o_mean || !v->grad || !v->acc || !v->bad) goto oom;
+  const double width = 1.0 / sqrt(wf->sys.omega);
+  for (int i = 0; i < v->nw; i++) {
+    if (nqs_walker_alloc(wf, &v->w[i], err)) {
+      nqs_vmc_free(v);
+      return NULL;
+    }
+    nqs_rng_seed(&v->w[i].rng, opt->seed, (uint64_t)i);
+    /* Draw starting positions until the wave function is non-singular there. */
+    nqs_status st = NQS_ERUNTIME;
+    for (int attempt = 0; attempt < 100 && st != NQS_OK; attempt++) {
+      for (size_t k = 0; k < nx; k++) v->w[i].x[k] = width * nqs_rng_normal(&v->w[i].rng);
+      st = nqs_wf_walker_init(wf, &v->w[i], err);
+    }
+    if (st) {
+      nqs_vmc_free(v);
+      return NULL;
+    }
+  }
+  return v;
+oom:
+  nqs_vmc_free(v);
+  nqs_error_set(err, NQS_ENOMEM, "out of memory creating %d walkers", opt->walkers);
+  return NULL;
+}
+
+static int nthreads(const nqs_vmc *v) { return v->threads > 0 ? v->threads : omp_get_max_threads(); }
+
+/* Run `sweeps` sweeps on every walker; returns accepted and proposed totals. */
+static void run_sweeps(nqs_vmc *v, int sweeps, long *accepted, long *proposed) {
+  const int nw = v->nw;
+  const double step = v->step;
+  int nt = nthreads(v);
+#pragma omp parallel for schedule(static) num_threads(nt) if (nw > 1)
+  for (int i = 0; i < nw; i++) {
+    long a = 0;
+    for (int s = 0; s < sweeps; s++) a += v->sampler->sweep(v->wf, &v->w[i], step);
+    v->acc[i] = a;
+  }
+  long a = 0;
+  for (int i = 0; i < nw; i++) a += v->acc[i];
+  *accepted = a;
+  *proposed = (long)sweeps * nw * v->wf->sys.n;
+}
+
+nqs_status nqs_vmc_thermalize(nqs_vmc *v, int sweeps, int adapt, nqs_error *err) {
+  const int block = 10;
+  for (int done = 0; done < sweeps; done += block) {
+    int s = sweeps - done < block ? sweeps - done : block;
+    long a, p;
+    run_sweeps(v, s, &a, &p);
+    if (adapt && p > 0) {
+      /* Multiplicative Robbins-Monro-like update: larger steps lower the acceptance. */
+      double acc = (double)a / p;
+      double f = exp(2.0 * (acc - v->target));
+      if (f < 0.5) f = 0.5;
+      if (f > 2.0) f = 2.0;
+      v->step *= f;
+    }
+  }
+  for (int i = 0; i < v->nw; i++)
+    if (!isfinite(v->w[i].logpsi))
+      return nqs_error_set(err, NQS_ERUNTIME, "walker %d reached a non-finite ln|Psi| during thermalisation", i);
+  return NQS_OK;
+}
+
+nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want_grad, nqs_vmc_result *res, nqs_error *err) {
+  if (sweeps < 1) return nqs_error_set(err, NQS_EINPUT, "need at least one sweep per walker to sample");
+  const int nw = v->nw, np = v->wf->nparams;
+  const size_t nx = (size_t)v->wf->sys.n * v->wf->sys.dim;
+  const long ns = sweeps * nw;
+  if (ns > v->cap) {
+    double *s = realloc(v->series, 4 * (size_t)ns * sizeof(double));
+    if (!s) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld samples", ns);
+    v->series = s;
+    double *m = realloc(v->wmean, 2 * (size_t)sweeps * sizeof(double));
+    if (!m) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld samples", ns);
+    v->wmean = m;
+    v->cap = ns;
+  }
+  double *E = v->series, *T = E + ns, *VT = T + ns, *VI = VT + ns;
+  int nt = nthreads(v);
+#pragma omp parallel for schedule(static) num_threads(nt) if (nw > 1)
+  for (int i = 0; i < nw; i++) {
+    nqs_walker *w = &v->w[i];
+    double *work = v->work + (size_t)i * (nx + (size_t)(np > 0 ? np : 1));
+    double *o = work + nx;
+    double *so = v->sum_o + (size_t)i * (np > 0 ? np : 1), *seo = v->sum_eo + (size_t)i * (np > 0 ? np : 1);
+    for (int k = 0; k < np; k++) so[k] = seo[k] = 0;
+    long a = 0;
+    v->bad[i] = 0;
+    for (long t = 0; t < sweeps; t++) {
+      a += v->sampler->sweep(v->wf, w, v->step);
+      nqs_local el = nqs_wf_local_energy(v->wf, w, work);
+      const long idx = t * nw + i;
+      E[idx] = el.e;
+      T[idx] = el.kinetic;
+      VT[idx] = el.v_trap;
+      VI[idx] = el.v_int;
+      if (!isfinite(el.e)) {
+        v->bad[i] = (int)(t + 1);
+        break;
+      }
+      if (want_grad) {
+        nqs_wf_dparams(v->wf, w, o);
+        for (int k = 0; k < np; k++) {
+          so[k] += o[k];
+          seo[k] += el.e * o[k];
+        }
+      }
+    }
+    v->acc[i] = a;
+  }
+  for (int i = 0; i < nw; i++)
+    if (v->bad[i])
+      return nqs_error_set(err, NQS_ERUNTIME,
+                           "non-finite local energy (walker %d, sweep %d): the wave function is singular for these "
+                           "parameters; lower [optimizer] learning_rate or start from other parameters", i, v->bad[i] - 1);
+
+  long acc = 0;
+  for (int i = 0; i < nw; i++) acc += v->acc[i];
+  res->acceptance = (double)acc / ((double)ns * v->wf->sys.n);
+  res->samples = ns;
+
+  /* Estimates: blocking on the walker-averaged series; variance over all samples. */
+  double *arrs[4] = {E, T, VT, VI};
+  nqs_estimate *outs[4] = {&res->energy, &res->kinetic, &res->v_trap, &res->v_int};
+  double *wm = v->wmean, *scratch = v->wmean + sweeps;
+  for (int q = 0; q < 4; q++) {
+    const double *x = arrs[q];
+    for (long t = 0; t < sweeps; t++) {
+      double s = 0;
+      for (int i = 0; i < nw; i++) s += x[t * nw + i];
+      wm[t] = s / nw;
+    }
+    nqs_estimate e = nqs_blocking(wm, sweeps, scratch);
+    double var = 0;
+    for (long k = 0; k < ns; k++) var += (x[k] - e.mean) * (x[k] - e.mean);
+    e.variance = var / ns;
+    e.n = ns;
+    *outs[q] = e;
+  }
+  res->o_mean = v->o_mean;
+  res->grad = v->grad;
+  res->grad_norm = 0;
+  if (want_grad) {
+    for (int k = 0; k < np; k++) {
+      double so = 0, seo = 0;
+      for (int i = 0; i < nw; i++) {
+        so += v->sum_o[(size_t)i * np + k];
+        seo += v->sum_eo[(size_t)i * np + k];
+      }
+      v->o_mean[k] = so / ns;
+      v->grad[k] = 2.0 * (seo / ns - res->energy.mean * v->o_mean[k]);
+      res->grad_norm += v->grad[k] * v->grad[k];
+    }
+    res->grad_norm = sqrt(res->grad_norm);
+  }
+  return NQS_OK;
+}
