@@ -82,6 +82,12 @@ _Static_assert(sizeof options / sizeof options[0] <= NQS_MAX_OPTIONS, "raise NQS
 static const char *sections[] = {"system", "wavefunction", "sampler", "optimizer", "evaluation", "output", "run"};
 #define NSEC ((int)(sizeof sections / sizeof sections[0]))
 
+static int known_section(const char *section) {
+  for (int s = 0; s < NSEC; s++)
+    if (strcmp(sections[s], section) == 0) return 1;
+  return 0;
+}
+
 static int find_option(const char *section, const char *key) {
   for (int i = 0; i < NOPT; i++)
     if (strcmp(options[i].section, section) == 0 && strcmp(options[i].key, key) == 0) return i;
@@ -266,9 +272,7 @@ void nqs_config_defaults(nqs_config *c) {
 /* Assign one value from `where` (file:line or --set) with a full error message. */
 static nqs_status assign(nqs_config *c, const char *section, const char *key, const char *value,
                         const char *where, int line, nqs_error *err) {
-  int known_section = 0;
-  for (int s = 0; s < NSEC; s++) known_section |= strcmp(sections[s], section) == 0;
-  if (!known_section) {
+  if (!known_section(section)) {
     const char *best = NULL;
     int bd = 4;
     for (int s = 0; s < NSEC; s++) {
@@ -308,7 +312,7 @@ static nqs_status assign(nqs_config *c, const char *section, const char *key, co
 /* inih gives no line numbers in this build, so we count the lines our reader hands it. */
 typedef struct {
   FILE *fp;
-  int line;
+  int line, section_line; /* current line; line of the last [section] header */
   nqs_config *c;
   nqs_error *err;
   nqs_status st;
@@ -318,7 +322,12 @@ typedef struct {
 static char *reader(char *str, int num, void *stream) {
   reader_ctx *r = stream;
   char *s = fgets(str, num, r->fp);
-  if (s) r->line++;
+  if (s) {
+    r->line++;
+    const char *t = s;
+    while (isspace((unsigned char)*t)) t++;
+    if (*t == '[') r->section_line = r->line;
+  }
   return s;
 }
 
@@ -334,8 +343,10 @@ static int handler(void *user, const char *section, const char *name, const char
       return 1;
     }
   }
+  /* an unknown section is reported at its header line */
+  int line = known_section(sec) ? r->line : r->section_line;
   char where[600];
-  snprintf(where, sizeof where, "%s:%d", r->path, r->line);
+  snprintf(where, sizeof where, "%s:%d", r->path, line);
   r->st = assign(r->c, sec, name, value, where, r->line, r->err);
   return 1;
 }
@@ -344,7 +355,7 @@ nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
   FILE *fp = fopen(path, "r");
   if (!fp)
     return nqs_error_set(err, NQS_EINPUT, "%s: cannot open the input file (%s); check the path", path, strerror(errno));
-  reader_ctx r = {fp, 0, c, err, NQS_OK, path};
+  reader_ctx r = {fp, 0, 0, c, err, NQS_OK, path};
   snprintf(c->file, sizeof c->file, "%s", path);
   int rc = ini_parse_stream(reader, &r, handler, &r);
   fclose(fp);

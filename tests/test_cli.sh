@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# CLI: bad input gets a clear message naming file, line, key and what is
+# allowed, and exit code 2; --help lists every key; the demo prints the
+# final energy line. Usage: test_cli.sh PATH/TO/nqs
+set -u
+NQS=$(realpath "$1")
+T=$(mktemp -d /tmp/nqs-test-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0; fail=0
+check() { # check NAME CONDITION-STATUS DETAIL
+  if [ "$2" -eq 0 ]; then pass=$((pass+1)); echo "ok   $1"; else fail=$((fail+1)); echo "FAIL $1: $3"; fi
+}
+# expect_error NAME EXPECTED-SUBSTRING... -- ARGS
+expect_error() {
+  local name=$1; shift
+  local pats=()
+  while [ "$1" != "--" ]; do pats+=("$1"); shift; done
+  shift
+  local out rc
+  out=$("$NQS" "$@" 2>&1 >/dev/null); rc=$?
+  local ok=0
+  [ $rc -eq 2 ] || ok=1
+  for p in "${pats[@]}"; do grep -qF -- "$p" <<<"$out" || ok=1; done
+  check "$name (exit $rc): $out" $ok "expected exit 2 and: ${pats[*]}"
+}
+
+base() { printf '[system]\ndimensions = 2\nparticles = 2\nomega = 1.0\n\n[optimizer]\niterations = 2\nsamples = 200\n\n[evaluation]\nsamples = 400\n'; }
+
+base | sed 's/^omega = 1.0/omgea = 1.0/' > "$T/typo.ini"
+expect_error "typo'd key" "typo.ini:4" "unknown key 'omgea'" "did you mean [system] omega" -- run "$T/typo.ini"
+
+base | sed 's/^particles = 2/particles = two/' > "$T/type.ini"
+expect_error "wrong type" "type.ini:3" "[system] particles" "'two' is not an integer" "allowed: an integer" -- run "$T/type.ini"
+
+base | sed 's/^omega = 1.0/omega = -0.5/' > "$T/neg.ini"
+expect_error "negative omega" "neg.ini:4" "[system] omega" "out of range" "> 0" -- run "$T/neg.ini"
+
+base | sed 's/^particles = 2/particles = 4/' > "$T/shell.ini"
+expect_error "N not a closed shell" "shell.ini:3" "[system] particles" "not a closed shell" "2, 6, 12, 20, 30, 42, 56" -- run "$T/shell.ini"
+
+expect_error "missing file" "$T/nope.ini" "cannot open" -- run "$T/nope.ini"
+
+{ base; printf '[sampelr]\nwalkers = 4\n'; } > "$T/sec.ini"
+expect_error "unknown section" "sec.ini:12" "unknown section [sampelr]" "did you mean [sampler]" -- run "$T/sec.ini"
+
+{ base; printf '[system]\nomega = 2\n'; } > "$T/dup.ini"
+expect_error "key given twice" "dup.ini:13" "already set on line 4" -- run "$T/dup.ini"
+
+base | sed 's/^dimensions = 2/dimensions = 2\nstatistics = bosons/' > "$T/bos.ini"
+expect_error "slater with bosons" "[wavefunction] factors (default)" "needs statistics = fermions" -- run "$T/bos.ini"
+
+base > "$T/good.ini"
+expect_error "bad --set value" "--set system.omega" "'abc' is not a finite number" -- run "$T/good.ini" --set system.omega=abc
+expect_error "bad --set value (no file)" "--set system.omega=abc" "not a finite number" -- run --set system.omega=abc
+expect_error "unknown factor" "[wavefunction] factors" "'rbmx' is not allowed" "gaussian,slater,pade" -- run --set "wavefunction.factors=slater,rbmx"
+expect_error "coulomb in 1D" "[system] interaction" "not integrable" -- run --set system.dimensions=1
+expect_error "samples below walkers" "--set optimizer.samples" "fewer than walkers" -- run --set optimizer.samples=3
+expect_error "unknown option" "unknown option '--frobnicate'" -- run --frobnicate
+
+# --help lists every key of the option table with its default
+help=$("$NQS" run --help); rc=$?
+ok=0
+for k in dimensions particles statistics omega lambda interaction factors hidden alpha beta method step \
+         target_acceptance walkers thermalization learning_rate iterations samples dir seed threads; do
+  grep -qE "^    $k +default" <<<"$help" || { ok=1; echo "     missing key in --help: $k"; }
+done
+check "--help lists every key with its default (exit $rc)" $((ok|rc)) "see above"
+
+# the demo prints the energy line beside the exact value and writes the run folder
+out=$(cd "$T" && "$NQS" run --quiet --set optimizer.iterations=20 --set evaluation.samples=20000 --out demo); rc=$?
+grep -qE '^E = 3\.[0-9]+ ± [0-9.]+  σ² = [0-9.e+-]+  acc = [0-9.]+  \(exact 3\)$' <<<"$out"
+check "demo prints the final line (exit $rc): $out" $(( $? | rc )) "format"
+[ -s "$T/demo/result.json" ] && [ -s "$T/demo/log.jsonl" ] && [ -s "$T/demo/config.ini" ]
+check "demo writes result.json, log.jsonl, config.ini" $? "missing files"
+
+# the resolved config.ini is a valid input that reproduces the run exactly
+out2=$(cd "$T" && "$NQS" run --quiet demo/config.ini --out demo2); rc=$?
+[ "$out" = "$out2" ]
+check "rerun from config.ini reproduces the energy line bit for bit (exit $rc)" $(( $? | rc )) "$out vs $out2"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
