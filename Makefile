@@ -35,7 +35,7 @@ asan: deps
 	    ctest --output-on-failure -j $(JOBS) -L fast
 
 bench: build
-	./$(BUILD)/nqs-bench
+	./$(BUILD)/nqs-bench --json $(BUILD)/bench.json
 
 clean:
 	rm -rf $(BUILD) build-asan
