@@ -3,27 +3,28 @@
 #include <stdio.h>
 #include "nqs/error.h"
 
-nqs_status nqs_error_set(nqs_error *err, nqs_status code, const char *fmt, ...) {
+static nqs_status vset(nqs_error *err, nqs_status code, const char *key, const char *fmt, va_list ap) {
   if (err) {
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
     err->code = code;
-    err->key[0] = 0;
+    snprintf(err->key, sizeof err->key, "%s", key ? key : "");
   }
   return code;
 }
 
+nqs_status nqs_error_set(nqs_error *err, nqs_status code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vset(err, code, NULL, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
 nqs_status nqs_error_setk(nqs_error *err, nqs_status code, const char *key, const char *fmt, ...) {
-  if (err) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    err->code = code;
-    snprintf(err->key, sizeof err->key, "%s", key ? key : "");
-  }
+  va_list ap;
+  va_start(ap, fmt);
+  vset(err, code, key, fmt, ap);
+  va_end(ap);
   return code;
 }
 
