@@ -42,16 +42,21 @@ static const option options[] = {
     {"system", "interaction", K_CHOICE, F(system.interaction), "coulomb", 0, 0, 0, "coulomb|none",
      "pair interaction: coulomb (1/r) or none"},
 
-    {"wavefunction", "factors", K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "gaussian|slater|pade",
-     "product of factors: gaussian (bosons), slater (fermions), pade (Pade-Jastrow)"},
-    {"wavefunction", "hidden", K_INT, F(wavefunction.hidden), "4", 1, 100000, 0, NULL,
-     "hidden units of an RBM factor (used by the rbm factor)"},
+    {"wavefunction", "factors", K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "gaussian|slater|pade|rbm",
+     "product of factors: gaussian (bosons), slater (fermions), pade (Pade-Jastrow), rbm (Gaussian-binary RBM)"},
+    {"wavefunction", "hidden", K_INT, F(wavefunction.hidden), "4", 1, 100000, 0, NULL, "hidden units of the rbm factor"},
+    {"wavefunction", "rbm_psi", K_CHOICE, F(wavefunction.rbm_psi), "sqrtF", 0, 0, 0, "sqrtF|F",
+     "RBM convention: Psi = sqrt(F) (|Psi|^2 = F, Gibbs-samplable) or Psi = F"},
+    {"wavefunction", "sigma", K_REAL, F(wavefunction.sigma), "0", 0, 1e3, 0, NULL,
+     "RBM visible width sigma; 0 = the trap's: 1/sqrt(omega) for F, 1/sqrt(2 omega) for sqrtF"},
+    {"wavefunction", "init_std", K_REAL, F(wavefunction.init_std), "0.01", 0, 10, 0, NULL,
+     "standard deviation of the random initial RBM biases and weights"},
     {"wavefunction", "alpha", K_REAL, F(wavefunction.alpha), "1.0", 0, 1e3, 1, NULL,
      "initial Gaussian width / orbital scale (1 = non-interacting optimum)"},
     {"wavefunction", "beta", K_REAL, F(wavefunction.beta), "0.5", 0, 1e3, 0, NULL, "initial Pade-Jastrow beta"},
 
-    {"sampler", "method", K_CHOICE, F(sampler.method), "langevin", 0, 0, 0, "metropolis|langevin",
-     "metropolis (uniform moves) or langevin (importance sampling with drift)"},
+    {"sampler", "method", K_CHOICE, F(sampler.method), "langevin", 0, 0, 0, "metropolis|langevin|gibbs",
+     "metropolis (uniform moves), langevin (importance sampling with drift), gibbs (rbm with rbm_psi = sqrtF only)"},
     {"sampler", "step", K_REAL, F(sampler.step), "0", 0, 100, 0, NULL,
      "initial step (metropolis) or time step (langevin); 0 = sampler default (1.0 / 0.1)"},
     {"sampler", "target_acceptance", K_REAL, F(sampler.target_acceptance), "0", 0, 0.999, 0, NULL,
@@ -413,7 +418,17 @@ nqs_status nqs_config_system(const nqs_config *c, nqs_system *sys, nqs_error *er
 }
 
 nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
-  nqs_factor_options fo = {.alpha = c->wavefunction.alpha, .beta = c->wavefunction.beta, .pade_cusp = 1};
+  const int sq = strcmp(c->wavefunction.rbm_psi, "sqrtF") == 0;
+  double sigma = c->wavefunction.sigma;
+  if (sigma == 0) sigma = 1.0 / sqrt((sq ? 2.0 : 1.0) * c->system.omega); /* RBM Gaussian = trap ground state */
+  nqs_factor_options fo = {.alpha = c->wavefunction.alpha,
+                           .beta = c->wavefunction.beta,
+                           .pade_cusp = 1,
+                           .hidden = c->wavefunction.hidden,
+                           .rbm_sigma = sigma,
+                           .rbm_sqrt = sq,
+                           .init_std = c->wavefunction.init_std,
+                           .seed = c->run.seed};
   return fo;
 }
 
@@ -424,7 +439,10 @@ nqs_status nqs_config_check(const nqs_config *c, nqs_error *err) {
   nqs_factor_options fo = nqs_config_factor_options(c);
   nqs_wavefunction *wf = nqs_wf_create(&sys, c->wavefunction.factors, &fo, err);
   if (!wf) return err ? err->code : NQS_EINPUT;
+  const nqs_sampler_type *smp = nqs_sampler_find(c->sampler.method);
+  st = smp->check ? smp->check(wf, err) : NQS_OK;
   nqs_wf_free(wf);
+  if (st) return st;
   if (c->optimizer.iterations > 0 && c->optimizer.samples < c->sampler.walkers)
     return nqs_error_setk(err, NQS_EINPUT, "optimizer.samples",
                           "samples = %ld is fewer than walkers = %d: every walker gives one sample per sweep, so "

@@ -83,6 +83,7 @@ const nqs_sampler_type nqs_sampler_metropolis = {
     .default_step = 1.0,
     .default_target = 0.5,
     .sweep = metropolis_sweep,
+    .adapts = 1,
 };
 
 const nqs_sampler_type nqs_sampler_langevin = {
@@ -91,9 +92,20 @@ const nqs_sampler_type nqs_sampler_langevin = {
     .default_step = 0.1,
     .default_target = 0.9,
     .sweep = langevin_sweep,
+    .adapts = 1,
 };
 
-const nqs_sampler_type *const nqs_sampler_types[] = {&nqs_sampler_metropolis, &nqs_sampler_langevin, NULL};
+const nqs_sampler_type nqs_sampler_gibbs = {
+    .name = "gibbs",
+    .help = "block Gibbs sampling of h | x and x | h; only for factors = rbm with rbm_psi = sqrtF",
+    .default_step = 1.0,
+    .default_target = 1.0,
+    .sweep = nqs_rbm_gibbs_sweep,
+    .check = nqs_rbm_gibbs_check,
+    .adapts = 0,
+};
+
+const nqs_sampler_type *const nqs_sampler_types[] = {&nqs_sampler_metropolis, &nqs_sampler_langevin, &nqs_sampler_gibbs, NULL};
 
 const nqs_sampler_type *nqs_sampler_find(const char *name) {
   for (int i = 0; nqs_sampler_types[i]; i++)

@@ -57,6 +57,7 @@ nqs_vmc *nqs_vmc_create(nqs_wavefunction *wf, const nqs_vmc_options *opt, nqs_er
     nqs_error_setk(err, NQS_EINPUT, "sampler.walkers", "walkers = %d: need at least 1", opt->walkers);
     return NULL;
   }
+  if (opt->sampler->check && opt->sampler->check(wf, err)) return NULL;
   nqs_vmc *v = calloc(1, sizeof *v);
   if (!v) goto oom;
   v->wf = wf;
@@ -125,7 +126,7 @@ nqs_status nqs_vmc_thermalize(nqs_vmc *v, int sweeps, int adapt, nqs_error *err)
     int s = sweeps - done < block ? sweeps - done : block;
     long a, p;
     run_sweeps(v, s, &a, &p);
-    if (adapt && p > 0) {
+    if (adapt && v->sampler->adapts && p > 0) {
       /* Multiplicative Robbins-Monro-like update: larger steps lower the acceptance. */
       double acc = (double)a / p;
       double f = exp(2.0 * (acc - v->target));

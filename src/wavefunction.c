@@ -11,6 +11,7 @@ const nqs_factor_type *const nqs_factor_types[] = {
     &nqs_factor_gaussian,
     &nqs_factor_slater,
     &nqs_factor_pade,
+    &nqs_factor_rbm,
     NULL,
 };
 
@@ -68,7 +69,7 @@ nqs_wavefunction *nqs_wf_create(const nqs_system *sys, const char *factors,
   char list[256], names[128];
   snprintf(list, sizeof list, "%s", factors);
   type_list(names, sizeof names);
-  int binds = 0, fermionic = 0;
+  int binds = 0, fermionic = 0; /* how many factors bind / are antisymmetric */
   for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     while (isspace((unsigned char)*tok)) tok++;
     for (char *e = tok + strlen(tok); e > tok && isspace((unsigned char)e[-1]);) *--e = 0;
@@ -99,16 +100,13 @@ nqs_wavefunction *nqs_wf_create(const nqs_system *sys, const char *factors,
   }
   if (binds == 0) {
     nqs_error_setk(err, NQS_EINPUT, "wavefunction.factors",
-                  "no factor binds the particles to the trap (|Psi|^2 would not be normalisable): add 'gaussian' (bosons, distinguishable) or 'slater' (fermions)");
+                  "no factor binds the particles to the trap (|Psi|^2 would not be normalisable): add 'gaussian' (bosons, distinguishable), 'slater' (fermions) or 'rbm'");
     goto fail;
   }
-  if (binds > 1) {
-    nqs_error_setk(err, NQS_EINPUT, "wavefunction.factors",
-                  "both 'gaussian' and 'slater' give the one-body Gaussian: use 'slater' alone for fermions, 'gaussian' for bosons");
-    goto fail;
-  }
-  if (sys->statistics == NQS_FERMIONS && !fermionic) {
-    nqs_error_setk(err, NQS_EINPUT, "wavefunction.factors", "statistics = fermions needs the antisymmetric factor 'slater' in [wavefunction] factors");
+  /* Without an antisymmetric factor, fermions are only right when no two have
+   * the same spin (N = 2: the spatial ground state is symmetric). */
+  if (sys->statistics == NQS_FERMIONS && !fermionic && (sys->n_up > 1 || sys->n - sys->n_up > 1)) {
+    nqs_error_setk(err, NQS_EINPUT, "wavefunction.factors", "statistics = fermions with %d particles needs the antisymmetric factor 'slater' in [wavefunction] factors (only N = 2 may do without)", sys->n);
     goto fail;
   }
 

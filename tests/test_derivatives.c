@@ -122,6 +122,11 @@ static void check_wf(const char *label, nqs_wavefunction *wf, uint64_t seed) {
 
 int main(void) {
   nqs_factor_options fo = {.alpha = 0.9, .beta = 0.6, .pade_cusp = 1};
+  /* RBM: init_std 0.3 makes the hidden units matter (0.01 would test little beyond the Gaussian). */
+  nqs_factor_options rs = {.alpha = 0.9, .beta = 0.6, .pade_cusp = 1, .hidden = 5, .rbm_sigma = 0.8, .rbm_sqrt = 1, .init_std = 0.3, .seed = 3};
+  nqs_factor_options rf = rs;
+  rf.rbm_sqrt = 0;
+  rf.rbm_sigma = 1.1;
   nqs_factor_options fc = {.alpha = 1.1, .beta = 0.4, .pade_cusp = 0, .pade_a_parallel = 0.3, .pade_a_antiparallel = 0.7};
   const nqs_statistics B = NQS_BOSONS, F = NQS_FERMIONS, D = NQS_DISTINGUISHABLE;
   const nqs_interaction C = NQS_INTERACTION_COULOMB, N0 = NQS_INTERACTION_NONE;
@@ -147,6 +152,14 @@ int main(void) {
       {"2D bosons N=4 gaussian*pade", 2, 4, B, C, 1.0, 1.0, "gaussian, pade", &fo},
       {"3D distinguishable N=3 g*pade", 3, 3, D, C, 1.0, 1.5, "pade, gaussian", &fo},
       {"1D distinguishable N=3 g*pade", 1, 3, D, N0, 1.0, 1.0, "gaussian, pade", &fc},
+      {"1D bosons N=3 rbm sqrtF", 1, 3, B, N0, 1.0, 1.0, "rbm", &rs},
+      {"1D bosons N=3 rbm F", 1, 3, B, N0, 1.0, 1.0, "rbm", &rf},
+      {"2D fermions N=2 rbm sqrtF", 2, 2, F, C, 1.0, 1.0, "rbm", &rs},
+      {"2D fermions N=2 rbm F * pade", 2, 2, F, C, 1.0, 1.0, "rbm, pade", &rf},
+      {"3D bosons N=3 rbm F", 3, 3, B, N0, 0.5, 1.0, "rbm", &rf},
+      {"3D distinguishable N=2 rbm sqrtF", 3, 2, D, C, 1.0, 1.0, "rbm, pade", &rs},
+      {"2D fermions N=6 slater*rbm*pade", 2, 6, F, C, 1.0, 1.0, "slater, rbm, pade", &rs},
+      {"3D fermions N=8 slater*rbm F*pade", 3, 8, F, C, 1.0, 1.0, "slater, rbm, pade", &rf},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     nqs_wavefunction *wf = make_wf(cases[i].d, cases[i].n, cases[i].st, cases[i].in, cases[i].omega, cases[i].lambda,

@@ -25,6 +25,8 @@ typedef struct nqs_config {
     char factors[128];
     int hidden;
     double alpha, beta;
+    char rbm_psi[8];
+    double sigma, init_std;
   } wavefunction;
   struct {
     char method[24];

@@ -14,6 +14,7 @@
 #ifndef NQS_FACTOR_H
 #define NQS_FACTOR_H
 #include <stddef.h>
+#include <stdint.h>
 #include "nqs/system.h"
 
 typedef struct nqs_factor nqs_factor;
@@ -62,7 +63,7 @@ typedef struct nqs_factor_type {
   void (*free_priv)(nqs_factor *f);
 } nqs_factor_type;
 
-#define NQS_PARAM_NAME 24
+#define NQS_PARAM_NAME 32
 
 struct nqs_factor {
   const nqs_factor_type *type;
@@ -80,6 +81,11 @@ struct nqs_factor_options {
   double beta;         /* Pade-Jastrow beta */
   int pade_cusp;       /* 1: a_ij from the Coulomb cusp; 0: use the two values below */
   double pade_a_parallel, pade_a_antiparallel;
+  int hidden;          /* RBM hidden units */
+  double rbm_sigma;    /* RBM visible width sigma */
+  int rbm_sqrt;        /* 1: Psi = sqrt(F) (|Psi|^2 = F); 0: Psi = F */
+  double init_std;     /* std of the random initial network weights */
+  uint64_t seed;       /* stream for random initial weights */
 };
 
 /* The registered factor types, NULL-terminated. */
@@ -91,6 +97,6 @@ nqs_factor *nqs_factor_alloc(const nqs_factor_type *t, const nqs_system *sys, in
 void nqs_factor_free(nqs_factor *f);
 
 /* The types (src/factor_*.c). */
-extern const nqs_factor_type nqs_factor_gaussian, nqs_factor_slater, nqs_factor_pade;
+extern const nqs_factor_type nqs_factor_gaussian, nqs_factor_slater, nqs_factor_pade, nqs_factor_rbm;
 
 #endif

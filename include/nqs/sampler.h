@@ -12,9 +12,16 @@ typedef struct nqs_sampler_type {
   double default_target; /* acceptance the step is adapted to during thermalisation */
   /* One sweep; returns the number of accepted moves. */
   long (*sweep)(const nqs_wavefunction *wf, nqs_walker *w, double step);
+  /* Optional: NQS_EINPUT if the sampler cannot sample this wave function. */
+  nqs_status (*check)(const nqs_wavefunction *wf, nqs_error *err);
+  int adapts; /* 1 if `step` means something and is adapted during thermalisation */
 } nqs_sampler_type;
 
-extern const nqs_sampler_type nqs_sampler_metropolis, nqs_sampler_langevin;
+extern const nqs_sampler_type nqs_sampler_metropolis, nqs_sampler_langevin, nqs_sampler_gibbs;
+
+/* Gibbs sampling of Psi = sqrt(F) RBMs, defined beside the RBM (src/factor_rbm.c). */
+long nqs_rbm_gibbs_sweep(const nqs_wavefunction *wf, nqs_walker *w, double step);
+nqs_status nqs_rbm_gibbs_check(const nqs_wavefunction *wf, nqs_error *err);
 extern const nqs_sampler_type *const nqs_sampler_types[]; /* NULL-terminated */
 const nqs_sampler_type *nqs_sampler_find(const char *name);
 
