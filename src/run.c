@@ -2,6 +2,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 #include "nqs/optimizer.h"
 #include "nqs/run.h"
+#include "nqs/sr.h"
 #include "nqs/vmc.h"
 
 static double now(void) {
@@ -97,6 +99,23 @@ static cJSON *params_json(const nqs_wavefunction *wf) {
   return o;
 }
 
+static double learning_rate(const nqs_config *c, int it) {
+  const double eta = c->optimizer.learning_rate, k = c->optimizer.decay;
+  if (strcmp(c->optimizer.schedule, "inverse") == 0) return eta / (1.0 + k * it);
+  if (strcmp(c->optimizer.schedule, "exponential") == 0) return eta * exp(-k * it);
+  return eta;
+}
+
+static void log_line(FILE *log, cJSON *o) {
+  char *line = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  if (line) {
+    fprintf(log, "%s\n", line);
+    fflush(log);
+    free(line);
+  }
+}
+
 nqs_status nqs_run(const nqs_config *c, nqs_progress_fn progress, void *user, nqs_run_result *res, nqs_error *err) {
   memset(res, 0, sizeof *res);
   nqs_status st = nqs_config_check(c, err);
@@ -126,8 +145,8 @@ nqs_status nqs_run(const nqs_config *c, nqs_progress_fn progress, void *user, nq
                         .walkers = c->sampler.walkers,
                         .seed = c->run.seed,
                         .threads = c->run.threads};
-  const nqs_optimizer_type *opt = nqs_optimizer_find(c->optimizer.method);
-  double *opt_state = calloc((size_t)(wf->nparams * opt->state_per_param + 1), sizeof(double));
+  const nqs_optimizer_type *opt = nqs_optimizer_find(c->optimizer.method); /* NULL for sr */
+  double *opt_state = calloc((size_t)(wf->nparams * (opt ? opt->state_per_param : 0) + 1), sizeof(double));
   nqs_vmc *vmc = opt_state ? nqs_vmc_create(wf, &vo, err) : NULL;
   FILE *log = NULL;
   cJSON *result = NULL;
@@ -149,15 +168,55 @@ nqs_status nqs_run(const nqs_config *c, nqs_progress_fn progress, void *user, nq
     goto done;
   }
 
-  const int W = nqs_vmc_walkers(vmc);
+  const int W = nqs_vmc_walkers(vmc), np = wf->nparams;
+  const int is_sr = strcmp(c->optimizer.method, "sr") == 0;
+  nqs_sr_options so = {.diag_shift = c->optimizer.diag_shift,
+                       .diag_shift_rel = c->optimizer.diag_shift_rel,
+                       .solver = strcmp(c->optimizer.sr_solver, "minsr") == 0      ? NQS_SR_MINSR
+                                 : strcmp(c->optimizer.sr_solver, "cholesky") == 0 ? NQS_SR_CHOLESKY
+                                                                                   : NQS_SR_AUTO};
+  double *prev = malloc(sizeof(double) * (size_t)(np + 1)), *delta = malloc(sizeof(double) * (size_t)(np + 1));
+  if (!prev || !delta) {
+    free(prev);
+    free(delta);
+    st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %d parameters", np);
+    goto done;
+  }
   nqs_vmc_result r;
   const long sweeps_opt = (c->optimizer.samples + W - 1) / W;
+  double lr_scale = 1.0, prev_mean = NAN, prev_var = NAN, prev_err = NAN;
+  int have_prev = 0, retries = 0;
   for (int it = 1; it <= c->optimizer.iterations; it++) {
-    st = nqs_vmc_sample(vmc, sweeps_opt, 1, &r, err);
+    st = nqs_vmc_sample(vmc, sweeps_opt, NQS_WANT_GRAD | (is_sr ? NQS_WANT_SAMPLES : 0), &r, err);
+    /* A step that made the energy non-finite or explode is undone and retried
+     * with half the learning rate and ten times the SR shift. */
+    const char *reason = NULL;
+    if (st == NQS_ERUNTIME) reason = err->msg;
+    else if (st == NQS_OK && have_prev && r.energy.mean - prev_mean > 5 * sqrt(prev_var) + 10 * (prev_err + r.energy.error))
+      reason = "energy rose by more than 5 standard deviations of E_L";
+    if (reason && have_prev && retries < 8) {
+      retries++;
+      memcpy(wf->params, prev, sizeof(double) * np);
+      lr_scale *= 0.5;
+      so.diag_shift = so.diag_shift > 0 ? 10 * so.diag_shift : 1e-3;
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddNumberToObject(o, "iteration", it);
+      cJSON_AddStringToObject(o, "event", "step_rejected");
+      cJSON_AddStringToObject(o, "reason", reason);
+      cJSON_AddNumberToObject(o, "learning_rate", learning_rate(c, it) * lr_scale);
+      if (is_sr) cJSON_AddNumberToObject(o, "diag_shift", so.diag_shift);
+      log_line(log, o);
+      st = nqs_vmc_reinit(vmc, err);
+      if (st) goto done_loop;
+      it--;
+      continue;
+    }
     if (st) {
       nqs_error_prefix(err, "iteration %d", it);
-      goto done;
+      goto done_loop;
     }
+    retries = 0;
+    const double lr = learning_rate(c, it) * lr_scale;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "iteration", it);
     cJSON *e = cJSON_AddObjectToObject(o, "energy");
@@ -166,21 +225,40 @@ nqs_status nqs_run(const nqs_config *c, nqs_progress_fn progress, void *user, nq
     cJSON_AddNumberToObject(e, "variance", r.energy.variance);
     cJSON_AddNumberToObject(o, "acceptance", r.acceptance);
     cJSON_AddNumberToObject(o, "grad_norm", r.grad_norm);
+    cJSON_AddNumberToObject(o, "learning_rate", lr);
     cJSON_AddNumberToObject(o, "step", nqs_vmc_step(vmc));
-    cJSON_AddItemToObject(o, "params", params_json(wf));
+    if (np <= 64) cJSON_AddItemToObject(o, "params", params_json(wf));
     cJSON_AddNumberToObject(o, "wall_seconds", now() - t0);
-    char *line = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (line) {
-      fprintf(log, "%s\n", line);
-      fflush(log);
-      free(line);
-    }
 
-    opt->step(wf->params, r.grad, opt_state, wf->nparams, c->optimizer.learning_rate, it);
+    memcpy(prev, wf->params, sizeof(double) * np);
+    have_prev = 1;
+    prev_mean = r.energy.mean;
+    prev_var = r.energy.variance;
+    prev_err = r.energy.error;
+    if (is_sr) {
+      nqs_sr_info info;
+      st = nqs_sr_solve(r.O, r.el, r.samples, np, &so, delta, &info, err);
+      if (st) {
+        cJSON_Delete(o);
+        nqs_error_prefix(err, "iteration %d", it);
+        goto done_loop;
+      }
+      double norm = 0;
+      for (int k = 0; k < np; k++) norm += delta[k] * delta[k];
+      norm = sqrt(norm) * lr;
+      const double scale = (c->optimizer.max_step > 0 && norm > c->optimizer.max_step) ? c->optimizer.max_step / norm : 1.0;
+      for (int k = 0; k < np; k++) wf->params[k] -= scale * lr * delta[k];
+      cJSON *j = cJSON_AddObjectToObject(o, "sr");
+      cJSON_AddBoolToObject(j, "minsr", info.used_minsr);
+      cJSON_AddBoolToObject(j, "fallback", info.used_fallback);
+      cJSON_AddNumberToObject(j, "step_norm", norm * scale);
+    } else {
+      opt->step(wf->params, r.grad, opt_state, np, lr, it);
+    }
+    log_line(log, o);
     nqs_wf_project(wf);
     st = nqs_vmc_reinit(vmc, err);
-    if (st) goto done;
+    if (st) goto done_loop;
     if (progress) {
       pr.phase = "optimize";
       pr.iteration = it;
@@ -191,6 +269,10 @@ nqs_status nqs_run(const nqs_config *c, nqs_progress_fn progress, void *user, nq
       progress(user, &pr);
     }
   }
+done_loop:
+  free(prev);
+  free(delta);
+  if (st) goto done;
 
   /* Evaluation with frozen parameters; walkers re-equilibrate first (no step change). */
   if (c->optimizer.iterations > 0) {

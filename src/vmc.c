@@ -17,6 +17,8 @@ struct nqs_vmc {
   double *series;   /* 4 * cap: per-sample E, T, V_trap, V_int, layout [t * nw + w] */
   double *wmean;    /* cap / nw: walker-averaged series, blocking scratch */
   long cap;         /* samples the series buffers hold */
+  double *O;        /* ocap * nparams: O vectors of every sample (SR) */
+  long ocap;
   double *o_mean, *grad;
   long *acc;        /* nw accepted counts of the current call */
   int *bad;         /* nw: sweep index of the first non-finite E_L + 1, or 0 */
@@ -36,6 +38,7 @@ void nqs_vmc_free(nqs_vmc *v) {
   free(v->sum_o);
   free(v->sum_eo);
   free(v->series);
+  free(v->O);
   free(v->wmean);
   free(v->o_mean);
   free(v->grad);
@@ -141,7 +144,8 @@ nqs_status nqs_vmc_thermalize(nqs_vmc *v, int sweeps, int adapt, nqs_error *err)
   return NQS_OK;
 }
 
-nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want_grad, nqs_vmc_result *res, nqs_error *err) {
+nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res, nqs_error *err) {
+  const int want_grad = (want & NQS_WANT_GRAD) != 0, keep = (want & NQS_WANT_SAMPLES) != 0;
   if (sweeps < 1) return nqs_error_set(err, NQS_EINPUT, "need at least one sweep per walker to sample");
   const int nw = v->nw, np = v->wf->nparams;
   const size_t nx = (size_t)v->wf->sys.n * v->wf->sys.dim;
@@ -154,6 +158,12 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want_grad, nqs_vmc_result
     if (!m) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld samples", ns);
     v->wmean = m;
     v->cap = ns;
+  }
+  if (keep && ns > v->ocap) {
+    double *o = realloc(v->O, (size_t)ns * (size_t)np * sizeof(double));
+    if (!o) return nqs_error_set(err, NQS_ENOMEM, "out of memory storing %ld x %d O samples for SR", ns, np);
+    v->O = o;
+    v->ocap = ns;
   }
   double *E = v->series, *T = E + ns, *VT = T + ns, *VI = VT + ns;
   int nt = nthreads(v);
@@ -179,6 +189,7 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want_grad, nqs_vmc_result
         break;
       }
       if (want_grad) {
+        if (keep) o = v->O + (size_t)idx * np; /* write the sample's row directly */
         nqs_wf_dparams(v->wf, w, o);
         for (int k = 0; k < np; k++) {
           so[k] += o[k];
@@ -217,6 +228,8 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want_grad, nqs_vmc_result
     e.n = ns;
     *outs[q] = e;
   }
+  res->O = keep ? v->O : NULL;
+  res->el = E;
   res->o_mean = v->o_mean;
   res->grad = v->grad;
   res->grad_norm = 0;

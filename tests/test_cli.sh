@@ -78,5 +78,11 @@ out2=$(cd "$T" && "$NQS" run --quiet demo/config.ini --out demo2); rc=$?
 [ "$out" = "$out2" ]
 check "rerun from config.ini reproduces the energy line bit for bit (exit $rc)" $(( $? | rc )) "$out vs $out2"
 
+# an exploding step is rejected, retried with half the learning rate, and logged
+(cd "$T" && "$NQS" run --quiet --set optimizer.method=sgd --set optimizer.learning_rate=8 \
+    --set optimizer.iterations=5 --set evaluation.samples=2000 --out explode >/dev/null 2>&1); rc=$?
+grep -q '"event":"step_rejected"' "$T/explode/log.jsonl" 2>/dev/null
+check "exploding step rejected and logged in log.jsonl (exit $rc)" $(( $? | rc )) "no step_rejected event"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

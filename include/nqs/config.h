@@ -38,6 +38,9 @@ typedef struct nqs_config {
     double learning_rate;
     int iterations;
     long samples;
+    char schedule[16];
+    double decay, diag_shift, diag_shift_rel, max_step;
+    char sr_solver[12];
   } optimizer;
   struct {
     long samples;

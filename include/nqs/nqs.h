@@ -9,6 +9,7 @@
 #include "nqs/rng.h"
 #include "nqs/run.h"
 #include "nqs/sampler.h"
+#include "nqs/sr.h"
 #include "nqs/stats.h"
 #include "nqs/system.h"
 #include "nqs/vmc.h"

@@ -29,7 +29,12 @@ typedef struct nqs_vmc_result {
   double *o_mean; /* nparams: <O_k> (owned by the vmc object) */
   double *grad;   /* nparams: dE/dtheta_k = 2(<E_L O_k> - <E_L><O_k>) (owned by the vmc object) */
   double grad_norm;
+  const double *O;  /* with NQS_WANT_SAMPLES: samples x nparams, row t*walkers + w (owned by the vmc object) */
+  const double *el; /* samples local energies, same order (owned by the vmc object) */
 } nqs_vmc_result;
+
+/* What nqs_vmc_sample computes beyond the energy estimates. */
+enum { NQS_WANT_GRAD = 1, NQS_WANT_SAMPLES = 2 };
 
 /* Create W walkers at random positions (normal, width 1/sqrt(omega)) and
  * initialise their caches. The wave function is borrowed, not owned. */
@@ -44,9 +49,10 @@ nqs_status nqs_vmc_thermalize(nqs_vmc *v, int sweeps, int adapt, nqs_error *err)
 /* Re-initialise all walker caches from their positions (after a parameter change). */
 nqs_status nqs_vmc_reinit(nqs_vmc *v, nqs_error *err);
 
-/* Measure `sweeps` samples per walker. If want_grad, also <O_k> and the energy
- * gradient. Non-finite local energies stop the sampling with NQS_ERUNTIME. */
-nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want_grad, nqs_vmc_result *res, nqs_error *err);
+/* Measure `sweeps` samples per walker. want: 0, or NQS_WANT_GRAD (<O_k> and the
+ * energy gradient), or NQS_WANT_GRAD | NQS_WANT_SAMPLES (also every O vector, for SR).
+ * Non-finite local energies stop the sampling with NQS_ERUNTIME. */
+nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res, nqs_error *err);
 
 double nqs_vmc_step(const nqs_vmc *v);
 void nqs_vmc_set_step(nqs_vmc *v, double step);
