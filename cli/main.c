@@ -16,6 +16,10 @@ static void usage(FILE *out) {
           "usage:\n"
           "  nqs run [FILE] [--set section.key=value ...] [--out DIR] [--quiet]\n"
           "  nqs run            the built-in demo: 2D quantum dot, N = 2, omega = 1 (exact E = 3)\n"
+          "  nqs run --restart DIR [--set ...]   continue the run in DIR from its checkpoint.h5\n"
+          "                     (e.g. --set optimizer.iterations=400 to go further)\n"
+          "  nqs evaluate DIR [--set evaluation.samples=N]   re-sample the trained state in DIR;\n"
+          "                     writes DIR/evaluate.json\n"
           "  nqs help | --help  this text;  nqs --version\n\n"
           "options of run:\n"
           "  --set section.key=value   override one input key (repeatable), e.g. --set system.omega=0.5\n"
@@ -50,8 +54,9 @@ static void on_progress(void *user, const nqs_progress *p) {
   }
 }
 
-static int cmd_run(int argc, char **argv) {
-  const char *file = NULL, *out = NULL;
+/* nqs run / nqs evaluate. evaluate: argv holds DIR instead of FILE. */
+static int cmd_run(int argc, char **argv, int evaluate) {
+  const char *file = NULL, *out = NULL, *restart = NULL;
   progress_state ps = {0, isatty(STDERR_FILENO), 0};
   nqs_config c;
   nqs_config_defaults(&c);
@@ -60,6 +65,12 @@ static int cmd_run(int argc, char **argv) {
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--set") == 0 || strcmp(argv[i], "--out") == 0) {
       i++;
+    } else if (strcmp(argv[i], "--restart") == 0 && !evaluate) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "nqs: error: --restart needs the run folder\n");
+        return 2;
+      }
+      restart = argv[++i];
     } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
       return 0;
@@ -75,6 +86,26 @@ static int cmd_run(int argc, char **argv) {
       file = argv[i];
     }
   }
+  nqs_checkpoint ck = {0};
+  if (evaluate) {
+    restart = file;
+    file = NULL;
+    if (!restart) {
+      fprintf(stderr, "nqs: error: nqs evaluate needs a run folder (see nqs --help)\n");
+      return 2;
+    }
+  }
+  if (restart && file) {
+    fprintf(stderr, "nqs: error: give an input FILE or --restart DIR, not both (a restart reads its input from the checkpoint)\n");
+    return 2;
+  }
+  if (restart) {
+    /* The checkpoint carries the resolved input; --set may change it (e.g. more iterations). */
+    char name[600];
+    snprintf(name, sizeof name, "%s/checkpoint.h5 [config]", restart);
+    if (nqs_checkpoint_read(restart, &ck, &err) || nqs_config_read_text(&c, ck.config, name, &err)) goto fail;
+    out = restart;
+  }
   if (file && nqs_config_read(&c, file, &err)) goto fail;
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--set") == 0 || strcmp(argv[i], "--out") == 0) {
@@ -83,7 +114,14 @@ static int cmd_run(int argc, char **argv) {
         return 2;
       }
       if (argv[i][2] == 's' && nqs_config_set(&c, argv[i + 1], &err)) goto fail;
-      if (argv[i][2] == 'o') out = argv[i + 1];
+      if (argv[i][2] == 'o') {
+        if (restart) {
+          fprintf(stderr, "nqs: error: --out cannot move a run being continued; it stays in %s\n", restart);
+          nqs_checkpoint_free(&ck);
+          return 2;
+        }
+        out = argv[i + 1];
+      }
       i++;
     }
   }
@@ -92,12 +130,14 @@ static int cmd_run(int argc, char **argv) {
     snprintf(a, sizeof a, "output.dir=%s", out);
     if (nqs_config_set(&c, a, &err)) goto fail;
   }
-  if (!file && !ps.quiet)
+  if (!file && !restart && !ps.quiet)
     fprintf(stderr, "nqs: no input file: running the built-in demo (2D quantum dot, N = %d, omega = %g)\n",
             c.system.particles, c.system.omega);
 
   nqs_run_result r;
-  nqs_status st = nqs_run(&c, on_progress, &ps, &r, &err);
+  nqs_run_options ro = {.restart = restart ? &ck : NULL, .evaluate_only = evaluate, .progress = on_progress, .user = &ps};
+  nqs_status st = nqs_run(&c, &ro, &r, &err);
+  nqs_checkpoint_free(&ck);
   if (st) {
     nqs_config_locate(&c, &err);
     fprintf(stderr, "nqs: error: %s\n", err.msg);
@@ -110,9 +150,12 @@ static int cmd_run(int argc, char **argv) {
     snprintf(ref, sizeof ref, "  (%s %.10g)", strncmp(r.reference_source, "exact", 5) == 0 ? "exact" : "DMC",
              r.reference);
   printf("E = %s  σ² = %.2e  acc = %.2f%s\n", ve, r.energy.variance, r.acceptance, ref);
-  if (!ps.quiet) fprintf(stderr, "nqs: %ld samples in %.2f s; results in %s/result.json\n", r.samples, r.wall_seconds, r.dir);
+  if (!ps.quiet)
+    fprintf(stderr, "nqs: %ld samples in %.2f s; results in %s/%s\n", r.samples, r.wall_seconds, r.dir,
+            evaluate ? "evaluate.json" : "result.json");
   return 0;
 fail:
+  nqs_checkpoint_free(&ck);
   nqs_config_locate(&c, &err);
   fprintf(stderr, "nqs: error: %s\n", err.msg);
   return err.code == NQS_EINPUT ? 2 : 1;
@@ -121,9 +164,10 @@ fail:
 int main(int argc, char **argv) {
   if (argc < 2) {
     /* no command: the demo, as `nqs run` */
-    return cmd_run(0, argv + 1);
+    return cmd_run(0, argv + 1, 0);
   }
-  if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 2, argv + 2);
+  if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 2, argv + 2, 0);
+  if (strcmp(argv[1], "evaluate") == 0) return cmd_run(argc - 2, argv + 2, 1);
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
     usage(stdout);
     return 0;
@@ -132,6 +176,6 @@ int main(int argc, char **argv) {
     printf("nqs %s\n", NQS_VERSION);
     return 0;
   }
-  fprintf(stderr, "nqs: error: unknown command '%s'; commands: run, help (see nqs --help)\n", argv[1]);
+  fprintf(stderr, "nqs: error: unknown command '%s'; commands: run, evaluate, help (see nqs --help)\n", argv[1]);
   return 2;
 }

@@ -9,7 +9,8 @@ set -euo pipefail
 #   liblapacke-dev              C interface to LAPACK
 #   libinih-dev                 the INI input-file parser
 #   libcjson-dev                JSON writer for log.jsonl and result.json
-PKGS=(gcc make cmake pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev)
+#   libhdf5-dev                 HDF5 checkpoints (restart, nqs evaluate)
+PKGS=(gcc make cmake pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev libhdf5-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

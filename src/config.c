@@ -89,6 +89,8 @@ static const option options[] = {
 
     {"output", "dir", K_STRING, F(output.dir), "", 0, 0, 0, NULL,
      "run folder; empty = runs/YYYYMMDD-HHMMSS (must not hold an earlier run)"},
+    {"output", "checkpoint_every", K_INT, F(output.checkpoint_every), "10", 0, 100000000, 0, NULL,
+     "write checkpoint.h5 every this many iterations (0: only after the last one)"},
 
     {"run", "seed", K_U64, F(run.seed), "1", 0, 1.8e19, 0, NULL, "master random seed: the one number that makes a run reproducible"},
     {"run", "threads", K_INT, F(run.threads), "0", 0, 4096, 0, NULL, "OpenMP threads; 0 = OMP_NUM_THREADS or all cores"},
@@ -328,7 +330,8 @@ static nqs_status assign(nqs_config *c, const char *section, const char *key, co
 
 /* inih gives no line numbers in this build, so we count the lines our reader hands it. */
 typedef struct {
-  FILE *fp;
+  FILE *fp;         /* the file, or NULL when reading from text */
+  const char *text; /* cursor in the text */
   int line, section_line; /* current line; line of the last [section] header */
   nqs_config *c;
   nqs_error *err;
@@ -336,9 +339,24 @@ typedef struct {
   const char *path;
 } reader_ctx;
 
+/* fgets over a string */
+static char *text_gets(char *str, int num, const char **cur) {
+  const char *p = *cur;
+  if (!*p || num < 2) return NULL;
+  int i = 0;
+  while (p[i] && p[i] != '\n' && i < num - 2) {
+    str[i] = p[i];
+    i++;
+  }
+  if (p[i] == '\n') str[i++] = '\n';
+  str[i] = 0;
+  *cur = p + i;
+  return str;
+}
+
 static char *reader(char *str, int num, void *stream) {
   reader_ctx *r = stream;
-  char *s = fgets(str, num, r->fp);
+  char *s = r->fp ? fgets(str, num, r->fp) : text_gets(str, num, &r->text);
   if (s) {
     r->line++;
     const char *t = s;
@@ -368,14 +386,10 @@ static int handler(void *user, const char *section, const char *name, const char
   return 1;
 }
 
-nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
-  FILE *fp = fopen(path, "r");
-  if (!fp)
-    return nqs_error_set(err, NQS_EINPUT, "%s: cannot open the input file (%s); check the path", path, strerror(errno));
-  reader_ctx r = {fp, 0, 0, c, err, NQS_OK, path};
+static nqs_status parse(nqs_config *c, FILE *fp, const char *text, const char *path, nqs_error *err) {
+  reader_ctx r = {fp, text, 0, 0, c, err, NQS_OK, path};
   snprintf(c->file, sizeof c->file, "%s", path);
   int rc = ini_parse_stream(reader, &r, handler, &r);
-  fclose(fp);
   if (r.st != NQS_OK) return r.st;
   if (rc > 0)
     return nqs_error_set(err, NQS_EINPUT,
@@ -383,6 +397,19 @@ nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
                          path, rc, INI_MAX_LINE);
   if (rc < 0) return nqs_error_set(err, NQS_EIO, "%s: read error", path);
   return NQS_OK;
+}
+
+nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
+  FILE *fp = fopen(path, "r");
+  if (!fp)
+    return nqs_error_set(err, NQS_EINPUT, "%s: cannot open the input file (%s); check the path", path, strerror(errno));
+  nqs_status st = parse(c, fp, NULL, path, err);
+  fclose(fp);
+  return st;
+}
+
+nqs_status nqs_config_read_text(nqs_config *c, const char *text, const char *name, nqs_error *err) {
+  return parse(c, NULL, text, name, err);
 }
 
 nqs_status nqs_config_set(nqs_config *c, const char *assignment, nqs_error *err) {

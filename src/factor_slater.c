@@ -13,7 +13,10 @@
  * and on acceptance the Sherman-Morrison update (Ceperley, Chester & Kalos,
  * PRB 16, 3081 (1977)):
  *   S_k = sum_j P_j(r') T[k][j];  T[k][.] -= (S_k/R) T[i][.] (k != i);  T[i][.] /= R   O(n^2)
- * The parameter alpha scales every orbital: dP_j/dalpha = (r . grad P_j) / (2 alpha). */
+ * The parameter alpha scales every orbital: dP_j/dalpha = (r . grad P_j) / (2 alpha).
+ * In a product with another binding factor (rbm, gaussian), that factor supplies
+ * the one-body Gaussian and the determinant is of the bare polynomials P_j
+ * ("bare": the Gaussian terms below are multiplied by g = 0 instead of 1). */
 #include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@
 #define SLATER_MAXN 64   /* highest Hermite degree */
 
 typedef struct {
+  double g; /* 1: orbitals carry exp(-a r^2/2); 0: bare polynomials */
   int n;    /* orbitals per spin = particles per spin */
   int nmax; /* highest quantum number on one axis */
   int qn[SLATER_MAXORB][NQS_MAX_DIM];
@@ -126,7 +130,7 @@ static double s_init(const nqs_factor *f, const double *th, const double *x, voi
     info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'N', n, n, v.lu, n, v.ipiv, T, n);
     if (info != 0) return NAN;
   }
-  return logdet - 0.5 * a * r2;
+  return logdet - 0.5 * P->g * a * r2;
 }
 
 static double s_propose(const nqs_factor *f, const double *th, const double *x, void *cache, int p,
@@ -147,10 +151,10 @@ static double s_propose(const nqs_factor *f, const double *th, const double *x, 
     for (int k = 0; k < d; k++) {
       double gk = 0;
       for (int j = 0; j < n; j++) gk += dphi[j * d + k] * Ti[j];
-      grad_new[k] += gk / R - a * xp[k];
+      grad_new[k] += gk / R - P->g * a * xp[k];
     }
   }
-  return log(fabs(R)) - 0.5 * a * dr2;
+  return log(fabs(R)) - 0.5 * P->g * a * dr2;
 }
 
 static void s_accept(const nqs_factor *f, const double *th, const double *x, void *cache, int p,
@@ -185,7 +189,7 @@ static void s_grad_p(const nqs_factor *f, const double *th, const double *x, con
   for (int k = 0; k < d; k++) {
     double gk = 0;
     for (int j = 0; j < n; j++) gk += dphi[j * d + k] * Ti[j];
-    g[k] += gk - a * x[p * d + k];
+    g[k] += gk - P->g * a * x[p * d + k];
   }
 }
 
@@ -205,12 +209,12 @@ static void s_grad_lap(const nqs_factor *f, const double *th, const double *x, c
     for (int k = 0; k < d; k++) {
       double gk = 0;
       for (int j = 0; j < n; j++) gk += dphi[j * d + k] * Ti[j];
-      g[p * d + k] += gk - a * r[k];
+      g[p * d + k] += gk - P->g * a * r[k];
       gd2 += gk * gk;
     }
     for (int j = 0; j < n; j++) lp += lphi[j] * Ti[j];
     /* lap ln det = (lap det)/det - |grad det/det|^2; the Gaussian adds -a d */
-    L += lp - gd2 - a * d;
+    L += lp - gd2 - P->g * a * d;
   }
   *lap += L;
 }
@@ -234,7 +238,7 @@ static void s_dparams(const nqs_factor *f, const double *th, const double *x, co
     }
     for (int k = 0; k < d; k++) r2 += r[k] * r[k];
   }
-  o[0] = sum / (2.0 * alpha) - 0.5 * f->sys.omega * r2;
+  o[0] = sum / (2.0 * alpha) - 0.5 * P->g * f->sys.omega * r2;
 }
 
 static void s_free(nqs_factor *f) { free(f->priv); }
@@ -281,6 +285,7 @@ static nqs_factor *s_create(const nqs_system *sys, const nqs_factor_options *o, 
   }
   P->n = n;
   P->nmax = shells - 1;
+  P->g = o->slater_bare ? 0.0 : 1.0;
   /* Orbitals shell by shell; within a shell, lexicographic in (n_1, ..., n_d). */
   int j = 0;
   for (int s = 0; s < shells; s++) {

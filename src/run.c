@@ -1,4 +1,4 @@
-/* run.c — the run driver: folder, optimisation loop, evaluation, JSON outputs. */
+/* run.c — the run driver: folder, optimisation loop with checkpoints, evaluation, JSON outputs. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "nqs/checkpoint.h"
 #include "nqs/optimizer.h"
 #include "nqs/run.h"
 #include "nqs/sr.h"
@@ -39,14 +40,14 @@ static int exists(const char *dir, const char *name) {
   return access(p, F_OK) == 0;
 }
 
-/* Create the run folder; refuse one that holds an earlier run. */
-static nqs_status make_run_dir(const nqs_config *c, char *dir, size_t size, nqs_error *err) {
+/* Create the run folder; refuse one that holds an earlier run (unless resuming it). */
+static nqs_status make_run_dir(const nqs_config *c, int resume, char *dir, size_t size, nqs_error *err) {
   if (c->output.dir[0]) {
     snprintf(dir, size, "%s", c->output.dir);
-    if (exists(dir, "log.jsonl") || exists(dir, "result.json"))
+    if (!resume && (exists(dir, "log.jsonl") || exists(dir, "result.json") || exists(dir, "checkpoint.h5")))
       return nqs_error_setk(err, NQS_EINPUT, "output.dir",
-                            "'%s' holds an earlier run (log.jsonl or result.json); choose another folder with --out, "
-                            "or move that one away", dir);
+                            "'%s' holds an earlier run; choose another folder with --out, continue it with "
+                            "--restart %s, or move it away", dir, dir);
   } else {
     time_t t = time(NULL);
     struct tm tm;
@@ -56,8 +57,7 @@ static nqs_status make_run_dir(const nqs_config *c, char *dir, size_t size, nqs_
     snprintf(dir, size, "runs/%s", stamp);
     for (int k = 2; access(dir, F_OK) == 0 && k < 1000; k++) snprintf(dir, size, "runs/%s-%d", stamp, k);
   }
-  if (mkdir_p(dir))
-    return nqs_error_set(err, NQS_EIO, "cannot create the run folder '%s': %s", dir, strerror(errno));
+  if (mkdir_p(dir)) return nqs_error_set(err, NQS_EIO, "cannot create the run folder '%s': %s", dir, strerror(errno));
   return NQS_OK;
 }
 
@@ -83,6 +83,17 @@ static nqs_status write_atomic(const char *dir, const char *name, const char *te
   return NQS_OK;
 }
 
+/* The resolved configuration as text (caller frees). */
+static char *config_text(const nqs_config *c) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f) return NULL;
+  nqs_config_write(c, f);
+  fclose(f);
+  return buf;
+}
+
 static cJSON *estimate_json(const nqs_estimate *e) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "mean", e->mean);
@@ -99,7 +110,7 @@ static cJSON *params_json(const nqs_wavefunction *wf) {
   return o;
 }
 
-static double learning_rate(const nqs_config *c, int it) {
+static double learning_rate(const nqs_config *c, long it) {
   const double eta = c->optimizer.learning_rate, k = c->optimizer.decay;
   if (strcmp(c->optimizer.schedule, "inverse") == 0) return eta / (1.0 + k * it);
   if (strcmp(c->optimizer.schedule, "exponential") == 0) return eta * exp(-k * it);
@@ -116,244 +127,347 @@ static void log_line(FILE *log, cJSON *o) {
   }
 }
 
-nqs_status nqs_run(const nqs_config *c, nqs_progress_fn progress, void *user, nqs_run_result *res, nqs_error *err) {
-  memset(res, 0, sizeof *res);
-  nqs_status st = nqs_config_check(c, err);
+/* Everything the optimisation loop carries from one iteration to the next:
+ * with the walkers and the parameters, the whole state a checkpoint holds. */
+typedef struct {
+  long it; /* completed iterations */
+  double lr_scale, diag_shift;
+  int have_prev, retries;
+  double prev_mean, prev_var, prev_err;
+  double *prev;      /* np: parameters before the last step (restored on rejection) */
+  double *opt_state; /* opt_len */
+  int opt_len;
+} loop_state;
+
+typedef struct {
+  const nqs_config *c;
+  nqs_wavefunction *wf;
+  nqs_vmc *vmc;
+  loop_state ls;
+  const char *dir;
+} run_ctx;
+
+static nqs_status save_checkpoint(const run_ctx *r, nqs_error *err) {
+  const nqs_wavefunction *wf = r->wf;
+  const int nw = nqs_vmc_walkers(r->vmc), nx = wf->sys.n * wf->sys.dim, np = wf->nparams;
+  nqs_checkpoint ck;
+  nqs_status st = nqs_checkpoint_alloc(&ck, np, r->ls.opt_len, nw, nx, err);
   if (st) return st;
-  const double t0 = now();
-
-  st = make_run_dir(c, res->dir, sizeof res->dir, err);
-  if (st) return st;
-  {
-    char path[600];
-    snprintf(path, sizeof path, "%s/config.ini", res->dir);
-    FILE *f = fopen(path, "w");
-    if (!f) return nqs_error_set(err, NQS_EIO, "cannot write %s: %s", path, strerror(errno));
-    nqs_config_write(c, f);
-    fclose(f);
+  ck.iteration = r->ls.it;
+  ck.step = nqs_vmc_step(r->vmc);
+  ck.lr_scale = r->ls.lr_scale;
+  ck.diag_shift = r->ls.diag_shift;
+  ck.have_prev = r->ls.have_prev;
+  ck.prev_mean = r->ls.prev_mean;
+  ck.prev_var = r->ls.prev_var;
+  ck.prev_err = r->ls.prev_err;
+  memcpy(ck.params, wf->params, sizeof(double) * np);
+  memcpy(ck.prev_params, r->ls.prev, sizeof(double) * np);
+  memcpy(ck.opt_state, r->ls.opt_state, sizeof(double) * r->ls.opt_len);
+  for (int i = 0; i < nw; i++) {
+    const nqs_walker *w = nqs_vmc_walker(r->vmc, i);
+    memcpy(ck.x + (size_t)i * nx, w->x, sizeof(double) * nx);
+    memcpy(ck.rng + (size_t)i * 4, w->rng.s, sizeof(uint64_t) * 4);
+    ck.rng_spare[i] = w->rng.spare;
+    ck.rng_has_spare[i] = w->rng.has_spare;
   }
-
-  nqs_system sys;
-  st = nqs_config_system(c, &sys, err);
-  if (st) return st;
-  nqs_factor_options fo = nqs_config_factor_options(c);
-  nqs_wavefunction *wf = nqs_wf_create(&sys, c->wavefunction.factors, &fo, err);
-  if (!wf) return err->code;
-  nqs_vmc_options vo = {.sampler = nqs_sampler_find(c->sampler.method),
-                        .step = c->sampler.step,
-                        .target_acceptance = c->sampler.target_acceptance,
-                        .walkers = c->sampler.walkers,
-                        .seed = c->run.seed,
-                        .threads = c->run.threads};
-  const nqs_optimizer_type *opt = nqs_optimizer_find(c->optimizer.method); /* NULL for sr */
-  double *opt_state = calloc((size_t)(wf->nparams * (opt ? opt->state_per_param : 0) + 1), sizeof(double));
-  nqs_vmc *vmc = opt_state ? nqs_vmc_create(wf, &vo, err) : NULL;
-  FILE *log = NULL;
-  cJSON *result = NULL;
-  if (!vmc) {
-    if (!opt_state) nqs_error_set(err, NQS_ENOMEM, "out of memory for the optimiser state");
-    st = err->code;
-    goto done;
+  ck.config = config_text(r->c);
+  size_t nl = (size_t)np * (2 * NQS_PARAM_NAME + 1) + 1;
+  ck.param_names = calloc(nl, 1);
+  if (!ck.config || !ck.param_names) st = nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");
+  for (int k = 0; k < np && st == NQS_OK; k++) {
+    if (k) strcat(ck.param_names, ",");
+    strcat(ck.param_names, wf->param_names[k]);
   }
+  if (st == NQS_OK) st = nqs_checkpoint_write(r->dir, &ck, err);
+  nqs_checkpoint_free(&ck);
+  return st;
+}
 
-  nqs_progress pr = {.phase = "thermalize", .iterations = c->optimizer.iterations};
-  st = nqs_vmc_thermalize(vmc, c->sampler.thermalization, 1, err);
-  if (st) goto done;
-
-  char logpath[600];
-  snprintf(logpath, sizeof logpath, "%s/log.jsonl", res->dir);
-  log = fopen(logpath, "w");
-  if (!log) {
-    st = nqs_error_set(err, NQS_EIO, "cannot write %s: %s", logpath, strerror(errno));
-    goto done;
+/* Put the checkpointed state back; sizes must match the configuration. */
+static nqs_status restore(run_ctx *r, const nqs_checkpoint *ck, nqs_error *err) {
+  nqs_wavefunction *wf = r->wf;
+  const int nw = nqs_vmc_walkers(r->vmc), nx = wf->sys.n * wf->sys.dim, np = wf->nparams;
+  if (ck->np != np || ck->nwalkers != nw || ck->nx != nx || ck->opt_len != r->ls.opt_len)
+    return nqs_error_set(err, NQS_EINPUT,
+                         "the checkpoint holds %d parameters, %d walkers of %d coordinates and %d optimiser values, "
+                         "but this configuration needs %d, %d, %d and %d: the system, the factors, the walkers and the "
+                         "optimiser method cannot change on restart",
+                         ck->np, ck->nwalkers, ck->nx, ck->opt_len, np, nw, nx, r->ls.opt_len);
+  r->ls.it = ck->iteration;
+  r->ls.lr_scale = ck->lr_scale;
+  r->ls.diag_shift = ck->diag_shift;
+  r->ls.have_prev = ck->have_prev;
+  r->ls.prev_mean = ck->prev_mean;
+  r->ls.prev_var = ck->prev_var;
+  r->ls.prev_err = ck->prev_err;
+  memcpy(wf->params, ck->params, sizeof(double) * np);
+  memcpy(r->ls.prev, ck->prev_params, sizeof(double) * np);
+  memcpy(r->ls.opt_state, ck->opt_state, sizeof(double) * r->ls.opt_len);
+  nqs_vmc_set_step(r->vmc, ck->step);
+  for (int i = 0; i < nw; i++) {
+    nqs_walker *w = nqs_vmc_walker(r->vmc, i);
+    memcpy(w->x, ck->x + (size_t)i * nx, sizeof(double) * nx);
+    memcpy(w->rng.s, ck->rng + (size_t)i * 4, sizeof(uint64_t) * 4);
+    w->rng.spare = ck->rng_spare[i];
+    w->rng.has_spare = ck->rng_has_spare[i];
   }
+  return nqs_vmc_reinit(r->vmc, err);
+}
 
-  const int W = nqs_vmc_walkers(vmc), np = wf->nparams;
+/* Iterations ls.it + 1 .. c->optimizer.iterations. */
+static nqs_status optimize(run_ctx *r, FILE *log, const nqs_run_options *o, double t0, nqs_error *err) {
+  const nqs_config *c = r->c;
+  nqs_wavefunction *wf = r->wf;
+  loop_state *ls = &r->ls;
+  const int W = nqs_vmc_walkers(r->vmc), np = wf->nparams;
   const int is_sr = strcmp(c->optimizer.method, "sr") == 0;
-  nqs_sr_options so = {.diag_shift = c->optimizer.diag_shift,
-                       .diag_shift_rel = c->optimizer.diag_shift_rel,
+  const nqs_optimizer_type *opt = nqs_optimizer_find(c->optimizer.method); /* NULL for sr */
+  nqs_sr_options so = {.diag_shift_rel = c->optimizer.diag_shift_rel,
                        .solver = strcmp(c->optimizer.sr_solver, "minsr") == 0      ? NQS_SR_MINSR
                                  : strcmp(c->optimizer.sr_solver, "cholesky") == 0 ? NQS_SR_CHOLESKY
                                                                                    : NQS_SR_AUTO};
-  double *prev = malloc(sizeof(double) * (size_t)(np + 1)), *delta = malloc(sizeof(double) * (size_t)(np + 1));
-  if (!prev || !delta) {
-    free(prev);
-    free(delta);
-    st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %d parameters", np);
-    goto done;
-  }
-  nqs_vmc_result r;
-  const long sweeps_opt = (c->optimizer.samples + W - 1) / W;
-  double lr_scale = 1.0, prev_mean = NAN, prev_var = NAN, prev_err = NAN;
-  int have_prev = 0, retries = 0;
-  for (int it = 1; it <= c->optimizer.iterations; it++) {
-    st = nqs_vmc_sample(vmc, sweeps_opt, NQS_WANT_GRAD | (is_sr ? NQS_WANT_SAMPLES : 0), &r, err);
+  double *delta = malloc(sizeof(double) * (size_t)(np + 1));
+  if (!delta) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %d parameters", np);
+  const long sweeps = (c->optimizer.samples + W - 1) / W;
+  const int every = c->output.checkpoint_every;
+  nqs_progress pr = {.phase = "optimize", .iterations = c->optimizer.iterations};
+  nqs_status st = NQS_OK;
+  nqs_vmc_result res;
+  while (ls->it < c->optimizer.iterations) {
+    const long it = ls->it + 1;
+    st = nqs_vmc_sample(r->vmc, sweeps, NQS_WANT_GRAD | (is_sr ? NQS_WANT_SAMPLES : 0), &res, err);
     /* A step that made the energy non-finite or explode is undone and retried
      * with half the learning rate and ten times the SR shift. */
     const char *reason = NULL;
     if (st == NQS_ERUNTIME) reason = err->msg;
-    else if (st == NQS_OK && have_prev && r.energy.mean - prev_mean > 5 * sqrt(prev_var) + 10 * (prev_err + r.energy.error))
+    else if (st == NQS_OK && ls->have_prev &&
+             res.energy.mean - ls->prev_mean > 5 * sqrt(ls->prev_var) + 10 * (ls->prev_err + res.energy.error))
       reason = "energy rose by more than 5 standard deviations of E_L";
-    if (reason && have_prev && retries < 8) {
-      retries++;
-      memcpy(wf->params, prev, sizeof(double) * np);
-      lr_scale *= 0.5;
-      so.diag_shift = so.diag_shift > 0 ? 10 * so.diag_shift : 1e-3;
-      cJSON *o = cJSON_CreateObject();
-      cJSON_AddNumberToObject(o, "iteration", it);
-      cJSON_AddStringToObject(o, "event", "step_rejected");
-      cJSON_AddStringToObject(o, "reason", reason);
-      cJSON_AddNumberToObject(o, "learning_rate", learning_rate(c, it) * lr_scale);
-      if (is_sr) cJSON_AddNumberToObject(o, "diag_shift", so.diag_shift);
-      log_line(log, o);
-      st = nqs_vmc_reinit(vmc, err);
-      if (st) goto done_loop;
-      it--;
+    if (reason && ls->have_prev && ls->retries < 8) {
+      ls->retries++;
+      memcpy(wf->params, ls->prev, sizeof(double) * np);
+      ls->lr_scale *= 0.5;
+      ls->diag_shift = ls->diag_shift > 0 ? 10 * ls->diag_shift : 1e-3;
+      cJSON *j = cJSON_CreateObject();
+      cJSON_AddNumberToObject(j, "iteration", (double)it);
+      cJSON_AddStringToObject(j, "event", "step_rejected");
+      cJSON_AddStringToObject(j, "reason", reason);
+      cJSON_AddNumberToObject(j, "learning_rate", learning_rate(c, it) * ls->lr_scale);
+      if (is_sr) cJSON_AddNumberToObject(j, "diag_shift", ls->diag_shift);
+      log_line(log, j);
+      st = nqs_vmc_reinit(r->vmc, err);
+      if (st) break;
       continue;
     }
     if (st) {
-      nqs_error_prefix(err, "iteration %d", it);
-      goto done_loop;
+      nqs_error_prefix(err, "iteration %ld", it);
+      break;
     }
-    retries = 0;
-    const double lr = learning_rate(c, it) * lr_scale;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "iteration", it);
-    cJSON *e = cJSON_AddObjectToObject(o, "energy");
-    cJSON_AddNumberToObject(e, "mean", r.energy.mean);
-    cJSON_AddNumberToObject(e, "error", r.energy.error);
-    cJSON_AddNumberToObject(e, "variance", r.energy.variance);
-    cJSON_AddNumberToObject(o, "acceptance", r.acceptance);
-    cJSON_AddNumberToObject(o, "grad_norm", r.grad_norm);
-    cJSON_AddNumberToObject(o, "learning_rate", lr);
-    cJSON_AddNumberToObject(o, "step", nqs_vmc_step(vmc));
-    if (np <= 64) cJSON_AddItemToObject(o, "params", params_json(wf));
-    cJSON_AddNumberToObject(o, "wall_seconds", now() - t0);
+    ls->retries = 0;
+    const double lr = learning_rate(c, it) * ls->lr_scale;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "iteration", (double)it);
+    cJSON *e = cJSON_AddObjectToObject(j, "energy");
+    cJSON_AddNumberToObject(e, "mean", res.energy.mean);
+    cJSON_AddNumberToObject(e, "error", res.energy.error);
+    cJSON_AddNumberToObject(e, "variance", res.energy.variance);
+    cJSON_AddNumberToObject(j, "acceptance", res.acceptance);
+    cJSON_AddNumberToObject(j, "grad_norm", res.grad_norm);
+    cJSON_AddNumberToObject(j, "learning_rate", lr);
+    cJSON_AddNumberToObject(j, "step", nqs_vmc_step(r->vmc));
+    if (np <= 64) cJSON_AddItemToObject(j, "params", params_json(wf));
+    cJSON_AddNumberToObject(j, "wall_seconds", now() - t0);
 
-    memcpy(prev, wf->params, sizeof(double) * np);
-    have_prev = 1;
-    prev_mean = r.energy.mean;
-    prev_var = r.energy.variance;
-    prev_err = r.energy.error;
+    memcpy(ls->prev, wf->params, sizeof(double) * np);
+    ls->have_prev = 1;
+    ls->prev_mean = res.energy.mean;
+    ls->prev_var = res.energy.variance;
+    ls->prev_err = res.energy.error;
     if (is_sr) {
       nqs_sr_info info;
-      st = nqs_sr_solve(r.O, r.el, r.samples, np, &so, delta, &info, err);
+      so.diag_shift = ls->diag_shift;
+      st = nqs_sr_solve(res.O, res.el, res.samples, np, &so, delta, &info, err);
       if (st) {
-        cJSON_Delete(o);
-        nqs_error_prefix(err, "iteration %d", it);
-        goto done_loop;
+        cJSON_Delete(j);
+        nqs_error_prefix(err, "iteration %ld", it);
+        break;
       }
       double norm = 0;
       for (int k = 0; k < np; k++) norm += delta[k] * delta[k];
       norm = sqrt(norm) * lr;
       const double scale = (c->optimizer.max_step > 0 && norm > c->optimizer.max_step) ? c->optimizer.max_step / norm : 1.0;
       for (int k = 0; k < np; k++) wf->params[k] -= scale * lr * delta[k];
-      cJSON *j = cJSON_AddObjectToObject(o, "sr");
-      cJSON_AddBoolToObject(j, "minsr", info.used_minsr);
-      cJSON_AddBoolToObject(j, "fallback", info.used_fallback);
-      cJSON_AddNumberToObject(j, "step_norm", norm * scale);
+      cJSON *s = cJSON_AddObjectToObject(j, "sr");
+      cJSON_AddBoolToObject(s, "minsr", info.used_minsr);
+      cJSON_AddBoolToObject(s, "fallback", info.used_fallback);
+      cJSON_AddNumberToObject(s, "step_norm", norm * scale);
     } else {
-      opt->step(wf->params, r.grad, opt_state, np, lr, it);
+      opt->step(wf->params, res.grad, ls->opt_state, np, lr, it);
     }
-    log_line(log, o);
+    log_line(log, j);
     nqs_wf_project(wf);
-    st = nqs_vmc_reinit(vmc, err);
-    if (st) goto done_loop;
-    if (progress) {
-      pr.phase = "optimize";
-      pr.iteration = it;
-      pr.energy = r.energy.mean;
-      pr.error = r.energy.error;
-      pr.acceptance = r.acceptance;
+    st = nqs_vmc_reinit(r->vmc, err);
+    if (st) break;
+    ls->it = it;
+    if (every > 0 && it % every == 0 && (st = save_checkpoint(r, err))) break;
+    if (o && o->progress) {
+      pr.iteration = (int)it;
+      pr.energy = res.energy.mean;
+      pr.error = res.energy.error;
+      pr.acceptance = res.acceptance;
       pr.elapsed = now() - t0;
-      progress(user, &pr);
+      o->progress(o->user, &pr);
     }
   }
-done_loop:
-  free(prev);
   free(delta);
+  return st;
+}
+
+static nqs_status write_result(const run_ctx *r, const nqs_vmc_result *v, nqs_run_result *res, const char *name,
+                               nqs_error *err) {
+  const nqs_config *c = r->c;
+  cJSON *out = cJSON_CreateObject();
+  cJSON_AddItemToObject(out, "energy", estimate_json(&v->energy));
+  cJSON_AddItemToObject(out, "kinetic", estimate_json(&v->kinetic));
+  cJSON_AddItemToObject(out, "potential_trap", estimate_json(&v->v_trap));
+  cJSON_AddItemToObject(out, "potential_interaction", estimate_json(&v->v_int));
+  cJSON_AddNumberToObject(out, "acceptance", v->acceptance);
+  cJSON_AddNumberToObject(out, "samples", (double)v->samples);
+  cJSON_AddNumberToObject(out, "wall_seconds", res->wall_seconds);
+  if (res->has_reference) {
+    cJSON *ref = cJSON_AddObjectToObject(out, "reference");
+    cJSON_AddNumberToObject(ref, "value", res->reference);
+    cJSON_AddStringToObject(ref, "source", res->reference_source);
+  }
+  if (r->wf->nparams <= 4096) cJSON_AddItemToObject(out, "parameters", params_json(r->wf));
+  cJSON *sy = cJSON_AddObjectToObject(out, "system");
+  cJSON_AddNumberToObject(sy, "dimensions", r->wf->sys.dim);
+  cJSON_AddNumberToObject(sy, "particles", r->wf->sys.n);
+  cJSON_AddStringToObject(sy, "statistics", c->system.statistics);
+  cJSON_AddNumberToObject(sy, "omega", r->wf->sys.omega);
+  cJSON_AddNumberToObject(sy, "lambda", r->wf->sys.lambda);
+  cJSON_AddStringToObject(sy, "interaction", c->system.interaction);
+  cJSON_AddStringToObject(out, "factors", c->wavefunction.factors);
+  cJSON *sa = cJSON_AddObjectToObject(out, "sampler");
+  cJSON_AddStringToObject(sa, "method", c->sampler.method);
+  cJSON_AddNumberToObject(sa, "step", nqs_vmc_step(r->vmc));
+  cJSON_AddNumberToObject(sa, "walkers", nqs_vmc_walkers(r->vmc));
+  cJSON_AddNumberToObject(out, "iterations", (double)r->ls.it);
+  cJSON_AddNumberToObject(out, "seed", (double)c->run.seed);
+  char *text = cJSON_Print(out);
+  cJSON_Delete(out);
+  if (!text) return nqs_error_set(err, NQS_ENOMEM, "out of memory writing %s", name);
+  size_t tl = strlen(text);
+  char *nl = realloc(text, tl + 2);
+  if (!nl) {
+    free(text);
+    return nqs_error_set(err, NQS_ENOMEM, "out of memory writing %s", name);
+  }
+  nl[tl] = '\n';
+  nl[tl + 1] = 0;
+  nqs_status st = write_atomic(r->dir, name, nl, err);
+  free(nl);
+  return st;
+}
+
+nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result *res, nqs_error *err) {
+  memset(res, 0, sizeof *res);
+  const nqs_checkpoint *ck = o ? o->restart : NULL;
+  const int eval_only = o && o->evaluate_only;
+  if (eval_only && !ck) return nqs_error_set(err, NQS_EINPUT, "evaluation of a trained state needs its checkpoint");
+  nqs_status st = nqs_config_check(c, err);
+  if (st) return st;
+  const double t0 = now();
+  st = make_run_dir(c, ck != NULL, res->dir, sizeof res->dir, err);
+  if (st) return st;
+  if (!eval_only) {
+    char *text = config_text(c);
+    st = text ? write_atomic(res->dir, "config.ini", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+    free(text);
+    if (st) return st;
+  }
+
+  nqs_system sys;
+  st = nqs_config_system(c, &sys, err);
+  if (st) return st;
+  nqs_factor_options fo = nqs_config_factor_options(c);
+  run_ctx r = {.c = c, .dir = res->dir};
+  r.wf = nqs_wf_create(&sys, c->wavefunction.factors, &fo, err);
+  if (!r.wf) return err->code;
+  const int np = r.wf->nparams;
+  const nqs_optimizer_type *opt = nqs_optimizer_find(c->optimizer.method);
+  r.ls.lr_scale = 1.0;
+  r.ls.diag_shift = c->optimizer.diag_shift;
+  r.ls.opt_len = opt ? np * opt->state_per_param : 0;
+  r.ls.prev = calloc((size_t)np + 1, sizeof(double));
+  r.ls.opt_state = calloc((size_t)r.ls.opt_len + 1, sizeof(double));
+  nqs_vmc_options vo = {.sampler = nqs_sampler_find(c->sampler.method),
+                        .step = c->sampler.step,
+                        .target_acceptance = c->sampler.target_acceptance,
+                        .walkers = c->sampler.walkers,
+                        .seed = c->run.seed,
+                        .threads = c->run.threads};
+  FILE *log = NULL;
+  if (!r.ls.prev || !r.ls.opt_state) {
+    st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the optimiser state");
+    goto done;
+  }
+  r.vmc = nqs_vmc_create(r.wf, &vo, err);
+  if (!r.vmc) {
+    st = err->code;
+    goto done;
+  }
+  if (ck) st = restore(&r, ck, err);
+  else st = nqs_vmc_thermalize(r.vmc, c->sampler.thermalization, 1, err);
   if (st) goto done;
 
-  /* Evaluation with frozen parameters; walkers re-equilibrate first (no step change). */
-  if (c->optimizer.iterations > 0) {
-    st = nqs_vmc_thermalize(vmc, c->sampler.thermalization, 0, err);
+  if (!eval_only) {
+    char logpath[600];
+    snprintf(logpath, sizeof logpath, "%s/log.jsonl", res->dir);
+    log = fopen(logpath, ck ? "a" : "w");
+    if (!log) {
+      st = nqs_error_set(err, NQS_EIO, "cannot write %s: %s", logpath, strerror(errno));
+      goto done;
+    }
+    const long start = r.ls.it;
+    st = optimize(&r, log, o, t0, err);
+    if (st) goto done;
+    /* The state the evaluation starts from: `nqs evaluate` and restarts resume here. */
+    if (r.ls.it > start || !ck) st = save_checkpoint(&r, err);
     if (st) goto done;
   }
-  const long sweeps_eval = (c->evaluation.samples + W - 1) / W;
-  st = nqs_vmc_sample(vmc, sweeps_eval, 0, &r, err);
+
+  /* Evaluation with frozen parameters; walkers re-equilibrate first (no step change). */
+  if (r.ls.it > 0 && (st = nqs_vmc_thermalize(r.vmc, c->sampler.thermalization, 0, err))) goto done;
+  const int W = nqs_vmc_walkers(r.vmc);
+  nqs_vmc_result v;
+  st = nqs_vmc_sample(r.vmc, (c->evaluation.samples + W - 1) / W, 0, &v, err);
   if (st) {
     nqs_error_prefix(err, "evaluation");
     goto done;
   }
-  res->energy = r.energy;
-  res->kinetic = r.kinetic;
-  res->v_trap = r.v_trap;
-  res->v_int = r.v_int;
-  res->acceptance = r.acceptance;
-  res->samples = r.samples;
+  res->energy = v.energy;
+  res->kinetic = v.kinetic;
+  res->v_trap = v.v_trap;
+  res->v_int = v.v_int;
+  res->acceptance = v.acceptance;
+  res->samples = v.samples;
   res->wall_seconds = now() - t0;
   res->has_reference = nqs_system_reference(&sys, &res->reference, &res->reference_source);
-
-  result = cJSON_CreateObject();
-  cJSON_AddItemToObject(result, "energy", estimate_json(&r.energy));
-  cJSON_AddItemToObject(result, "kinetic", estimate_json(&r.kinetic));
-  cJSON_AddItemToObject(result, "potential_trap", estimate_json(&r.v_trap));
-  cJSON_AddItemToObject(result, "potential_interaction", estimate_json(&r.v_int));
-  cJSON_AddNumberToObject(result, "acceptance", r.acceptance);
-  cJSON_AddNumberToObject(result, "samples", (double)r.samples);
-  cJSON_AddNumberToObject(result, "wall_seconds", res->wall_seconds);
-  if (res->has_reference) {
-    cJSON *ref = cJSON_AddObjectToObject(result, "reference");
-    cJSON_AddNumberToObject(ref, "value", res->reference);
-    cJSON_AddStringToObject(ref, "source", res->reference_source);
-  }
-  cJSON_AddItemToObject(result, "parameters", params_json(wf));
-  cJSON *sy = cJSON_AddObjectToObject(result, "system");
-  cJSON_AddNumberToObject(sy, "dimensions", sys.dim);
-  cJSON_AddNumberToObject(sy, "particles", sys.n);
-  cJSON_AddStringToObject(sy, "statistics", c->system.statistics);
-  cJSON_AddNumberToObject(sy, "omega", sys.omega);
-  cJSON_AddNumberToObject(sy, "lambda", sys.lambda);
-  cJSON_AddStringToObject(sy, "interaction", c->system.interaction);
-  cJSON_AddStringToObject(result, "factors", c->wavefunction.factors);
-  cJSON *sa = cJSON_AddObjectToObject(result, "sampler");
-  cJSON_AddStringToObject(sa, "method", c->sampler.method);
-  cJSON_AddNumberToObject(sa, "step", nqs_vmc_step(vmc));
-  cJSON_AddNumberToObject(sa, "walkers", W);
-  cJSON_AddNumberToObject(result, "iterations", c->optimizer.iterations);
-  cJSON_AddNumberToObject(result, "seed", (double)c->run.seed);
-  char *text = cJSON_Print(result);
-  if (!text) {
-    st = nqs_error_set(err, NQS_ENOMEM, "out of memory writing result.json");
-    goto done;
-  }
-  size_t tl = strlen(text);
-  char *withnl = malloc(tl + 2);
-  if (withnl) {
-    memcpy(withnl, text, tl);
-    withnl[tl] = '\n';
-    withnl[tl + 1] = 0;
-    st = write_atomic(res->dir, "result.json", withnl, err);
-    free(withnl);
-  } else {
-    st = nqs_error_set(err, NQS_ENOMEM, "out of memory writing result.json");
-  }
-  free(text);
-  if (progress && st == NQS_OK) {
-    pr.phase = "evaluate";
-    pr.iteration = c->optimizer.iterations;
-    pr.energy = r.energy.mean;
-    pr.error = r.energy.error;
-    pr.acceptance = r.acceptance;
-    pr.elapsed = now() - t0;
-    progress(user, &pr);
+  st = write_result(&r, &v, res, eval_only ? "evaluate.json" : "result.json", err);
+  if (o && o->progress && st == NQS_OK) {
+    nqs_progress pr = {.phase = "evaluate", .iteration = (int)r.ls.it, .iterations = c->optimizer.iterations,
+                       .energy = v.energy.mean, .error = v.energy.error, .acceptance = v.acceptance,
+                       .elapsed = now() - t0};
+    o->progress(o->user, &pr);
   }
 
 done:
   if (log) fclose(log);
-  cJSON_Delete(result);
-  nqs_vmc_free(vmc);
-  free(opt_state);
-  nqs_wf_free(wf);
+  nqs_vmc_free(r.vmc);
+  free(r.ls.prev);
+  free(r.ls.opt_state);
+  nqs_wf_free(r.wf);
   return st;
 }

@@ -70,6 +70,11 @@ nqs_wavefunction *nqs_wf_create(const nqs_system *sys, const char *factors,
   snprintf(list, sizeof list, "%s", factors);
   type_list(names, sizeof names);
   int binds = 0, fermionic = 0; /* how many factors bind / are antisymmetric */
+  /* The one-body Gaussian comes from one factor only: with rbm or gaussian in the
+   * product, the Slater orbitals are bare polynomials. */
+  nqs_factor_options o2 = *opt;
+  o2.slater_bare = (strstr(factors, "rbm") != NULL || strstr(factors, "gaussian") != NULL);
+  opt = &o2;
   for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     while (isspace((unsigned char)*tok)) tok++;
     for (char *e = tok + strlen(tok); e > tok && isspace((unsigned char)e[-1]);) *--e = 0;

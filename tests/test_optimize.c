@@ -32,7 +32,7 @@ int main(void) {
   nqs_config_set(&c, set, &err);
   nqs_config_set(&c, "evaluation.samples=1000000", &err);
   nqs_run_result r;
-  nqs_status st = nqs_run(&c, NULL, NULL, &r, &err);
+  nqs_status st = nqs_run(&c, NULL, &r, &err);
   if (st) printf("     run failed: %s\n", err.msg);
   CHECK(st == NQS_OK && r.energy.mean >= 3.0 - 3 * r.energy.error && r.energy.mean <= 3.0010,
         "2D N=2 omega=1 slater*pade optimised: E = %.6f +- %.6f, var %.2e (window [3 - 3 sigma, 3.0010])", r.energy.mean,
@@ -51,7 +51,7 @@ int main(void) {
             back.optimizer.iterations == c.optimizer.iterations && back.evaluation.samples == c.evaluation.samples,
         "config.ini reads back to the same configuration");
   /* A second run into the same folder is refused: it would overwrite the first. */
-  st = nqs_run(&c, NULL, NULL, &r, &err);
+  st = nqs_run(&c, NULL, &r, &err);
   CHECK(st == NQS_EINPUT && strstr(err.msg, "earlier run"), "rerun into the same folder refused: %s", err.msg);
   char cmd[700];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

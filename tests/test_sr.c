@@ -29,7 +29,7 @@ static int run(const char *dir, const char *method, double lr, int iters, nqs_ru
   nqs_config_set(&c, a, &err);
   snprintf(a, sizeof a, "output.dir=%s/%s", dir, method);
   nqs_config_set(&c, a, &err);
-  if (nqs_run(&c, NULL, NULL, r, &err)) {
+  if (nqs_run(&c, NULL, r, &err)) {
     printf("     %s failed: %s\n", method, err.msg);
     return -1;
   }

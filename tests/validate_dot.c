@@ -24,7 +24,7 @@ int main(int argc, char **argv) {
   snprintf(set, sizeof set, "output.dir=%s/run", dir);
   nqs_config_set(&c, set, &err);
   nqs_run_result r;
-  nqs_status st = nqs_run(&c, NULL, NULL, &r, &err);
+  nqs_status st = nqs_run(&c, NULL, &r, &err);
   if (st) printf("     run failed: %s\n", err.msg);
   const double tol = atof(argv[2]);
   double rel = st ? NAN : (r.energy.mean - r.reference) / r.reference;

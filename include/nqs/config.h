@@ -47,6 +47,7 @@ typedef struct nqs_config {
   } evaluation;
   struct {
     char dir[512];
+    int checkpoint_every;
   } output;
   struct {
     uint64_t seed;
@@ -62,6 +63,9 @@ void nqs_config_defaults(nqs_config *c);
 
 /* Read an INI file over the current values. */
 nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err);
+
+/* The same from INI text in memory; `name` stands for the file in messages. */
+nqs_status nqs_config_read_text(nqs_config *c, const char *text, const char *name, nqs_error *err);
 
 /* Apply "section.key=value" (a command-line --set). */
 nqs_status nqs_config_set(nqs_config *c, const char *assignment, nqs_error *err);

@@ -86,6 +86,8 @@ struct nqs_factor_options {
   int rbm_sqrt;        /* 1: Psi = sqrt(F) (|Psi|^2 = F); 0: Psi = F */
   double init_std;     /* std of the random initial network weights */
   uint64_t seed;       /* stream for random initial weights */
+  int slater_bare;     /* set by nqs_wf_create: another factor supplies the one-body Gaussian,
+                          so the Slater orbitals are bare Hermite polynomials */
 };
 
 /* The registered factor types, NULL-terminated. */

@@ -2,6 +2,7 @@
 #ifndef NQS_H
 #define NQS_H
 #define NQS_VERSION "0.1.0"
+#include "nqs/checkpoint.h"
 #include "nqs/config.h"
 #include "nqs/error.h"
 #include "nqs/factor.h"

@@ -24,9 +24,17 @@ typedef struct nqs_run_result {
   char dir[512];
 } nqs_run_result;
 
-/* Validate c, create the run folder, optimise, evaluate, write outputs.
- * `progress` (may be NULL) is called after each iteration and phase.
- * On failure the run folder keeps what was written so far. */
-nqs_status nqs_run(const nqs_config *c, nqs_progress_fn progress, void *user, nqs_run_result *res, nqs_error *err);
+typedef struct nqs_run_options {
+  const struct nqs_checkpoint *restart; /* resume from this state (the run folder is c->output.dir) */
+  int evaluate_only;                    /* with restart: no more iterations; write evaluate.json */
+  nqs_progress_fn progress;             /* may be NULL; called after each iteration and phase */
+  void *user;
+} nqs_run_options;
+
+/* Validate c, create the run folder, optimise (checkpointing every
+ * output.checkpoint_every iterations and after the last), evaluate, write
+ * outputs. o may be NULL (a fresh run, no progress). On failure the run folder
+ * keeps what was written so far. */
+nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result *res, nqs_error *err);
 
 #endif
