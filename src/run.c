@@ -94,6 +94,13 @@ static char *config_text(const nqs_config *c) {
   return buf;
 }
 
+static nqs_status write_config(const nqs_config *c, const char *dir, nqs_error *err) {
+  char *text = config_text(c);
+  nqs_status st = text ? write_atomic(dir, "config.ini", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  free(text);
+  return st;
+}
+
 static cJSON *estimate_json(const nqs_estimate *e) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "mean", e->mean);
@@ -381,12 +388,9 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   const double t0 = now();
   st = make_run_dir(c, ck != NULL, res->dir, sizeof res->dir, err);
   if (st) return st;
-  if (!eval_only) {
-    char *text = config_text(c);
-    st = text ? write_atomic(res->dir, "config.ini", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
-    free(text);
-    if (st) return st;
-  }
+  /* config.ini: at once for a fresh run; for a restart only once the checkpoint
+   * fits, so a refused restart leaves the folder as it was. */
+  if (!ck && (st = write_config(c, res->dir, err))) return st;
 
   nqs_system sys;
   st = nqs_config_system(c, &sys, err);
@@ -418,8 +422,12 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
     st = err->code;
     goto done;
   }
-  if (ck) st = restore(&r, ck, err);
-  else st = nqs_vmc_thermalize(r.vmc, c->sampler.thermalization, 1, err);
+  if (ck) {
+    st = restore(&r, ck, err);
+    if (st == NQS_OK && !eval_only) st = write_config(c, res->dir, err);
+  } else {
+    st = nqs_vmc_thermalize(r.vmc, c->sampler.thermalization, 1, err);
+  }
   if (st) goto done;
 
   if (!eval_only) {

@@ -78,6 +78,27 @@ out2=$(cd "$T" && "$NQS" run --quiet demo/config.ini --out demo2); rc=$?
 [ "$out" = "$out2" ]
 check "rerun from config.ini reproduces the energy line bit for bit (exit $rc)" $(( $? | rc )) "$out vs $out2"
 
+# nqs evaluate re-samples the trained state of a finished run
+out3=$("$NQS" evaluate "$T/demo" --quiet --set evaluation.samples=5000); rc=$?
+grep -qE '^E = 3\.[0-9]+ ± ' <<<"$out3" && [ -s "$T/demo/evaluate.json" ]
+check "nqs evaluate writes evaluate.json (exit $rc): $out3" $(( $? | rc )) "no evaluate.json"
+
+# restart continues the run folder; a damaged checkpoint is refused with exit 2
+out4=$("$NQS" run --quiet --restart "$T/demo" --set optimizer.iterations=25 --set evaluation.samples=5000); rc=$?
+n=$(grep -c '"iteration"' "$T/demo/log.jsonl")
+[ $rc -eq 0 ] && [ "$n" -eq 25 ]
+check "restart from iteration 20 to 25 appends to log.jsonl ($n lines, exit $rc)" $? "expected 25 lines"
+cp -r "$T/demo" "$T/broken"
+head -c 3000 "$T/demo/checkpoint.h5" > "$T/broken/checkpoint.h5"
+expect_error "truncated checkpoint" "truncated or extended checkpoint" -- run --restart "$T/broken"
+expect_error "restart with a file too" "not both" -- run "$T/good.ini" --restart "$T/demo"
+expect_error "restart of a folder without checkpoint" "cannot open the checkpoint" -- run --restart "$T"
+cp "$T/demo/config.ini" "$T/config.before"
+expect_error "walkers changed on restart" "cannot change on restart" -- run --restart "$T/demo" --set sampler.walkers=8
+cmp -s "$T/config.before" "$T/demo/config.ini"
+check "a refused restart leaves config.ini as it was" $? "config.ini changed"
+expect_error "rerun into a finished folder" "holds an earlier run" "--restart" -- run "$T/good.ini" --out "$T/demo"
+
 # an exploding step is rejected, retried with half the learning rate, and logged
 (cd "$T" && "$NQS" run --quiet --set optimizer.method=sgd --set optimizer.learning_rate=8 \
     --set optimizer.iterations=5 --set evaluation.samples=2000 --out explode >/dev/null 2>&1); rc=$?
