@@ -9,6 +9,7 @@
 #include <string.h>
 #include "nqs/config.h"
 #include "nqs/factor.h"
+#include "nqs/mlp.h"
 #include "nqs/optimizer.h"
 #include "nqs/sampler.h"
 #include "nqs/wavefunction.h"
@@ -42,15 +43,21 @@ static const option options[] = {
     {"system", "interaction", K_CHOICE, F(system.interaction), "coulomb", 0, 0, 0, "coulomb|none",
      "pair interaction: coulomb (1/r) or none"},
 
-    {"wavefunction", "factors", K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "gaussian|slater|pade|rbm",
-     "product of factors: gaussian (bosons), slater (fermions), pade (Pade-Jastrow), rbm (Gaussian-binary RBM)"},
+    {"wavefunction", "factors", K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "gaussian|slater|pade|rbm|ffnn",
+     "product of factors: gaussian (bosons), slater (fermions), pade (Pade-Jastrow), rbm (Gaussian-binary RBM), ffnn (network)"},
     {"wavefunction", "hidden", K_INT, F(wavefunction.hidden), "4", 1, 100000, 0, NULL, "hidden units of the rbm factor"},
     {"wavefunction", "rbm_psi", K_CHOICE, F(wavefunction.rbm_psi), "sqrtF", 0, 0, 0, "sqrtF|F",
      "RBM convention: Psi = sqrt(F) (|Psi|^2 = F, Gibbs-samplable) or Psi = F"},
     {"wavefunction", "sigma", K_REAL, F(wavefunction.sigma), "0", 0, 1e3, 0, NULL,
      "RBM visible width sigma; 0 = the trap's: 1/sqrt(omega) for F, 1/sqrt(2 omega) for sqrtF"},
     {"wavefunction", "init_std", K_REAL, F(wavefunction.init_std), "0.01", 0, 10, 0, NULL,
-     "standard deviation of the random initial RBM biases and weights"},
+     "standard deviation of the random initial RBM weights and of the ffnn output layer"},
+    {"wavefunction", "ffnn_layers", K_STRING, F(wavefunction.ffnn_layers), "16, 16", 0, 0, 0, NULL,
+     "hidden-layer widths of the ffnn factor, comma list (at most 7 layers of 1..4096)"},
+    {"wavefunction", "ffnn_activation", K_CHOICE, F(wavefunction.ffnn_activation), "tanh", 0, 0, 0,
+     "tanh|sigmoid|softplus|elu|gelu", "activation of the ffnn hidden layers"},
+    {"wavefunction", "ffnn_input", K_CHOICE, F(wavefunction.ffnn_input), "pairs", 0, 0, 0, "pairs|coords",
+     "ffnn inputs: pairs = sum over pairs of NN(r_ij, like-spin) (symmetric); coords = NN(all coordinates), distinguishable only"},
     {"wavefunction", "alpha", K_REAL, F(wavefunction.alpha), "1.0", 0, 1e3, 1, NULL,
      "initial Gaussian width / orbital scale (1 = non-interacting optimum)"},
     {"wavefunction", "beta", K_REAL, F(wavefunction.beta), "0.5", 0, 1e3, 0, NULL, "initial Pade-Jastrow beta"},
@@ -456,6 +463,21 @@ nqs_status nqs_config_system(const nqs_config *c, nqs_system *sys, nqs_error *er
                          err);
 }
 
+/* "16, 16" -> w = {16, 16}, *n = 2; -1 on a malformed list. */
+static int parse_layers(const char *text, int *w, int *n) {
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", text);
+  *n = 0;
+  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    char *end;
+    long v = strtol(t, &end, 10);
+    while (isspace((unsigned char)*end)) end++;
+    if (end == t || *end || v < 1 || v > 4096 || *n >= 7) return -1;
+    w[(*n)++] = (int)v;
+  }
+  return 0;
+}
+
 nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
   const int sq = strcmp(c->wavefunction.rbm_psi, "sqrtF") == 0;
   double sigma = c->wavefunction.sigma;
@@ -467,7 +489,10 @@ nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
                            .rbm_sigma = sigma,
                            .rbm_sqrt = sq,
                            .init_std = c->wavefunction.init_std,
-                           .seed = c->run.seed};
+                           .seed = c->run.seed,
+                           .ffnn_activation = nqs_activation_parse(c->wavefunction.ffnn_activation),
+                           .ffnn_coords = strcmp(c->wavefunction.ffnn_input, "coords") == 0};
+  if (parse_layers(c->wavefunction.ffnn_layers, fo.ffnn_hidden, &fo.ffnn_nhidden)) fo.ffnn_nhidden = -1;
   return fo;
 }
 
@@ -476,6 +501,10 @@ nqs_status nqs_config_check(const nqs_config *c, nqs_error *err) {
   nqs_status st = nqs_config_system(c, &sys, err);
   if (st) return st;
   nqs_factor_options fo = nqs_config_factor_options(c);
+  if (fo.ffnn_nhidden < 0)
+    return nqs_error_setk(err, NQS_EINPUT, "wavefunction.ffnn_layers",
+                          "ffnn_layers = %s: expected a comma list of 1 to 7 widths from 1 to 4096, e.g. 16, 16",
+                          c->wavefunction.ffnn_layers);
   nqs_wavefunction *wf = nqs_wf_create(&sys, c->wavefunction.factors, &fo, err);
   if (!wf) return err ? err->code : NQS_EINPUT;
   const nqs_sampler_type *smp = nqs_sampler_find(c->sampler.method);

@@ -12,6 +12,7 @@ const nqs_factor_type *const nqs_factor_types[] = {
     &nqs_factor_slater,
     &nqs_factor_pade,
     &nqs_factor_rbm,
+    &nqs_factor_ffnn,
     NULL,
 };
 

@@ -53,6 +53,8 @@ base > "$T/good.ini"
 expect_error "bad --set value" "--set system.omega" "'abc' is not a finite number" -- run "$T/good.ini" --set system.omega=abc
 expect_error "bad --set value (no file)" "--set system.omega=abc" "not a finite number" -- run --set system.omega=abc
 expect_error "unknown factor" "[wavefunction] factors" "'rbmx' is not allowed" "gaussian,slater,pade" -- run --set "wavefunction.factors=slater,rbmx"
+expect_error "bad ffnn_layers" "--set wavefunction.ffnn_layers" "comma list" -- run --set "wavefunction.factors=slater,ffnn" --set "wavefunction.ffnn_layers=16,x"
+expect_error "ffnn coords for fermions" "--set wavefunction.ffnn_input" "not symmetric" -- run --set "wavefunction.factors=slater,ffnn" --set wavefunction.ffnn_input=coords
 expect_error "coulomb in 1D" "[system] interaction" "not integrable" -- run --set system.dimensions=1
 expect_error "samples below walkers" "--set optimizer.samples" "fewer than walkers" -- run --set optimizer.samples=3
 expect_error "unknown option" "unknown option '--frobnicate'" -- run --frobnicate
@@ -60,8 +62,9 @@ expect_error "unknown option" "unknown option '--frobnicate'" -- run --frobnicat
 # --help lists every key of the option table with its default
 help=$("$NQS" run --help); rc=$?
 ok=0
-for k in dimensions particles statistics omega lambda interaction factors hidden alpha beta method step \
-         target_acceptance walkers thermalization learning_rate iterations samples dir seed threads; do
+for k in dimensions particles statistics omega lambda interaction factors hidden rbm_psi sigma init_std ffnn_layers \
+         ffnn_activation ffnn_input alpha beta method step target_acceptance walkers thermalization learning_rate \
+         schedule decay diag_shift diag_shift_rel sr_solver max_step iterations samples dir checkpoint_every seed threads; do
   grep -qE "^    $k +default" <<<"$help" || { ok=1; echo "     missing key in --help: $k"; }
 done
 check "--help lists every key with its default (exit $rc)" $((ok|rc)) "see above"

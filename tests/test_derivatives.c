@@ -161,6 +161,37 @@ int main(void) {
       {"2D fermions N=6 slater*rbm*pade", 2, 6, F, C, 1.0, 1.0, "slater, rbm, pade", &rs},
       {"3D fermions N=8 slater*rbm F*pade", 3, 8, F, C, 1.0, 1.0, "slater, rbm, pade", &rf},
   };
+  /* FFNN: two hidden layers (6, 5), output std 0.5 so the network matters, every activation */
+  static nqs_factor_options nn[5];
+  const char *acts[] = {"tanh", "sigmoid", "softplus", "elu", "gelu"};
+  for (int a = 0; a < 5; a++) {
+    nn[a] = (nqs_factor_options){.alpha = 0.9, .beta = 0.6, .pade_cusp = 1, .hidden = 3, .rbm_sigma = 0.8,
+                                 .rbm_sqrt = 1, .init_std = 0.5, .seed = 11 + a, .ffnn_hidden = {6, 5},
+                                 .ffnn_nhidden = 2, .ffnn_activation = a};
+    char l1[64], l2[64], l3[64];
+    snprintf(l1, sizeof l1, "2D N=6 slater*ffnn(%s)*pade", acts[a]);
+    snprintf(l2, sizeof l2, "1D bosons N=3 gauss*ffnn(%s)", acts[a]);
+    snprintf(l3, sizeof l3, "3D fermions N=8 slater*ffnn(%s)", acts[a]);
+    nqs_wavefunction *w1 = make_wf(2, 6, F, C, 1.0, 1.0, "slater, ffnn, pade", &nn[a]);
+    nqs_wavefunction *w2 = make_wf(1, 3, B, N0, 1.0, 1.0, "gaussian, ffnn", &nn[a]);
+    nqs_wavefunction *w3 = make_wf(3, 8, F, N0, 1.0, 1.0, "slater, ffnn", &nn[a]);
+    check_wf(l1, w1, 500 + a);
+    check_wf(l2, w2, 600 + a);
+    check_wf(l3, w3, 700 + a);
+    nqs_wf_free(w1);
+    nqs_wf_free(w2);
+    nqs_wf_free(w3);
+    nqs_factor_options nc = nn[a];
+    nc.ffnn_coords = 1;
+    snprintf(l1, sizeof l1, "2D dist. N=3 gauss*ffnn coords(%s)", acts[a]);
+    snprintf(l2, sizeof l2, "3D dist. N=2 rbm*ffnn coords(%s)", acts[a]);
+    w1 = make_wf(2, 3, D, C, 1.0, 1.0, "gaussian, ffnn", &nc);
+    w2 = make_wf(3, 2, D, N0, 1.0, 1.0, "rbm, ffnn", &nc);
+    check_wf(l1, w1, 800 + a);
+    check_wf(l2, w2, 900 + a);
+    nqs_wf_free(w1);
+    nqs_wf_free(w2);
+  }
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     nqs_wavefunction *wf = make_wf(cases[i].d, cases[i].n, cases[i].st, cases[i].in, cases[i].omega, cases[i].lambda,
                                    cases[i].factors, cases[i].fo);

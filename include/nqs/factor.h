@@ -86,6 +86,9 @@ struct nqs_factor_options {
   int rbm_sqrt;        /* 1: Psi = sqrt(F) (|Psi|^2 = F); 0: Psi = F */
   double init_std;     /* std of the random initial network weights */
   uint64_t seed;       /* stream for random initial weights */
+  int ffnn_hidden[8], ffnn_nhidden; /* hidden-layer widths of the ffnn factor */
+  int ffnn_activation;               /* nqs_activation */
+  int ffnn_coords;                   /* 1: input = all coordinates; 0: pair distances (symmetric) */
   int slater_bare;     /* set by nqs_wf_create: another factor supplies the one-body Gaussian,
                           so the Slater orbitals are bare Hermite polynomials */
 };
@@ -99,6 +102,7 @@ nqs_factor *nqs_factor_alloc(const nqs_factor_type *t, const nqs_system *sys, in
 void nqs_factor_free(nqs_factor *f);
 
 /* The types (src/factor_*.c). */
-extern const nqs_factor_type nqs_factor_gaussian, nqs_factor_slater, nqs_factor_pade, nqs_factor_rbm;
+extern const nqs_factor_type nqs_factor_gaussian, nqs_factor_slater, nqs_factor_pade, nqs_factor_rbm,
+    nqs_factor_ffnn;
 
 #endif

@@ -6,6 +6,7 @@
 #include "nqs/config.h"
 #include "nqs/error.h"
 #include "nqs/factor.h"
+#include "nqs/mlp.h"
 #include "nqs/optimizer.h"
 #include "nqs/rng.h"
 #include "nqs/run.h"

@@ -1,0 +1,47 @@
+/* nqs/mlp.h — a small dense network y = NN(x), scalar output, and its derivatives.
+ *
+ * Layers l = 0..L-1 map width w[l] -> w[l+1]; hidden layers apply the activation,
+ * the last layer (w[L] = 1) is linear. Parameters (one flat slice, llm.c style):
+ * for each layer W_l (w[l+1] x w[l], row-major) then b_l (w[l+1]).
+ *
+ * Derivatives with respect to the input along a direction v (forward mode):
+ *   z = W a + b,  z' = W a',  z'' = W a''
+ *   a = f(z),     a' = f'(z) z',  a'' = f''(z) z'^2 + f'(z) z''
+ * starting from a = x, a' = v, a'' = 0. One pass gives y, dy/dv and d2y/dv2 exactly.
+ * Parameter derivatives dy/dtheta by back-propagation (reverse mode), which also
+ * yields dy/dx. */
+#ifndef NQS_MLP_H
+#define NQS_MLP_H
+#include "nqs/error.h"
+
+#define NQS_MLP_MAX_LAYERS 8
+
+typedef enum { NQS_ACT_TANH, NQS_ACT_SIGMOID, NQS_ACT_SOFTPLUS, NQS_ACT_ELU, NQS_ACT_GELU } nqs_activation;
+
+typedef struct nqs_mlp {
+  int nlayers;                        /* L */
+  int w[NQS_MLP_MAX_LAYERS + 1];      /* widths: w[0] inputs ... w[L] = 1 */
+  int off[NQS_MLP_MAX_LAYERS];        /* parameter offset of W_l; b_l follows it */
+  int nparams;
+  int maxw;                           /* largest width */
+  nqs_activation act;
+} nqs_mlp;
+
+/* Parse an activation name; -1 if unknown. */
+int nqs_activation_parse(const char *name);
+
+/* Set up widths: inputs, hidden widths[nhidden], output 1. */
+nqs_status nqs_mlp_init(nqs_mlp *m, int inputs, const int *hidden, int nhidden, nqs_activation act, nqs_error *err);
+
+/* Doubles of workspace the calls below need. */
+int nqs_mlp_work_size(const nqs_mlp *m);
+
+/* y = NN(x); with v != NULL also dy (= grad y . v) and d2y (= v^T Hess y v). */
+double nqs_mlp_forward(const nqs_mlp *m, const double *theta, const double *x, const double *v, double *dy, double *d2y,
+                       double *work);
+
+/* ADD scale * dy/dtheta to g[nparams] (if g != NULL); if gx != NULL, ADD scale * dy/dx to gx[w[0]]. */
+void nqs_mlp_backward(const nqs_mlp *m, const double *theta, const double *x, double scale, double *g, double *gx,
+                      double *work);
+
+#endif

@@ -1,0 +1,268 @@
+/* factor_ffnn.c — feed-forward neural-network correlator ln J = NN(inputs).
+ *
+ * input = pairs (default; symmetric under exchange of identical particles):
+ *   ln J = sum_{i<j} u(r_ij, s_ij),  u = NN(r, s),  s = 1 for like spins (fermions), else 0
+ *   grad_i ln J = sum_j u'(r_ij) (r_i - r_j)/r_ij,   lap_i = sum_j u'' + (d-1) u'/r
+ *   with u' = du/dr and u'' = d2u/dr2 from one forward-mode pass along the r input.
+ *   A move costs n - 1 network passes; the cache keeps r_ij and u_ij.
+ * input = coords (distinguishable particles only: not symmetric):
+ *   ln J = NN(x_1 ... x_M), M = n d; grad by back-propagation, the Laplacian by
+ *   M forward-mode passes along the unit vectors (exact second derivatives).
+ * d ln J / d theta by back-propagation (summed over pairs in the pair form). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nqs/factor.h"
+#include "nqs/mlp.h"
+#include "nqs/rng.h"
+
+typedef struct {
+  nqs_mlp net;
+  int coords;
+  int ws; /* doubles of MLP workspace */
+} ffnn_priv;
+
+/* Cache views. pairs: r[n*n] | u[n*n] | rnew[n] | unew[n] | work
+ *              coords: y | ynew | xs[M] | gx[M] | work */
+static size_t f_cache_size(const nqs_factor *f) {
+  const ffnn_priv *P = f->priv;
+  const int n = f->sys.n, M = n * f->sys.dim;
+  size_t d = P->coords ? (size_t)(2 + 2 * M) : (size_t)(2 * n * n + 2 * n);
+  return sizeof(double) * (d + (size_t)P->ws);
+}
+
+static double same_spin(const nqs_system *s, int i, int j) {
+  return (s->statistics == NQS_FERMIONS && ((i < s->n_up) == (j < s->n_up))) ? 1.0 : 0.0;
+}
+
+static double dist(const double *a, const double *b, int d) {
+  double r2 = 0;
+  for (int k = 0; k < d; k++) r2 += (a[k] - b[k]) * (a[k] - b[k]);
+  return sqrt(r2);
+}
+
+/* u(r, s) and, if du != NULL, du/dr and d2u/dr2 */
+static double pair_u(const ffnn_priv *P, const double *th, double r, double s, double *du, double *d2u, double *work) {
+  const double in[2] = {r, s}, v[2] = {1.0, 0.0};
+  return nqs_mlp_forward(&P->net, th, in, du ? v : NULL, du, d2u, work);
+}
+
+static double f_init(const nqs_factor *f, const double *th, const double *x, void *cache) {
+  const ffnn_priv *P = f->priv;
+  const int n = f->sys.n, d = f->sys.dim;
+  double *c = cache;
+  if (P->coords) {
+    c[0] = nqs_mlp_forward(&P->net, th, x, NULL, NULL, NULL, c + 2 + 2 * n * d);
+    return c[0];
+  }
+  double *r = c, *u = c + n * n, *work = c + 2 * n * n + 2 * n, s = 0;
+  for (int i = 0; i < n; i++) {
+    r[i * n + i] = u[i * n + i] = 0;
+    for (int j = i + 1; j < n; j++) {
+      const double rij = dist(x + i * d, x + j * d, d);
+      const double uij = pair_u(P, th, rij, same_spin(&f->sys, i, j), NULL, NULL, work);
+      r[i * n + j] = r[j * n + i] = rij;
+      u[i * n + j] = u[j * n + i] = uij;
+      s += uij;
+    }
+  }
+  return s;
+}
+
+static double f_propose(const nqs_factor *f, const double *th, const double *x, void *cache, int p, const double *xp,
+                        double *grad_new) {
+  const ffnn_priv *P = f->priv;
+  const int n = f->sys.n, d = f->sys.dim, M = n * d;
+  double *c = cache;
+  if (P->coords) {
+    double *xs = c + 2, *gx = c + 2 + M, *work = c + 2 + 2 * M;
+    memcpy(xs, x, sizeof(double) * M);
+    for (int k = 0; k < d; k++) xs[p * d + k] = xp[k];
+    c[1] = nqs_mlp_forward(&P->net, th, xs, NULL, NULL, NULL, work);
+    if (grad_new) {
+      memset(gx, 0, sizeof(double) * M);
+      nqs_mlp_backward(&P->net, th, xs, 1.0, NULL, gx, work);
+      for (int k = 0; k < d; k++) grad_new[k] += gx[p * d + k];
+    }
+    return c[1] - c[0];
+  }
+  const double *u = c + n * n + p * n;
+  double *rnew = c + 2 * n * n, *unew = rnew + n, *work = unew + n, du = 0;
+  for (int j = 0; j < n; j++) {
+    if (j == p) {
+      rnew[j] = unew[j] = 0;
+      continue;
+    }
+    const double rn = dist(xp, x + j * d, d);
+    double u1, u2;
+    rnew[j] = rn;
+    unew[j] = pair_u(P, th, rn, same_spin(&f->sys, p, j), grad_new ? &u1 : NULL, &u2, work);
+    du += unew[j] - u[j];
+    if (grad_new)
+      for (int k = 0; k < d; k++) grad_new[k] += u1 * (xp[k] - x[j * d + k]) / rn;
+  }
+  return du;
+}
+
+static void f_accept(const nqs_factor *f, const double *th, const double *x, void *cache, int p, const double *xp) {
+  const ffnn_priv *P = f->priv;
+  const int n = f->sys.n;
+  double *c = cache;
+  if (P->coords) {
+    c[0] = c[1];
+    return;
+  }
+  double *r = c, *u = c + n * n;
+  const double *rnew = c + 2 * n * n, *unew = rnew + n;
+  for (int j = 0; j < n; j++) {
+    r[p * n + j] = r[j * n + p] = rnew[j];
+    u[p * n + j] = u[j * n + p] = unew[j];
+  }
+}
+
+static void f_grad_p(const nqs_factor *f, const double *th, const double *x, const void *cache, int p, double *g) {
+  const ffnn_priv *P = f->priv;
+  const int n = f->sys.n, d = f->sys.dim, M = n * d;
+  double *c = (double *)cache;
+  if (P->coords) {
+    double *gx = c + 2 + M, *work = c + 2 + 2 * M;
+    memset(gx, 0, sizeof(double) * M);
+    nqs_mlp_backward(&P->net, th, x, 1.0, NULL, gx, work);
+    for (int k = 0; k < d; k++) g[k] += gx[p * d + k];
+    return;
+  }
+  const double *r = c + p * n;
+  double *work = c + 2 * n * n + 2 * n;
+  for (int j = 0; j < n; j++) {
+    if (j == p) continue;
+    double u1, u2;
+    pair_u(P, th, r[j], same_spin(&f->sys, p, j), &u1, &u2, work);
+    for (int k = 0; k < d; k++) g[k] += u1 * (x[p * d + k] - x[j * d + k]) / r[j];
+  }
+}
+
+static void f_grad_lap(const nqs_factor *f, const double *th, const double *x, const void *cache, double *g,
+                       double *lap) {
+  const ffnn_priv *P = f->priv;
+  const int n = f->sys.n, d = f->sys.dim, M = n * d;
+  double *c = (double *)cache, L = 0;
+  if (P->coords) {
+    double *v = c + 2 + M, *work = c + 2 + 2 * M; /* gx slot reused as the direction */
+    for (int i = 0; i < M; i++) {
+      double dy, d2y;
+      memset(v, 0, sizeof(double) * M);
+      v[i] = 1;
+      nqs_mlp_forward(&P->net, th, x, v, &dy, &d2y, work);
+      g[i] += dy;
+      L += d2y;
+    }
+    *lap += L;
+    return;
+  }
+  const double *r = c;
+  double *work = c + 2 * n * n + 2 * n;
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++) {
+      const double rij = r[i * n + j];
+      double u1, u2;
+      pair_u(P, th, rij, same_spin(&f->sys, i, j), &u1, &u2, work);
+      for (int k = 0; k < d; k++) {
+        const double gk = u1 * (x[i * d + k] - x[j * d + k]) / rij;
+        g[i * d + k] += gk;
+        g[j * d + k] -= gk;
+      }
+      L += 2 * (u2 + (d - 1) * u1 / rij);
+    }
+  *lap += L;
+}
+
+static void f_dparams(const nqs_factor *f, const double *th, const double *x, const void *cache, double *o) {
+  const ffnn_priv *P = f->priv;
+  const int n = f->sys.n, M = n * f->sys.dim;
+  double *c = (double *)cache;
+  memset(o, 0, sizeof(double) * P->net.nparams);
+  if (P->coords) {
+    nqs_mlp_backward(&P->net, th, x, 1.0, o, NULL, c + 2 + 2 * M);
+    return;
+  }
+  const double *r = c;
+  double *work = c + 2 * n * n + 2 * n;
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++) {
+      const double in[2] = {r[i * n + j], same_spin(&f->sys, i, j)};
+      nqs_mlp_backward(&P->net, th, in, 1.0, o, NULL, work);
+    }
+}
+
+static void f_free(nqs_factor *f) { free(f->priv); }
+
+static nqs_factor *f_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err);
+
+const nqs_factor_type nqs_factor_ffnn = {
+    .name = "ffnn",
+    .help = "feed-forward network correlator: sum over pairs of NN(r_ij, like-spin), or NN(all coordinates)",
+    .binds = 0,
+    .fermionic = 0,
+    .create = f_create,
+    .cache_size = f_cache_size,
+    .init = f_init,
+    .propose = f_propose,
+    .accept = f_accept,
+    .grad_p = f_grad_p,
+    .grad_lap = f_grad_lap,
+    .dparams = f_dparams,
+    .free_priv = f_free,
+};
+
+static nqs_factor *f_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err) {
+  if (o->ffnn_coords && sys->statistics != NQS_DISTINGUISHABLE) {
+    nqs_error_setk(err, NQS_EINPUT, "wavefunction.ffnn_input",
+                   "ffnn_input = coords is not symmetric under exchange of identical particles; use pairs for bosons "
+                   "and fermions (coords is for statistics = distinguishable)");
+    return NULL;
+  }
+  if (!o->ffnn_coords && sys->n < 2) {
+    nqs_error_setk(err, NQS_EINPUT, "wavefunction.ffnn_input", "ffnn_input = pairs needs at least two particles");
+    return NULL;
+  }
+  ffnn_priv *P = calloc(1, sizeof *P);
+  if (!P) {
+    nqs_error_set(err, NQS_ENOMEM, "out of memory creating the ffnn factor");
+    return NULL;
+  }
+  P->coords = o->ffnn_coords;
+  if (nqs_mlp_init(&P->net, P->coords ? sys->n * sys->dim : 2, o->ffnn_hidden, o->ffnn_nhidden,
+                   (nqs_activation)o->ffnn_activation, err)) {
+    free(P);
+    return NULL;
+  }
+  P->ws = nqs_mlp_work_size(&P->net);
+  nqs_factor *f = nqs_factor_alloc(&nqs_factor_ffnn, sys, P->net.nparams);
+  if (!f) {
+    free(P);
+    nqs_error_set(err, NQS_ENOMEM, "out of memory for the ffnn parameters");
+    return NULL;
+  }
+  f->priv = P;
+  /* Hidden layers: W ~ N(0, 1/fan_in) (keeps activations of order one);
+   * output layer: W ~ N(0, init_std^2), so J starts close to a constant. Biases 0. */
+  nqs_rng rng;
+  nqs_rng_seed(&rng, o->seed, 0xFF0Eull);
+  const nqs_mlp *m = &P->net;
+  for (int l = 0; l < m->nlayers; l++) {
+    const int in = m->w[l], out = m->w[l + 1];
+    const double sd = (l == m->nlayers - 1) ? o->init_std : 1.0 / sqrt((double)in);
+    for (int k = 0; k < out * in; k++) {
+      const int idx = m->off[l] + k;
+      f->theta0[idx] = sd * nqs_rng_normal(&rng);
+      snprintf(f->param_names[idx], NQS_PARAM_NAME, "W%d[%d,%d]", l, k / in, k % in);
+    }
+    for (int k = 0; k < out; k++) {
+      const int idx = m->off[l] + out * in + k;
+      f->theta0[idx] = 0;
+      snprintf(f->param_names[idx], NQS_PARAM_NAME, "b%d[%d]", l, k);
+    }
+  }
+  return f;
+}

@@ -1,0 +1,200 @@
+/* mlp.c — dense network with exact input derivatives (forward mode) and
+ * parameter derivatives (back-propagation). See nqs/mlp.h. */
+#include <math.h>
+#include <string.h>
+#include "nqs/mlp.h"
+
+static const char *act_names[] = {"tanh", "sigmoid", "softplus", "elu", "gelu"};
+
+int nqs_activation_parse(const char *name) {
+  for (int i = 0; i < 5; i++)
+    if (strcmp(name, act_names[i]) == 0) return i;
+  return -1;
+}
+
+/* f(z), f'(z), f''(z) */
+static inline void act(nqs_activation a, double z, double *f, double *f1, double *f2) {
+  switch (a) {
+  case NQS_ACT_TANH: {
+    double t = tanh(z);
+    *f = t;
+    *f1 = 1 - t * t;
+    *f2 = -2 * t * (1 - t * t);
+    return;
+  }
+  case NQS_ACT_SIGMOID: {
+    double s = z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z));
+    *f = s;
+    *f1 = s * (1 - s);
+    *f2 = s * (1 - s) * (1 - 2 * s);
+    return;
+  }
+  case NQS_ACT_SOFTPLUS: {
+    double s = z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z));
+    *f = z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
+    *f1 = s;
+    *f2 = s * (1 - s);
+    return;
+  }
+  case NQS_ACT_ELU: /* alpha = 1: C1; f'' jumps at 0, which has probability zero */
+    if (z > 0) {
+      *f = z;
+      *f1 = 1;
+      *f2 = 0;
+    } else {
+      double e = exp(z);
+      *f = e - 1;
+      *f1 = e;
+      *f2 = e;
+    }
+    return;
+  case NQS_ACT_GELU: { /* exact: z Phi(z) */
+    const double phi = 0.39894228040143267794 * exp(-0.5 * z * z) /* 1/sqrt(2 pi) */, Phi = 0.5 * erfc(-z / sqrt(2.0));
+    *f = z * Phi;
+    *f1 = Phi + z * phi;
+    *f2 = phi * (2 - z * z);
+    return;
+  }
+  }
+  *f = *f1 = *f2 = 0;
+}
+
+nqs_status nqs_mlp_init(nqs_mlp *m, int inputs, const int *hidden, int nhidden, nqs_activation a, nqs_error *err) {
+  if (nhidden < 0 || nhidden + 1 > NQS_MLP_MAX_LAYERS)
+    return nqs_error_setk(err, NQS_EINPUT, "wavefunction.ffnn_layers", "%d hidden layers: allowed 0 to %d", nhidden,
+                          NQS_MLP_MAX_LAYERS - 1);
+  memset(m, 0, sizeof *m);
+  m->act = a;
+  m->nlayers = nhidden + 1;
+  m->w[0] = inputs;
+  for (int l = 0; l < nhidden; l++) {
+    if (hidden[l] < 1 || hidden[l] > 4096)
+      return nqs_error_setk(err, NQS_EINPUT, "wavefunction.ffnn_layers", "layer width %d: allowed 1 to 4096", hidden[l]);
+    m->w[l + 1] = hidden[l];
+  }
+  m->w[m->nlayers] = 1;
+  int off = 0;
+  m->maxw = inputs;
+  for (int l = 0; l < m->nlayers; l++) {
+    m->off[l] = off;
+    off += m->w[l + 1] * m->w[l] + m->w[l + 1];
+    if (m->w[l + 1] > m->maxw) m->maxw = m->w[l + 1];
+  }
+  m->nparams = off;
+  return NQS_OK;
+}
+
+/* forward: 3 vectors (a, a', a'') x 2 (ping-pong) of maxw;
+ * backward: activations of every layer (sum of widths) + f' per layer + 2 deltas of maxw */
+int nqs_mlp_work_size(const nqs_mlp *m) {
+  int sum = 0;
+  for (int l = 0; l <= m->nlayers; l++) sum += m->w[l];
+  return 6 * m->maxw + 2 * sum + 2 * m->maxw;
+}
+
+double nqs_mlp_forward(const nqs_mlp *m, const double *theta, const double *x, const double *v, double *dy, double *d2y,
+                       double *work) {
+  const int mw = m->maxw;
+  double *a = work, *a1 = work + mw, *a2 = work + 2 * mw; /* current layer */
+  double *z = work + 3 * mw, *z1 = work + 4 * mw, *z2 = work + 5 * mw;
+  const int deriv = v != NULL;
+  memcpy(a, x, sizeof(double) * m->w[0]);
+  if (deriv) {
+    memcpy(a1, v, sizeof(double) * m->w[0]);
+    memset(a2, 0, sizeof(double) * m->w[0]);
+  }
+  for (int l = 0; l < m->nlayers; l++) {
+    const int in = m->w[l], out = m->w[l + 1];
+    const double *W = theta + m->off[l], *b = W + out * in;
+    /* z = W a + b  (out x in) . (in) */
+    for (int o = 0; o < out; o++) {
+      const double *Wo = W + (size_t)o * in;
+      double s = b[o], s1 = 0, s2 = 0;
+      for (int i = 0; i < in; i++) s += Wo[i] * a[i];
+      if (deriv)
+        for (int i = 0; i < in; i++) {
+          s1 += Wo[i] * a1[i];
+          s2 += Wo[i] * a2[i];
+        }
+      z[o] = s;
+      z1[o] = s1;
+      z2[o] = s2;
+    }
+    if (l == m->nlayers - 1) break; /* linear output */
+    for (int o = 0; o < out; o++) {
+      double f, f1, f2;
+      act(m->act, z[o], &f, &f1, &f2);
+      a[o] = f;
+      if (deriv) {
+        a1[o] = f1 * z1[o];
+        a2[o] = f2 * z1[o] * z1[o] + f1 * z2[o];
+      }
+    }
+  }
+  if (deriv) {
+    *dy = z1[0];
+    *d2y = z2[0];
+  }
+  return z[0];
+}
+
+void nqs_mlp_backward(const nqs_mlp *m, const double *theta, const double *x, double scale, double *g, double *gx,
+                      double *work) {
+  const int L = m->nlayers, mw = m->maxw;
+  /* store activations a_l (inputs of layer l) and f'(z) of hidden layers */
+  double *acts[NQS_MLP_MAX_LAYERS + 1], *fp[NQS_MLP_MAX_LAYERS + 1];
+  double *p = work;
+  for (int l = 0; l <= L; l++) {
+    acts[l] = p;
+    p += m->w[l];
+    fp[l] = p;
+    p += m->w[l];
+  }
+  double *delta = p, *dprev = p + mw;
+  memcpy(acts[0], x, sizeof(double) * m->w[0]);
+  for (int l = 0; l < L; l++) {
+    const int in = m->w[l], out = m->w[l + 1];
+    const double *W = theta + m->off[l], *b = W + out * in;
+    for (int o = 0; o < out; o++) {
+      const double *Wo = W + (size_t)o * in;
+      double s = b[o];
+      for (int i = 0; i < in; i++) s += Wo[i] * acts[l][i];
+      if (l == L - 1) {
+        acts[l + 1][o] = s;
+        fp[l + 1][o] = 1;
+      } else {
+        double f, f1, f2;
+        act(m->act, s, &f, &f1, &f2);
+        acts[l + 1][o] = f;
+        fp[l + 1][o] = f1;
+      }
+    }
+  }
+  /* delta_l = dy/dz_l; output layer: 1 */
+  delta[0] = scale;
+  for (int l = L - 1; l >= 0; l--) {
+    const int in = m->w[l], out = m->w[l + 1];
+    const double *W = theta + m->off[l];
+    if (g) {
+      double *gW = g + m->off[l], *gb = gW + out * in;
+      for (int o = 0; o < out; o++) {
+        const double d = delta[o];
+        double *gWo = gW + (size_t)o * in;
+        for (int i = 0; i < in; i++) gWo[i] += d * acts[l][i];
+        gb[o] += d;
+      }
+    }
+    /* dprev_i = sum_o W_oi delta_o (dy/da_l), then times f'(z) for hidden layers */
+    for (int i = 0; i < in; i++) dprev[i] = 0;
+    for (int o = 0; o < out; o++) {
+      const double *Wo = W + (size_t)o * in;
+      for (int i = 0; i < in; i++) dprev[i] += Wo[i] * delta[o];
+    }
+    if (l == 0) {
+      if (gx)
+        for (int i = 0; i < in; i++) gx[i] += dprev[i];
+    } else {
+      for (int i = 0; i < in; i++) delta[i] = dprev[i] * fp[l][i];
+    }
+  }
+}
