@@ -71,10 +71,16 @@ nqs_wavefunction *nqs_wf_create(const nqs_system *sys, const char *factors,
   snprintf(list, sizeof list, "%s", factors);
   type_list(names, sizeof names);
   int binds = 0, fermionic = 0; /* how many factors bind / are antisymmetric */
-  /* The one-body Gaussian comes from one factor only: with rbm or gaussian in the
-   * product, the Slater orbitals are bare polynomials. */
+  /* The one-body Gaussian comes from one factor only: when another binding
+   * factor (rbm, gaussian) is in the product, the Slater orbitals are bare. */
   nqs_factor_options o2 = *opt;
-  o2.slater_bare = (strstr(factors, "rbm") != NULL || strstr(factors, "gaussian") != NULL);
+  o2.slater_bare = 0;
+  char scan[256];
+  snprintf(scan, sizeof scan, "%s", factors);
+  for (char *save = NULL, *tok = strtok_r(scan, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+    const nqs_factor_type *t = nqs_factor_type_find(tok);
+    if (t && t->binds && t != &nqs_factor_slater) o2.slater_bare = 1;
+  }
   opt = &o2;
   for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     while (isspace((unsigned char)*tok)) tok++;
