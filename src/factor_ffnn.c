@@ -4,7 +4,9 @@
  *   ln J = sum_{i<j} u(r_ij, s_ij),  u = NN(r, s),  s = 1 for like spins (fermions), else 0
  *   grad_i ln J = sum_j u'(r_ij) (r_i - r_j)/r_ij,   lap_i = sum_j u'' + (d-1) u'/r
  *   with u' = du/dr and u'' = d2u/dr2 from one forward-mode pass along the r input.
- *   A move costs n - 1 network passes; the cache keeps r_ij and u_ij.
+ *   The cache keeps r_ij, u_ij, u'_ij and u''_ij; a move costs n - 1 passes (for the
+ *   new row, derivatives included), and the drift and the local energy then need
+ *   no network pass at all.
  * input = coords (distinguishable particles only: not symmetric):
  *   ln J = NN(x_1 ... x_M), M = n d; grad by back-propagation, the Laplacian by
  *   M forward-mode passes along the unit vectors (exact second derivatives).
@@ -23,12 +25,24 @@ typedef struct {
   int ws; /* doubles of MLP workspace */
 } ffnn_priv;
 
-/* Cache views. pairs: r[n*n] | u[n*n] | rnew[n] | unew[n] | work
+/* Cache views. pairs: r | u | u1 | u2 (n*n each) | rnew | unew | u1new | u2new (n each) | work
  *              coords: y | ynew | xs[M] | gx[M] | work */
+typedef struct {
+  double *r, *u, *u1, *u2, *rn, *un, *u1n, *u2n, *work;
+} pview;
+
+static pview pairs_view(int n, const void *cache) {
+  double *c = (double *)cache;
+  const size_t nn = (size_t)n * n;
+  pview v = {c, c + nn, c + 2 * nn, c + 3 * nn, c + 4 * nn, c + 4 * nn + n, c + 4 * nn + 2 * n, c + 4 * nn + 3 * n,
+             c + 4 * nn + 4 * n};
+  return v;
+}
+
 static size_t f_cache_size(const nqs_factor *f) {
   const ffnn_priv *P = f->priv;
   const int n = f->sys.n, M = n * f->sys.dim;
-  size_t d = P->coords ? (size_t)(2 + 2 * M) : (size_t)(2 * n * n + 2 * n);
+  size_t d = P->coords ? (size_t)(2 + 2 * M) : (size_t)(4 * n * n + 4 * n);
   return sizeof(double) * (d + (size_t)P->ws);
 }
 
@@ -56,14 +70,18 @@ static double f_init(const nqs_factor *f, const double *th, const double *x, voi
     c[0] = nqs_mlp_forward(&P->net, th, x, NULL, NULL, NULL, c + 2 + 2 * n * d);
     return c[0];
   }
-  double *r = c, *u = c + n * n, *work = c + 2 * n * n + 2 * n, s = 0;
+  pview v = pairs_view(n, cache);
+  double s = 0;
   for (int i = 0; i < n; i++) {
-    r[i * n + i] = u[i * n + i] = 0;
+    v.r[i * n + i] = v.u[i * n + i] = v.u1[i * n + i] = v.u2[i * n + i] = 0;
     for (int j = i + 1; j < n; j++) {
       const double rij = dist(x + i * d, x + j * d, d);
-      const double uij = pair_u(P, th, rij, same_spin(&f->sys, i, j), NULL, NULL, work);
-      r[i * n + j] = r[j * n + i] = rij;
-      u[i * n + j] = u[j * n + i] = uij;
+      double d1, d2;
+      const double uij = pair_u(P, th, rij, same_spin(&f->sys, i, j), &d1, &d2, v.work);
+      v.r[i * n + j] = v.r[j * n + i] = rij;
+      v.u[i * n + j] = v.u[j * n + i] = uij;
+      v.u1[i * n + j] = v.u1[j * n + i] = d1;
+      v.u2[i * n + j] = v.u2[j * n + i] = d2;
       s += uij;
     }
   }
@@ -87,20 +105,20 @@ static double f_propose(const nqs_factor *f, const double *th, const double *x, 
     }
     return c[1] - c[0];
   }
-  const double *u = c + n * n + p * n;
-  double *rnew = c + 2 * n * n, *unew = rnew + n, *work = unew + n, du = 0;
+  pview v = pairs_view(n, cache);
+  const double *u = v.u + p * n;
+  double du = 0;
   for (int j = 0; j < n; j++) {
     if (j == p) {
-      rnew[j] = unew[j] = 0;
+      v.rn[j] = v.un[j] = v.u1n[j] = v.u2n[j] = 0;
       continue;
     }
     const double rn = dist(xp, x + j * d, d);
-    double u1, u2;
-    rnew[j] = rn;
-    unew[j] = pair_u(P, th, rn, same_spin(&f->sys, p, j), grad_new ? &u1 : NULL, &u2, work);
-    du += unew[j] - u[j];
+    v.rn[j] = rn;
+    v.un[j] = pair_u(P, th, rn, same_spin(&f->sys, p, j), &v.u1n[j], &v.u2n[j], v.work);
+    du += v.un[j] - u[j];
     if (grad_new)
-      for (int k = 0; k < d; k++) grad_new[k] += u1 * (xp[k] - x[j * d + k]) / rn;
+      for (int k = 0; k < d; k++) grad_new[k] += v.u1n[j] * (xp[k] - x[j * d + k]) / rn;
   }
   return du;
 }
@@ -113,11 +131,12 @@ static void f_accept(const nqs_factor *f, const double *th, const double *x, voi
     c[0] = c[1];
     return;
   }
-  double *r = c, *u = c + n * n;
-  const double *rnew = c + 2 * n * n, *unew = rnew + n;
+  pview v = pairs_view(n, cache);
   for (int j = 0; j < n; j++) {
-    r[p * n + j] = r[j * n + p] = rnew[j];
-    u[p * n + j] = u[j * n + p] = unew[j];
+    v.r[p * n + j] = v.r[j * n + p] = v.rn[j];
+    v.u[p * n + j] = v.u[j * n + p] = v.un[j];
+    v.u1[p * n + j] = v.u1[j * n + p] = v.u1n[j];
+    v.u2[p * n + j] = v.u2[j * n + p] = v.u2n[j];
   }
 }
 
@@ -132,13 +151,11 @@ static void f_grad_p(const nqs_factor *f, const double *th, const double *x, con
     for (int k = 0; k < d; k++) g[k] += gx[p * d + k];
     return;
   }
-  const double *r = c + p * n;
-  double *work = c + 2 * n * n + 2 * n;
+  pview v = pairs_view(n, cache);
+  const double *r = v.r + p * n, *u1 = v.u1 + p * n;
   for (int j = 0; j < n; j++) {
     if (j == p) continue;
-    double u1, u2;
-    pair_u(P, th, r[j], same_spin(&f->sys, p, j), &u1, &u2, work);
-    for (int k = 0; k < d; k++) g[k] += u1 * (x[p * d + k] - x[j * d + k]) / r[j];
+    for (int k = 0; k < d; k++) g[k] += u1[j] * (x[p * d + k] - x[j * d + k]) / r[j];
   }
 }
 
@@ -160,13 +177,10 @@ static void f_grad_lap(const nqs_factor *f, const double *th, const double *x, c
     *lap += L;
     return;
   }
-  const double *r = c;
-  double *work = c + 2 * n * n + 2 * n;
+  pview v = pairs_view(n, cache);
   for (int i = 0; i < n; i++)
     for (int j = i + 1; j < n; j++) {
-      const double rij = r[i * n + j];
-      double u1, u2;
-      pair_u(P, th, rij, same_spin(&f->sys, i, j), &u1, &u2, work);
+      const double rij = v.r[i * n + j], u1 = v.u1[i * n + j], u2 = v.u2[i * n + j];
       for (int k = 0; k < d; k++) {
         const double gk = u1 * (x[i * d + k] - x[j * d + k]) / rij;
         g[i * d + k] += gk;
@@ -186,12 +200,11 @@ static void f_dparams(const nqs_factor *f, const double *th, const double *x, co
     nqs_mlp_backward(&P->net, th, x, 1.0, o, NULL, c + 2 + 2 * M);
     return;
   }
-  const double *r = c;
-  double *work = c + 2 * n * n + 2 * n;
+  pview v = pairs_view(n, cache);
   for (int i = 0; i < n; i++)
     for (int j = i + 1; j < n; j++) {
-      const double in[2] = {r[i * n + j], same_spin(&f->sys, i, j)};
-      nqs_mlp_backward(&P->net, th, in, 1.0, o, NULL, work);
+      const double in[2] = {v.r[i * n + j], same_spin(&f->sys, i, j)};
+      nqs_mlp_backward(&P->net, th, in, 1.0, o, NULL, v.work);
     }
 }
 

@@ -66,5 +66,11 @@ int main(void) {
   wf = make_wf(2, 30, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 1.0, 1.0, "slater, pade", &fo);
   run("2D N=30 slater*pade metro", wf, &nqs_sampler_metropolis, 0.8);
   nqs_wf_free(wf);
+  /* network factors: cached RBM angles, cached pair values and radial derivatives */
+  nqs_factor_options fn = {.alpha = 1.0, .beta = 0.4, .pade_cusp = 1, .hidden = 6, .rbm_sigma = 0.7, .rbm_sqrt = 1,
+                           .init_std = 0.3, .seed = 4, .ffnn_hidden = {8, 8}, .ffnn_nhidden = 2};
+  wf = make_wf(2, 6, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 1.0, 1.0, "slater, rbm, ffnn, pade", &fn);
+  run("2D N=6 slater*rbm*ffnn*pade", wf, &nqs_sampler_langevin, 0.2);
+  nqs_wf_free(wf);
   return check_done();
 }
