@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nqs/factor.h"
+#include "nqs/rbm.h"
 #include "nqs/rng.h"
 #include "nqs/sampler.h"
 #include "nqs/wavefunction.h"
@@ -35,12 +36,8 @@ static rbm_params views(const rbm_priv *P, const double *th) {
   return v;
 }
 
-static inline double softplus(double t) { return t > 0 ? t + log1p(exp(-t)) : log1p(exp(t)); }
-static inline double sigmoid(double t) {
-  if (t >= 0) return 1.0 / (1.0 + exp(-t));
-  double e = exp(t);
-  return e / (1.0 + e);
-}
+#define softplus nqs_softplus
+#define sigmoid nqs_sigmoid
 
 static size_t r_cache_size(const nqs_factor *f) {
   const rbm_priv *P = f->priv;
@@ -52,16 +49,10 @@ static double r_init(const nqs_factor *f, const double *th, const double *x, voi
   const int M = P->M, H = P->H;
   rbm_params v = views(P, th);
   double *theta = cache;
-  for (int j = 0; j < H; j++) theta[j] = v.b[j];
-  for (int i = 0; i < M; i++) {
-    const double xi = x[i] / P->s2;
-    const double *Wi = v.W + (size_t)i * H;
-    for (int j = 0; j < H; j++) theta[j] += xi * Wi[j];
-  }
-  double q = 0, sp = 0;
+  nqs_rbm_angles(M, H, v.b, v.W, x, 1.0 / P->s2, theta);
+  double q = 0;
   for (int i = 0; i < M; i++) q += (x[i] - v.a[i]) * (x[i] - v.a[i]);
-  for (int j = 0; j < H; j++) sp += softplus(theta[j]);
-  return P->c * (-q / (2 * P->s2) + sp);
+  return P->c * (-q / (2 * P->s2) + nqs_rbm_log_hidden(H, theta));
 }
 
 static double r_propose(const nqs_factor *f, const double *th, const double *x, void *cache, int p,
@@ -71,17 +62,13 @@ static double r_propose(const nqs_factor *f, const double *th, const double *x, 
   rbm_params v = views(P, th);
   const double *theta = cache;
   double *tn = (double *)cache + H;
-  memcpy(tn, theta, sizeof(double) * H);
   double dq = 0;
   for (int k = 0; k < d; k++) {
     const int i = p * d + k;
-    const double dx = (xp[k] - x[i]) / P->s2;
-    const double *Wi = v.W + (size_t)i * H;
-    for (int j = 0; j < H; j++) tn[j] += dx * Wi[j];
+    nqs_rbm_angles_shift(H, v.W, i, (xp[k] - x[i]) / P->s2, k == 0 ? theta : tn, tn);
     dq += (xp[k] - v.a[i]) * (xp[k] - v.a[i]) - (x[i] - v.a[i]) * (x[i] - v.a[i]);
   }
-  double dsp = 0;
-  for (int j = 0; j < H; j++) dsp += softplus(tn[j]) - softplus(theta[j]);
+  const double dsp = nqs_rbm_log_hidden(H, tn) - nqs_rbm_log_hidden(H, theta);
   if (grad_new) {
     for (int k = 0; k < d; k++) {
       const int i = p * d + k;

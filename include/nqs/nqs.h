@@ -8,6 +8,7 @@
 #include "nqs/factor.h"
 #include "nqs/mlp.h"
 #include "nqs/optimizer.h"
+#include "nqs/rbm.h"
 #include "nqs/rng.h"
 #include "nqs/run.h"
 #include "nqs/sampler.h"
