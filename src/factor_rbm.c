@@ -36,8 +36,6 @@ static rbm_params views(const rbm_priv *P, const double *th) {
   return v;
 }
 
-#define softplus nqs_softplus
-#define sigmoid nqs_sigmoid
 
 static size_t r_cache_size(const nqs_factor *f) {
   const rbm_priv *P = f->priv;
@@ -74,7 +72,7 @@ static double r_propose(const nqs_factor *f, const double *th, const double *x, 
       const int i = p * d + k;
       const double *Wi = v.W + (size_t)i * H;
       double s = 0;
-      for (int j = 0; j < H; j++) s += Wi[j] * sigmoid(tn[j]);
+      for (int j = 0; j < H; j++) s += Wi[j] * nqs_sigmoid(tn[j]);
       grad_new[k] += P->c * (-(xp[k] - v.a[i]) + s) / P->s2;
     }
   }
@@ -97,7 +95,7 @@ static void r_grad_p(const nqs_factor *f, const double *th, const double *x, con
     const int i = p * d + k;
     const double *Wi = v.W + (size_t)i * H;
     double s = 0;
-    for (int j = 0; j < H; j++) s += Wi[j] * sigmoid(theta[j]);
+    for (int j = 0; j < H; j++) s += Wi[j] * nqs_sigmoid(theta[j]);
     g[k] += P->c * (-(x[i] - v.a[i]) + s) / P->s2;
   }
 }
@@ -110,7 +108,7 @@ static void r_grad_lap(const nqs_factor *f, const double *th, const double *x, c
   const double *theta = cache;
   double *sig = (double *)cache + 2 * H, *dsig = sig + H; /* scratch in the cache */
   for (int j = 0; j < H; j++) {
-    sig[j] = sigmoid(theta[j]);
+    sig[j] = nqs_sigmoid(theta[j]);
     dsig[j] = sig[j] * (1 - sig[j]);
   }
   double L = 0;
@@ -135,7 +133,7 @@ static void r_dparams(const nqs_factor *f, const double *th, const double *x, co
   const double *theta = cache;
   double *oa = o, *ob = o + M, *oW = o + M + H;
   for (int i = 0; i < M; i++) oa[i] = P->c * (x[i] - v.a[i]) / P->s2;
-  for (int j = 0; j < H; j++) ob[j] = P->c * sigmoid(theta[j]);
+  for (int j = 0; j < H; j++) ob[j] = P->c * nqs_sigmoid(theta[j]);
   for (int i = 0; i < M; i++) {
     const double xi = x[i] / P->s2;
     double *oWi = oW + (size_t)i * H;
@@ -203,7 +201,7 @@ static nqs_factor *r_create(const nqs_system *sys, const nqs_factor_options *o, 
 }
 
 /* Gibbs sweep for Psi = sqrt(F) alone (|Psi|^2 = F is the RBM marginal):
- *   h_j | x ~ Bernoulli(sigmoid(theta_j)),   x_i | h ~ N(a_i + sum_j W_ij h_j, sigma^2).
+ *   h_j | x ~ Bernoulli(nqs_sigmoid(theta_j)),   x_i | h ~ N(a_i + sum_j W_ij h_j, sigma^2).
  * Every visible unit is redrawn, so the walker is re-initialised afterwards.
  * Cost O(M H). Returns n (every particle moves). */
 long nqs_rbm_gibbs_sweep(const nqs_wavefunction *wf, nqs_walker *w, double step) {
@@ -213,7 +211,7 @@ long nqs_rbm_gibbs_sweep(const nqs_wavefunction *wf, nqs_walker *w, double step)
   rbm_params v = views(P, wf->params + wf->param_off[0]);
   double *theta = w->cache; /* the RBM is the only factor: cache offset 0 */
   double *h = theta + 2 * H; /* scratch (sig) reused for the hidden sample */
-  for (int j = 0; j < H; j++) h[j] = nqs_rng_uniform(&w->rng) < sigmoid(theta[j]) ? 1.0 : 0.0;
+  for (int j = 0; j < H; j++) h[j] = nqs_rng_uniform(&w->rng) < nqs_sigmoid(theta[j]) ? 1.0 : 0.0;
   const double sd = sqrt(P->s2);
   for (int i = 0; i < M; i++) {
     const double *Wi = v.W + (size_t)i * H;

@@ -55,6 +55,11 @@ expect_error "bad --set value (no file)" "--set system.omega=abc" "not a finite 
 expect_error "unknown factor" "[wavefunction] factors" "'rbmx' is not allowed" "gaussian,slater,pade" -- run --set "wavefunction.factors=slater,rbmx"
 expect_error "bad ffnn_layers" "--set wavefunction.ffnn_layers" "comma list" -- run --set "wavefunction.factors=slater,ffnn" --set "wavefunction.ffnn_layers=16,x"
 expect_error "ffnn coords for fermions" "--set wavefunction.ffnn_input" "not symmetric" -- run --set "wavefunction.factors=slater,ffnn" --set wavefunction.ffnn_input=coords
+expect_error "bad sr_solver" "[optimizer] sr_solver" "one of auto,cholesky,minsr" -- run --set optimizer.sr_solver=qr
+expect_error "negative diag_shift" "[optimizer] diag_shift" "out of range" -- run --set optimizer.diag_shift=-1
+expect_error "bad rbm_psi" "[wavefunction] rbm_psi" "one of sqrtF,F" -- run --set wavefunction.rbm_psi=psi
+expect_error "gibbs with slater" "sampler.method" "gibbs samples" -- run --set sampler.method=gibbs
+expect_error "bad checkpoint_every" "[output] checkpoint_every" "not an integer" -- run --set output.checkpoint_every=often
 expect_error "coulomb in 1D" "[system] interaction" "not integrable" -- run --set system.dimensions=1
 expect_error "samples below walkers" "--set optimizer.samples" "fewer than walkers" -- run --set optimizer.samples=3
 expect_error "unknown option" "unknown option '--frobnicate'" -- run --frobnicate
