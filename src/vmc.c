@@ -149,6 +149,7 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
   if (sweeps < 1) return nqs_error_set(err, NQS_EINPUT, "need at least one sweep per walker to sample");
   const int nw = v->nw, np = v->wf->nparams;
   const size_t nx = (size_t)v->wf->sys.n * v->wf->sys.dim;
+  const size_t ps = (size_t)(np > 0 ? np : 1); /* per-walker stride of the O buffers */
   const long ns = sweeps * nw;
   if (ns > v->cap) {
     double *s = realloc(v->series, 4 * (size_t)ns * sizeof(double));
@@ -170,9 +171,9 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
 #pragma omp parallel for schedule(static) num_threads(nt) if (nw > 1)
   for (int i = 0; i < nw; i++) {
     nqs_walker *w = &v->w[i];
-    double *work = v->work + (size_t)i * (nx + (size_t)(np > 0 ? np : 1));
+    double *work = v->work + (size_t)i * (nx + ps);
     double *o = work + nx;
-    double *so = v->sum_o + (size_t)i * (np > 0 ? np : 1), *seo = v->sum_eo + (size_t)i * (np > 0 ? np : 1);
+    double *so = v->sum_o + (size_t)i * ps, *seo = v->sum_eo + (size_t)i * ps;
     for (int k = 0; k < np; k++) so[k] = seo[k] = 0;
     long a = 0;
     v->bad[i] = 0;
@@ -237,8 +238,8 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
     for (int k = 0; k < np; k++) {
       double so = 0, seo = 0;
       for (int i = 0; i < nw; i++) {
-        so += v->sum_o[(size_t)i * np + k];
-        seo += v->sum_eo[(size_t)i * np + k];
+        so += v->sum_o[(size_t)i * ps + k];
+        seo += v->sum_eo[(size_t)i * ps + k];
       }
       v->o_mean[k] = so / ns;
       v->grad[k] = 2.0 * (seo / ns - res->energy.mean * v->o_mean[k]);

@@ -1,8 +1,20 @@
 /* helpers.h — building systems and wave functions in tests. */
 #ifndef NQS_TEST_HELPERS_H
 #define NQS_TEST_HELPERS_H
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "nqs/nqs.h"
+
+/* |a - b| / max(|b|, 1): relative for values of order one and more, absolute below. */
+static inline double rel(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1.0); }
+
+/* Remove a test's temporary folder; non-zero if that failed. */
+static inline int remove_tree(const char *dir) {
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system(cmd) != 0;
+}
 
 static inline nqs_wavefunction *make_wf(int d, int n, nqs_statistics st, nqs_interaction in, double omega,
                                         double lambda, const char *factors, const nqs_factor_options *fo) {

@@ -30,8 +30,6 @@ static double logpsi_at(const nqs_wavefunction *wf, nqs_walker *tmp, const doubl
   return tmp->logpsi;
 }
 
-static double rel(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1.0); }
-
 static void check_wf(const char *label, nqs_wavefunction *wf, uint64_t seed) {
   const int n = wf->sys.n, d = wf->sys.dim, nx = n * d, np = wf->nparams;
   nqs_walker w, tmp;

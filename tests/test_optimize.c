@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "helpers.h"
 #include "nqs/nqs.h"
 
 static int count_lines(const char *path) {
@@ -53,8 +54,6 @@ int main(void) {
   /* A second run into the same folder is refused: it would overwrite the first. */
   st = nqs_run(&c, NULL, &r, &err);
   CHECK(st == NQS_EINPUT && strstr(err.msg, "earlier run"), "rerun into the same folder refused: %s", err.msg);
-  char cmd[700];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd)) return 3;
+  if (remove_tree(dir)) return 3;
   return check_done();
 }

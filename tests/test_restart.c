@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
+#include "helpers.h"
 #include "nqs/nqs.h"
 
 static char base[] = "/tmp/nqs-test-restart-XXXXXX";
@@ -121,8 +122,6 @@ int main(void) {
   nqs_error err = {0};
   nqs_status st = nqs_checkpoint_read(bad, &ck, &err);
   CHECK(st == NQS_EINPUT && strstr(err.msg, "version 9"), "%-28s refused: %s", "wrong version", err.msg);
-  char cmd[700];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-  if (system(cmd)) return 3;
+  if (remove_tree(base)) return 3;
   return check_done();
 }

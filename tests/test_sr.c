@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "helpers.h"
 #include "nqs/nqs.h"
 
 static int run(const char *dir, const char *method, double lr, int iters, nqs_run_result *r) {
@@ -112,8 +113,6 @@ int main(void) {
   CHECK(!s3 && fin && info.used_fallback && info.dropped >= 1 && fabs(d1[0] - d1[1]) < 1e-8,
         "singular S solved by the pseudo-inverse fallback (%d eigenvalue dropped; equal columns get equal steps)",
         info.dropped);
-  char cmd[700];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd)) return 3;
+  if (remove_tree(dir)) return 3;
   return check_done();
 }

@@ -11,8 +11,6 @@
 #include "check.h"
 #include "helpers.h"
 
-static double rel(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1.0); }
-
 static void run(const char *label, nqs_wavefunction *wf, const nqs_sampler_type *smp, double step) {
   const int n = wf->sys.n, d = wf->sys.dim, nx = n * d, np = wf->nparams;
   nqs_error err;

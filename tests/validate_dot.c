@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "helpers.h"
 #include "nqs/nqs.h"
 
 int main(int argc, char **argv) {
@@ -31,8 +32,6 @@ int main(int argc, char **argv) {
   CHECK(st == NQS_OK && r.has_reference && fabs(rel) <= tol && r.energy.mean >= r.reference - 4 * r.energy.error,
         "%s: E = %.6f +- %.6f vs %s %.6f: %+.3f %% (tolerance %.3f %%), %.1f s", argv[1], r.energy.mean, r.energy.error,
         r.has_reference ? r.reference_source : "-", r.reference, 100 * rel, 100 * tol, r.wall_seconds);
-  char cmd[700];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd)) return 3;
+  if (remove_tree(dir)) return 3;
   return check_done();
 }
