@@ -9,7 +9,7 @@
  * its share of the local energy. The reference C++ code's figures (issue #2,
  * same kind of machine) are printed beside ours with the ratio.
  *
- *   make bench                     (or: build/nqs-bench [--json FILE] [--quick])
+ *   make bench                     (or: build/nqs-bench [--json FILE] [--quick] [--ansatz LIST])
  */
 #include <math.h>
 #include <stdio.h>
@@ -61,14 +61,16 @@ int main(int argc, char **argv) {
   const char *json = NULL;
   double budget = 0.5;
   int quick = 0;
+  const char *only = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json = argv[++i];
     else if (strcmp(argv[i], "--quick") == 0) {
       budget = 0.05;
       quick = 1;
     }
+    else if (strcmp(argv[i], "--ansatz") == 0 && i + 1 < argc) only = argv[++i];
     else {
-      fprintf(stderr, "usage: nqs-bench [--json FILE] [--quick]\n");
+      fprintf(stderr, "usage: nqs-bench [--json FILE] [--quick] [--ansatz \"slater, ffnn, pade\"]\n");
       return 2;
     }
   }
@@ -81,7 +83,8 @@ int main(int argc, char **argv) {
   row rows[3 * 8];
   int nrows = 0;
   printf("nqs-bench: 2D quantum dots, omega = 1, Metropolis, 1 walker, 1 thread\n");
-  for (int q2 = 0; q2 < na; q2++) {
+  for (int q2 = 0; q2 < (only ? 3 : na); q2++) {
+    if (only && strcmp(only, ansatz[q2]) != 0) continue;
     printf("\n%s\n", ansatz[q2]);
     printf("%4s %12s %12s %12s %14s %14s %10s %14s %10s\n", "N", "sweep[us]", "E_L[us]", "sample[us]",
            "move+E_L/N[us]", "ref move[us]", "ratio", "ref sweep[us]", "ratio");

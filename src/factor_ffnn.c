@@ -4,9 +4,10 @@
  *   ln J = sum_{i<j} u(r_ij, s_ij),  u = NN(r, s),  s = 1 for like spins (fermions), else 0
  *   grad_i ln J = sum_j u'(r_ij) (r_i - r_j)/r_ij,   lap_i = sum_j u'' + (d-1) u'/r
  *   with u' = du/dr and u'' = d2u/dr2 from one forward-mode pass along the r input.
- *   The cache keeps r_ij, u_ij, u'_ij and u''_ij; a move costs n - 1 passes (for the
- *   new row, derivatives included), and the drift and the local energy then need
- *   no network pass at all.
+ *   The cache keeps r_ij, u_ij, u'_ij and u''_ij; a move costs one batched pass over
+ *   the n - 1 pairs of the new row (derivatives included), and the drift and the
+ *   local energy then need no network pass at all. Batches put the pairs in the
+ *   inner loops, which vectorise (nqs_mlp_forward_batch).
  * input = coords (distinguishable particles only: not symmetric):
  *   ln J = NN(x_1 ... x_M), M = n d; grad by back-propagation, the Laplacian by
  *   M forward-mode passes along the unit vectors (exact second derivatives).
@@ -19,30 +20,36 @@
 #include "nqs/mlp.h"
 #include "nqs/rng.h"
 
+/* Pair networks are evaluated in batches of up to BATCH pairs (nqs_mlp_*_batch). */
+#define BATCH 64
+
 typedef struct {
   nqs_mlp net;
   int coords;
-  int ws; /* doubles of MLP workspace */
+  int ws;        /* doubles of MLP workspace */
+  int npairs;    /* n (n - 1) / 2 */
+  int *pi, *pj;  /* npairs: pair k is (pi[k], pj[k]), i < j */
 } ffnn_priv;
 
-/* Cache views. pairs: r | u | u1 | u2 (n*n each) | rnew | unew | u1new | u2new (n each) | work
+/* Cache views. pairs: r | u | u1 | u2 (n*n each) | rnew | unew | u1new | u2new (n each)
+ *                     | X (2 BATCH) | Y (3 BATCH) | work
  *              coords: y | ynew | xs[M] | gx[M] | work */
 typedef struct {
-  double *r, *u, *u1, *u2, *rn, *un, *u1n, *u2n, *work;
+  double *r, *u, *u1, *u2, *rn, *un, *u1n, *u2n, *X, *Y, *work;
 } pview;
 
 static pview pairs_view(int n, const void *cache) {
   double *c = (double *)cache;
-  const size_t nn = (size_t)n * n;
+  const size_t nn = (size_t)n * n, e = 4 * nn + 4 * (size_t)n;
   pview v = {c, c + nn, c + 2 * nn, c + 3 * nn, c + 4 * nn, c + 4 * nn + n, c + 4 * nn + 2 * n, c + 4 * nn + 3 * n,
-             c + 4 * nn + 4 * n};
+             c + e, c + e + 2 * BATCH, c + e + 5 * BATCH};
   return v;
 }
 
 static size_t f_cache_size(const nqs_factor *f) {
   const ffnn_priv *P = f->priv;
   const int n = f->sys.n, M = n * f->sys.dim;
-  size_t d = P->coords ? (size_t)(2 + 2 * M) : (size_t)(4 * n * n + 4 * n);
+  size_t d = P->coords ? (size_t)(2 + 2 * M) : (size_t)(4 * n * n + 4 * n + 5 * BATCH);
   return sizeof(double) * (d + (size_t)P->ws);
 }
 
@@ -56,10 +63,12 @@ static double dist(const double *a, const double *b, int d) {
   return sqrt(r2);
 }
 
-/* u(r, s) and, if du != NULL, du/dr and d2u/dr2 */
-static double pair_u(const ffnn_priv *P, const double *th, double r, double s, double *du, double *d2u, double *work) {
-  const double in[2] = {r, s}, v[2] = {1.0, 0.0};
-  return nqs_mlp_forward(&P->net, th, in, du ? v : NULL, du, d2u, work);
+/* u, du/dr and d2u/dr2 for the B <= BATCH pairs whose inputs the caller put in
+ * v->X (r in X[0..B), like-spin flag in X[B..2B)); results in v->Y, v->Y + B, v->Y + 2B. */
+static void pair_batch(const ffnn_priv *P, const double *th, int B, const pview *v) {
+  static const double dir[2] = {1.0, 0.0}; /* d/dr */
+  double *Y = v->Y;
+  nqs_mlp_forward_batch(&P->net, th, B, v->X, dir, Y, Y + B, Y + 2 * B, v->work);
 }
 
 static double f_init(const nqs_factor *f, const double *th, const double *x, void *cache) {
@@ -72,17 +81,22 @@ static double f_init(const nqs_factor *f, const double *th, const double *x, voi
   }
   pview v = pairs_view(n, cache);
   double s = 0;
-  for (int i = 0; i < n; i++) {
-    v.r[i * n + i] = v.u[i * n + i] = v.u1[i * n + i] = v.u2[i * n + i] = 0;
-    for (int j = i + 1; j < n; j++) {
-      const double rij = dist(x + i * d, x + j * d, d);
-      double d1, d2;
-      const double uij = pair_u(P, th, rij, same_spin(&f->sys, i, j), &d1, &d2, v.work);
-      v.r[i * n + j] = v.r[j * n + i] = rij;
-      v.u[i * n + j] = v.u[j * n + i] = uij;
-      v.u1[i * n + j] = v.u1[j * n + i] = d1;
-      v.u2[i * n + j] = v.u2[j * n + i] = d2;
-      s += uij;
+  for (int i = 0; i < n; i++) v.r[i * n + i] = v.u[i * n + i] = v.u1[i * n + i] = v.u2[i * n + i] = 0;
+  for (int k0 = 0; k0 < P->npairs; k0 += BATCH) {
+    const int B = P->npairs - k0 < BATCH ? P->npairs - k0 : BATCH;
+    for (int t = 0; t < B; t++) {
+      const int i = P->pi[k0 + t], j = P->pj[k0 + t];
+      v.X[t] = dist(x + i * d, x + j * d, d);
+      v.X[B + t] = same_spin(&f->sys, i, j);
+    }
+    pair_batch(P, th, B, &v);
+    for (int t = 0; t < B; t++) {
+      const int i = P->pi[k0 + t], j = P->pj[k0 + t];
+      v.r[i * n + j] = v.r[j * n + i] = v.X[t];
+      v.u[i * n + j] = v.u[j * n + i] = v.Y[t];
+      v.u1[i * n + j] = v.u1[j * n + i] = v.Y[B + t];
+      v.u2[i * n + j] = v.u2[j * n + i] = v.Y[2 * B + t];
+      s += v.Y[t];
     }
   }
   return s;
@@ -108,17 +122,29 @@ static double f_propose(const nqs_factor *f, const double *th, const double *x, 
   pview v = pairs_view(n, cache);
   const double *u = v.u + p * n;
   double du = 0;
-  for (int j = 0; j < n; j++) {
-    if (j == p) {
-      v.rn[j] = v.un[j] = v.u1n[j] = v.u2n[j] = 0;
-      continue;
+  /* the new row u(|x' - x_j|) for j != p, in batches over j */
+  for (int j0 = 0; j0 < n; j0 += BATCH) {
+    const int B = n - j0 < BATCH ? n - j0 : BATCH;
+    for (int t = 0; t < B; t++) {
+      const int j = j0 + t;
+      v.X[t] = j == p ? 1.0 : dist(xp, x + j * d, d); /* j == p: a harmless placeholder, dropped below */
+      v.X[B + t] = same_spin(&f->sys, p, j);
     }
-    const double rn = dist(xp, x + j * d, d);
-    v.rn[j] = rn;
-    v.un[j] = pair_u(P, th, rn, same_spin(&f->sys, p, j), &v.u1n[j], &v.u2n[j], v.work);
-    du += v.un[j] - u[j];
-    if (grad_new)
-      for (int k = 0; k < d; k++) grad_new[k] += v.u1n[j] * (xp[k] - x[j * d + k]) / rn;
+    pair_batch(P, th, B, &v);
+    for (int t = 0; t < B; t++) {
+      const int j = j0 + t;
+      if (j == p) {
+        v.rn[j] = v.un[j] = v.u1n[j] = v.u2n[j] = 0;
+        continue;
+      }
+      v.rn[j] = v.X[t];
+      v.un[j] = v.Y[t];
+      v.u1n[j] = v.Y[B + t];
+      v.u2n[j] = v.Y[2 * B + t];
+      du += v.un[j] - u[j];
+      if (grad_new)
+        for (int k = 0; k < d; k++) grad_new[k] += v.u1n[j] * (xp[k] - x[j * d + k]) / v.rn[j];
+    }
   }
   return du;
 }
@@ -201,14 +227,25 @@ static void f_dparams(const nqs_factor *f, const double *th, const double *x, co
     return;
   }
   pview v = pairs_view(n, cache);
-  for (int i = 0; i < n; i++)
-    for (int j = i + 1; j < n; j++) {
-      const double in[2] = {v.r[i * n + j], same_spin(&f->sys, i, j)};
-      nqs_mlp_backward(&P->net, th, in, 1.0, o, NULL, v.work);
+  for (int k0 = 0; k0 < P->npairs; k0 += BATCH) {
+    const int B = P->npairs - k0 < BATCH ? P->npairs - k0 : BATCH;
+    for (int t = 0; t < B; t++) {
+      const int i = P->pi[k0 + t], j = P->pj[k0 + t];
+      v.X[t] = v.r[i * n + j];
+      v.X[B + t] = same_spin(&f->sys, i, j);
     }
+    nqs_mlp_backward_batch(&P->net, th, B, v.X, o, v.work);
+  }
 }
 
-static void f_free(nqs_factor *f) { free(f->priv); }
+static void f_free(nqs_factor *f) {
+  ffnn_priv *P = f->priv;
+  if (P) {
+    free(P->pi);
+    free(P->pj);
+  }
+  free(P);
+}
 
 static nqs_factor *f_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err);
 
@@ -250,14 +287,24 @@ static nqs_factor *f_create(const nqs_system *sys, const nqs_factor_options *o, 
     free(P);
     return NULL;
   }
-  P->ws = nqs_mlp_work_size(&P->net);
-  nqs_factor *f = nqs_factor_alloc(&nqs_factor_ffnn, sys, P->net.nparams);
+  P->ws = P->coords ? nqs_mlp_work_size(&P->net) : nqs_mlp_batch_work_size(&P->net, BATCH);
+  P->npairs = sys->n * (sys->n - 1) / 2;
+  P->pi = malloc(sizeof(int) * (size_t)(P->npairs > 0 ? P->npairs : 1));
+  P->pj = malloc(sizeof(int) * (size_t)(P->npairs > 0 ? P->npairs : 1));
+  nqs_factor *f = (P->pi && P->pj) ? nqs_factor_alloc(&nqs_factor_ffnn, sys, P->net.nparams) : NULL;
   if (!f) {
+    free(P->pi);
+    free(P->pj);
     free(P);
     nqs_error_set(err, NQS_ENOMEM, "out of memory for the ffnn parameters");
     return NULL;
   }
   f->priv = P;
+  for (int i = 0, k = 0; i < sys->n; i++)
+    for (int j = i + 1; j < sys->n; j++, k++) {
+      P->pi[k] = i;
+      P->pj[k] = j;
+    }
   /* Hidden layers: W ~ N(0, 1/fan_in) (keeps activations of order one);
    * output layer: W ~ N(0, init_std^2), so J starts close to a constant. Biases 0. */
   nqs_rng rng;

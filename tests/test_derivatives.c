@@ -176,6 +176,11 @@ int main(void) {
     check_wf(l1, w1, 500 + a);
     check_wf(l2, w2, 600 + a);
     check_wf(l3, w3, 700 + a);
+    if (a == 0) { /* 78 pairs: more than one batch of pair networks (BATCH = 64 in factor_ffnn.c) */
+      nqs_wavefunction *w4 = make_wf(2, 13, D, C, 1.0, 1.0, "gaussian, ffnn", &nn[a]);
+      check_wf("2D dist. N=13 gauss*ffnn(tanh) pairs", w4, 750);
+      nqs_wf_free(w4);
+    }
     nqs_wf_free(w1);
     nqs_wf_free(w2);
     nqs_wf_free(w3);

@@ -70,5 +70,9 @@ int main(void) {
   wf = make_wf(2, 6, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 1.0, 1.0, "slater, rbm, ffnn, pade", &fn);
   run("2D N=6 slater*rbm*ffnn*pade", wf, &nqs_sampler_langevin, 0.2);
   nqs_wf_free(wf);
+  /* 70 particles: the pair networks of one move (69) and of all pairs (2415) span several batches */
+  wf = make_wf(1, 70, NQS_BOSONS, NQS_INTERACTION_NONE, 1.0, 1.0, "gaussian, ffnn", &fn);
+  run("1D bosons N=70 gaussian*ffnn", wf, &nqs_sampler_metropolis, 0.5);
+  nqs_wf_free(wf);
   return check_done();
 }

@@ -44,4 +44,15 @@ double nqs_mlp_forward(const nqs_mlp *m, const double *theta, const double *x, c
 void nqs_mlp_backward(const nqs_mlp *m, const double *theta, const double *x, double scale, double *g, double *gx,
                       double *work);
 
+/* Batched forms for B inputs at once (the pair networks of one walker): rows are
+ * features and columns the batch, X[i * B + b] (w[0] x B). Inner loops run over the
+ * batch, so they vectorise without reassociating any sum.
+ * Forward along one common input direction v (as above): y, dy, d2y are B long;
+ * dy and d2y may be NULL when v is NULL. */
+int nqs_mlp_batch_work_size(const nqs_mlp *m, int B);
+void nqs_mlp_forward_batch(const nqs_mlp *m, const double *theta, int B, const double *X, const double *v, double *y,
+                           double *dy, double *d2y, double *work);
+/* ADD sum_b dy(X_b)/dtheta to g[nparams]. */
+void nqs_mlp_backward_batch(const nqs_mlp *m, const double *theta, int B, const double *X, double *g, double *work);
+
 #endif
