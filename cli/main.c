@@ -32,32 +32,55 @@ static void usage(FILE *out) {
 }
 
 typedef struct {
-  int quiet, tty, last_printed;
+  int quiet, tty, last_tenth;
 } progress_state;
 
+static void format_seconds(char *buf, size_t size, double s) {
+  if (!(s >= 0) || s > 1e8) snprintf(buf, size, "?");
+  else if (s < 60) snprintf(buf, size, "%.0f s", s);
+  else if (s < 3600) snprintf(buf, size, "%dm%02ds", (int)(s / 60), (int)s % 60);
+  else snprintf(buf, size, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+}
+
+/* A terminal gets one line redrawn in place: a bar, iteration, E +- err,
+ * acceptance, elapsed and ETA. Anything else (a file, a pipe) gets a plain line
+ * at every tenth of the phase. */
 static void on_progress(void *user, const nqs_progress *p) {
   progress_state *s = user;
   if (s->quiet) return;
-  if (strcmp(p->phase, "optimize") == 0) {
-    int n = p->iterations, i = p->iteration;
-    int every = n >= 10 ? n / 10 : 1;
-    double eta = i > 0 ? p->elapsed / i * (n - i) : 0;
-    char ve[96];
-    nqs_format_value_error(ve, sizeof ve, p->energy, p->error);
-    if (s->tty) {
-      fprintf(stderr, "\r  optimize %*d/%d  E = %-26s acc = %.2f  %.1f s  ETA %.1f s   ", (int)(log10(n) + 1), i, n, ve,
-              p->acceptance, p->elapsed, eta);
-      if (i == n) fputc('\n', stderr);
-    } else if (i % every == 0 || i == n) {
-      fprintf(stderr, "  optimize %d/%d  E = %s  acc = %.2f  %.1f s\n", i, n, ve, p->acceptance, p->elapsed);
-    }
+  const int opt = strcmp(p->phase, "optimize") == 0;
+  const int done = p->fraction >= 1.0 - 1e-12 && p->has_energy; /* the phase's last call */
+  char ve[96] = "", el[32], eta[32], count[48] = "";
+  if (p->has_energy) {
+    char v[64];
+    nqs_format_value_error(v, sizeof v, p->energy, p->error);
+    snprintf(ve, sizeof ve, "  E = %-22s acc = %.2f", v, p->acceptance);
   }
+  if (opt) snprintf(count, sizeof count, "%*d/%d", (int)log10(p->iterations) + 1, p->iteration, p->iterations);
+  else snprintf(count, sizeof count, "%3.0f %%", 100 * p->fraction);
+  format_seconds(el, sizeof el, p->elapsed);
+  format_seconds(eta, sizeof eta, p->fraction > 0 ? p->elapsed * (1 - p->fraction) / p->fraction : -1);
+  if (s->tty) {
+    enum { WIDTH = 24 };
+    char bar[WIDTH + 1];
+    const int fill = (int)(p->fraction * WIDTH + 0.5);
+    for (int k = 0; k < WIDTH; k++) bar[k] = k < fill ? '#' : '-';
+    bar[WIDTH] = 0;
+    fprintf(stderr, "\r\033[K  %-8s [%s] %s%s  %s  ETA %s", p->phase, bar, count, ve, el, done ? "0 s" : eta);
+    if (done) fputc('\n', stderr);
+    fflush(stderr);
+    return;
+  }
+  const int tenth = (int)(p->fraction * 10 + 1e-9);
+  if (!done && (tenth == s->last_tenth || tenth == 10 || (!opt && p->elapsed < 2))) return; /* quiet short evaluations */
+  s->last_tenth = done ? -1 : tenth;
+  fprintf(stderr, "  %s %s%s  %s%s%s\n", p->phase, count, ve, el, done ? "" : "  ETA ", done ? "" : eta);
 }
 
 /* nqs run / nqs evaluate. evaluate: argv holds DIR instead of FILE. */
 static int cmd_run(int argc, char **argv, int evaluate) {
   const char *file = NULL, *out = NULL, *restart = NULL;
-  progress_state ps = {0, isatty(STDERR_FILENO), 0};
+  progress_state ps = {0, isatty(STDERR_FILENO), -1};
   nqs_config c;
   nqs_config_defaults(&c);
   nqs_error err = {0};
@@ -138,6 +161,7 @@ static int cmd_run(int argc, char **argv, int evaluate) {
   nqs_run_options ro = {.restart = restart ? &ck : NULL, .evaluate_only = evaluate, .progress = on_progress, .user = &ps};
   nqs_status st = nqs_run(&c, &ro, &r, &err);
   nqs_checkpoint_free(&ck);
+  nqs_run_result_free(&r);
   if (st) {
     nqs_config_locate(&c, &err);
     fprintf(stderr, "nqs: error: %s\n", err.msg);

@@ -94,6 +94,15 @@ static const option options[] = {
     {"evaluation", "samples", K_LONG, F(evaluation.samples), "200000", 1, 1e12, 0, NULL,
      "samples of the final evaluation with frozen parameters"},
 
+    {"observables", "radial_bins", K_INT, F(observables.radial_bins), "100", 0, 100000, 0, NULL,
+     "bins of the one-body radial density rho(r) measured in the evaluation; 0 = off"},
+    {"observables", "grid_bins", K_INT, F(observables.grid_bins), "64", 0, 4096, 0, NULL,
+     "bins per axis of the d-dimensional one-body density histogram; 0 = off"},
+    {"observables", "pair_bins", K_INT, F(observables.pair_bins), "100", 0, 100000, 0, NULL,
+     "bins of the two-body radial density over pair distances [0, 2 r_max); 0 = off"},
+    {"observables", "r_max", K_REAL, F(observables.r_max), "0", 0, 1e6, 0, NULL,
+     "radius of the density histograms; 0 = twice the largest |x_i| among the walkers when the evaluation starts"},
+
     {"output", "dir", K_STRING, F(output.dir), "", 0, 0, 0, NULL,
      "run folder; empty = runs/YYYYMMDD-HHMMSS (must not hold an earlier run)"},
     {"output", "checkpoint_every", K_INT, F(output.checkpoint_every), "10", 0, 100000000, 0, NULL,
@@ -105,7 +114,7 @@ static const option options[] = {
 #define NOPT ((int)(sizeof options / sizeof options[0]))
 _Static_assert(sizeof options / sizeof options[0] <= NQS_MAX_OPTIONS, "raise NQS_MAX_OPTIONS");
 
-static const char *sections[] = {"system", "wavefunction", "sampler", "optimizer", "evaluation", "output", "run"};
+static const char *sections[] = {"system", "wavefunction", "sampler", "optimizer", "evaluation", "observables", "output", "run"};
 #define NSEC ((int)(sizeof sections / sizeof sections[0]))
 
 static int known_section(const char *section) {

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "nqs/checkpoint.h"
+#include "nqs/observables.h"
 #include "nqs/optimizer.h"
 #include "nqs/run.h"
 #include "nqs/sr.h"
@@ -223,7 +224,7 @@ static nqs_status restore(run_ctx *r, const nqs_checkpoint *ck, nqs_error *err) 
 }
 
 /* Iterations ls.it + 1 .. c->optimizer.iterations. */
-static nqs_status optimize(run_ctx *r, FILE *log, const nqs_run_options *o, double t0, nqs_error *err) {
+static nqs_status optimize(run_ctx *r, FILE *log, FILE *csv, const nqs_run_options *o, double t0, nqs_error *err) {
   const nqs_config *c = r->c;
   nqs_wavefunction *wf = r->wf;
   loop_state *ls = &r->ls;
@@ -238,7 +239,9 @@ static nqs_status optimize(run_ctx *r, FILE *log, const nqs_run_options *o, doub
   if (!delta) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %d parameters", np);
   const long sweeps = (c->optimizer.samples + W - 1) / W;
   const int every = c->output.checkpoint_every;
-  nqs_progress pr = {.phase = "optimize", .iterations = c->optimizer.iterations};
+  nqs_progress pr = {.phase = "optimize", .iterations = c->optimizer.iterations, .has_energy = 1};
+  const long first = ls->it; /* for the ETA of a restarted run */
+  const double t_opt = now();
   nqs_status st = NQS_OK;
   nqs_vmc_result res;
   while (ls->it < c->optimizer.iterations) {
@@ -313,6 +316,9 @@ static nqs_status optimize(run_ctx *r, FILE *log, const nqs_run_options *o, doub
       opt->step(wf->params, res.grad, ls->opt_state, np, lr, it);
     }
     log_line(log, j);
+    fprintf(csv, "%ld,%.12g,%.6g,%.6g,%.4f,%.3f\n", it, res.energy.mean, res.energy.error, res.energy.variance,
+            res.acceptance, now() - t0);
+    fflush(csv);
     nqs_wf_project(wf);
     st = nqs_vmc_reinit(r->vmc, err);
     if (st) break;
@@ -320,10 +326,11 @@ static nqs_status optimize(run_ctx *r, FILE *log, const nqs_run_options *o, doub
     if (every > 0 && it % every == 0 && (st = save_checkpoint(r, err))) break;
     if (o && o->progress) {
       pr.iteration = (int)it;
+      pr.fraction = (double)(it - first) / (double)(c->optimizer.iterations - first);
       pr.energy = res.energy.mean;
       pr.error = res.energy.error;
       pr.acceptance = res.acceptance;
-      pr.elapsed = now() - t0;
+      pr.elapsed = now() - t_opt;
       o->progress(o->user, &pr);
     }
   }
@@ -331,14 +338,36 @@ static nqs_status optimize(run_ctx *r, FILE *log, const nqs_run_options *o, doub
   return st;
 }
 
-static nqs_status write_result(const run_ctx *r, const nqs_vmc_result *v, nqs_run_result *res, const char *name,
-                               nqs_error *err) {
+static cJSON *histogram_json(const nqs_histogram *h, const char *file, int bins) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "file", file);
+  cJSON_AddNumberToObject(o, "bins", bins);
+  cJSON_AddNumberToObject(o, "range_max", h->hi);
+  cJSON_AddNumberToObject(o, "weight_outside", h->outside);
+  return o;
+}
+
+static nqs_status write_result(const run_ctx *r, const nqs_vmc_result *v, nqs_observables *ob, nqs_run_result *res,
+                               const char *name, nqs_error *err) {
   const nqs_config *c = r->c;
   cJSON *out = cJSON_CreateObject();
   cJSON_AddItemToObject(out, "energy", estimate_json(&v->energy));
   cJSON_AddItemToObject(out, "kinetic", estimate_json(&v->kinetic));
   cJSON_AddItemToObject(out, "potential_trap", estimate_json(&v->v_trap));
   cJSON_AddItemToObject(out, "potential_interaction", estimate_json(&v->v_int));
+  cJSON_AddItemToObject(out, "r2", estimate_json(&v->r2));
+  /* virial theorem for trap + Coulomb: 2<T> = 2<V_trap> - <V_int> at the optimum of the length scale */
+  cJSON *vir = cJSON_AddObjectToObject(out, "virial");
+  cJSON_AddItemToObject(vir, "residual_2T_minus_2Vtrap_plus_Vint", estimate_json(&v->virial));
+  cJSON_AddNumberToObject(vir, "relative", v->virial.mean / (2 * v->kinetic.mean));
+  if (ob) {
+    cJSON *obs = cJSON_AddObjectToObject(out, "observables");
+    const nqs_histogram *h;
+    cJSON_AddStringToObject(obs, "hdf5", "observables.h5");
+    if ((h = nqs_obs_radial(ob))) cJSON_AddItemToObject(obs, "density_radial", histogram_json(h, "density_radial.csv", h->bins));
+    if ((h = nqs_obs_grid(ob))) cJSON_AddItemToObject(obs, "density_grid", histogram_json(h, "density_grid.csv", r->c->observables.grid_bins));
+    if ((h = nqs_obs_pair(ob))) cJSON_AddItemToObject(obs, "pair_density", histogram_json(h, "pair_density.csv", h->bins));
+  }
   cJSON_AddNumberToObject(out, "acceptance", v->acceptance);
   cJSON_AddNumberToObject(out, "samples", (double)v->samples);
   cJSON_AddNumberToObject(out, "wall_seconds", res->wall_seconds);
@@ -378,6 +407,43 @@ static nqs_status write_result(const run_ctx *r, const nqs_vmc_result *v, nqs_ru
   return st;
 }
 
+void nqs_run_result_free(nqs_run_result *res) {
+  free(res->params);
+  res->params = NULL;
+  res->nparams = 0;
+}
+
+/* Hooks of the evaluation: densities and progress. */
+typedef struct {
+  nqs_observables *ob;
+  const nqs_run_options *o;
+  double t0;
+  nqs_progress pr;
+} eval_hooks;
+
+static void observe(void *ctx, int walker, const nqs_walker *w) { nqs_obs_measure(((eval_hooks *)ctx)->ob, walker, w->x); }
+
+static void eval_progress(void *ctx, double fraction) {
+  eval_hooks *h = ctx;
+  h->pr.fraction = fraction;
+  h->pr.elapsed = now() - h->t0;
+  h->o->progress(h->o->user, &h->pr);
+}
+
+/* Histogram radius when none is given: twice the largest particle radius among the walkers. */
+static double auto_r_max(nqs_vmc *v, const nqs_system *sys) {
+  double m = 0;
+  for (int i = 0; i < nqs_vmc_walkers(v); i++) {
+    const double *x = nqs_vmc_walker(v, i)->x;
+    for (int p = 0; p < sys->n; p++) {
+      double r2 = 0;
+      for (int k = 0; k < sys->dim; k++) r2 += x[p * sys->dim + k] * x[p * sys->dim + k];
+      if (r2 > m) m = r2;
+    }
+  }
+  return m > 0 ? 2.0 * sqrt(m) : 4.0 / sqrt(sys->omega);
+}
+
 nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result *res, nqs_error *err) {
   memset(res, 0, sizeof *res);
   const nqs_checkpoint *ck = o ? o->restart : NULL;
@@ -412,7 +478,8 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
                         .walkers = c->sampler.walkers,
                         .seed = c->run.seed,
                         .threads = c->run.threads};
-  FILE *log = NULL;
+  FILE *log = NULL, *csv = NULL;
+  nqs_observables *ob = NULL;
   if (!r.ls.prev || !r.ls.opt_state) {
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the optimiser state");
     goto done;
@@ -426,20 +493,33 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
     st = restore(&r, ck, err);
     if (st == NQS_OK && !eval_only) st = write_config(c, res->dir, err);
   } else {
+    if (o && o->init_params) {
+      if (o->init_nparams != np) {
+        st = nqs_error_set(err, NQS_EINPUT, "a warm start gives %d parameters, but this wave function has %d",
+                           o->init_nparams, np);
+        goto done;
+      }
+      memcpy(r.wf->params, o->init_params, sizeof(double) * np);
+      nqs_wf_project(r.wf);
+      if ((st = nqs_vmc_reinit(r.vmc, err))) goto done;
+    }
     st = nqs_vmc_thermalize(r.vmc, c->sampler.thermalization, 1, err);
   }
   if (st) goto done;
 
   if (!eval_only) {
-    char logpath[600];
-    snprintf(logpath, sizeof logpath, "%s/log.jsonl", res->dir);
-    log = fopen(logpath, ck ? "a" : "w");
-    if (!log) {
-      st = nqs_error_set(err, NQS_EIO, "cannot write %s: %s", logpath, strerror(errno));
+    char path[600];
+    snprintf(path, sizeof path, "%s/log.jsonl", res->dir);
+    log = fopen(path, ck ? "a" : "w");
+    snprintf(path, sizeof path, "%s/energy.csv", res->dir);
+    csv = fopen(path, ck ? "a" : "w");
+    if (!log || !csv) {
+      st = nqs_error_set(err, NQS_EIO, "cannot write %s: %s", path, strerror(errno));
       goto done;
     }
+    if (!ck) fprintf(csv, "iteration,energy,error,variance,acceptance,wall_seconds\n");
     const long start = r.ls.it;
-    st = optimize(&r, log, o, t0, err);
+    st = optimize(&r, log, csv, o, t0, err);
     if (st) goto done;
     /* The state the evaluation starts from: `nqs evaluate` and restarts resume here. */
     if (r.ls.it > start || !ck) st = save_checkpoint(&r, err);
@@ -449,8 +529,22 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   /* Evaluation with frozen parameters; walkers re-equilibrate first (no step change). */
   if (r.ls.it > 0 && (st = nqs_vmc_thermalize(r.vmc, c->sampler.thermalization, 0, err))) goto done;
   const int W = nqs_vmc_walkers(r.vmc);
+  eval_hooks h = {.o = o, .t0 = now(), .pr = {.phase = "evaluate", .iteration = (int)r.ls.it,
+                                              .iterations = c->optimizer.iterations}};
+  nqs_obs_options oo = {.radial_bins = c->observables.radial_bins, .grid_bins = c->observables.grid_bins,
+                        .pair_bins = c->observables.pair_bins, .r_max = c->observables.r_max};
+  if (oo.radial_bins || oo.grid_bins || oo.pair_bins) {
+    if (oo.r_max <= 0) oo.r_max = auto_r_max(r.vmc, &sys);
+    h.ob = ob = nqs_obs_create(&sys, &oo, W, err);
+    if (!ob) {
+      st = err->code;
+      goto done;
+    }
+  }
+  nqs_vmc_set_hooks(r.vmc, ob ? observe : NULL, (o && o->progress) ? eval_progress : NULL, &h);
   nqs_vmc_result v;
   st = nqs_vmc_sample(r.vmc, (c->evaluation.samples + W - 1) / W, 0, &v, err);
+  nqs_vmc_set_hooks(r.vmc, NULL, NULL, NULL);
   if (st) {
     nqs_error_prefix(err, "evaluation");
     goto done;
@@ -459,20 +553,36 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   res->kinetic = v.kinetic;
   res->v_trap = v.v_trap;
   res->v_int = v.v_int;
+  res->r2 = v.r2;
+  res->virial = v.virial;
   res->acceptance = v.acceptance;
   res->samples = v.samples;
-  res->wall_seconds = now() - t0;
   res->has_reference = nqs_system_reference(&sys, &res->reference, &res->reference_source);
-  st = write_result(&r, &v, res, eval_only ? "evaluate.json" : "result.json", err);
-  if (o && o->progress && st == NQS_OK) {
-    nqs_progress pr = {.phase = "evaluate", .iteration = (int)r.ls.it, .iterations = c->optimizer.iterations,
-                       .energy = v.energy.mean, .error = v.energy.error, .acceptance = v.acceptance,
-                       .elapsed = now() - t0};
-    o->progress(o->user, &pr);
+  if (ob && (st = nqs_obs_write(ob, res->dir, err))) goto done;
+  res->wall_seconds = now() - t0;
+  st = write_result(&r, &v, ob, res, eval_only ? "evaluate.json" : "result.json", err);
+  if (st) goto done;
+  res->params = malloc(sizeof(double) * (size_t)(np > 0 ? np : 1));
+  if (!res->params) {
+    st = nqs_error_set(err, NQS_ENOMEM, "out of memory");
+    goto done;
+  }
+  memcpy(res->params, r.wf->params, sizeof(double) * np);
+  res->nparams = np;
+  if (o && o->progress) {
+    h.pr.fraction = 1;
+    h.pr.has_energy = 1;
+    h.pr.energy = v.energy.mean;
+    h.pr.error = v.energy.error;
+    h.pr.acceptance = v.acceptance;
+    h.pr.elapsed = now() - h.t0;
+    o->progress(o->user, &h.pr);
   }
 
 done:
   if (log) fclose(log);
+  if (csv) fclose(csv);
+  nqs_obs_free(ob);
   nqs_vmc_free(r.vmc);
   free(r.ls.prev);
   free(r.ls.opt_state);

@@ -14,7 +14,7 @@ struct nqs_vmc {
   double *work;     /* nw * (n*dim + nparams): per-walker scratch */
   double *sum_o;    /* nw * nparams */
   double *sum_eo;   /* nw * nparams */
-  double *series;   /* 4 * cap: per-sample E, T, V_trap, V_int, layout [t * nw + w] */
+  double *series;   /* NSERIES * cap: per-sample E, T, V_trap, V_int, r^2, virial, layout [t * nw + w] */
   double *wmean;    /* cap / nw: walker-averaged series, blocking scratch */
   long cap;         /* samples the series buffers hold */
   double *O;        /* ocap * nparams: O vectors of every sample (SR) */
@@ -22,7 +22,18 @@ struct nqs_vmc {
   double *o_mean, *grad;
   long *acc;        /* nw accepted counts of the current call */
   int *bad;         /* nw: sweep index of the first non-finite E_L + 1, or 0 */
+  nqs_vmc_observe_fn observe;
+  nqs_vmc_progress_fn progress;
+  void *hook_ctx;
 };
+
+enum { NSERIES = 6 };
+
+void nqs_vmc_set_hooks(nqs_vmc *v, nqs_vmc_observe_fn observe, nqs_vmc_progress_fn progress, void *ctx) {
+  v->observe = observe;
+  v->progress = progress;
+  v->hook_ctx = ctx;
+}
 
 int nqs_vmc_walkers(const nqs_vmc *v) { return v->nw; }
 nqs_walker *nqs_vmc_walker(nqs_vmc *v, int i) { return &v->w[i]; }
@@ -152,7 +163,7 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
   const size_t ps = (size_t)(np > 0 ? np : 1); /* per-walker stride of the O buffers */
   const long ns = sweeps * nw;
   if (ns > v->cap) {
-    double *s = realloc(v->series, 4 * (size_t)ns * sizeof(double));
+    double *s = realloc(v->series, NSERIES * (size_t)ns * sizeof(double));
     if (!s) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld samples", ns);
     v->series = s;
     double *m = realloc(v->wmean, 2 * (size_t)sweeps * sizeof(double));
@@ -166,8 +177,10 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
     v->O = o;
     v->ocap = ns;
   }
-  double *E = v->series, *T = E + ns, *VT = T + ns, *VI = VT + ns;
-  int nt = nthreads(v);
+  double *E = v->series, *T = E + ns, *VT = T + ns, *VI = VT + ns, *R2 = VI + ns, *VIR = R2 + ns;
+  const int nt = nthreads(v), chunk = (nw + nt - 1) / nt; /* walkers of thread 0 (static schedule) */
+  const long report = sweeps * chunk / 100 > 0 ? sweeps * chunk / 100 : 1;
+  const double n = v->wf->sys.n;
 #pragma omp parallel for schedule(static) num_threads(nt) if (nw > 1)
   for (int i = 0; i < nw; i++) {
     nqs_walker *w = &v->w[i];
@@ -185,6 +198,13 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
       T[idx] = el.kinetic;
       VT[idx] = el.v_trap;
       VI[idx] = el.v_int;
+      double r2 = 0;
+      for (size_t k = 0; k < nx; k++) r2 += w->x[k] * w->x[k];
+      R2[idx] = r2 / n;
+      VIR[idx] = 2 * el.kinetic - 2 * el.v_trap + el.v_int;
+      if (v->observe) v->observe(v->hook_ctx, i, w);
+      if (v->progress && omp_get_thread_num() == 0 && i < chunk && ((long)i * sweeps + t + 1) % report == 0)
+        v->progress(v->hook_ctx, (double)((long)i * sweeps + t + 1) / ((double)chunk * sweeps));
       if (!isfinite(el.e)) {
         v->bad[i] = (int)(t + 1);
         break;
@@ -212,10 +232,10 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
   res->samples = ns;
 
   /* Estimates: blocking on the walker-averaged series; variance over all samples. */
-  double *arrs[4] = {E, T, VT, VI};
-  nqs_estimate *outs[4] = {&res->energy, &res->kinetic, &res->v_trap, &res->v_int};
+  double *arrs[NSERIES] = {E, T, VT, VI, R2, VIR};
+  nqs_estimate *outs[NSERIES] = {&res->energy, &res->kinetic, &res->v_trap, &res->v_int, &res->r2, &res->virial};
   double *wm = v->wmean, *scratch = v->wmean + sweeps;
-  for (int q = 0; q < 4; q++) {
+  for (int q = 0; q < NSERIES; q++) {
     const double *x = arrs[q];
     for (long t = 0; t < sweeps; t++) {
       double s = 0;

@@ -57,7 +57,7 @@ static void compare(const char *method) {
   char a[64], b[64];
   snprintf(a, sizeof a, "%s-straight", method);
   snprintf(b, sizeof b, "%s-split", method);
-  nqs_run_result ra, rb, rb2;
+  nqs_run_result ra = {0}, rb = {0}, rb2 = {0};
   nqs_checkpoint ca, cb, mid;
   int ok = run(a, method, 20, NULL, &ra) == 0 && run(b, method, 10, NULL, &rb) == 0 && load(b, &mid) == 0 &&
            mid.iteration == 10 && run(b, method, 20, &mid, &rb2) == 0 && load(a, &ca) == 0 && load(b, &cb) == 0;
@@ -67,6 +67,9 @@ static void compare(const char *method) {
         "%-4s 20 straight vs 10 + restart + 10: %d parameters, max difference %.1e", method, ok ? ca.np : 0, dp);
   CHECK(ok && fabs(ra.energy.mean - rb2.energy.mean) <= 1e-12 && fabs(ra.energy.error - rb2.energy.error) <= 1e-12,
         "%-4s evaluated energy %.12f vs %.12f", method, ra.energy.mean, rb2.energy.mean);
+  nqs_run_result_free(&ra);
+  nqs_run_result_free(&rb);
+  nqs_run_result_free(&rb2);
   nqs_checkpoint_free(&mid);
   nqs_checkpoint_free(&ca);
   nqs_checkpoint_free(&cb);

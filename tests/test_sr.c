@@ -72,7 +72,7 @@ static int settle(const double *e, int n, double target) {
 int main(void) {
   char dir[] = "/tmp/nqs-test-sr-XXXXXX";
   if (!mkdtemp(dir)) return 3;
-  nqs_run_result ra, rs;
+  nqs_run_result ra = {0}, rs = {0};
   int ok = run(dir, "adam", 0.01, 300, &ra) == 0 && run(dir, "sr", 0.05, 100, &rs) == 0;
   CHECK(ok && fabs(rs.energy.mean - ra.energy.mean) <= 0.01 * ra.energy.mean,
         "SR after 100 iterations E = %.4f +- %.4f; Adam after 300: %.4f +- %.4f (within 1 %%: |diff| <= %.4f)",
@@ -113,6 +113,8 @@ int main(void) {
   CHECK(!s3 && fin && info.used_fallback && info.dropped >= 1 && fabs(d1[0] - d1[1]) < 1e-8,
         "singular S solved by the pseudo-inverse fallback (%d eigenvalue dropped; equal columns get equal steps)",
         info.dropped);
+  nqs_run_result_free(&ra);
+  nqs_run_result_free(&rs);
   if (remove_tree(dir)) return 3;
   return check_done();
 }

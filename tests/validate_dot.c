@@ -32,6 +32,7 @@ int main(int argc, char **argv) {
   CHECK(st == NQS_OK && r.has_reference && fabs(rel) <= tol && r.energy.mean >= r.reference - 4 * r.energy.error,
         "%s: E = %.6f +- %.6f vs %s %.6f: %+.3f %% (tolerance %.3f %%), %.1f s", argv[1], r.energy.mean, r.energy.error,
         r.has_reference ? r.reference_source : "-", r.reference, 100 * rel, 100 * tol, r.wall_seconds);
+  nqs_run_result_free(&r);
   if (remove_tree(dir)) return 3;
   return check_done();
 }

@@ -2,7 +2,7 @@
  * parsing, validation, defaults, --help and the resolved config.ini echo.
  *
  * Input is INI (parsed by inih): sections [system] [wavefunction] [sampler]
- * [optimizer] [evaluation] [output] [run]; `seed` may also stand before the
+ * [optimizer] [evaluation] [observables] [output] [run]; `seed` may also stand before the
  * first section. Every error names the file, the line, the key and what is
  * allowed, and is NQS_EINPUT (exit code 2 in the CLI). */
 #ifndef NQS_CONFIG_H
@@ -46,6 +46,10 @@ typedef struct nqs_config {
   struct {
     long samples;
   } evaluation;
+  struct {
+    int radial_bins, grid_bins, pair_bins;
+    double r_max;
+  } observables;
   struct {
     char dir[512];
     int checkpoint_every;

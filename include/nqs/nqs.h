@@ -10,6 +10,7 @@
 #include "nqs/optimizer.h"
 #include "nqs/rbm.h"
 #include "nqs/rng.h"
+#include "nqs/observables.h"
 #include "nqs/run.h"
 #include "nqs/sampler.h"
 #include "nqs/sr.h"

@@ -1,20 +1,24 @@
 /* nqs/run.h — one complete run: optimise, then evaluate with frozen parameters,
- * writing the run folder (config.ini, log.jsonl, result.json). */
+ * writing the run folder (config.ini, log.jsonl, energy.csv, checkpoint.h5,
+ * result.json, and the observables: observables.h5 and CSV files). */
 #ifndef NQS_RUN_H
 #define NQS_RUN_H
 #include "nqs/config.h"
 #include "nqs/stats.h"
 
 typedef struct nqs_progress {
-  const char *phase; /* "thermalize", "optimize", "evaluate" */
+  const char *phase; /* "optimize", "evaluate" */
   int iteration, iterations;
-  double energy, error, acceptance, elapsed;
+  double fraction;   /* of the phase done, (0, 1] */
+  int has_energy;    /* energy, error and acceptance are set (after each iteration, at the end of the evaluation) */
+  double energy, error, acceptance;
+  double elapsed;    /* seconds since the phase started */
 } nqs_progress;
 
 typedef void (*nqs_progress_fn)(void *user, const nqs_progress *p);
 
 typedef struct nqs_run_result {
-  nqs_estimate energy, kinetic, v_trap, v_int;
+  nqs_estimate energy, kinetic, v_trap, v_int, r2, virial;
   double acceptance;
   long samples;
   double wall_seconds;
@@ -22,13 +26,19 @@ typedef struct nqs_run_result {
   double reference;
   const char *reference_source;
   char dir[512];
+  double *params; /* nparams: the final parameters (malloc'ed; nqs_run_result_free) */
+  int nparams;
 } nqs_run_result;
+
+void nqs_run_result_free(nqs_run_result *res);
 
 typedef struct nqs_run_options {
   const struct nqs_checkpoint *restart; /* resume from this state (the run folder is c->output.dir) */
   int evaluate_only;                    /* with restart: no more iterations; write evaluate.json */
-  nqs_progress_fn progress;             /* may be NULL; called after each iteration and phase */
+  nqs_progress_fn progress;             /* may be NULL; called after each iteration and during the evaluation */
   void *user;
+  const double *init_params;            /* fresh runs: start from these parameters (a warm start), or NULL */
+  int init_nparams;                     /* their count, which must match the wave function's */
 } nqs_run_options;
 
 /* Validate c, create the run folder, optimise (checkpointing every

@@ -24,6 +24,9 @@ typedef struct nqs_vmc nqs_vmc;
 
 typedef struct nqs_vmc_result {
   nqs_estimate energy, kinetic, v_trap, v_int;
+  nqs_estimate r2;     /* (1/N) sum_i |x_i|^2 */
+  nqs_estimate virial; /* 2 T - 2 V_trap + V_int: zero in expectation at a variational
+                          optimum over the length scale (trap + Coulomb) */
   double acceptance;
   long samples;
   double *o_mean; /* nparams: <O_k> (owned by the vmc object) */
@@ -53,6 +56,14 @@ nqs_status nqs_vmc_reinit(nqs_vmc *v, nqs_error *err);
  * energy gradient), or NQS_WANT_GRAD | NQS_WANT_SAMPLES (also every O vector, for SR).
  * Non-finite local energies stop the sampling with NQS_ERUNTIME. */
 nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res, nqs_error *err);
+
+/* Optional hooks of nqs_vmc_sample. observe(ctx, walker, w) is called after every
+ * sample, from the thread that owns the walker (so per-walker accumulators need no
+ * locks). progress(ctx, fraction) is called from one thread about every 1 % of the
+ * work, fraction in (0, 1]. Pass NULL to remove. */
+typedef void (*nqs_vmc_observe_fn)(void *ctx, int walker, const nqs_walker *w);
+typedef void (*nqs_vmc_progress_fn)(void *ctx, double fraction);
+void nqs_vmc_set_hooks(nqs_vmc *v, nqs_vmc_observe_fn observe, nqs_vmc_progress_fn progress, void *ctx);
 
 double nqs_vmc_step(const nqs_vmc *v);
 void nqs_vmc_set_step(nqs_vmc *v, double step);
