@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "nqs/nqs.h"
+#include "plot.h"
+#include "sweep.h"
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -20,20 +22,23 @@ static void usage(FILE *out) {
           "                     (e.g. --set optimizer.iterations=400 to go further)\n"
           "  nqs evaluate DIR [--set evaluation.samples=N]   re-sample the trained state in DIR;\n"
           "                     writes DIR/evaluate.json\n"
+          "  nqs sweep FILE --param section.key=LIST [--set ...] [--out DIR] [--quiet]\n"
+          "                     one run per value, each warm-started from the previous one's\n"
+          "                     parameters; LIST is 1.0,0.5,0.28 or a range FROM:TO:COUNT;\n"
+          "                     writes DIR/summary.csv, summary.json and sweep.png\n"
+          "  nqs plot DIR       (re)make the PNG figures of a run folder (needs gnuplot)\n"
           "  nqs help | --help  this text;  nqs --version\n\n"
           "options of run:\n"
           "  --set section.key=value   override one input key (repeatable), e.g. --set system.omega=0.5\n"
           "  --out DIR                 run folder (same as [output] dir)\n"
-          "  --quiet                   no progress lines\n\n"
+          "  --quiet                   no progress lines\n"
+          "  --no-plots                no PNG figures at the end of the run\n\n"
           "input keys (INI file; `seed` may also stand before the first section):\n",
           NQS_VERSION);
   nqs_config_help(out);
   fprintf(out, "\nexit codes: 0 success, 2 bad input, 1 runtime failure\n");
 }
 
-typedef struct {
-  int quiet, tty, last_tenth;
-} progress_state;
 
 static void format_seconds(char *buf, size_t size, double s) {
   if (!(s >= 0) || s > 1e8) snprintf(buf, size, "?");
@@ -81,6 +86,7 @@ static void on_progress(void *user, const nqs_progress *p) {
 static int cmd_run(int argc, char **argv, int evaluate) {
   const char *file = NULL, *out = NULL, *restart = NULL;
   progress_state ps = {0, isatty(STDERR_FILENO), -1};
+  int plots = 1;
   nqs_config c;
   nqs_config_defaults(&c);
   nqs_error err = {0};
@@ -99,6 +105,8 @@ static int cmd_run(int argc, char **argv, int evaluate) {
       return 0;
     } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
       ps.quiet = 1;
+    } else if (strcmp(argv[i], "--no-plots") == 0) {
+      plots = 0;
     } else if (argv[i][0] == '-') {
       fprintf(stderr, "nqs: error: unknown option '%s' (see nqs run --help)\n", argv[i]);
       return 2;
@@ -177,6 +185,16 @@ static int cmd_run(int argc, char **argv, int evaluate) {
   if (!ps.quiet)
     fprintf(stderr, "nqs: %ld samples in %.2f s; results in %s/%s\n", r.samples, r.wall_seconds, r.dir,
             evaluate ? "evaluate.json" : "result.json");
+  if (plots && !evaluate) {
+    char msg[800];
+    if (!nqs_have_gnuplot()) {
+      if (!ps.quiet) fprintf(stderr, "nqs: gnuplot not found: no plots (install gnuplot-nox, then nqs plot %s)\n", r.dir);
+    } else if (nqs_plot_run(r.dir, msg, sizeof msg)) {
+      fprintf(stderr, "nqs: warning: %s\n", msg); /* the run itself succeeded */
+    } else if (!ps.quiet) {
+      fprintf(stderr, "nqs: plots in %s/*.png\n", r.dir);
+    }
+  }
   return 0;
 fail:
   nqs_checkpoint_free(&ck);
@@ -192,6 +210,20 @@ int main(int argc, char **argv) {
   }
   if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 2, argv + 2, 0);
   if (strcmp(argv[1], "evaluate") == 0) return cmd_run(argc - 2, argv + 2, 1);
+  if (strcmp(argv[1], "sweep") == 0) return nqs_cmd_sweep(argc - 2, argv + 2, on_progress);
+  if (strcmp(argv[1], "plot") == 0) {
+    char msg[800];
+    if (argc != 3) {
+      fprintf(stderr, "nqs: error: nqs plot needs one run folder (nqs plot DIR)\n");
+      return 2;
+    }
+    if (nqs_plot_run(argv[2], msg, sizeof msg)) {
+      fprintf(stderr, "nqs: error: %s\n", msg);
+      return 1;
+    }
+    fprintf(stderr, "nqs: plots in %s/*.png\n", argv[2]);
+    return 0;
+  }
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
     usage(stdout);
     return 0;
@@ -200,6 +232,6 @@ int main(int argc, char **argv) {
     printf("nqs %s\n", NQS_VERSION);
     return 0;
   }
-  fprintf(stderr, "nqs: error: unknown command '%s'; commands: run, evaluate, help (see nqs --help)\n", argv[1]);
+  fprintf(stderr, "nqs: error: unknown command '%s'; commands: run, evaluate, sweep, plot, help (see nqs --help)\n", argv[1]);
   return 2;
 }

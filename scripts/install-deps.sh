@@ -9,8 +9,9 @@ set -euo pipefail
 #   liblapacke-dev              C interface to LAPACK
 #   libinih-dev                 the INI input-file parser
 #   libcjson-dev                JSON writer for log.jsonl and result.json
-#   libhdf5-dev                 HDF5 checkpoints (restart, nqs evaluate)
-PKGS=(gcc make cmake pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev libhdf5-dev)
+#   libhdf5-dev                 HDF5 checkpoints (restart, nqs evaluate) and observables.h5
+#   gnuplot-nox                 PNG plots of runs and sweeps (nqs plot)
+PKGS=(gcc make cmake pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev libhdf5-dev gnuplot-nox)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -113,5 +113,50 @@ expect_error "rerun into a finished folder" "holds an earlier run" "--restart" -
 grep -q '"event":"step_rejected"' "$T/explode/log.jsonl" 2>/dev/null
 check "exploding step rejected and logged in log.jsonl (exit $rc)" $(( $? | rc )) "no step_rejected event"
 
+# observables: the run folder holds the densities, and result.json the virial check and <r^2>
+for f in density_radial.csv pair_density.csv density_grid.csv observables.h5 energy.csv; do
+  [ -s "$T/demo/$f" ]; check "run folder has $f" $? "missing"
+done
+grep -q '"virial"' "$T/demo/result.json" && grep -q '"r2"' "$T/demo/result.json"
+check "result.json reports <r^2> and the virial residual" $? "missing keys"
+
+# PNG check by header: signature, then the IHDR width and height (800 x 600)
+png_ok() {
+  [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] &&
+  [ "$(head -c 24 "$1" | tail -c 8 | od -An -tx1 | tr -d ' \n')" = "0000032000000258" ]
+}
+
+# nqs sweep: three frequencies for N = 2, a summary, a plot; E grows with omega
+out=$("$NQS" sweep "$T/good.ini" --quiet --param system.omega=1.0,0.5,0.28 --set optimizer.iterations=20 \
+      --set evaluation.samples=20000 --out "$T/sweep"); rc=$?
+[ $rc -eq 0 ] && [ -s "$T/sweep/summary.csv" ] && [ -s "$T/sweep/summary.json" ] && [ "$(wc -l < "$T/sweep/summary.csv")" -eq 4 ]
+check "nqs sweep over 3 values writes summary.csv (3 rows) and summary.json (exit $rc)" $? "$out"
+awk -F, 'NR > 1 { e[NR] = $2 } END { exit !(e[2] > e[3] && e[3] > e[4]) }' "$T/sweep/summary.csv"
+check "sweep energies decrease with omega: $(cut -d, -f1,2 "$T/sweep/summary.csv" | tail -3 | tr '\n' ' ')" $? "not monotonic"
+if command -v gnuplot >/dev/null; then
+  png_ok "$T/sweep/sweep.png"; check "sweep.png is an 800 x 600 PNG" $? "bad header"
+  for f in energy density_radial pair_density density_2d; do
+    png_ok "$T/sweep/omega=0.5/$f.png"; check "run plot $f.png is an 800 x 600 PNG" $? "bad header"
+  done
+  rm -f "$T/demo/"*.png
+  "$NQS" plot "$T/demo" 2>/dev/null && png_ok "$T/demo/energy.png"
+  check "nqs plot DIR regenerates the figures" $? "no energy.png"
+else
+  echo "skip PNG checks: gnuplot is not installed (scripts/install-deps.sh installs gnuplot-nox)"
+fi
+expect_error "sweep with a bad range" "FROM:TO:COUNT" -- sweep "$T/good.ini" --param system.omega=1:2
+expect_error "sweep with an impossible value" "sweep point" -- sweep "$T/good.ini" --param system.omega=1,-1
+
+# progress display on a terminal (a pseudo-terminal from script(1)): a redrawn bar with ETA
+if command -v script >/dev/null; then
+  script -qec "'$NQS' run --no-plots --set optimizer.iterations=30 --set optimizer.samples=20000 --set evaluation.samples=400000 --out '$T/tty'" \
+    "$T/tty.txt" >/dev/null 2>&1
+  grep -q $'\r' "$T/tty.txt" && grep -q 'optimize \[#' "$T/tty.txt" && grep -q 'ETA' "$T/tty.txt" && grep -q 'evaluate \[' "$T/tty.txt"
+  check "progress on a terminal: bar redrawn in place with ETA for optimise and evaluate" $? "$(tail -c 300 "$T/tty.txt")"
+  out=$("$NQS" run --set optimizer.iterations=30 --out "$T/notty" 2>&1 >/dev/null)
+  ! grep -q $'\r' <<<"$out" && grep -q 'optimize 30/30' <<<"$out"
+  check "progress to a pipe: plain lines, no carriage returns" $? "$out"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

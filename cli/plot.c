@@ -1,0 +1,184 @@
+/* plot.c — PNG figures of a run folder or a sweep through gnuplot.
+ *
+ * Each figure is a small gnuplot script written next to the data (plots.gp),
+ * so a user can edit and rerun it; gnuplot itself is started without a shell. */
+#include <cjson/cJSON.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "plot.h"
+
+extern char **environ;
+
+static int has(const char *dir, const char *name) {
+  char p[700];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  return access(p, R_OK) == 0;
+}
+
+/* gnuplot found on PATH? */
+int nqs_have_gnuplot(void) {
+  const char *path = getenv("PATH");
+  if (!path) return 0;
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *save = NULL, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+    char p[4200];
+    snprintf(p, sizeof p, "%s/gnuplot", d);
+    if (access(p, X_OK) == 0) return 1;
+  }
+  return 0;
+}
+
+/* Run `gnuplot script`; 0 on success. */
+static int run_gnuplot(const char *script, char *msg, size_t size) {
+  pid_t pid;
+  char *argv[] = {"gnuplot", (char *)script, NULL};
+  if (posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ) != 0) {
+    snprintf(msg, size, "cannot start gnuplot (install the Debian package gnuplot-nox)");
+    return -1;
+  }
+  int status;
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    snprintf(msg, size, "gnuplot failed on %s", script);
+    return -1;
+  }
+  return 0;
+}
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+    free(s);
+    s = NULL;
+  }
+  if (s) s[n] = 0;
+  fclose(f);
+  return s;
+}
+
+/* Reference energy and a title from result.json (if the run got that far). */
+static void run_info(const char *dir, double *ref, char *title, size_t size) {
+  char p[700];
+  *ref = 0;
+  snprintf(title, size, "%s", dir);
+  snprintf(p, sizeof p, "%s/result.json", dir);
+  char *text = slurp(p);
+  cJSON *j = text ? cJSON_Parse(text) : NULL;
+  free(text);
+  if (!j) return;
+  cJSON *r = cJSON_GetObjectItem(j, "reference"), *s = cJSON_GetObjectItem(j, "system"), *f = cJSON_GetObjectItem(j, "factors");
+  if (r && cJSON_IsNumber(cJSON_GetObjectItem(r, "value"))) *ref = cJSON_GetObjectItem(r, "value")->valuedouble;
+  if (s && cJSON_IsString(f))
+    snprintf(title, size, "%dD, N = %d, omega = %g, %s", cJSON_GetObjectItem(s, "dimensions")->valueint,
+             cJSON_GetObjectItem(s, "particles")->valueint, cJSON_GetObjectItem(s, "omega")->valuedouble,
+             f->valuestring);
+  cJSON_Delete(j);
+}
+
+static const char *header =
+    "set terminal pngcairo size 800,600 enhanced font 'sans,11'\n"
+    "set datafile separator ','\n"
+    "set key autotitle columnhead\n"
+    "set grid\n";
+
+int nqs_plot_run(const char *dir, char *msg, size_t size) {
+  if (strchr(dir, '\'')) {
+    snprintf(msg, size, "the folder name %s contains a quote, which gnuplot scripts cannot hold", dir);
+    return -1;
+  }
+  if (!has(dir, "energy.csv") && !has(dir, "density_radial.csv")) {
+    snprintf(msg, size, "%s holds no energy.csv or density_radial.csv: not a run folder?", dir);
+    return -1;
+  }
+  double ref;
+  char title[256], script[700];
+  run_info(dir, &ref, title, sizeof title);
+  snprintf(script, sizeof script, "%s/plots.gp", dir);
+  FILE *g = fopen(script, "w");
+  if (!g) {
+    snprintf(msg, size, "cannot write %s", script);
+    return -1;
+  }
+  fprintf(g, "# nqs plots; rerun with: gnuplot '%s' (or nqs plot %s)\n%s", script, dir, header);
+  if (has(dir, "energy.csv")) {
+    fprintf(g,
+            "set output '%s/energy.png'\n"
+            "set title \"Energy during optimisation: %s\" noenhanced\n"
+            "set xlabel 'iteration'; set ylabel 'E (units of hbar omega_0)'\n",
+            dir, title);
+    if (ref != 0) fprintf(g, "ref = %.10g\n", ref);
+    fprintf(g,
+            "plot '%s/energy.csv' using 1:($2-$3):($2+$3) with filledcurves lc rgb '#a0c0ff' title 'E +- error', "
+            "'' using 1:2 with lines lw 2 lc rgb '#0030a0' title 'E'%s\n",
+            dir, ref != 0 ? ", ref with lines dt 2 lw 2 lc rgb '#c00000' title sprintf('reference %g', ref)" : "");
+  }
+  if (has(dir, "density_radial.csv"))
+    fprintf(g,
+            "set output '%s/density_radial.png'\n"
+            "set title \"One-body radial density: %s\" noenhanced\n"
+            "set xlabel 'r'; set ylabel 'rho(r)'\n"
+            "plot '%s/density_radial.csv' using 1:2:3 with yerrorbars pt 7 ps 0.5 lc rgb '#0030a0' title 'sampled', "
+            "'' using 1:4 with lines lw 2 lc rgb '#c00000' title 'non-interacting'\n",
+            dir, title, dir);
+  if (has(dir, "pair_density.csv"))
+    fprintf(g,
+            "set output '%s/pair_density.png'\n"
+            "set title \"Two-body radial density: %s\" noenhanced\n"
+            "set xlabel 'r_{12}'; set ylabel 'rho_2(r_{12})'\n"
+            "plot '%s/pair_density.csv' using 1:2:3 with yerrorbars pt 7 ps 0.5 lc rgb '#0030a0' title 'sampled'\n",
+            dir, title, dir);
+  if (has(dir, "density_grid.csv")) {
+    /* a map only for 2D grids (x,y,rho,error): count the header's columns */
+    char p[700], line[256] = "";
+    snprintf(p, sizeof p, "%s/density_grid.csv", dir);
+    FILE *f = fopen(p, "r");
+    if (f && fgets(line, sizeof line, f) && strncmp(line, "x,y,rho", 7) == 0)
+      fprintf(g,
+              "set output '%s/density_2d.png'\n"
+              "set title \"One-body density: %s\" noenhanced\n"
+              "set xlabel 'x'; set ylabel 'y'; set size ratio -1; unset grid\n"
+              "set view map; set pm3d map; set palette rgbformulae 33,13,10\n"
+              "splot '%s/density_grid.csv' using 1:2:3 with pm3d notitle\n"
+              "set size noratio; set grid\n",
+              dir, title, dir);
+    if (f) fclose(f);
+  }
+  fclose(g);
+  return run_gnuplot(script, msg, size);
+}
+
+int nqs_plot_sweep(const char *dir, const char *param, char *msg, size_t size) {
+  if (strchr(dir, '\'') || strchr(param, '\'')) {
+    snprintf(msg, size, "the folder name %s contains a quote, which gnuplot scripts cannot hold", dir);
+    return -1;
+  }
+  char script[700];
+  snprintf(script, sizeof script, "%s/sweep.gp", dir);
+  FILE *g = fopen(script, "w");
+  if (!g) {
+    snprintf(msg, size, "cannot write %s", script);
+    return -1;
+  }
+  fprintf(g,
+          "# nqs sweep plot; rerun with: gnuplot '%s'\n%s"
+          "set output '%s/sweep.png'\n"
+          "set title \"Energies against %s\" noenhanced\n"
+          "set xlabel '%s' noenhanced; set ylabel 'energy'\n"
+          "plot '%s/summary.csv' using 1:2:3 with yerrorlines pt 7 lw 2 title 'E', "
+          "'' using 1:4:5 with yerrorlines pt 5 title 'T', "
+          "'' using 1:6:7 with yerrorlines pt 9 title 'V_{trap}', "
+          "'' using 1:8:9 with yerrorlines pt 11 title 'V_{int}', "
+          "'' using 1:($12 != 0 ? $12 : NaN) with points pt 6 ps 1.5 lc rgb '#c00000' title 'reference'\n",
+          script, header, dir, param, param, dir);
+  fclose(g);
+  return run_gnuplot(script, msg, size);
+}

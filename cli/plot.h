@@ -1,0 +1,13 @@
+/* plot.h — PNG figures through gnuplot (the CLI's job, not the library's). */
+#ifndef NQS_CLI_PLOT_H
+#define NQS_CLI_PLOT_H
+#include <stddef.h>
+
+int nqs_have_gnuplot(void);
+/* energy.png, density_radial.png, pair_density.png, density_2d.png (2D) from the run folder's CSV files.
+ * 0 on success; else -1 and a message. */
+int nqs_plot_run(const char *dir, char *msg, size_t size);
+/* sweep.png from DIR/summary.csv. */
+int nqs_plot_sweep(const char *dir, const char *param, char *msg, size_t size);
+
+#endif
