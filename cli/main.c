@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <omp.h>
+#ifdef NQS_HAVE_MPI
+#include <mpi.h>
+#endif
 #include "nqs/nqs.h"
 #include "plot.h"
 #include "sweep.h"
@@ -83,7 +87,8 @@ static void on_progress(void *user, const nqs_progress *p) {
 }
 
 /* nqs run / nqs evaluate. evaluate: argv holds DIR instead of FILE. */
-static int cmd_run(int argc, char **argv, int evaluate) {
+static int cmd_run(int argc, char **argv, int evaluate, const nqs_comm *comm) {
+  const int root = nqs_comm_rank(comm) == 0;
   const char *file = NULL, *out = NULL, *restart = NULL;
   progress_state ps = {0, isatty(STDERR_FILENO), -1};
   int plots = 1;
@@ -133,7 +138,7 @@ static int cmd_run(int argc, char **argv, int evaluate) {
   if (restart) {
     /* The checkpoint carries the resolved input; --set may change it (e.g. more iterations). */
     char name[600];
-    snprintf(name, sizeof name, "%s/checkpoint.h5 [config]", restart);
+    snprintf(name, sizeof name, "%s/checkpoint.h5 [config]", restart); /* every rank reads it */
     if (nqs_checkpoint_read(restart, &ck, &err) || nqs_config_read_text(&c, ck.config, name, &err)) goto fail;
     out = restart;
   }
@@ -166,16 +171,19 @@ static int cmd_run(int argc, char **argv, int evaluate) {
             c.system.particles, c.system.omega);
 
   nqs_run_result r;
-  nqs_run_options ro = {.restart = restart ? &ck : NULL, .evaluate_only = evaluate, .progress = on_progress, .user = &ps};
+  if (!root) ps.quiet = 1, plots = 0;
+  nqs_run_options ro = {.restart = restart ? &ck : NULL, .evaluate_only = evaluate, .progress = on_progress, .user = &ps,
+                        .comm = comm};
   nqs_status st = nqs_run(&c, &ro, &r, &err);
   nqs_checkpoint_free(&ck);
   nqs_run_result_free(&r);
   if (st) {
     nqs_config_locate(&c, &err);
-    fprintf(stderr, "nqs: error: %s\n", err.msg);
-    if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps everything written so far\n", r.dir);
+    if (root || !strstr(err.msg, "another MPI rank")) fprintf(stderr, "nqs: error: %s\n", err.msg);
+    if (r.dir[0] && root) fprintf(stderr, "nqs: the run folder %s keeps everything written so far\n", r.dir);
     return st == NQS_EINPUT ? 2 : 1;
   }
+  if (!root) return 0;
   char ve[96], ref[160] = "";
   nqs_format_value_error(ve, sizeof ve, r.energy.mean, r.energy.error);
   if (r.has_reference)
@@ -203,13 +211,22 @@ fail:
   return err.code == NQS_EINPUT ? 2 : 1;
 }
 
-int main(int argc, char **argv) {
+/* Under mpirun (Open MPI or a PMI launcher sets these), initialise MPI; else run alone. */
+static int launched_by_mpirun(void) {
+  return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK");
+}
+
+static int dispatch(int argc, char **argv, const nqs_comm *comm) {
   if (argc < 2) {
     /* no command: the demo, as `nqs run` */
-    return cmd_run(0, argv + 1, 0);
+    return cmd_run(0, argv + 1, 0, comm);
   }
-  if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 2, argv + 2, 0);
-  if (strcmp(argv[1], "evaluate") == 0) return cmd_run(argc - 2, argv + 2, 1);
+  if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 2, argv + 2, 0, comm);
+  if (strcmp(argv[1], "evaluate") == 0) return cmd_run(argc - 2, argv + 2, 1, comm);
+  if (nqs_comm_size(comm) > 1 && (strcmp(argv[1], "sweep") == 0 || strcmp(argv[1], "plot") == 0)) {
+    if (nqs_comm_rank(comm) == 0) fprintf(stderr, "nqs: error: nqs %s runs as one process: start it without mpirun\n", argv[1]);
+    return 2;
+  }
   if (strcmp(argv[1], "sweep") == 0) return nqs_cmd_sweep(argc - 2, argv + 2, on_progress);
   if (strcmp(argv[1], "plot") == 0) {
     char msg[800];
@@ -229,9 +246,31 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(argv[1], "--version") == 0) {
-    printf("nqs %s\n", NQS_VERSION);
+    printf("nqs %s%s\n", NQS_VERSION, nqs_comm_have_mpi() ? " (with MPI)" : "");
     return 0;
   }
   fprintf(stderr, "nqs: error: unknown command '%s'; commands: run, evaluate, sweep, plot, help (see nqs --help)\n", argv[1]);
   return 2;
+}
+
+int main(int argc, char **argv) {
+  nqs_comm *comm = NULL;
+#ifdef NQS_HAVE_MPI
+  const int mpi = launched_by_mpirun();
+  if (mpi) {
+    nqs_error err = {0};
+    MPI_Init(&argc, &argv);
+    comm = nqs_comm_world(&err);
+    /* ranks share the cores: one thread each unless OMP_NUM_THREADS or [run] threads says otherwise */
+    if (nqs_comm_size(comm) > 1 && !getenv("OMP_NUM_THREADS")) omp_set_num_threads(1);
+  }
+#else
+  if (launched_by_mpirun()) fprintf(stderr, "nqs: warning: started by mpirun, but this nqs was built without MPI: every rank runs alone\n");
+#endif
+  int rc = dispatch(argc, argv, comm);
+  nqs_comm_free(comm);
+#ifdef NQS_HAVE_MPI
+  if (mpi) MPI_Finalize();
+#endif
+  return rc;
 }

@@ -20,7 +20,7 @@ struct nqs_observables {
   nqs_system sys;
   nqs_obs_options opt;
   int walkers, g;      /* g: grid bins per axis */
-  long *samples;       /* walkers: configurations measured */
+  double *samples;     /* walkers: configurations measured */
   hist radial, grid, pair;
 };
 
@@ -78,7 +78,7 @@ nqs_observables *nqs_obs_create(const nqs_system *sys, const nqs_obs_options *o,
   ob->opt = *o;
   ob->walkers = walkers;
   ob->g = o->grid_bins;
-  ob->samples = calloc((size_t)walkers, sizeof(long));
+  ob->samples = calloc((size_t)walkers, sizeof(double));
   if (!ob->samples) goto oom;
   if (o->radial_bins && !hist_alloc(&ob->radial, o->radial_bins, 0, o->r_max, walkers)) goto oom;
   if (o->grid_bins && !hist_alloc(&ob->grid, (int)cells, -o->r_max, o->r_max, walkers)) goto oom;
@@ -147,7 +147,7 @@ static const nqs_histogram *estimate(const nqs_observables *ob, hist *h, int rad
     e->centre[b] = radial ? r0 + 0.5 * dr : NAN;
     double s = 0, s2 = 0;
     for (int w = 0; w < W; w++) {
-      const double m = ob->samples[w] > 0 ? (double)ob->samples[w] : 1.0;
+      const double m = ob->samples[w] > 0 ? ob->samples[w] : 1.0;
       const double rho = h->count[(size_t)w * (B + 1) + b] / (m * vol);
       s += rho;
       s2 += rho * rho;
@@ -161,6 +161,14 @@ static const nqs_histogram *estimate(const nqs_observables *ob, hist *h, int rad
   }
   e->outside = total > 0 ? out / total : 0;
   return e;
+}
+
+nqs_status nqs_obs_reduce(nqs_observables *ob, const nqs_comm *c, nqs_error *err) {
+  hist *hs[3] = {&ob->radial, &ob->grid, &ob->pair};
+  nqs_status st = nqs_comm_sum(c, ob->samples, ob->walkers, err);
+  for (int q = 0; q < 3 && st == NQS_OK; q++)
+    if (hs[q]->on) st = nqs_comm_sum(c, hs[q]->count, (long)ob->walkers * (hs[q]->bins + 1), err);
+  return st;
 }
 
 const nqs_histogram *nqs_obs_radial(nqs_observables *ob) { return estimate(ob, &ob->radial, 1, ob->sys.n); }

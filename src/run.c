@@ -125,7 +125,11 @@ static double learning_rate(const nqs_config *c, long it) {
   return eta;
 }
 
-static void log_line(FILE *log, cJSON *o) {
+static void log_line(FILE *log, cJSON *o) { /* log == NULL: MPI ranks other than 0 */
+  if (!log) {
+    cJSON_Delete(o);
+    return;
+  }
   char *line = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);
   if (line) {
@@ -153,14 +157,17 @@ typedef struct {
   nqs_vmc *vmc;
   loop_state ls;
   const char *dir;
+  const nqs_comm *comm; /* MPI ranks; rank 0 alone writes files */
+  int root;
 } run_ctx;
 
 static nqs_status save_checkpoint(const run_ctx *r, nqs_error *err) {
   const nqs_wavefunction *wf = r->wf;
-  const int nw = nqs_vmc_walkers(r->vmc), nx = wf->sys.n * wf->sys.dim, np = wf->nparams;
+  const int nw = nqs_vmc_walkers(r->vmc), nwg = nqs_vmc_walkers_total(r->vmc), w0 = nqs_vmc_first_walker(r->vmc);
+  const int nx = wf->sys.n * wf->sys.dim, np = wf->nparams;
   nqs_checkpoint ck;
-  nqs_status st = nqs_checkpoint_alloc(&ck, np, r->ls.opt_len, nw, nx, err);
-  if (st) return st;
+  nqs_status st = nqs_checkpoint_alloc(&ck, np, r->ls.opt_len, nwg, nx, err);
+  if (st) return nqs_comm_agree(r->comm, st, err);
   ck.iteration = r->ls.it;
   ck.step = nqs_vmc_step(r->vmc);
   ck.lr_scale = r->ls.lr_scale;
@@ -172,36 +179,55 @@ static nqs_status save_checkpoint(const run_ctx *r, nqs_error *err) {
   memcpy(ck.params, wf->params, sizeof(double) * np);
   memcpy(ck.prev_params, r->ls.prev, sizeof(double) * np);
   memcpy(ck.opt_state, r->ls.opt_state, sizeof(double) * r->ls.opt_len);
-  for (int i = 0; i < nw; i++) {
+  /* every rank fills its walkers at their global places; the sums give rank 0 all of them */
+  double *spare = calloc((size_t)nwg * 2, sizeof(double));
+  if (!spare) st = nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");
+  if (nqs_comm_size(r->comm) > 1) {
+    memset(ck.x, 0, sizeof(double) * (size_t)nwg * nx);
+    memset(ck.rng, 0, sizeof(uint64_t) * (size_t)nwg * 4);
+  }
+  for (int i = 0; i < nw && spare; i++) {
     const nqs_walker *w = nqs_vmc_walker(r->vmc, i);
-    memcpy(ck.x + (size_t)i * nx, w->x, sizeof(double) * nx);
-    memcpy(ck.rng + (size_t)i * 4, w->rng.s, sizeof(uint64_t) * 4);
-    ck.rng_spare[i] = w->rng.spare;
-    ck.rng_has_spare[i] = w->rng.has_spare;
+    const int g = w0 + i;
+    memcpy(ck.x + (size_t)g * nx, w->x, sizeof(double) * nx);
+    memcpy(ck.rng + (size_t)g * 4, w->rng.s, sizeof(uint64_t) * 4);
+    spare[2 * g] = w->rng.spare;
+    spare[2 * g + 1] = w->rng.has_spare;
   }
-  ck.config = config_text(r->c);
-  size_t nl = (size_t)np * (2 * NQS_PARAM_NAME + 1) + 1;
-  ck.param_names = calloc(nl, 1);
-  if (!ck.config || !ck.param_names) st = nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");
-  for (int k = 0; k < np && st == NQS_OK; k++) {
-    if (k) strcat(ck.param_names, ",");
-    strcat(ck.param_names, wf->param_names[k]);
+  if (!st) st = nqs_comm_sum(r->comm, ck.x, (long)nwg * nx, err);
+  if (!st) st = nqs_comm_sum_u64(r->comm, ck.rng, (long)nwg * 4, err);
+  if (!st) st = nqs_comm_sum(r->comm, spare, 2L * nwg, err);
+  for (int g = 0; g < nwg && !st; g++) {
+    ck.rng_spare[g] = spare[2 * g];
+    ck.rng_has_spare[g] = (int)spare[2 * g + 1];
   }
-  if (st == NQS_OK) st = nqs_checkpoint_write(r->dir, &ck, err);
+  free(spare);
+  if (!st && r->root) {
+    ck.config = config_text(r->c);
+    size_t nl = (size_t)np * (2 * NQS_PARAM_NAME + 1) + 1;
+    ck.param_names = calloc(nl, 1);
+    if (!ck.config || !ck.param_names) st = nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");
+    for (int k = 0; k < np && st == NQS_OK; k++) {
+      if (k) strcat(ck.param_names, ",");
+      strcat(ck.param_names, wf->param_names[k]);
+    }
+    if (st == NQS_OK) st = nqs_checkpoint_write(r->dir, &ck, err);
+  }
   nqs_checkpoint_free(&ck);
-  return st;
+  return nqs_comm_agree(r->comm, st, err);
 }
 
 /* Put the checkpointed state back; sizes must match the configuration. */
 static nqs_status restore(run_ctx *r, const nqs_checkpoint *ck, nqs_error *err) {
   nqs_wavefunction *wf = r->wf;
-  const int nw = nqs_vmc_walkers(r->vmc), nx = wf->sys.n * wf->sys.dim, np = wf->nparams;
-  if (ck->np != np || ck->nwalkers != nw || ck->nx != nx || ck->opt_len != r->ls.opt_len)
+  const int nw = nqs_vmc_walkers(r->vmc), nwg = nqs_vmc_walkers_total(r->vmc), w0 = nqs_vmc_first_walker(r->vmc);
+  const int nx = wf->sys.n * wf->sys.dim, np = wf->nparams;
+  if (ck->np != np || ck->nwalkers != nwg || ck->nx != nx || ck->opt_len != r->ls.opt_len)
     return nqs_error_set(err, NQS_EINPUT,
                          "the checkpoint holds %d parameters, %d walkers of %d coordinates and %d optimiser values, "
                          "but this configuration needs %d, %d, %d and %d: the system, the factors, the walkers and the "
                          "optimiser method cannot change on restart",
-                         ck->np, ck->nwalkers, ck->nx, ck->opt_len, np, nw, nx, r->ls.opt_len);
+                         ck->np, ck->nwalkers, ck->nx, ck->opt_len, np, nwg, nx, r->ls.opt_len);
   r->ls.it = ck->iteration;
   r->ls.lr_scale = ck->lr_scale;
   r->ls.diag_shift = ck->diag_shift;
@@ -215,10 +241,11 @@ static nqs_status restore(run_ctx *r, const nqs_checkpoint *ck, nqs_error *err) 
   nqs_vmc_set_step(r->vmc, ck->step);
   for (int i = 0; i < nw; i++) {
     nqs_walker *w = nqs_vmc_walker(r->vmc, i);
-    memcpy(w->x, ck->x + (size_t)i * nx, sizeof(double) * nx);
-    memcpy(w->rng.s, ck->rng + (size_t)i * 4, sizeof(uint64_t) * 4);
-    w->rng.spare = ck->rng_spare[i];
-    w->rng.has_spare = ck->rng_has_spare[i];
+    const int g = w0 + i;
+    memcpy(w->x, ck->x + (size_t)g * nx, sizeof(double) * nx);
+    memcpy(w->rng.s, ck->rng + (size_t)g * 4, sizeof(uint64_t) * 4);
+    w->rng.spare = ck->rng_spare[g];
+    w->rng.has_spare = ck->rng_has_spare[g];
   }
   return nqs_vmc_reinit(r->vmc, err);
 }
@@ -228,7 +255,7 @@ static nqs_status optimize(run_ctx *r, FILE *log, FILE *csv, const nqs_run_optio
   const nqs_config *c = r->c;
   nqs_wavefunction *wf = r->wf;
   loop_state *ls = &r->ls;
-  const int W = nqs_vmc_walkers(r->vmc), np = wf->nparams;
+  const int W = nqs_vmc_walkers_total(r->vmc), np = wf->nparams;
   const int is_sr = strcmp(c->optimizer.method, "sr") == 0;
   const nqs_optimizer_type *opt = nqs_optimizer_find(c->optimizer.method); /* NULL for sr */
   nqs_sr_options so = {.diag_shift_rel = c->optimizer.diag_shift_rel,
@@ -316,9 +343,11 @@ static nqs_status optimize(run_ctx *r, FILE *log, FILE *csv, const nqs_run_optio
       opt->step(wf->params, res.grad, ls->opt_state, np, lr, it);
     }
     log_line(log, j);
-    fprintf(csv, "%ld,%.12g,%.6g,%.6g,%.4f,%.3f\n", it, res.energy.mean, res.energy.error, res.energy.variance,
-            res.acceptance, now() - t0);
-    fflush(csv);
+    if (csv) {
+      fprintf(csv, "%ld,%.12g,%.6g,%.6g,%.4f,%.3f\n", it, res.energy.mean, res.energy.error, res.energy.variance,
+              res.acceptance, now() - t0);
+      fflush(csv);
+    }
     nqs_wf_project(wf);
     st = nqs_vmc_reinit(r->vmc, err);
     if (st) break;
@@ -388,7 +417,8 @@ static nqs_status write_result(const run_ctx *r, const nqs_vmc_result *v, nqs_ob
   cJSON *sa = cJSON_AddObjectToObject(out, "sampler");
   cJSON_AddStringToObject(sa, "method", c->sampler.method);
   cJSON_AddNumberToObject(sa, "step", nqs_vmc_step(r->vmc));
-  cJSON_AddNumberToObject(sa, "walkers", nqs_vmc_walkers(r->vmc));
+  cJSON_AddNumberToObject(sa, "walkers", nqs_vmc_walkers_total(r->vmc));
+  cJSON_AddNumberToObject(out, "mpi_ranks", nqs_comm_size(r->comm));
   cJSON_AddNumberToObject(out, "iterations", (double)r->ls.it);
   cJSON_AddNumberToObject(out, "seed", (double)c->run.seed);
   char *text = cJSON_Print(out);
@@ -431,7 +461,7 @@ static void eval_progress(void *ctx, double fraction) {
 }
 
 /* Histogram radius when none is given: twice the largest particle radius among the walkers. */
-static double auto_r_max(nqs_vmc *v, const nqs_system *sys) {
+static double auto_r_max(nqs_vmc *v, const nqs_system *sys, const nqs_comm *comm) {
   double m = 0;
   for (int i = 0; i < nqs_vmc_walkers(v); i++) {
     const double *x = nqs_vmc_walker(v, i)->x;
@@ -440,6 +470,16 @@ static double auto_r_max(nqs_vmc *v, const nqs_system *sys) {
       for (int k = 0; k < sys->dim; k++) r2 += x[p * sys->dim + k] * x[p * sys->dim + k];
       if (r2 > m) m = r2;
     }
+  }
+  /* the largest over ranks: each rank's value at its own index, summed */
+  const int K = nqs_comm_size(comm);
+  double *all = calloc((size_t)K, sizeof(double));
+  if (all) {
+    all[nqs_comm_rank(comm)] = m;
+    nqs_error ignored;
+    if (nqs_comm_sum(comm, all, K, &ignored) == NQS_OK)
+      for (int k = 0; k < K; k++) m = all[k] > m ? all[k] : m;
+    free(all);
   }
   return m > 0 ? 2.0 * sqrt(m) : 4.0 / sqrt(sys->omega);
 }
@@ -452,17 +492,23 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   nqs_status st = nqs_config_check(c, err);
   if (st) return st;
   const double t0 = now();
-  st = make_run_dir(c, ck != NULL, res->dir, sizeof res->dir, err);
-  if (st) return st;
+  const nqs_comm *comm = o ? o->comm : NULL;
+  const int root = nqs_comm_rank(comm) == 0;
+  /* rank 0 alone touches the file system; every rank learns whether it worked */
+  if (root) st = make_run_dir(c, ck != NULL, res->dir, sizeof res->dir, err);
+  else snprintf(res->dir, sizeof res->dir, "%s", c->output.dir);
+  if ((st = nqs_comm_agree(comm, st, err))) return st;
   /* config.ini: at once for a fresh run; for a restart only once the checkpoint
    * fits, so a refused restart leaves the folder as it was. */
-  if (!ck && (st = write_config(c, res->dir, err))) return st;
+  if (!ck && root) st = write_config(c, res->dir, err);
+  if ((st = nqs_comm_agree(comm, st, err))) return st;
+  const nqs_run_options *po = (o && root) ? o : NULL; /* progress: rank 0 only */
 
   nqs_system sys;
   st = nqs_config_system(c, &sys, err);
   if (st) return st;
   nqs_factor_options fo = nqs_config_factor_options(c);
-  run_ctx r = {.c = c, .dir = res->dir};
+  run_ctx r = {.c = c, .dir = res->dir, .comm = comm, .root = root};
   r.wf = nqs_wf_create(&sys, c->wavefunction.factors, &fo, err);
   if (!r.wf) return err->code;
   const int np = r.wf->nparams;
@@ -477,7 +523,8 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
                         .target_acceptance = c->sampler.target_acceptance,
                         .walkers = c->sampler.walkers,
                         .seed = c->run.seed,
-                        .threads = c->run.threads};
+                        .threads = c->run.threads,
+                        .comm = comm};
   FILE *log = NULL, *csv = NULL;
   nqs_observables *ob = NULL;
   if (!r.ls.prev || !r.ls.opt_state) {
@@ -491,7 +538,8 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   }
   if (ck) {
     st = restore(&r, ck, err);
-    if (st == NQS_OK && !eval_only) st = write_config(c, res->dir, err);
+    if (st == NQS_OK && !eval_only && root) st = write_config(c, res->dir, err);
+    st = nqs_comm_agree(comm, st, err);
   } else {
     if (o && o->init_params) {
       if (o->init_nparams != np) {
@@ -508,18 +556,18 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   if (st) goto done;
 
   if (!eval_only) {
-    char path[600];
-    snprintf(path, sizeof path, "%s/log.jsonl", res->dir);
-    log = fopen(path, ck ? "a" : "w");
-    snprintf(path, sizeof path, "%s/energy.csv", res->dir);
-    csv = fopen(path, ck ? "a" : "w");
-    if (!log || !csv) {
-      st = nqs_error_set(err, NQS_EIO, "cannot write %s: %s", path, strerror(errno));
-      goto done;
+    if (root) {
+      char path[600];
+      snprintf(path, sizeof path, "%s/log.jsonl", res->dir);
+      log = fopen(path, ck ? "a" : "w");
+      snprintf(path, sizeof path, "%s/energy.csv", res->dir);
+      csv = fopen(path, ck ? "a" : "w");
+      if (!log || !csv) st = nqs_error_set(err, NQS_EIO, "cannot write %s: %s", path, strerror(errno));
+      else if (!ck) fprintf(csv, "iteration,energy,error,variance,acceptance,wall_seconds\n");
     }
-    if (!ck) fprintf(csv, "iteration,energy,error,variance,acceptance,wall_seconds\n");
+    if ((st = nqs_comm_agree(comm, st, err))) goto done;
     const long start = r.ls.it;
-    st = optimize(&r, log, csv, o, t0, err);
+    st = optimize(&r, log, csv, po, t0, err);
     if (st) goto done;
     /* The state the evaluation starts from: `nqs evaluate` and restarts resume here. */
     if (r.ls.it > start || !ck) st = save_checkpoint(&r, err);
@@ -528,20 +576,20 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
 
   /* Evaluation with frozen parameters; walkers re-equilibrate first (no step change). */
   if (r.ls.it > 0 && (st = nqs_vmc_thermalize(r.vmc, c->sampler.thermalization, 0, err))) goto done;
-  const int W = nqs_vmc_walkers(r.vmc);
-  eval_hooks h = {.o = o, .t0 = now(), .pr = {.phase = "evaluate", .iteration = (int)r.ls.it,
+  const int W = nqs_vmc_walkers_total(r.vmc);
+  eval_hooks h = {.o = po, .t0 = now(), .pr = {.phase = "evaluate", .iteration = (int)r.ls.it,
                                               .iterations = c->optimizer.iterations}};
   nqs_obs_options oo = {.radial_bins = c->observables.radial_bins, .grid_bins = c->observables.grid_bins,
                         .pair_bins = c->observables.pair_bins, .r_max = c->observables.r_max};
   if (oo.radial_bins || oo.grid_bins || oo.pair_bins) {
-    if (oo.r_max <= 0) oo.r_max = auto_r_max(r.vmc, &sys);
+    if (oo.r_max <= 0) oo.r_max = auto_r_max(r.vmc, &sys, comm);
     h.ob = ob = nqs_obs_create(&sys, &oo, W, err);
     if (!ob) {
       st = err->code;
       goto done;
     }
   }
-  nqs_vmc_set_hooks(r.vmc, ob ? observe : NULL, (o && o->progress) ? eval_progress : NULL, &h);
+  nqs_vmc_set_hooks(r.vmc, ob ? observe : NULL, (po && po->progress) ? eval_progress : NULL, &h);
   nqs_vmc_result v;
   st = nqs_vmc_sample(r.vmc, (c->evaluation.samples + W - 1) / W, 0, &v, err);
   nqs_vmc_set_hooks(r.vmc, NULL, NULL, NULL);
@@ -558,10 +606,11 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   res->acceptance = v.acceptance;
   res->samples = v.samples;
   res->has_reference = nqs_system_reference(&sys, &res->reference, &res->reference_source);
-  if (ob && (st = nqs_obs_write(ob, res->dir, err))) goto done;
+  if (ob && (st = nqs_obs_reduce(ob, comm, err))) goto done;
+  if (ob && root) st = nqs_obs_write(ob, res->dir, err);
   res->wall_seconds = now() - t0;
-  st = write_result(&r, &v, ob, res, eval_only ? "evaluate.json" : "result.json", err);
-  if (st) goto done;
+  if (!st && root) st = write_result(&r, &v, ob, res, eval_only ? "evaluate.json" : "result.json", err);
+  if ((st = nqs_comm_agree(comm, st, err))) goto done;
   res->params = malloc(sizeof(double) * (size_t)(np > 0 ? np : 1));
   if (!res->params) {
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory");
@@ -569,14 +618,14 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   }
   memcpy(res->params, r.wf->params, sizeof(double) * np);
   res->nparams = np;
-  if (o && o->progress) {
+  if (po && po->progress) {
     h.pr.fraction = 1;
     h.pr.has_energy = 1;
     h.pr.energy = v.energy.mean;
     h.pr.error = v.energy.error;
     h.pr.acceptance = v.acceptance;
     h.pr.elapsed = now() - h.t0;
-    o->progress(o->user, &h.pr);
+    po->progress(po->user, &h.pr);
   }
 
 done:

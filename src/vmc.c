@@ -5,23 +5,27 @@
 #include <string.h>
 #include "nqs/vmc.h"
 
+/* Walker arrays w and work hold this rank's nw walkers, global indices w0 .. w0 + nw - 1.
+ * Everything indexed by walker beyond them uses global indices over all nwg walkers
+ * (see nqs/comm.h): each rank fills its own entries, zeros elsewhere, then sums. */
 struct nqs_vmc {
   nqs_wavefunction *wf;
   const nqs_sampler_type *sampler;
+  const nqs_comm *comm;
   double step, target;
-  int nw, threads;
+  int nw, nwg, w0, threads;
   nqs_walker *w;
   double *work;     /* nw * (n*dim + nparams): per-walker scratch */
-  double *sum_o;    /* nw * nparams */
-  double *sum_eo;   /* nw * nparams */
+  double *sum_o;    /* nwg * nparams */
+  double *sum_eo;   /* nwg * nparams */
   double *series;   /* NSERIES * cap: per-sample E, T, V_trap, V_int, r^2, virial, layout [t * nw + w] */
   double *wmean;    /* cap / nw: walker-averaged series, blocking scratch */
   long cap;         /* samples the series buffers hold */
   double *O;        /* ocap * nparams: O vectors of every sample (SR) */
   long ocap;
   double *o_mean, *grad;
-  long *acc;        /* nw accepted counts of the current call */
-  int *bad;         /* nw: sweep index of the first non-finite E_L + 1, or 0 */
+  double *acc;      /* nwg accepted counts of the current call */
+  double *bad;      /* nwg: sweep index of the first non-finite E_L + 1, or 0 */
   nqs_vmc_observe_fn observe;
   nqs_vmc_progress_fn progress;
   void *hook_ctx;
@@ -36,6 +40,8 @@ void nqs_vmc_set_hooks(nqs_vmc *v, nqs_vmc_observe_fn observe, nqs_vmc_progress_
 }
 
 int nqs_vmc_walkers(const nqs_vmc *v) { return v->nw; }
+int nqs_vmc_walkers_total(const nqs_vmc *v) { return v->nwg; }
+int nqs_vmc_first_walker(const nqs_vmc *v) { return v->w0; }
 nqs_walker *nqs_vmc_walker(nqs_vmc *v, int i) { return &v->w[i]; }
 double nqs_vmc_step(const nqs_vmc *v) { return v->step; }
 void nqs_vmc_set_step(nqs_vmc *v, double step) { v->step = step; }
@@ -67,8 +73,10 @@ nqs_status nqs_vmc_reinit(nqs_vmc *v, nqs_error *err) {
 }
 
 nqs_vmc *nqs_vmc_create(nqs_wavefunction *wf, const nqs_vmc_options *opt, nqs_error *err) {
-  if (opt->walkers < 1) {
-    nqs_error_setk(err, NQS_EINPUT, "sampler.walkers", "walkers = %d: need at least 1", opt->walkers);
+  const int ranks = nqs_comm_size(opt->comm);
+  if (opt->walkers < ranks) {
+    nqs_error_setk(err, NQS_EINPUT, "sampler.walkers", "walkers = %d: need at least 1%s", opt->walkers,
+                   ranks > 1 ? " per MPI rank" : "");
     return NULL;
   }
   if (opt->sampler->check && opt->sampler->check(wf, err)) return NULL;
@@ -76,19 +84,21 @@ nqs_vmc *nqs_vmc_create(nqs_wavefunction *wf, const nqs_vmc_options *opt, nqs_er
   if (!v) goto oom;
   v->wf = wf;
   v->sampler = opt->sampler;
+  v->comm = opt->comm;
   v->step = opt->step > 0 ? opt->step : opt->sampler->default_step;
   v->target = opt->target_acceptance > 0 ? opt->target_acceptance : opt->sampler->default_target;
-  v->nw = opt->walkers;
+  v->nwg = opt->walkers;
+  nqs_comm_walkers(opt->comm, v->nwg, &v->w0, &v->nw);
   v->threads = opt->threads;
   const size_t nx = (size_t)wf->sys.n * wf->sys.dim, np = (size_t)(wf->nparams > 0 ? wf->nparams : 1);
   v->w = calloc((size_t)v->nw, sizeof *v->w);
   v->work = malloc((size_t)v->nw * (nx + np) * sizeof(double));
-  v->sum_o = malloc((size_t)v->nw * np * sizeof(double));
-  v->sum_eo = malloc((size_t)v->nw * np * sizeof(double));
+  v->sum_o = malloc((size_t)v->nwg * np * sizeof(double));
+  v->sum_eo = malloc((size_t)v->nwg * np * sizeof(double));
   v->o_mean = calloc(np, sizeof(double));
   v->grad = calloc(np, sizeof(double));
-  v->acc = calloc((size_t)v->nw, sizeof(long));
-  v->bad = calloc((size_t)v->nw, sizeof(int));
+  v->acc = calloc((size_t)v->nwg, sizeof(double));
+  v->bad = calloc((size_t)v->nwg, sizeof(double));
   if (!v->w || !v->work || !v->sum_o || !v->sum_eo || !v->o_mean || !v->grad || !v->acc || !v->bad) goto oom;
   const double width = 1.0 / sqrt(wf->sys.omega);
   for (int i = 0; i < v->nw; i++) {
@@ -96,7 +106,7 @@ nqs_vmc *nqs_vmc_create(nqs_wavefunction *wf, const nqs_vmc_options *opt, nqs_er
       nqs_vmc_free(v);
       return NULL;
     }
-    nqs_rng_seed(&v->w[i].rng, opt->seed, (uint64_t)i);
+    nqs_rng_seed(&v->w[i].rng, opt->seed, (uint64_t)(v->w0 + i));
     /* Draw starting positions until the wave function is non-singular there. */
     nqs_status st = NQS_ERUNTIME;
     for (int attempt = 0; attempt < 100 && st != NQS_OK; attempt++) {
@@ -115,23 +125,31 @@ oom:
   return NULL;
 }
 
+/* Zero the global-index buffer x[nwg * stride] before this rank fills its entries. */
+static void zero_others(const nqs_vmc *v, double *x, size_t count) {
+  if (nqs_comm_size(v->comm) > 1) memset(x, 0, sizeof(double) * count);
+}
+
 static int nthreads(const nqs_vmc *v) { return v->threads > 0 ? v->threads : omp_get_max_threads(); }
 
-/* Run `sweeps` sweeps on every walker; returns accepted and proposed totals. */
-static void run_sweeps(nqs_vmc *v, int sweeps, long *accepted, long *proposed) {
+/* Run `sweeps` sweeps on every walker; accepted and proposed totals over all ranks. */
+static nqs_status run_sweeps(nqs_vmc *v, int sweeps, long *accepted, long *proposed, nqs_error *err) {
   const int nw = v->nw;
   const double step = v->step;
   int nt = nthreads(v);
+  zero_others(v, v->acc, (size_t)v->nwg);
 #pragma omp parallel for schedule(static) num_threads(nt) if (nw > 1)
   for (int i = 0; i < nw; i++) {
     long a = 0;
     for (int s = 0; s < sweeps; s++) a += v->sampler->sweep(v->wf, &v->w[i], step);
-    v->acc[i] = a;
+    v->acc[v->w0 + i] = (double)a;
   }
+  nqs_status st = nqs_comm_sum(v->comm, v->acc, v->nwg, err);
   long a = 0;
-  for (int i = 0; i < nw; i++) a += v->acc[i];
+  for (int i = 0; i < v->nwg; i++) a += (long)v->acc[i];
   *accepted = a;
-  *proposed = (long)sweeps * nw * v->wf->sys.n;
+  *proposed = (long)sweeps * v->nwg * v->wf->sys.n;
+  return st;
 }
 
 nqs_status nqs_vmc_thermalize(nqs_vmc *v, int sweeps, int adapt, nqs_error *err) {
@@ -139,7 +157,8 @@ nqs_status nqs_vmc_thermalize(nqs_vmc *v, int sweeps, int adapt, nqs_error *err)
   for (int done = 0; done < sweeps; done += block) {
     int s = sweeps - done < block ? sweeps - done : block;
     long a, p;
-    run_sweeps(v, s, &a, &p);
+    nqs_status st = run_sweeps(v, s, &a, &p, err);
+    if (st) return st;
     if (adapt && v->sampler->adapts && p > 0) {
       /* Multiplicative Robbins-Monro-like update: larger steps lower the acceptance. */
       double acc = (double)a / p;
@@ -149,19 +168,21 @@ nqs_status nqs_vmc_thermalize(nqs_vmc *v, int sweeps, int adapt, nqs_error *err)
       v->step *= f;
     }
   }
+  int bad = -1;
   for (int i = 0; i < v->nw; i++)
-    if (!isfinite(v->w[i].logpsi))
-      return nqs_error_set(err, NQS_ERUNTIME, "walker %d reached a non-finite ln|Psi| during thermalisation", i);
-  return NQS_OK;
+    if (!isfinite(v->w[i].logpsi)) bad = v->w0 + i;
+  nqs_status st = bad >= 0 ? nqs_error_set(err, NQS_ERUNTIME, "walker %d reached a non-finite ln|Psi| during thermalisation", bad)
+                           : NQS_OK;
+  return nqs_comm_agree(v->comm, st, err);
 }
 
 nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res, nqs_error *err) {
   const int want_grad = (want & NQS_WANT_GRAD) != 0, keep = (want & NQS_WANT_SAMPLES) != 0;
   if (sweeps < 1) return nqs_error_set(err, NQS_EINPUT, "need at least one sweep per walker to sample");
-  const int nw = v->nw, np = v->wf->nparams;
+  const int nw = v->nw, nwg = v->nwg, w0 = v->w0, np = v->wf->nparams;
   const size_t nx = (size_t)v->wf->sys.n * v->wf->sys.dim;
   const size_t ps = (size_t)(np > 0 ? np : 1); /* per-walker stride of the O buffers */
-  const long ns = sweeps * nw;
+  const long ns = sweeps * nwg;                 /* samples over all ranks */
   if (ns > v->cap) {
     double *s = realloc(v->series, NSERIES * (size_t)ns * sizeof(double));
     if (!s) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld samples", ns);
@@ -178,22 +199,32 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
     v->ocap = ns;
   }
   double *E = v->series, *T = E + ns, *VT = T + ns, *VI = VT + ns, *R2 = VI + ns, *VIR = R2 + ns;
+  zero_others(v, v->series, NSERIES * (size_t)ns);
+  zero_others(v, v->acc, (size_t)nwg);
+  zero_others(v, v->bad, (size_t)nwg);
+  if (want_grad) {
+    zero_others(v, v->sum_o, (size_t)nwg * ps);
+    zero_others(v, v->sum_eo, (size_t)nwg * ps);
+  }
+  if (keep) zero_others(v, v->O, (size_t)ns * np);
   const int nt = nthreads(v), chunk = (nw + nt - 1) / nt; /* walkers of thread 0 (static schedule) */
   const long report = sweeps * chunk / 100 > 0 ? sweeps * chunk / 100 : 1;
   const double n = v->wf->sys.n;
 #pragma omp parallel for schedule(static) num_threads(nt) if (nw > 1)
   for (int i = 0; i < nw; i++) {
+    const int g = w0 + i; /* global walker index */
     nqs_walker *w = &v->w[i];
     double *work = v->work + (size_t)i * (nx + ps);
     double *o = work + nx;
-    double *so = v->sum_o + (size_t)i * ps, *seo = v->sum_eo + (size_t)i * ps;
-    for (int k = 0; k < np; k++) so[k] = seo[k] = 0;
+    double *so = v->sum_o + (size_t)g * ps, *seo = v->sum_eo + (size_t)g * ps;
+    if (want_grad)
+      for (int k = 0; k < np; k++) so[k] = seo[k] = 0;
     long a = 0;
-    v->bad[i] = 0;
+    v->bad[g] = 0;
     for (long t = 0; t < sweeps; t++) {
       a += v->sampler->sweep(v->wf, w, v->step);
       nqs_local el = nqs_wf_local_energy(v->wf, w, work);
-      const long idx = t * nw + i;
+      const long idx = t * nwg + g;
       E[idx] = el.e;
       T[idx] = el.kinetic;
       VT[idx] = el.v_trap;
@@ -202,11 +233,11 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
       for (size_t k = 0; k < nx; k++) r2 += w->x[k] * w->x[k];
       R2[idx] = r2 / n;
       VIR[idx] = 2 * el.kinetic - 2 * el.v_trap + el.v_int;
-      if (v->observe) v->observe(v->hook_ctx, i, w);
+      if (v->observe) v->observe(v->hook_ctx, g, w);
       if (v->progress && omp_get_thread_num() == 0 && i < chunk && ((long)i * sweeps + t + 1) % report == 0)
         v->progress(v->hook_ctx, (double)((long)i * sweeps + t + 1) / ((double)chunk * sweeps));
       if (!isfinite(el.e)) {
-        v->bad[i] = (int)(t + 1);
+        v->bad[g] = (double)(t + 1);
         break;
       }
       if (want_grad) {
@@ -218,17 +249,26 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
         }
       }
     }
-    v->acc[i] = a;
+    v->acc[g] = (double)a;
   }
-  for (int i = 0; i < nw; i++)
-    if (v->bad[i])
+  /* every rank now gets every walker's numbers (exact: the other entries are zero) */
+  nqs_status st = nqs_comm_sum(v->comm, v->series, NSERIES * ns, err);
+  if (!st) st = nqs_comm_sum(v->comm, v->acc, nwg, err);
+  if (!st) st = nqs_comm_sum(v->comm, v->bad, nwg, err);
+  if (!st && want_grad) st = nqs_comm_sum(v->comm, v->sum_o, (long)(nwg * ps), err);
+  if (!st && want_grad) st = nqs_comm_sum(v->comm, v->sum_eo, (long)(nwg * ps), err);
+  if (!st && keep) st = nqs_comm_sum(v->comm, v->O, ns * np, err);
+  if (st) return st;
+  for (int i = 0; i < nwg; i++)
+    if (v->bad[i] != 0)
       return nqs_error_set(err, NQS_ERUNTIME,
                            "non-finite local energy (walker %d, sweep %d): the wave function is singular for these "
-                           "parameters; lower [optimizer] learning_rate or start from other parameters", i, v->bad[i] - 1);
+                           "parameters; lower [optimizer] learning_rate or start from other parameters", i,
+                           (int)v->bad[i] - 1);
 
-  long acc = 0;
-  for (int i = 0; i < nw; i++) acc += v->acc[i];
-  res->acceptance = (double)acc / ((double)ns * v->wf->sys.n);
+  double acc = 0;
+  for (int i = 0; i < nwg; i++) acc += v->acc[i];
+  res->acceptance = acc / ((double)ns * v->wf->sys.n);
   res->samples = ns;
 
   /* Estimates: blocking on the walker-averaged series; variance over all samples. */
@@ -239,8 +279,8 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
     const double *x = arrs[q];
     for (long t = 0; t < sweeps; t++) {
       double s = 0;
-      for (int i = 0; i < nw; i++) s += x[t * nw + i];
-      wm[t] = s / nw;
+      for (int i = 0; i < nwg; i++) s += x[t * nwg + i];
+      wm[t] = s / nwg;
     }
     nqs_estimate e = nqs_blocking(wm, sweeps, scratch);
     double var = 0;
@@ -257,7 +297,7 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
   if (want_grad) {
     for (int k = 0; k < np; k++) {
       double so = 0, seo = 0;
-      for (int i = 0; i < nw; i++) {
+      for (int i = 0; i < nwg; i++) {
         so += v->sum_o[(size_t)i * ps + k];
         seo += v->sum_eo[(size_t)i * ps + k];
       }

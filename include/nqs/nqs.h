@@ -3,6 +3,7 @@
 #define NQS_H
 #define NQS_VERSION "0.1.0"
 #include "nqs/checkpoint.h"
+#include "nqs/comm.h"
 #include "nqs/config.h"
 #include "nqs/error.h"
 #include "nqs/factor.h"

@@ -13,6 +13,7 @@
  * the radial shell of r is the two points +-r, V_b = 2 dr. */
 #ifndef NQS_OBSERVABLES_H
 #define NQS_OBSERVABLES_H
+#include "nqs/comm.h"
 #include "nqs/system.h"
 
 typedef struct nqs_obs_options {
@@ -38,6 +39,10 @@ void nqs_obs_free(nqs_observables *ob);
 
 /* Add one configuration x[n*dim] of walker w. Safe to call concurrently for different w. */
 void nqs_obs_measure(nqs_observables *ob, int w, const double *x);
+
+/* With walkers spread over MPI ranks (each measuring its own, by global index):
+ * sum the histograms so every rank holds all of them. Call once, after sampling. */
+nqs_status nqs_obs_reduce(nqs_observables *ob, const nqs_comm *c, nqs_error *err);
 
 /* Estimates from everything measured so far (each walker must have the same
  * number of samples). NULL for a histogram that is off. Owned by ob. */

@@ -3,6 +3,7 @@
  * result.json, and the observables: observables.h5 and CSV files). */
 #ifndef NQS_RUN_H
 #define NQS_RUN_H
+#include "nqs/comm.h"
 #include "nqs/config.h"
 #include "nqs/stats.h"
 
@@ -39,6 +40,8 @@ typedef struct nqs_run_options {
   void *user;
   const double *init_params;            /* fresh runs: start from these parameters (a warm start), or NULL */
   int init_nparams;                     /* their count, which must match the wave function's */
+  const nqs_comm *comm;                 /* MPI ranks sharing the walkers (NULL: this process alone);
+                                           every rank calls nqs_run, rank 0 alone writes and reports */
 } nqs_run_options;
 
 /* Validate c, create the run folder, optimise (checkpointing every

@@ -2,12 +2,13 @@
  *
  * Walker w draws from its own RNG stream (seed, w), and all reductions run
  * over walkers in a fixed order, so results are identical for any number of
- * threads. One local energy is computed per sweep (one sample per sweep per
+ * threads and any split of the walkers over MPI ranks (nqs/comm.h). One local energy is computed per sweep (one sample per sweep per
  * walker). Error bars come from blocking the series of walker-averaged
  * samples, one entry per sweep. */
 #ifndef NQS_VMC_H
 #define NQS_VMC_H
 #include <stdint.h>
+#include "nqs/comm.h"
 #include "nqs/sampler.h"
 #include "nqs/stats.h"
 
@@ -18,6 +19,7 @@ typedef struct nqs_vmc_options {
   int walkers;
   uint64_t seed;
   int threads;              /* 0: OpenMP default */
+  const nqs_comm *comm;     /* MPI ranks sharing the walkers; NULL: this process alone */
 } nqs_vmc_options;
 
 typedef struct nqs_vmc nqs_vmc;
@@ -57,7 +59,7 @@ nqs_status nqs_vmc_reinit(nqs_vmc *v, nqs_error *err);
  * Non-finite local energies stop the sampling with NQS_ERUNTIME. */
 nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res, nqs_error *err);
 
-/* Optional hooks of nqs_vmc_sample. observe(ctx, walker, w) is called after every
+/* Optional hooks of nqs_vmc_sample. observe(ctx, walker, w) (walker: the global index) is called after every
  * sample, from the thread that owns the walker (so per-walker accumulators need no
  * locks). progress(ctx, fraction) is called from one thread about every 1 % of the
  * work, fraction in (0, 1]. Pass NULL to remove. */
@@ -67,7 +69,10 @@ void nqs_vmc_set_hooks(nqs_vmc *v, nqs_vmc_observe_fn observe, nqs_vmc_progress_
 
 double nqs_vmc_step(const nqs_vmc *v);
 void nqs_vmc_set_step(nqs_vmc *v, double step);
+/* This rank's walkers: local index i is global walker first_walker + i. */
 int nqs_vmc_walkers(const nqs_vmc *v);
+int nqs_vmc_walkers_total(const nqs_vmc *v);
+int nqs_vmc_first_walker(const nqs_vmc *v);
 nqs_walker *nqs_vmc_walker(nqs_vmc *v, int i);
 
 #endif
