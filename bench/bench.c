@@ -1,22 +1,36 @@
-/* nqs-bench — cost of sampling 2D quantum dots with Slater x Pade-Jastrow.
+/* nqs-bench — what sampling 2D quantum dots costs, and how it scales (issue #5).
  *
- * One walker, one thread, Metropolis, after thermalisation (step adapted).
- * For each N it times:
- *   sweep        N one-particle moves (propose + accept/reject)
- *   E_L          one local energy (gradient + Laplacian of ln Psi, potentials)
- *   sample       one sweep + one E_L + d ln Psi/d theta: what an optimisation sample costs
- * and reports per move = (sweep + E_L) / N, i.e. a one-particle move including
- * its share of the local energy. The reference C++ code's figures (issue #2,
- * same kind of machine) are printed beside ours with the ratio.
+ *   make bench        (or: build/nqs-bench [--json FILE] [--quick] [--ansatz "slater, ffnn, pade"])
  *
- *   make bench                     (or: build/nqs-bench [--json FILE] [--quick] [--ansatz LIST])
- */
+ * 1. Cost table: for Slater x Pade, Slater x RBM x Pade (H = 2N) and Slater x FFNN x
+ *    Pade (16-16 tanh) at N = 2 ... 56, one walker, one thread, Metropolis, after
+ *    thermalisation: one sweep (N one-particle moves), one local energy, one
+ *    optimisation sample (sweep + E_L + d ln Psi/d theta); per move = (sweep + E_L)/N;
+ *    evaluation samples per second = 1/(sweep + E_L). The reference C++ code's costs
+ *    (issue #2/#5, same kind of machine) are printed beside ours with the ratio.
+ * 2. The fitted exponent of the cost per sample (sweep + E_L) in N, N = 6 to 56.
+ * 3. Network kernel: the batched pair-network pass with first and second input
+ *    derivatives (nqs_mlp_forward_batch) in GFLOP/s for widths 16 ... 128, against
+ *    OpenBLAS dgemm measured in the same run (one thread each).
+ * 4. Parallel speed-up of nqs_vmc_sample at 1 -> 2 threads, and at 1 -> 2 MPI ranks
+ *    (the bench starts `mpirun -np K nqs-bench --ranks-part` when mpirun exists).
+ * 5. Time to a fixed error bar: evaluation of a fixed trained N = 6 Slater x Pade
+ *    state; wall time x error^2 (which folds in the autocorrelation) as the time
+ *    to reach an error of 1e-3, for Metropolis and Langevin.
+ * Costs are minima over repeats (the machine may be shared); JSON has every number. */
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "nqs/nqs.h"
+#ifdef NQS_HAVE_MPI
+#include <mpi.h>
+#endif
+
+void openblas_set_num_threads(int); /* OpenBLAS extension: one BLAS thread, as the kernels run */
 
 static double now(void) {
   struct timespec t;
@@ -24,13 +38,18 @@ static double now(void) {
   return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
+/* a JSON number, or null for one that is not finite */
+static void put(FILE *f, double x) {
+  if (isfinite(x)) fprintf(f, "%.5g", x);
+  else fprintf(f, "null");
+}
+
 typedef struct {
   const char *ansatz;
   int n;
-  double sweep_us, el_us, sample_us, move_us, ref_move_us, ref_sweep_us;
+  double sweep_us, el_us, sample_us, move_us, ref_sweep_us;
 } row;
 
-/* What is timed: one sweep, one local energy, or one optimisation sample. */
 typedef enum { OP_SWEEP, OP_LOCAL, OP_SAMPLE } op;
 
 typedef struct {
@@ -46,85 +65,43 @@ static void do_op(ctx *c, op o) {
   if (o == OP_SAMPLE) nqs_wf_dparams(c->wf, c->w, c->work + nx);
 }
 
-/* Repeat the operation until `budget` seconds have passed; seconds per call. */
+/* Seconds per call: the fastest of 5 rounds of `budget`/5 seconds each. */
 static double time_op(ctx *c, op o, double budget) {
-  long reps = 0;
-  double t0 = now(), el;
-  do {
-    for (int r = 0; r < 16; r++) do_op(c, o);
-    reps += 16;
-  } while ((el = now() - t0) < budget);
-  return el / reps;
+  double best = INFINITY;
+  for (int round = 0; round < 5; round++) {
+    long reps = 0;
+    double t0 = now(), el;
+    do {
+      for (int r = 0; r < 4; r++) do_op(c, o);
+      reps += 4;
+    } while ((el = now() - t0) < budget / 5);
+    if (el / reps < best) best = el / reps;
+  }
+  return best;
 }
 
-int main(int argc, char **argv) {
-  const char *json = NULL;
-  double budget = 0.5;
-  int quick = 0;
-  const char *only = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json = argv[++i];
-    else if (strcmp(argv[i], "--quick") == 0) {
-      budget = 0.05;
-      quick = 1;
-    }
-    else if (strcmp(argv[i], "--ansatz") == 0 && i + 1 < argc) only = argv[++i];
-    else {
-      fprintf(stderr, "usage: nqs-bench [--json FILE] [--quick] [--ansatz \"slater, ffnn, pade\"]\n");
-      return 2;
-    }
-  }
-  const int ns[] = {2, 6, 12, 20, 30};
-  /* reference C++ code, per move and per sweep in microseconds (issue #2), Slater x Pade */
-  const double ref_move[] = {NAN, 1.2, 3.2, 6.0, NAN}, ref_sweep[] = {NAN, 15, 77, 239, NAN};
-  const int nn = sizeof ns / sizeof ns[0];
-  const char *ansatz[] = {"slater, pade", "slater, rbm, pade", "slater, ffnn, pade"};
-  const int na = quick ? 1 : 3;
-  row rows[3 * 8];
-  int nrows = 0;
-  printf("nqs-bench: 2D quantum dots, omega = 1, Metropolis, 1 walker, 1 thread\n");
-  for (int q2 = 0; q2 < (only ? 3 : na); q2++) {
-    if (only && strcmp(only, ansatz[q2]) != 0) continue;
-    printf("\n%s\n", ansatz[q2]);
-    printf("%4s %12s %12s %12s %14s %14s %10s %14s %10s\n", "N", "sweep[us]", "E_L[us]", "sample[us]",
-           "move+E_L/N[us]", "ref move[us]", "ratio", "ref sweep[us]", "ratio");
-    for (int q = 0; q < nn; q++) {
-      nqs_system sys;
-      nqs_error err;
-      nqs_system_init(&sys, 2, ns[q], NQS_FERMIONS, NQS_INTERACTION_COULOMB, 1.0, 1.0, &err);
-      nqs_factor_options fo = {.alpha = 1.0, .beta = 0.5, .pade_cusp = 1, .hidden = 2 * ns[q],
-                               .rbm_sigma = sqrt(0.5), .rbm_sqrt = 1, .init_std = 0.01, .seed = 1,
-                               .ffnn_hidden = {16, 16}, .ffnn_nhidden = 2, .ffnn_activation = NQS_ACT_TANH};
-      nqs_wavefunction *wf = nqs_wf_create(&sys, ansatz[q2], &fo, &err);
-      nqs_vmc_options vo = {.sampler = &nqs_sampler_metropolis, .walkers = 1, .seed = 1, .threads = 1};
-      nqs_vmc *v = wf ? nqs_vmc_create(wf, &vo, &err) : NULL;
-      if (!v || nqs_vmc_thermalize(v, 200, 1, &err)) {
-        fprintf(stderr, "nqs-bench: %s\n", err.msg);
-        return 1;
-      }
-      ctx c = {.wf = wf, .w = nqs_vmc_walker(v, 0), .step = nqs_vmc_step(v)};
-      double *work = malloc(sizeof(double) * (size_t)(sys.n * sys.dim + wf->nparams));
-      c.work = work;
-      const int ref = q2 == 0;
-      row r = {.ansatz = ansatz[q2], .n = ns[q], .ref_move_us = ref ? ref_move[q] : NAN, .ref_sweep_us = ref ? ref_sweep[q] : NAN};
-      r.sweep_us = 1e6 * time_op(&c, OP_SWEEP, budget);
-      r.el_us = 1e6 * time_op(&c, OP_LOCAL, budget);
-      r.sample_us = 1e6 * time_op(&c, OP_SAMPLE, budget);
-      r.move_us = (r.sweep_us + r.el_us) / ns[q];
-      if (!isfinite(c.sink)) fprintf(stderr, "nqs-bench: non-finite local energy at N = %d\n", ns[q]);
-      rows[nrows++] = r;
-      printf("%4d %12.3f %12.3f %12.3f %14.4f %14.1f %10.1f %14.0f %10.1f\n", r.n, r.sweep_us, r.el_us, r.sample_us,
-             r.move_us, r.ref_move_us, r.ref_move_us / r.move_us, r.ref_sweep_us, r.ref_sweep_us / (r.sweep_us + r.el_us));
-      free(work);
-      nqs_vmc_free(v);
-      nqs_wf_free(wf);
-    }
-  }
-  /* least-squares slope of ln(sweep + E_L) against ln N over N >= 6 */
+static nqs_factor_options bench_factors(int n) {
+  return (nqs_factor_options){.alpha = 1.0, .beta = 0.5, .pade_cusp = 1, .hidden = 2 * n, .rbm_sigma = sqrt(0.5),
+                              .rbm_sqrt = 1, .init_std = 0.01, .seed = 1, .ffnn_hidden = {16, 16}, .ffnn_nhidden = 2,
+                              .ffnn_activation = NQS_ACT_TANH};
+}
+
+static nqs_wavefunction *dot(int n, const char *ansatz, double omega) {
+  nqs_system sys;
+  nqs_error err;
+  if (nqs_system_init(&sys, 2, n, NQS_FERMIONS, NQS_INTERACTION_COULOMB, omega, 1.0, &err)) return NULL;
+  nqs_factor_options fo = bench_factors(n);
+  nqs_wavefunction *wf = nqs_wf_create(&sys, ansatz, &fo, &err);
+  if (!wf) fprintf(stderr, "nqs-bench: %s\n", err.msg);
+  return wf;
+}
+
+/* least-squares slope of ln y against ln n over rows with n >= 6 */
+static double slope(const row *rows, int nrows, const char *ansatz) {
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
   int m = 0;
-  for (int q = 0; q < nn; q++) { /* rows[0..nn) are Slater x Pade */
-    if (rows[q].n < 6) continue;
+  for (int q = 0; q < nrows; q++) {
+    if (strcmp(rows[q].ansatz, ansatz) != 0 || rows[q].n < 6) continue;
     double x = log(rows[q].n), y = log(rows[q].sweep_us + rows[q].el_us);
     sx += x;
     sy += y;
@@ -132,16 +109,249 @@ int main(int argc, char **argv) {
     sxy += x * y;
     m++;
   }
-  double slope = (m * sxy - sx * sy) / (m * sxx - sx * sx);
-  printf("\nslater, pade: cost per sample (sweep + E_L) grows as N^%.2f from N = 6 to 30\n", slope);
-  printf("ratio = reference cost / nqs cost (target >= 5); rerun: make bench\n");
+  return m > 1 ? (m * sxy - sx * sy) / (m * sxx - sx * sx) : NAN;
+}
+
+/* Wall seconds of one nqs_vmc_sample call: N = 12 Slater x Pade (or the given
+ * ansatz), 32 walkers, `sweeps` sweeps each, with `threads` threads and comm. */
+static double time_sample(const char *ansatz, int threads, const nqs_comm *comm, long sweeps) {
+  nqs_wavefunction *wf = dot(12, ansatz, 1.0);
+  nqs_error err;
+  nqs_vmc_options vo = {.sampler = &nqs_sampler_metropolis, .walkers = 32, .seed = 3, .threads = threads, .comm = comm};
+  nqs_vmc *v = wf ? nqs_vmc_create(wf, &vo, &err) : NULL;
+  nqs_vmc_result res;
+  double best = INFINITY;
+  if (v && nqs_vmc_thermalize(v, 50, 1, &err) == NQS_OK)
+    for (int r = 0; r < 3; r++) {
+      double t0 = now();
+      if (nqs_vmc_sample(v, sweeps, NQS_WANT_GRAD, &res, &err)) break;
+      if (now() - t0 < best) best = now() - t0;
+    }
+  nqs_vmc_free(v);
+  nqs_wf_free(wf);
+  return best;
+}
+
+/* --ranks-part: run under mpirun by the bench itself; rank 0 prints the time. */
+static int ranks_part(int argc, char **argv) {
+#ifdef NQS_HAVE_MPI
+  MPI_Init(&argc, &argv);
+  nqs_error err;
+  nqs_comm *comm = nqs_comm_world(&err);
+  openblas_set_num_threads(1);
+  double t = time_sample("slater, pade", 1, comm, 400);
+  if (nqs_comm_rank(comm) == 0) printf("%.9g\n", t);
+  nqs_comm_free(comm);
+  MPI_Finalize();
+  return 0;
+#else
+  (void)argc;
+  (void)argv;
+  return 1;
+#endif
+}
+
+/* Time of the ranks part under `mpirun -np k`, or NAN. */
+static double mpirun_time(const char *self, int k) {
+#ifdef NQS_HAVE_MPI
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "mpirun %s --oversubscribe -np %d -x OMP_NUM_THREADS=1 '%s' --ranks-part 2>/dev/null",
+           getuid() == 0 ? "--allow-run-as-root" : "", k, self);
+  FILE *p = popen(cmd, "r");
+  double t = NAN;
+  if (p) {
+    if (fscanf(p, "%lf", &t) != 1) t = NAN;
+    pclose(p);
+  }
+  return t;
+#else
+  (void)self;
+  (void)k;
+  return NAN;
+#endif
+}
+
+int main(int argc, char **argv) {
+  const char *json = NULL, *only = NULL;
+  double budget = 0.25;
+  int quick = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--ranks-part") == 0) return ranks_part(argc, argv);
+    if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json = argv[++i];
+    else if (strcmp(argv[i], "--quick") == 0) {
+      budget = 0.04;
+      quick = 1;
+    } else if (strcmp(argv[i], "--ansatz") == 0 && i + 1 < argc) only = argv[++i];
+    else {
+      fprintf(stderr, "usage: nqs-bench [--json FILE] [--quick] [--ansatz \"slater, ffnn, pade\"]\n");
+      return 2;
+    }
+  }
+  openblas_set_num_threads(1);
+  const double t_start = now();
+  const int ns[] = {2, 6, 12, 20, 30, 42, 56};
+  const int nn = quick ? 4 : 7;
+  const char *ansatz[] = {"slater, pade", "slater, rbm, pade", "slater, ffnn, pade"};
+  /* reference C++ code per sweep [us] (issue #5): Slater x Pade and RBM x Pade at N = 6, 12, 20 */
+  const double ref[2][7] = {{NAN, 15, 77, 239, NAN, NAN, NAN}, {NAN, 26, 142, 401, NAN, NAN, NAN}};
+  row rows[3 * 7];
+  int nrows = 0;
+  printf("nqs-bench: 2D quantum dots, omega = 1, Metropolis, 1 walker, 1 thread (minimum of 5 rounds)\n");
+  for (int a = 0; a < 3; a++) {
+    if (only && strcmp(only, ansatz[a]) != 0) continue;
+    printf("\n%s%s\n", ansatz[a], a == 1 ? " (H = 2N)" : a == 2 ? " (16-16 tanh pair network)" : "");
+    printf("%4s %11s %10s %11s %10s %12s %11s %8s\n", "N", "sweep[us]", "E_L[us]", "sample[us]", "move[us]",
+           "samples/s", "ref sweep", "ratio");
+    for (int q = 0; q < nn; q++) {
+      nqs_wavefunction *wf = dot(ns[q], ansatz[a], 1.0);
+      nqs_error err;
+      nqs_vmc_options vo = {.sampler = &nqs_sampler_metropolis, .walkers = 1, .seed = 1, .threads = 1};
+      nqs_vmc *v = wf ? nqs_vmc_create(wf, &vo, &err) : NULL;
+      if (!v || nqs_vmc_thermalize(v, 100, 1, &err)) {
+        fprintf(stderr, "nqs-bench: N = %d: %s\n", ns[q], err.msg);
+        return 1;
+      }
+      ctx c = {.wf = wf, .w = nqs_vmc_walker(v, 0), .step = nqs_vmc_step(v)};
+      c.work = malloc(sizeof(double) * (size_t)(2 * ns[q] + wf->nparams));
+      row r = {.ansatz = ansatz[a], .n = ns[q], .ref_sweep_us = a < 2 ? ref[a][q] : NAN};
+      r.sweep_us = 1e6 * time_op(&c, OP_SWEEP, budget);
+      r.el_us = 1e6 * time_op(&c, OP_LOCAL, budget);
+      r.sample_us = 1e6 * time_op(&c, OP_SAMPLE, budget);
+      r.move_us = (r.sweep_us + r.el_us) / ns[q];
+      if (!isfinite(c.sink)) fprintf(stderr, "nqs-bench: non-finite local energy at N = %d\n", ns[q]);
+      rows[nrows++] = r;
+      const double cost = r.sweep_us + r.el_us;
+      printf("%4d %11.3f %10.3f %11.3f %10.4f %12.0f %11.0f %8.1f\n", r.n, r.sweep_us, r.el_us, r.sample_us, r.move_us,
+             1e6 / cost, r.ref_sweep_us, r.ref_sweep_us / cost);
+      free(c.work);
+      nqs_vmc_free(v);
+      nqs_wf_free(wf);
+    }
+    printf("cost per sample (sweep + E_L) grows as N^%.2f from N = 6 to %d\n", slope(rows, nrows, ansatz[a]), ns[nn - 1]);
+  }
+  printf("ratio = reference C++ cost per sweep / nqs cost per sweep + E_L (target >= 5; the reference's RBM\n"
+         "row is RBM x Pade without a determinant, ours Slater x RBM x Pade)\n");
+
+  /* 3. network kernel against dgemm */
+  const int n = 512;
+  double *A = malloc(sizeof(double) * n * n), *B = malloc(sizeof(double) * n * n), *C = malloc(sizeof(double) * n * n);
+  for (int i = 0; i < n * n; i++) A[i] = B[i] = 1.0 / (1 + i % 7);
+  double tg = INFINITY;
+  for (int r = 0; r < 3; r++) {
+    double t0 = now();
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, A, n, B, n, 0.0, C, n);
+    if (now() - t0 < tg) tg = now() - t0;
+  }
+  const double dgemm_gflops = 2.0 * n * n * n / tg * 1e-9;
+  free(A);
+  free(B);
+  free(C);
+  printf("\nnetwork kernel: batched pair pass with d/dr and d2/dr2 (64 pairs), 2 hidden layers, tanh, 1 thread\n");
+  printf("OpenBLAS dgemm 512^3, 1 thread: %.2f GFLOP/s\n", dgemm_gflops);
+  printf("%6s %12s %10s %10s\n", "width", "us/batch", "GFLOP/s", "of dgemm");
+  const int widths[] = {16, 32, 64, 128};
+  double kern[4];
+  for (int q = 0; q < 4; q++) {
+    nqs_mlp m;
+    nqs_error err;
+    int h[2] = {widths[q], widths[q]};
+    nqs_mlp_init(&m, 2, h, 2, NQS_ACT_TANH, &err);
+    const int Bt = 64;
+    double *th = malloc(sizeof(double) * m.nparams), *X = malloc(sizeof(double) * 2 * Bt), *Y = malloc(sizeof(double) * 3 * Bt);
+    double *w = malloc(sizeof(double) * nqs_mlp_batch_work_size(&m, Bt));
+    for (int k = 0; k < m.nparams; k++) th[k] = 0.3 * sin(k);
+    for (int t = 0; t < Bt; t++) {
+      X[t] = 0.2 + 0.05 * t;
+      X[Bt + t] = t % 2;
+    }
+    const double v[2] = {1, 0};
+    double best = INFINITY;
+    for (int r = 0; r < 5; r++) {
+      long reps = 0;
+      double t0 = now(), el;
+      do {
+        nqs_mlp_forward_batch(&m, th, Bt, X, v, Y, Y + Bt, Y + 2 * Bt, w);
+        reps++;
+      } while ((el = now() - t0) < budget / 5);
+      if (el / reps < best) best = el / reps;
+    }
+    /* multiply-adds: value, first and second derivative through every layer */
+    double flops = 0;
+    for (int l = 0; l < m.nlayers; l++) flops += 3.0 * 2.0 * m.w[l] * m.w[l + 1] * Bt;
+    kern[q] = flops / best * 1e-9;
+    printf("%6d %12.2f %10.2f %9.0f %%\n", widths[q], best * 1e6, kern[q], 100 * kern[q] / dgemm_gflops);
+    free(th);
+    free(X);
+    free(Y);
+    free(w);
+  }
+
+  /* 4. parallel speed-up */
+  const long sweeps = quick ? 100 : 400;
+  const double t1 = time_sample("slater, pade", 1, NULL, sweeps), t2 = time_sample("slater, pade", 2, NULL, sweeps);
+  const double f1 = time_sample("slater, ffnn, pade", 1, NULL, sweeps / 4), f2 = time_sample("slater, ffnn, pade", 2, NULL, sweeps / 4);
+  const double r1 = quick ? NAN : mpirun_time(argv[0], 1), r2 = quick ? NAN : mpirun_time(argv[0], 2);
+  printf("\nparallel: N = 12, 32 walkers, %ld sweeps each with gradients\n", sweeps);
+  printf("  threads 1 -> 2, Slater x Pade:        %.3f s -> %.3f s  speed-up %.2f\n", t1, t2, t1 / t2);
+  printf("  threads 1 -> 2, Slater x FFNN x Pade: %.3f s -> %.3f s  speed-up %.2f (%ld sweeps)\n", f1, f2, f1 / f2, sweeps / 4);
+  printf("  MPI ranks 1 -> 2 (1 thread each):     %.3f s -> %.3f s  speed-up %.2f%s\n", r1, r2, r1 / r2,
+         isnan(r1) ? "  (mpirun not available, or --quick)" : "");
+
+  /* 5. time to a fixed error bar on a fixed trained state */
+  printf("\ntime to error 1e-3: N = 6 omega = 1 Slater x Pade (alpha 0.92233, beta 0.55749, optimised\n"
+         "by examples/dot2d_n6.ini), 32 walkers, 2 threads, evaluation without gradients\n");
+  const nqs_sampler_type *smp[2] = {&nqs_sampler_metropolis, &nqs_sampler_langevin};
+  double tte[2];
+  for (int s = 0; s < 2; s++) {
+    nqs_wavefunction *wf = dot(6, "slater, pade", 1.0);
+    wf->params[0] = 0.92232900509022253;
+    wf->params[1] = 0.55748990256052466;
+    nqs_error err;
+    nqs_vmc_options vo = {.sampler = smp[s], .walkers = 32, .seed = 5, .threads = 2};
+    nqs_vmc *v = nqs_vmc_create(wf, &vo, &err);
+    nqs_vmc_result res;
+    double t = NAN;
+    if (v && nqs_vmc_thermalize(v, 300, 1, &err) == NQS_OK) {
+      double t0 = now();
+      if (nqs_vmc_sample(v, quick ? 2000 : 10000, 0, &res, &err) == NQS_OK) t = now() - t0;
+    }
+    tte[s] = t * (res.energy.error / 1e-3) * (res.energy.error / 1e-3);
+    printf("  %-10s E = %.5f +- %.5f in %.2f s (tau_int %.2f): %.2f s to reach 1e-3\n", smp[s]->name, res.energy.mean,
+           res.energy.error, t, res.energy.tau_int, tte[s]);
+    nqs_vmc_free(v);
+    nqs_wf_free(wf);
+  }
+  printf("\nbenchmark wall time %.0f s; rerun: make bench (JSON: build/bench.json)\n", now() - t_start);
+
   if (json) {
     FILE *f = fopen(json, "w");
     if (!f) {
       fprintf(stderr, "nqs-bench: cannot write %s\n", json);
       return 1;
     }
-    fprintf(f, "{\"benchmark\": \"2D dots, metropolis, 1 walker\", \"scaling_exponent_slater_pade\": %.4f, \"rows\": [\n", slope);
+    fprintf(f, "{\"benchmark\": \"2D dots, metropolis, 1 walker, 1 thread\",\n \"scaling_exponent\": {");
+    for (int a = 0; a < 3; a++) {
+      fprintf(f, "%s\"%s\": ", a ? ", " : "", ansatz[a]);
+      put(f, slope(rows, nrows, ansatz[a]));
+    }
+    fprintf(f, "},\n \"dgemm_gflops\": ");
+    put(f, dgemm_gflops);
+    fprintf(f, ", \"kernel_gflops\": {");
+    for (int q = 0; q < 4; q++) {
+      fprintf(f, "%s\"%d\": ", q ? ", " : "", widths[q]);
+      put(f, kern[q]);
+    }
+    fprintf(f, "},\n \"speedup_threads_slater_pade\": ");
+    put(f, t1 / t2);
+    fprintf(f, ", \"speedup_threads_ffnn\": ");
+    put(f, f1 / f2);
+    fprintf(f, ", \"speedup_ranks\": ");
+    put(f, r1 / r2);
+    fprintf(f, ",\n \"time_to_1e-3_s\": {\"metropolis\": ");
+    put(f, tte[0]);
+    fprintf(f, ", \"langevin\": ");
+    put(f, tte[1]);
+    fprintf(f, "},\n \"rows\": [\n");
     for (int q = 0; q < nrows; q++)
       fprintf(f,
               "  {\"ansatz\": \"%s\", \"N\": %d, \"sweep_us\": %.5g, \"local_energy_us\": %.5g, \"sample_us\": %.5g, "

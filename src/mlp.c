@@ -1,5 +1,6 @@
 /* mlp.c — dense network with exact input derivatives (forward mode) and
  * parameter derivatives (back-propagation). See nqs/mlp.h. */
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 #include "nqs/mlp.h"
@@ -218,7 +219,7 @@ void nqs_mlp_backward(const nqs_mlp *m, const double *theta, const double *x, do
 int nqs_mlp_batch_work_size(const nqs_mlp *m, int B) {
   int sum = 0;
   for (int l = 0; l <= m->nlayers; l++) sum += m->w[l];
-  const int fwd = 6 * m->maxw, bwd = 2 * sum + 2 * m->maxw, one = nqs_mlp_work_size(m);
+  const int fwd = 6 * m->maxw + 2, bwd = 2 * sum + 2 * m->maxw, one = nqs_mlp_work_size(m);
   const int batch = B * (fwd > bwd ? fwd : bwd);
   return batch > one ? batch : one;
 }
@@ -227,6 +228,12 @@ int nqs_mlp_batch_work_size(const nqs_mlp *m, int B) {
  * Columns go in blocks of 8 whose sums stay in registers across the loop over i
  * (eight independent chains; the compiler pairs them into vector adds). */
 static void dense_batch(int in, int out, int B, const double *W, const double *b, const double *a, double *z) {
+  if ((long)in * out >= 64 * 64 && B >= 16) { /* wide layers: OpenBLAS */
+    for (int o = 0; o < out; o++)
+      for (int t = 0; t < B; t++) z[(size_t)o * B + t] = b ? b[o] : 0.0;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, out, B, in, 1.0, W, in, a, B, 1.0, z, B);
+    return;
+  }
   for (int o = 0; o < out; o++) {
     const double *restrict Wo = W + (size_t)o * in;
     double *restrict zo = z + (size_t)o * B;
@@ -262,43 +269,52 @@ static void dense_batch(int in, int out, int B, const double *W, const double *b
   }
 }
 
+/* The three propagated quantities (a, a', a'') share one matrix per layer:
+ * row i = [a_i(batch) | a'_i(batch) | a''_i(batch)], C = 3B columns, so each layer
+ * is one product W . A (one dgemm for wide layers). */
 void nqs_mlp_forward_batch(const nqs_mlp *m, const double *theta, int B, const double *X, const double *v, double *y,
                            double *dy, double *d2y, double *work) {
   if (B == 1) { /* one input: the unbatched kernel is cheaper */
     y[0] = nqs_mlp_forward(m, theta, X, v, dy, d2y, work);
     return;
   }
-  const size_t S = (size_t)m->maxw * B;
-  double *a = work, *a1 = work + S, *a2 = work + 2 * S, *z = work + 3 * S, *z1 = work + 4 * S, *z2 = work + 5 * S;
   const int deriv = v != NULL;
-  memcpy(a, X, sizeof(double) * m->w[0] * B);
-  if (deriv)
-    for (int i = 0; i < m->w[0]; i++)
+  const size_t C = deriv ? 3 * (size_t)B : (size_t)B, S = (size_t)m->maxw * C;
+  double *A = work, *Z = work + S, *f1 = work + 2 * S, *f2 = f1 + B;
+  for (int i = 0; i < m->w[0]; i++) {
+    double *Ai = A + i * C;
+    memcpy(Ai, X + (size_t)i * B, sizeof(double) * B);
+    if (deriv)
       for (int t = 0; t < B; t++) {
-        a1[(size_t)i * B + t] = v[i];
-        a2[(size_t)i * B + t] = 0;
+        Ai[B + t] = v[i];
+        Ai[2 * B + t] = 0;
       }
+  }
   for (int l = 0; l < m->nlayers; l++) {
     const int in = m->w[l], out = m->w[l + 1];
     const double *W = theta + m->off[l], *b = W + out * in;
-    dense_batch(in, out, B, W, b, a, z);
-    if (deriv) {
-      dense_batch(in, out, B, W, NULL, a1, z1);
-      dense_batch(in, out, B, W, NULL, a2, z2);
+    dense_batch(in, out, (int)C, W, NULL, A, Z); /* Z = W [a | a' | a''] */
+    for (int o = 0; o < out; o++) {
+      double *restrict zo = Z + o * C;
+      for (int t = 0; t < B; t++) zo[t] += b[o]; /* bias on the values only */
     }
     if (l == m->nlayers - 1) break; /* linear output */
-    const size_t nk = (size_t)out * B;
-    act_batch(m->act, nk, z, a, a1, a2); /* a1 = f'(z), a2 = f''(z) for now */
-    if (deriv)
-      for (size_t k = 0; k < nk; k++) {
-        a2[k] = a2[k] * z1[k] * z1[k] + a1[k] * z2[k];
-        a1[k] = a1[k] * z1[k];
-      }
+    for (int o = 0; o < out; o++) {
+      const double *zo = Z + o * C;
+      double *ao = A + o * C;
+      act_batch(m->act, (size_t)B, zo, ao, f1, f2);
+      if (deriv)
+        for (int t = 0; t < B; t++) {
+          const double z1 = zo[B + t], z2 = zo[2 * B + t];
+          ao[B + t] = f1[t] * z1;
+          ao[2 * B + t] = f2[t] * z1 * z1 + f1[t] * z2;
+        }
+    }
   }
-  memcpy(y, z, sizeof(double) * B);
+  memcpy(y, Z, sizeof(double) * B);
   if (deriv) {
-    memcpy(dy, z1, sizeof(double) * B);
-    memcpy(d2y, z2, sizeof(double) * B);
+    memcpy(dy, Z + B, sizeof(double) * B);
+    memcpy(d2y, Z + 2 * B, sizeof(double) * B);
   }
 }
 
