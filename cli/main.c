@@ -31,6 +31,8 @@ static void usage(FILE *out) {
           "                     parameters; LIST is 1.0,0.5,0.28 or a range FROM:TO:COUNT;\n"
           "                     writes DIR/summary.csv, summary.json and sweep.png\n"
           "  nqs plot DIR       (re)make the PNG figures of a run folder (needs gnuplot)\n"
+          "  nqs exact FILE     exact ground-state energy of a lattice spin model ([system] type = lattice;\n"
+          "                     Lanczos through ARPACK, up to 26 sites)\n"
           "  nqs help | --help  this text;  nqs --version\n\n"
           "options of run:\n"
           "  --set section.key=value   override one input key (repeatable), e.g. --set system.omega=0.5\n"
@@ -211,6 +213,51 @@ fail:
   return err.code == NQS_EINPUT ? 2 : 1;
 }
 
+/* nqs exact FILE [--set ...]: exact ground-state energy of a lattice spin model. */
+static int cmd_exact(int argc, char **argv) {
+  const char *file = NULL;
+  nqs_config c;
+  nqs_config_defaults(&c);
+  nqs_error err = {0};
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--set") == 0) i++;
+    else if (argv[i][0] == '-') {
+      fprintf(stderr, "nqs: error: unknown option '%s' of exact (nqs exact FILE [--set section.key=value ...])\n", argv[i]);
+      return 2;
+    } else file = argv[i];
+  }
+  if (file && nqs_config_read(&c, file, &err)) goto fail;
+  for (int i = 0; i < argc; i++)
+    if (strcmp(argv[i], "--set") == 0) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "nqs: error: --set needs a value\n");
+        return 2;
+      }
+      if (nqs_config_set(&c, argv[++i], &err)) goto fail;
+    }
+  if (strcmp(c.system.type, "lattice") != 0) {
+    fprintf(stderr, "nqs: error: nqs exact solves lattice spin models: set [system] type = lattice\n");
+    return 2;
+  }
+  nqs_spin_system s;
+  double e0;
+  if (nqs_config_spin_system(&c, &s, &err)) goto fail;
+  nqs_status st = nqs_exact_ground(&s, &e0, &err);
+  const int n = s.nsites;
+  nqs_spin_system_free(&s);
+  if (st) goto fail;
+  printf("E0 = %.12f  (%d sites, %s %s, %s; E0/N = %.12f)\n", e0, n, c.lattice.boundary, c.lattice.graph, c.lattice.model,
+         e0 / n);
+  if (strcmp(c.lattice.model, "tfim") == 0 && strcmp(c.lattice.graph, "chain") == 0 &&
+      strcmp(c.lattice.boundary, "periodic") == 0 && c.lattice.J == 1.0 && n % 2 == 0)
+    printf("free fermions: %.12f\n", nqs_tfim_chain_exact(n, c.lattice.h));
+  return 0;
+fail:
+  nqs_config_locate(&c, &err);
+  fprintf(stderr, "nqs: error: %s\n", err.msg);
+  return err.code == NQS_EINPUT ? 2 : 1;
+}
+
 /* Under mpirun (Open MPI or a PMI launcher sets these), initialise MPI; else run alone. */
 static int launched_by_mpirun(void) {
   return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK");
@@ -228,6 +275,7 @@ static int dispatch(int argc, char **argv, const nqs_comm *comm) {
     return 2;
   }
   if (strcmp(argv[1], "sweep") == 0) return nqs_cmd_sweep(argc - 2, argv + 2, on_progress);
+  if (strcmp(argv[1], "exact") == 0) return cmd_exact(argc - 2, argv + 2);
   if (strcmp(argv[1], "plot") == 0) {
     char msg[800];
     if (argc != 3) {
@@ -249,7 +297,7 @@ static int dispatch(int argc, char **argv, const nqs_comm *comm) {
     printf("nqs %s%s\n", NQS_VERSION, nqs_comm_have_mpi() ? " (with MPI)" : "");
     return 0;
   }
-  fprintf(stderr, "nqs: error: unknown command '%s'; commands: run, evaluate, sweep, plot, help (see nqs --help)\n", argv[1]);
+  fprintf(stderr, "nqs: error: unknown command '%s'; commands: run, evaluate, sweep, plot, exact, help (see nqs --help)\n", argv[1]);
   return 2;
 }
 

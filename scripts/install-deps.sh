@@ -11,8 +11,9 @@ set -euo pipefail
 #   libcjson-dev                JSON writer for log.jsonl and result.json
 #   libhdf5-dev                 HDF5 checkpoints (restart, nqs evaluate) and observables.h5
 #   gnuplot-nox                 PNG plots of runs and sweeps (nqs plot)
+#   libarpack2-dev              ARPACK Lanczos: exact ground states of spin models (nqs exact)
 #   libopenmpi-dev openmpi-bin  MPI: mpirun -np K nqs run splits the walkers over K processes
-PKGS=(gcc make cmake pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev libhdf5-dev gnuplot-nox libopenmpi-dev openmpi-bin)
+PKGS=(gcc make cmake pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev libhdf5-dev gnuplot-nox libopenmpi-dev openmpi-bin libarpack2-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

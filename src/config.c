@@ -9,6 +9,7 @@
 #include <string.h>
 #include "nqs/config.h"
 #include "nqs/factor.h"
+#include "nqs/lattice.h"
 #include "nqs/mlp.h"
 #include "nqs/optimizer.h"
 #include "nqs/sampler.h"
@@ -32,6 +33,8 @@ typedef struct {
 
 /* Declared once; everything else reads this table. */
 static const option options[] = {
+    {"system", "type", K_CHOICE, F(system.type), "continuum", 0, 0, 0, "continuum|lattice",
+     "continuum: particles in a trap (the keys below); lattice: spin-1/2 model of [lattice]"},
     {"system", "dimensions", K_INT, F(system.dimensions), "2", 1, 3, 0, NULL, "spatial dimensions d"},
     {"system", "particles", K_INT, F(system.particles), "2", 1, 4096, 0, NULL,
      "number of particles N (fermions: a closed shell, 2D 2,6,12,20,30,42,56; 3D 2,8,20,40)"},
@@ -42,6 +45,15 @@ static const option options[] = {
      "elliptic trap: frequency ratio on the last axis (z in 3D); 1 = isotropic"},
     {"system", "interaction", K_CHOICE, F(system.interaction), "coulomb", 0, 0, 0, "coulomb|none",
      "pair interaction: coulomb (1/r) or none"},
+
+    {"lattice", "graph", K_CHOICE, F(lattice.graph), "chain", 0, 0, 0, "chain|square", "chain of L sites or L x L square lattice"},
+    {"lattice", "length", K_INT, F(lattice.length), "12", 2, 4096, 0, NULL, "sites per side L"},
+    {"lattice", "boundary", K_CHOICE, F(lattice.boundary), "periodic", 0, 0, 0, "periodic|open", "boundary conditions"},
+    {"lattice", "model", K_CHOICE, F(lattice.model), "tfim", 0, 0, 0, "tfim|heisenberg",
+     "tfim: -J sum sz sz - h sum sx; heisenberg: J sum (sx sx + sy sy + delta sz sz) (Pauli matrices)"},
+    {"lattice", "J", K_REAL, F(lattice.J), "1.0", -1e6, 1e6, 0, NULL, "coupling J"},
+    {"lattice", "h", K_REAL, F(lattice.h), "1.0", -1e6, 1e6, 0, NULL, "tfim: transverse field h"},
+    {"lattice", "delta", K_REAL, F(lattice.delta), "1.0", -1e6, 1e6, 0, NULL, "heisenberg: anisotropy Delta (1 = isotropic XXX)"},
 
     {"wavefunction", "factors", K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "gaussian|slater|pade|rbm|ffnn",
      "product of factors: gaussian (bosons), slater (fermions), pade (Pade-Jastrow), rbm (Gaussian-binary RBM), ffnn (network)"},
@@ -114,7 +126,7 @@ static const option options[] = {
 #define NOPT ((int)(sizeof options / sizeof options[0]))
 _Static_assert(sizeof options / sizeof options[0] <= NQS_MAX_OPTIONS, "raise NQS_MAX_OPTIONS");
 
-static const char *sections[] = {"system", "wavefunction", "sampler", "optimizer", "evaluation", "observables", "output", "run"};
+static const char *sections[] = {"system", "lattice", "wavefunction", "sampler", "optimizer", "evaluation", "observables", "output", "run"};
 #define NSEC ((int)(sizeof sections / sizeof sections[0]))
 
 static int known_section(const char *section) {
@@ -505,7 +517,20 @@ nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
   return fo;
 }
 
+nqs_status nqs_config_spin_system(const nqs_config *c, nqs_spin_system *s, nqs_error *err) {
+  return nqs_spin_system_init(s, strcmp(c->lattice.graph, "chain") == 0 ? 1 : 2, c->lattice.length,
+                              strcmp(c->lattice.boundary, "periodic") == 0,
+                              strcmp(c->lattice.model, "tfim") == 0 ? NQS_MODEL_TFIM : NQS_MODEL_HEISENBERG,
+                              c->lattice.J, c->lattice.h, c->lattice.delta, err);
+}
+
 nqs_status nqs_config_check(const nqs_config *c, nqs_error *err) {
+  if (strcmp(c->system.type, "lattice") == 0) {
+    nqs_spin_system s;
+    nqs_status st = nqs_config_spin_system(c, &s, err);
+    nqs_spin_system_free(&s);
+    return st;
+  }
   nqs_system sys;
   nqs_status st = nqs_config_system(c, &sys, err);
   if (st) return st;

@@ -491,6 +491,10 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   if (eval_only && !ck) return nqs_error_set(err, NQS_EINPUT, "evaluation of a trained state needs its checkpoint");
   nqs_status st = nqs_config_check(c, err);
   if (st) return st;
+  if (strcmp(c->system.type, "lattice") == 0)
+    return nqs_error_setk(err, NQS_EINPUT, "system.type",
+                          "variational Monte Carlo of lattice spin models is not implemented yet (issue #6); "
+                          "`nqs exact FILE` gives the exact ground-state energy of this model");
   const double t0 = now();
   const nqs_comm *comm = o ? o->comm : NULL;
   const int root = nqs_comm_rank(comm) == 0;

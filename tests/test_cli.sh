@@ -4,6 +4,7 @@
 # final energy line. Usage: test_cli.sh PATH/TO/nqs
 set -u
 NQS=$(realpath "$1")
+SRC=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d /tmp/nqs-test-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 pass=0; fail=0
@@ -157,6 +158,13 @@ if command -v script >/dev/null; then
   ! grep -q $'\r' <<<"$out" && grep -q 'optimize 30/30' <<<"$out"
   check "progress to a pipe: plain lines, no carriage returns" $? "$out"
 fi
+
+# nqs exact: lattice spin models by Lanczos
+out=$("$NQS" exact "$SRC/examples/tfim_chain_l12.ini" --set lattice.h=0.5 2>&1); rc=$?
+grep -q "E0 = -12.762569151" <<<"$out"
+check "nqs exact TFIM L=12 h=0.5 (exit $rc): $(head -1 <<<"$out")" $(( $? | rc )) "$out"
+expect_error "nqs run on a lattice model" "not implemented yet (issue #6)" "nqs exact" -- run "$SRC/examples/tfim_chain_l12.ini"
+expect_error "nqs exact on a continuum system" "type = lattice" -- exact "$T/good.ini"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

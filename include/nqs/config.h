@@ -1,7 +1,7 @@
 /* nqs/config.h — the input file: one option table (src/config.c) drives
  * parsing, validation, defaults, --help and the resolved config.ini echo.
  *
- * Input is INI (parsed by inih): sections [system] [wavefunction] [sampler]
+ * Input is INI (parsed by inih): sections [system] [lattice] [wavefunction] [sampler]
  * [optimizer] [evaluation] [observables] [output] [run]; `seed` may also stand before the
  * first section. Every error names the file, the line, the key and what is
  * allowed, and is NQS_EINPUT (exit code 2 in the CLI). */
@@ -11,16 +11,23 @@
 #include <stdio.h>
 #include "nqs/error.h"
 #include "nqs/factor.h"
+#include "nqs/lattice.h"
 
 #define NQS_MAX_OPTIONS 64
 
 typedef struct nqs_config {
   struct {
+    char type[12];
     int dimensions, particles;
     char statistics[24];
     double omega, lambda;
     char interaction[24];
   } system;
+  struct {
+    char graph[8], boundary[12], model[12];
+    int length;
+    double J, h, delta;
+  } lattice;
   struct {
     char factors[128];
     int hidden;
@@ -82,6 +89,8 @@ nqs_status nqs_config_check(const nqs_config *c, nqs_error *err);
 /* The system and the factor options the configuration describes. */
 nqs_status nqs_config_system(const nqs_config *c, nqs_system *sys, nqs_error *err);
 nqs_factor_options nqs_config_factor_options(const nqs_config *c);
+/* The spin model of [lattice] (system.type = lattice); free with nqs_spin_system_free. */
+nqs_status nqs_config_spin_system(const nqs_config *c, nqs_spin_system *s, nqs_error *err);
 
 /* If err->key names an option, prefix err->msg with "FILE:LINE: [section] key: ". */
 void nqs_config_locate(const nqs_config *c, nqs_error *err);

@@ -7,6 +7,7 @@
 #include "nqs/config.h"
 #include "nqs/error.h"
 #include "nqs/factor.h"
+#include "nqs/lattice.h"
 #include "nqs/mlp.h"
 #include "nqs/optimizer.h"
 #include "nqs/rbm.h"

@@ -1,0 +1,43 @@
+/* nqs/lattice.h — spin-1/2 models on graphs, and their exact ground states.
+ *
+ * Pauli-matrix units (divide by 4 for spin-1/2 units in the Heisenberg case):
+ *   tfim:        H = -J sum_<ij> sz_i sz_j - h sum_i sx_i
+ *   heisenberg:  H =  J sum_<ij> (sx_i sx_j + sy_i sy_j + Delta sz_i sz_j)   (XXZ; Delta = 1: isotropic)
+ * Graphs: periodic or open chains of L sites and L x L square lattices, or an
+ * edge list. Basis state s (an integer): bit i set <=> sz_i = -1. */
+#ifndef NQS_LATTICE_H
+#define NQS_LATTICE_H
+#include "nqs/error.h"
+
+typedef enum { NQS_MODEL_TFIM, NQS_MODEL_HEISENBERG } nqs_model;
+
+typedef struct nqs_spin_system {
+  int nsites, nbonds;
+  int (*bonds)[2]; /* nbonds pairs (i, j), i != j (owned) */
+  nqs_model model;
+  double J, h, delta;
+} nqs_spin_system;
+
+/* Chain (dim = 1, L sites) or square lattice (dim = 2, L x L sites), periodic or open.
+ * Periodic chains need L >= 3 and periodic squares L >= 3 (no doubled bonds). */
+nqs_status nqs_spin_system_init(nqs_spin_system *s, int dim, int L, int periodic, nqs_model model, double J, double h,
+                                double delta, nqs_error *err);
+void nqs_spin_system_free(nqs_spin_system *s);
+
+/* Largest number of sites nqs_exact_ground accepts (2^n amplitudes per Lanczos vector). */
+#define NQS_EXACT_MAX_SITES 26
+
+/* Ground-state energy by implicitly restarted Lanczos (ARPACK dsaupd/dseupd) on
+ * the full 2^n space; the matrix-vector product runs over OpenMP threads.
+ * Converged to ~1e-12 relative. */
+nqs_status nqs_exact_ground(const nqs_spin_system *s, double *e0, nqs_error *err);
+
+/* H applied to x (2^n amplitudes), written to y. */
+void nqs_spin_apply(const nqs_spin_system *s, const double *x, double *y);
+
+/* Transverse-field Ising chain with periodic boundaries, J = 1: the free-fermion
+ * ground-state energy (even-parity sector), E0 = -sum_{m=1}^{L/2} 2 sqrt(1 + h^2 - 2 h cos k_m),
+ * k_m = pi (2m - 1) / L (even L). */
+double nqs_tfim_chain_exact(int L, double h);
+
+#endif
