@@ -54,6 +54,9 @@ static const option options[] = {
     {"lattice", "J", K_REAL, F(lattice.J), "1.0", -1e6, 1e6, 0, NULL, "coupling J"},
     {"lattice", "h", K_REAL, F(lattice.h), "1.0", -1e6, 1e6, 0, NULL, "tfim: transverse field h"},
     {"lattice", "delta", K_REAL, F(lattice.delta), "1.0", -1e6, 1e6, 0, NULL, "heisenberg: anisotropy Delta (1 = isotropic XXX)"},
+    {"lattice", "alpha", K_INT, F(lattice.alpha), "1", 1, 64, 0, NULL, "RBM hidden-unit density: H = alpha x sites"},
+    {"lattice", "marshall", K_CHOICE, F(lattice.marshall), "yes", 0, 0, 0, "yes|no",
+     "heisenberg: Marshall sign rule (bipartite lattices), so a real RBM can hold the ground state"},
 
     {"wavefunction", "factors", K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "gaussian|slater|pade|rbm|ffnn",
      "product of factors: gaussian (bosons), slater (fermions), pade (Pade-Jastrow), rbm (Gaussian-binary RBM), ffnn (network)"},

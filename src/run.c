@@ -15,8 +15,9 @@
 #include "nqs/run.h"
 #include "nqs/sr.h"
 #include "nqs/vmc.h"
+#include "run_internal.h"
 
-static double now(void) {
+double nqs_run_now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return t.tv_sec + 1e-9 * t.tv_nsec;
@@ -42,7 +43,7 @@ static int exists(const char *dir, const char *name) {
 }
 
 /* Create the run folder; refuse one that holds an earlier run (unless resuming it). */
-static nqs_status make_run_dir(const nqs_config *c, int resume, char *dir, size_t size, nqs_error *err) {
+nqs_status nqs_run_make_dir(const nqs_config *c, int resume, char *dir, size_t size, nqs_error *err) {
   if (c->output.dir[0]) {
     snprintf(dir, size, "%s", c->output.dir);
     if (!resume && (exists(dir, "log.jsonl") || exists(dir, "result.json") || exists(dir, "checkpoint.h5")))
@@ -64,7 +65,7 @@ static nqs_status make_run_dir(const nqs_config *c, int resume, char *dir, size_
 
 /* Write text to dir/name through a temporary file, fsync and rename, so a
  * crash leaves either the old file or the new one, never a torn one. */
-static nqs_status write_atomic(const char *dir, const char *name, const char *text, nqs_error *err) {
+nqs_status nqs_run_write_atomic(const char *dir, const char *name, const char *text, nqs_error *err) {
   char path[600], tmp[620];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -95,14 +96,14 @@ static char *config_text(const nqs_config *c) {
   return buf;
 }
 
-static nqs_status write_config(const nqs_config *c, const char *dir, nqs_error *err) {
+nqs_status nqs_run_write_config(const nqs_config *c, const char *dir, nqs_error *err) {
   char *text = config_text(c);
-  nqs_status st = text ? write_atomic(dir, "config.ini", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  nqs_status st = text ? nqs_run_write_atomic(dir, "config.ini", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
   free(text);
   return st;
 }
 
-static cJSON *estimate_json(const nqs_estimate *e) {
+cJSON *nqs_run_estimate_json(const nqs_estimate *e) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "mean", e->mean);
   cJSON_AddNumberToObject(o, "error", e->error);
@@ -118,14 +119,14 @@ static cJSON *params_json(const nqs_wavefunction *wf) {
   return o;
 }
 
-static double learning_rate(const nqs_config *c, long it) {
+double nqs_run_learning_rate(const nqs_config *c, long it) {
   const double eta = c->optimizer.learning_rate, k = c->optimizer.decay;
   if (strcmp(c->optimizer.schedule, "inverse") == 0) return eta / (1.0 + k * it);
   if (strcmp(c->optimizer.schedule, "exponential") == 0) return eta * exp(-k * it);
   return eta;
 }
 
-static void log_line(FILE *log, cJSON *o) { /* log == NULL: MPI ranks other than 0 */
+void nqs_run_log_line(FILE *log, cJSON *o) { /* log == NULL: MPI ranks other than 0 */
   if (!log) {
     cJSON_Delete(o);
     return;
@@ -268,7 +269,7 @@ static nqs_status optimize(run_ctx *r, FILE *log, FILE *csv, const nqs_run_optio
   const int every = c->output.checkpoint_every;
   nqs_progress pr = {.phase = "optimize", .iterations = c->optimizer.iterations, .has_energy = 1};
   const long first = ls->it; /* for the ETA of a restarted run */
-  const double t_opt = now();
+  const double t_opt = nqs_run_now();
   nqs_status st = NQS_OK;
   nqs_vmc_result res;
   while (ls->it < c->optimizer.iterations) {
@@ -290,9 +291,9 @@ static nqs_status optimize(run_ctx *r, FILE *log, FILE *csv, const nqs_run_optio
       cJSON_AddNumberToObject(j, "iteration", (double)it);
       cJSON_AddStringToObject(j, "event", "step_rejected");
       cJSON_AddStringToObject(j, "reason", reason);
-      cJSON_AddNumberToObject(j, "learning_rate", learning_rate(c, it) * ls->lr_scale);
+      cJSON_AddNumberToObject(j, "learning_rate", nqs_run_learning_rate(c, it) * ls->lr_scale);
       if (is_sr) cJSON_AddNumberToObject(j, "diag_shift", ls->diag_shift);
-      log_line(log, j);
+      nqs_run_log_line(log, j);
       st = nqs_vmc_reinit(r->vmc, err);
       if (st) break;
       continue;
@@ -302,7 +303,7 @@ static nqs_status optimize(run_ctx *r, FILE *log, FILE *csv, const nqs_run_optio
       break;
     }
     ls->retries = 0;
-    const double lr = learning_rate(c, it) * ls->lr_scale;
+    const double lr = nqs_run_learning_rate(c, it) * ls->lr_scale;
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "iteration", (double)it);
     cJSON *e = cJSON_AddObjectToObject(j, "energy");
@@ -314,7 +315,7 @@ static nqs_status optimize(run_ctx *r, FILE *log, FILE *csv, const nqs_run_optio
     cJSON_AddNumberToObject(j, "learning_rate", lr);
     cJSON_AddNumberToObject(j, "step", nqs_vmc_step(r->vmc));
     if (np <= 64) cJSON_AddItemToObject(j, "params", params_json(wf));
-    cJSON_AddNumberToObject(j, "wall_seconds", now() - t0);
+    cJSON_AddNumberToObject(j, "wall_seconds", nqs_run_now() - t0);
 
     memcpy(ls->prev, wf->params, sizeof(double) * np);
     ls->have_prev = 1;
@@ -342,10 +343,10 @@ static nqs_status optimize(run_ctx *r, FILE *log, FILE *csv, const nqs_run_optio
     } else {
       opt->step(wf->params, res.grad, ls->opt_state, np, lr, it);
     }
-    log_line(log, j);
+    nqs_run_log_line(log, j);
     if (csv) {
       fprintf(csv, "%ld,%.12g,%.6g,%.6g,%.4f,%.3f\n", it, res.energy.mean, res.energy.error, res.energy.variance,
-              res.acceptance, now() - t0);
+              res.acceptance, nqs_run_now() - t0);
       fflush(csv);
     }
     nqs_wf_project(wf);
@@ -359,7 +360,7 @@ static nqs_status optimize(run_ctx *r, FILE *log, FILE *csv, const nqs_run_optio
       pr.energy = res.energy.mean;
       pr.error = res.energy.error;
       pr.acceptance = res.acceptance;
-      pr.elapsed = now() - t_opt;
+      pr.elapsed = nqs_run_now() - t_opt;
       o->progress(o->user, &pr);
     }
   }
@@ -380,14 +381,14 @@ static nqs_status write_result(const run_ctx *r, const nqs_vmc_result *v, nqs_ob
                                const char *name, nqs_error *err) {
   const nqs_config *c = r->c;
   cJSON *out = cJSON_CreateObject();
-  cJSON_AddItemToObject(out, "energy", estimate_json(&v->energy));
-  cJSON_AddItemToObject(out, "kinetic", estimate_json(&v->kinetic));
-  cJSON_AddItemToObject(out, "potential_trap", estimate_json(&v->v_trap));
-  cJSON_AddItemToObject(out, "potential_interaction", estimate_json(&v->v_int));
-  cJSON_AddItemToObject(out, "r2", estimate_json(&v->r2));
+  cJSON_AddItemToObject(out, "energy", nqs_run_estimate_json(&v->energy));
+  cJSON_AddItemToObject(out, "kinetic", nqs_run_estimate_json(&v->kinetic));
+  cJSON_AddItemToObject(out, "potential_trap", nqs_run_estimate_json(&v->v_trap));
+  cJSON_AddItemToObject(out, "potential_interaction", nqs_run_estimate_json(&v->v_int));
+  cJSON_AddItemToObject(out, "r2", nqs_run_estimate_json(&v->r2));
   /* virial theorem for trap + Coulomb: 2<T> = 2<V_trap> - <V_int> at the optimum of the length scale */
   cJSON *vir = cJSON_AddObjectToObject(out, "virial");
-  cJSON_AddItemToObject(vir, "residual_2T_minus_2Vtrap_plus_Vint", estimate_json(&v->virial));
+  cJSON_AddItemToObject(vir, "residual_2T_minus_2Vtrap_plus_Vint", nqs_run_estimate_json(&v->virial));
   cJSON_AddNumberToObject(vir, "relative", v->virial.mean / (2 * v->kinetic.mean));
   if (ob) {
     cJSON *obs = cJSON_AddObjectToObject(out, "observables");
@@ -432,7 +433,7 @@ static nqs_status write_result(const run_ctx *r, const nqs_vmc_result *v, nqs_ob
   }
   nl[tl] = '\n';
   nl[tl + 1] = 0;
-  nqs_status st = write_atomic(r->dir, name, nl, err);
+  nqs_status st = nqs_run_write_atomic(r->dir, name, nl, err);
   free(nl);
   return st;
 }
@@ -456,7 +457,7 @@ static void observe(void *ctx, int walker, const nqs_walker *w) { nqs_obs_measur
 static void eval_progress(void *ctx, double fraction) {
   eval_hooks *h = ctx;
   h->pr.fraction = fraction;
-  h->pr.elapsed = now() - h->t0;
+  h->pr.elapsed = nqs_run_now() - h->t0;
   h->o->progress(h->o->user, &h->pr);
 }
 
@@ -491,20 +492,17 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   if (eval_only && !ck) return nqs_error_set(err, NQS_EINPUT, "evaluation of a trained state needs its checkpoint");
   nqs_status st = nqs_config_check(c, err);
   if (st) return st;
-  if (strcmp(c->system.type, "lattice") == 0)
-    return nqs_error_setk(err, NQS_EINPUT, "system.type",
-                          "variational Monte Carlo of lattice spin models is not implemented yet (issue #6); "
-                          "`nqs exact FILE` gives the exact ground-state energy of this model");
-  const double t0 = now();
+  if (strcmp(c->system.type, "lattice") == 0) return nqs_spin_run(c, o, res, err);
+  const double t0 = nqs_run_now();
   const nqs_comm *comm = o ? o->comm : NULL;
   const int root = nqs_comm_rank(comm) == 0;
   /* rank 0 alone touches the file system; every rank learns whether it worked */
-  if (root) st = make_run_dir(c, ck != NULL, res->dir, sizeof res->dir, err);
+  if (root) st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err);
   else snprintf(res->dir, sizeof res->dir, "%s", c->output.dir);
   if ((st = nqs_comm_agree(comm, st, err))) return st;
   /* config.ini: at once for a fresh run; for a restart only once the checkpoint
    * fits, so a refused restart leaves the folder as it was. */
-  if (!ck && root) st = write_config(c, res->dir, err);
+  if (!ck && root) st = nqs_run_write_config(c, res->dir, err);
   if ((st = nqs_comm_agree(comm, st, err))) return st;
   const nqs_run_options *po = (o && root) ? o : NULL; /* progress: rank 0 only */
 
@@ -542,7 +540,7 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   }
   if (ck) {
     st = restore(&r, ck, err);
-    if (st == NQS_OK && !eval_only && root) st = write_config(c, res->dir, err);
+    if (st == NQS_OK && !eval_only && root) st = nqs_run_write_config(c, res->dir, err);
     st = nqs_comm_agree(comm, st, err);
   } else {
     if (o && o->init_params) {
@@ -581,7 +579,7 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   /* Evaluation with frozen parameters; walkers re-equilibrate first (no step change). */
   if (r.ls.it > 0 && (st = nqs_vmc_thermalize(r.vmc, c->sampler.thermalization, 0, err))) goto done;
   const int W = nqs_vmc_walkers_total(r.vmc);
-  eval_hooks h = {.o = po, .t0 = now(), .pr = {.phase = "evaluate", .iteration = (int)r.ls.it,
+  eval_hooks h = {.o = po, .t0 = nqs_run_now(), .pr = {.phase = "evaluate", .iteration = (int)r.ls.it,
                                               .iterations = c->optimizer.iterations}};
   nqs_obs_options oo = {.radial_bins = c->observables.radial_bins, .grid_bins = c->observables.grid_bins,
                         .pair_bins = c->observables.pair_bins, .r_max = c->observables.r_max};
@@ -612,7 +610,7 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   res->has_reference = nqs_system_reference(&sys, &res->reference, &res->reference_source);
   if (ob && (st = nqs_obs_reduce(ob, comm, err))) goto done;
   if (ob && root) st = nqs_obs_write(ob, res->dir, err);
-  res->wall_seconds = now() - t0;
+  res->wall_seconds = nqs_run_now() - t0;
   if (!st && root) st = write_result(&r, &v, ob, res, eval_only ? "evaluate.json" : "result.json", err);
   if ((st = nqs_comm_agree(comm, st, err))) goto done;
   res->params = malloc(sizeof(double) * (size_t)(np > 0 ? np : 1));
@@ -628,7 +626,7 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
     h.pr.energy = v.energy.mean;
     h.pr.error = v.energy.error;
     h.pr.acceptance = v.acceptance;
-    h.pr.elapsed = now() - h.t0;
+    h.pr.elapsed = nqs_run_now() - h.t0;
     po->progress(po->user, &h.pr);
   }
 

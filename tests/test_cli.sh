@@ -163,7 +163,8 @@ fi
 out=$("$NQS" exact "$SRC/examples/tfim_chain_l12.ini" --set lattice.h=0.5 2>&1); rc=$?
 grep -q "E0 = -12.762569151" <<<"$out"
 check "nqs exact TFIM L=12 h=0.5 (exit $rc): $(head -1 <<<"$out")" $(( $? | rc )) "$out"
-expect_error "nqs run on a lattice model" "not implemented yet (issue #6)" "nqs exact" -- run "$SRC/examples/tfim_chain_l12.ini"
+expect_error "lattice Heisenberg run with an odd number of sites" "even number of sites" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.model=heisenberg --set lattice.length=9 --set lattice.marshall=no
+expect_error "Marshall sign rule on a non-bipartite lattice" "bipartite" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.model=heisenberg --set lattice.length=9
 expect_error "nqs exact on a continuum system" "type = lattice" -- exact "$T/good.ini"
 
 echo "$pass passed, $fail failed"

@@ -24,8 +24,8 @@ typedef struct nqs_config {
     char interaction[24];
   } system;
   struct {
-    char graph[8], boundary[12], model[12];
-    int length;
+    char graph[8], boundary[12], model[12], marshall[4];
+    int length, alpha;
     double J, h, delta;
   } lattice;
   struct {

@@ -15,6 +15,7 @@
 #include "nqs/observables.h"
 #include "nqs/run.h"
 #include "nqs/sampler.h"
+#include "nqs/spin.h"
 #include "nqs/sr.h"
 #include "nqs/stats.h"
 #include "nqs/system.h"

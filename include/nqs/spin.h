@@ -1,0 +1,59 @@
+/* nqs/spin.h — RBM wave functions of spin-1/2 lattice models (Carleo & Troyer,
+ * Science 355, 602 (2017)) and their variational Monte Carlo.
+ *
+ * Spins s_i = +-1 (sz eigenvalues), n visible units, H = alpha n hidden units:
+ *   ln Psi(s) = sum_i a_i s_i + sum_j ln cosh(theta_j),  theta_j = b_j + sum_i W_ij s_i
+ * with real parameters (a | b | W, W row-major n x H in one flat array). A walker caches
+ * theta, so the ratio Psi(s')/Psi(s) for k flipped spins costs O(k H):
+ *   theta_j' = theta_j - 2 sum_{i flipped} W_ij s_i.
+ * O_k = d ln Psi / d theta_k: s_i (a), tanh(theta_j) (b), s_i tanh(theta_j) (W).
+ *
+ * Local energy through the connected configurations (Pauli units, nqs/lattice.h):
+ *   tfim:       E_L = -J sum_<ij> s_i s_j - h sum_i Psi(s^i)/Psi(s)
+ *   heisenberg: E_L = J Delta sum_<ij> s_i s_j + sum_{<ij>: s_i != s_j} (+-2J) Psi(s^ij)/Psi(s)
+ * The Marshall sign rule (bipartite lattices) rotates the sublattice B so the ground state
+ * is positive, turning +2J into -2J: what a real RBM can represent. */
+#ifndef NQS_SPIN_H
+#define NQS_SPIN_H
+#include "nqs/lattice.h"
+#include "nqs/rng.h"
+
+typedef struct nqs_spin_rbm {
+  int n, H, nparams;
+  double *params; /* a[n] | b[H] | W[n*H] (owned) */
+} nqs_spin_rbm;
+
+typedef struct nqs_spin_walker {
+  double *s;     /* n spins, +-1 */
+  double *theta; /* H angles */
+  nqs_rng rng;
+} nqs_spin_walker;
+
+/* Weights ~ N(0, init_std^2), biases 0, from the stream (seed, 0x5B1). */
+nqs_status nqs_spin_rbm_init(nqs_spin_rbm *r, int n, int H, double init_std, uint64_t seed, nqs_error *err);
+void nqs_spin_rbm_free(nqs_spin_rbm *r);
+
+nqs_status nqs_spin_walker_alloc(const nqs_spin_rbm *r, nqs_spin_walker *w, nqs_error *err);
+void nqs_spin_walker_free(nqs_spin_walker *w);
+/* Recompute theta from s. */
+void nqs_spin_walker_init(const nqs_spin_rbm *r, nqs_spin_walker *w);
+
+double nqs_spin_rbm_logpsi(const nqs_spin_rbm *r, const double *s);
+/* ln Psi(s with sites flip[0..k) flipped) - ln Psi(s), from the cached angles. */
+double nqs_spin_log_ratio(const nqs_spin_rbm *r, const nqs_spin_walker *w, const int *flip, int k);
+/* Flip the sites and update the angles. */
+void nqs_spin_flip(const nqs_spin_rbm *r, nqs_spin_walker *w, const int *flip, int k);
+/* O_k written to o[nparams]. */
+void nqs_spin_dlogpsi(const nqs_spin_rbm *r, const nqs_spin_walker *w, double *o);
+
+/* Local energy; marshall != 0 applies the Marshall sign rule (Heisenberg). */
+double nqs_spin_local_energy(const nqs_spin_system *sys, const nqs_spin_rbm *r, const nqs_spin_walker *w, int marshall);
+
+/* One sweep of n Metropolis moves: single spin flips (tfim), or exchanges of an
+ * anti-aligned bond's two spins, which keep the magnetisation (heisenberg). Returns accepted moves. */
+long nqs_spin_sweep(const nqs_spin_system *sys, const nqs_spin_rbm *r, nqs_spin_walker *w);
+
+/* Two-colourable graph (Marshall sign rule applies)? Colours to col[n] (0 / 1) if given. */
+int nqs_spin_bipartite(const nqs_spin_system *sys, int *col);
+
+#endif

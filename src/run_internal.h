@@ -1,0 +1,23 @@
+/* run_internal.h — run-folder helpers shared by the continuum driver (run.c) and the
+ * lattice driver (spin_run.c). Not part of the public API. */
+#ifndef NQS_RUN_INTERNAL_H
+#define NQS_RUN_INTERNAL_H
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include "nqs/run.h"
+
+double nqs_run_now(void);
+/* Create the run folder; refuse one that holds an earlier run (unless resuming it). */
+nqs_status nqs_run_make_dir(const nqs_config *c, int resume, char *dir, size_t size, nqs_error *err);
+/* Write text to dir/name through a temporary file, fsync and rename. */
+nqs_status nqs_run_write_atomic(const char *dir, const char *name, const char *text, nqs_error *err);
+nqs_status nqs_run_write_config(const nqs_config *c, const char *dir, nqs_error *err);
+cJSON *nqs_run_estimate_json(const nqs_estimate *e);
+double nqs_run_learning_rate(const nqs_config *c, long it);
+/* One JSON object per line; deletes o. log == NULL writes nothing. */
+void nqs_run_log_line(FILE *log, cJSON *o);
+
+/* The lattice driver: nqs_run for system.type = lattice. */
+nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result *res, nqs_error *err);
+
+#endif
