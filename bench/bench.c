@@ -139,7 +139,7 @@ static int ranks_part(int argc, char **argv) {
   nqs_error err;
   nqs_comm *comm = nqs_comm_world(&err);
   openblas_set_num_threads(1);
-  double t = time_sample("slater, pade", 1, comm, 400);
+  double t = time_sample("slater, pade", 1, comm, 2000);
   if (nqs_comm_rank(comm) == 0) printf("%.9g\n", t);
   nqs_comm_free(comm);
   MPI_Finalize();
@@ -287,7 +287,7 @@ int main(int argc, char **argv) {
   }
 
   /* 4. parallel speed-up */
-  const long sweeps = quick ? 100 : 400;
+  const long sweeps = quick ? 100 : 2000;
   const double t1 = time_sample("slater, pade", 1, NULL, sweeps), t2 = time_sample("slater, pade", 2, NULL, sweeps);
   const double f1 = time_sample("slater, ffnn, pade", 1, NULL, sweeps / 4), f2 = time_sample("slater, ffnn, pade", 2, NULL, sweeps / 4);
   const double r1 = quick ? NAN : mpirun_time(argv[0], 1), r2 = quick ? NAN : mpirun_time(argv[0], 2);

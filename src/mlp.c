@@ -216,6 +216,7 @@ void nqs_mlp_backward(const nqs_mlp *m, const double *theta, const double *x, do
 }
 
 /* Batched kernels. Layout of every per-layer array: [unit][batch], stride B. */
+enum { NQS_MLP_SMALL_INPUT = 16 }; /* inputs up to this many may take the unbatched path */
 int nqs_mlp_batch_work_size(const nqs_mlp *m, int B) {
   int sum = 0;
   for (int l = 0; l <= m->nlayers; l++) sum += m->w[l];
@@ -274,9 +275,15 @@ static void dense_batch(int in, int out, int B, const double *W, const double *b
  * is one product W . A (one dgemm for wide layers). */
 void nqs_mlp_forward_batch(const nqs_mlp *m, const double *theta, int B, const double *X, const double *v, double *y,
                            double *dy, double *d2y, double *work) {
-  if (B == 1) { /* one input: the unbatched kernel is cheaper */
-    y[0] = nqs_mlp_forward(m, theta, X, v, dy, d2y, work);
-    return;
+  if (B < 4) { /* a few inputs: the unbatched kernel is cheaper */
+    double in[NQS_MLP_SMALL_INPUT];
+    if (m->w[0] <= NQS_MLP_SMALL_INPUT) {
+      for (int t = 0; t < B; t++) {
+        for (int i = 0; i < m->w[0]; i++) in[i] = X[(size_t)i * B + t];
+        y[t] = nqs_mlp_forward(m, theta, in, v, v ? dy + t : NULL, v ? d2y + t : NULL, work);
+      }
+      return;
+    }
   }
   const int deriv = v != NULL;
   const size_t C = deriv ? 3 * (size_t)B : (size_t)B, S = (size_t)m->maxw * C;
