@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduce the figures of docs/figures.md (issue #4) into docs/figures/.
-#   scripts/figures.sh            (about an hour on 2 cores; run folders go to runs/figures/)
+#   scripts/figures.sh            (30-40 minutes on 2 cores; run folders go to runs/figures/)
 # Environment: NQS (default build/nqs), OUT (default runs/figures), THREADS (default 0 = all cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
