@@ -56,7 +56,8 @@ static void reinit(chains *ch) {
 }
 
 nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result *res, nqs_error *err) {
-  if (o && (o->restart || o->comm)) return nqs_error_set(err, NQS_EINPUT, "lattice runs cannot restart or use MPI yet (issue #6)");
+  if (o && (o->restart || nqs_comm_size(o->comm) > 1))
+    return nqs_error_set(err, NQS_EINPUT, "lattice runs cannot restart or use MPI yet (issue #6)");
   const double t0 = nqs_run_now();
   nqs_spin_system sys;
   nqs_status st = nqs_config_spin_system(c, &sys, err);
@@ -85,6 +86,13 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   const long maxs = sweeps_opt > sweeps_eval ? sweeps_opt : sweeps_eval;
   if ((st = nqs_spin_rbm_init(&rbm, n, c->lattice.alpha * n, c->wavefunction.init_std, c->run.seed, err))) goto out;
   const int np = rbm.nparams;
+  if (o && o->init_params) { /* a warm start (nqs sweep) */
+    if (o->init_nparams != np) {
+      st = nqs_error_set(err, NQS_EINPUT, "a warm start gives %d parameters, but this RBM has %d", o->init_nparams, np);
+      goto out;
+    }
+    memcpy(rbm.params, o->init_params, sizeof(double) * np);
+  }
   ch.w = calloc((size_t)nw, sizeof *ch.w);
   ch.el = malloc(sizeof(double) * (size_t)(maxs * nw));
   ch.O = malloc(sizeof(double) * (size_t)(sweeps_opt * nw) * np);
