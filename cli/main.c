@@ -173,7 +173,10 @@ static int cmd_run(int argc, char **argv, int evaluate, const nqs_comm *comm) {
             c.system.particles, c.system.omega);
 
   nqs_run_result r;
-  if (!root) ps.quiet = 1, plots = 0;
+  if (!root) { /* MPI ranks other than 0 stay silent */
+    ps.quiet = 1;
+    plots = 0;
+  }
   nqs_run_options ro = {.restart = restart ? &ck : NULL, .evaluate_only = evaluate, .progress = on_progress, .user = &ps,
                         .comm = comm};
   nqs_status st = nqs_run(&c, &ro, &r, &err);
