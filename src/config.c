@@ -55,6 +55,8 @@ static const option options[] = {
     {"lattice", "h", K_REAL, F(lattice.h), "1.0", -1e6, 1e6, 0, NULL, "tfim: transverse field h"},
     {"lattice", "delta", K_REAL, F(lattice.delta), "1.0", -1e6, 1e6, 0, NULL, "heisenberg: anisotropy Delta (1 = isotropic XXX)"},
     {"lattice", "alpha", K_INT, F(lattice.alpha), "1", 1, 64, 0, NULL, "RBM hidden-unit density: H = alpha x sites"},
+    {"lattice", "weights", K_CHOICE, F(lattice.weights), "real", 0, 0, 0, "real|complex",
+     "RBM weights: real, or complex (signs and phases without the Marshall rule)"},
     {"lattice", "marshall", K_CHOICE, F(lattice.marshall), "yes", 0, 0, 0, "yes|no",
      "heisenberg: Marshall sign rule (bipartite lattices), so a real RBM can hold the ground state"},
 

@@ -10,49 +10,85 @@ static inline double lncosh(double x) {
   return a + log1p(exp(-2 * a)) - 0.69314718055994530942;
 }
 
-nqs_status nqs_spin_rbm_init(nqs_spin_rbm *r, int n, int H, double init_std, uint64_t seed, nqs_error *err) {
+/* ln cosh(z) for complex z, without overflow: with w = +-z and Re w >= 0,
+ * ln cosh w = w + ln(1 + e^{-2w}) - ln 2 (up to 2 pi i, which no ratio sees). */
+static inline double complex clncosh(double complex z) {
+  const double complex w = creal(z) < 0 ? -z : z;
+  return w + clog(1.0 + cexp(-2.0 * w)) - 0.69314718055994530942;
+}
+
+nqs_status nqs_spin_rbm_init(nqs_spin_rbm *r, int n, int H, int cplx, double init_std, uint64_t seed, nqs_error *err) {
   memset(r, 0, sizeof *r);
   if (n < 1 || H < 1) return nqs_error_setk(err, NQS_EINPUT, "lattice.alpha", "the RBM needs at least one hidden unit");
   r->n = n;
   r->H = H;
+  r->cplx = cplx;
   r->nparams = n + H + n * H;
-  r->params = calloc((size_t)r->nparams, sizeof(double));
-  if (!r->params) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %d RBM parameters", n + H + n * H);
+  if (cplx) r->cparams = calloc((size_t)r->nparams, sizeof(double complex));
+  else r->params = calloc((size_t)r->nparams, sizeof(double));
+  if (!r->params && !r->cparams) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %d RBM parameters", r->nparams);
   nqs_rng rng;
   nqs_rng_seed(&rng, seed, 0x5B1);
-  for (int k = n + H; k < r->nparams; k++) r->params[k] = init_std * nqs_rng_normal(&rng);
+  for (int k = n + H; k < r->nparams; k++) {
+    const double re = init_std * nqs_rng_normal(&rng);
+    if (cplx) r->cparams[k] = re + I * init_std * nqs_rng_normal(&rng);
+    else r->params[k] = re;
+  }
   return NQS_OK;
 }
 
 void nqs_spin_rbm_free(nqs_spin_rbm *r) {
   free(r->params);
+  free(r->cparams);
   r->params = NULL;
+  r->cparams = NULL;
 }
 
 nqs_status nqs_spin_walker_alloc(const nqs_spin_rbm *r, nqs_spin_walker *w, nqs_error *err) {
   w->s = calloc((size_t)r->n, sizeof(double));
-  w->theta = calloc((size_t)r->H, sizeof(double));
-  if (!w->s || !w->theta) return nqs_error_set(err, NQS_ENOMEM, "out of memory for a spin walker");
+  w->theta = r->cplx ? NULL : calloc((size_t)r->H, sizeof(double));
+  w->ctheta = r->cplx ? calloc((size_t)r->H, sizeof(double complex)) : NULL;
+  if (!w->s || (!w->theta && !w->ctheta)) return nqs_error_set(err, NQS_ENOMEM, "out of memory for a spin walker");
   return NQS_OK;
 }
 
 void nqs_spin_walker_free(nqs_spin_walker *w) {
   free(w->s);
   free(w->theta);
+  free(w->ctheta);
   w->s = w->theta = NULL;
+  w->ctheta = NULL;
 }
 
 void nqs_spin_walker_init(const nqs_spin_rbm *r, nqs_spin_walker *w) {
   const int n = r->n, H = r->H;
-  const double *b = r->params + n, *W = b + H;
   /* theta (H) = b + W^T s   with W (n x H) */
+  if (r->cplx) {
+    const double complex *b = r->cparams + n, *W = b + H;
+    for (int j = 0; j < H; j++) w->ctheta[j] = b[j];
+    for (int i = 0; i < n; i++)
+      for (int j = 0; j < H; j++) w->ctheta[j] += W[(size_t)i * H + j] * w->s[i];
+    return;
+  }
+  const double *b = r->params + n, *W = b + H;
   for (int j = 0; j < H; j++) w->theta[j] = b[j];
   for (int i = 0; i < n; i++)
     for (int j = 0; j < H; j++) w->theta[j] += W[(size_t)i * H + j] * w->s[i];
 }
 
-double nqs_spin_rbm_logpsi(const nqs_spin_rbm *r, const double *s) {
+double complex nqs_spin_rbm_logpsi(const nqs_spin_rbm *r, const double *s) {
   const int n = r->n, H = r->H;
+  if (r->cplx) {
+    const double complex *a = r->cparams, *b = a + n, *W = b + H;
+    double complex l = 0;
+    for (int i = 0; i < n; i++) l += a[i] * s[i];
+    for (int j = 0; j < H; j++) {
+      double complex t = b[j];
+      for (int i = 0; i < n; i++) t += W[(size_t)i * H + j] * s[i];
+      l += clncosh(t);
+    }
+    return l;
+  }
   const double *a = r->params, *b = a + n, *W = b + H;
   double l = 0;
   for (int i = 0; i < n; i++) l += a[i] * s[i];
@@ -64,8 +100,19 @@ double nqs_spin_rbm_logpsi(const nqs_spin_rbm *r, const double *s) {
   return l;
 }
 
-double nqs_spin_log_ratio(const nqs_spin_rbm *r, const nqs_spin_walker *w, const int *flip, int k) {
+double complex nqs_spin_log_ratio(const nqs_spin_rbm *r, const nqs_spin_walker *w, const int *flip, int k) {
   const int n = r->n, H = r->H;
+  if (r->cplx) {
+    const double complex *a = r->cparams, *W = a + n + H;
+    double complex l = 0;
+    for (int q = 0; q < k; q++) l -= 2 * a[flip[q]] * w->s[flip[q]];
+    for (int j = 0; j < H; j++) {
+      double complex t = w->ctheta[j];
+      for (int q = 0; q < k; q++) t -= 2 * W[(size_t)flip[q] * H + j] * w->s[flip[q]];
+      l += clncosh(t) - clncosh(w->ctheta[j]);
+    }
+    return l;
+  }
   const double *a = r->params, *W = a + n + H;
   double l = 0;
   for (int q = 0; q < k; q++) l -= 2 * a[flip[q]] * w->s[flip[q]];
@@ -79,17 +126,29 @@ double nqs_spin_log_ratio(const nqs_spin_rbm *r, const nqs_spin_walker *w, const
 
 void nqs_spin_flip(const nqs_spin_rbm *r, nqs_spin_walker *w, const int *flip, int k) {
   const int n = r->n, H = r->H;
-  const double *W = r->params + n + H;
   for (int q = 0; q < k; q++) {
     const int i = flip[q];
-    const double *Wi = W + (size_t)i * H;
-    for (int j = 0; j < H; j++) w->theta[j] -= 2 * Wi[j] * w->s[i];
+    if (r->cplx) {
+      const double complex *Wi = r->cparams + n + H + (size_t)i * H;
+      for (int j = 0; j < H; j++) w->ctheta[j] -= 2 * Wi[j] * w->s[i];
+    } else {
+      const double *Wi = r->params + n + H + (size_t)i * H;
+      for (int j = 0; j < H; j++) w->theta[j] -= 2 * Wi[j] * w->s[i];
+    }
     w->s[i] = -w->s[i];
   }
 }
 
 void nqs_spin_dlogpsi(const nqs_spin_rbm *r, const nqs_spin_walker *w, double *o) {
   const int n = r->n, H = r->H;
+  if (r->cplx) {
+    double complex *co = (double complex *)o, *ob = co + n, *oW = ob + H;
+    for (int i = 0; i < n; i++) co[i] = w->s[i];
+    for (int j = 0; j < H; j++) ob[j] = ctanh(w->ctheta[j]);
+    for (int i = 0; i < n; i++)
+      for (int j = 0; j < H; j++) oW[(size_t)i * H + j] = w->s[i] * ob[j];
+    return;
+  }
   double *ob = o + n, *oW = ob + H;
   for (int i = 0; i < n; i++) o[i] = w->s[i];
   for (int j = 0; j < H; j++) ob[j] = tanh(w->theta[j]);
@@ -97,19 +156,26 @@ void nqs_spin_dlogpsi(const nqs_spin_rbm *r, const nqs_spin_walker *w, double *o
     for (int j = 0; j < H; j++) oW[(size_t)i * H + j] = w->s[i] * ob[j];
 }
 
-double nqs_spin_local_energy(const nqs_spin_system *sys, const nqs_spin_rbm *r, const nqs_spin_walker *w, int marshall) {
+/* Psi(s')/Psi(s): real for real weights (no complex exponential on that path). */
+static inline double complex ratio(const nqs_spin_rbm *r, const nqs_spin_walker *w, const int *flip, int k) {
+  const double complex l = nqs_spin_log_ratio(r, w, flip, k);
+  return r->cplx ? cexp(l) : exp(creal(l));
+}
+
+double complex nqs_spin_local_energy(const nqs_spin_system *sys, const nqs_spin_rbm *r, const nqs_spin_walker *w,
+                                     int marshall) {
   const double *s = w->s;
-  double e = 0;
+  double complex e = 0;
   if (sys->model == NQS_MODEL_TFIM) {
     for (int b = 0; b < sys->nbonds; b++) e -= sys->J * s[sys->bonds[b][0]] * s[sys->bonds[b][1]];
-    for (int i = 0; i < sys->nsites; i++) e -= sys->h * exp(nqs_spin_log_ratio(r, w, &i, 1));
+    for (int i = 0; i < sys->nsites; i++) e -= sys->h * ratio(r, w, &i, 1);
     return e;
   }
   const double amp = marshall ? -2 * sys->J : 2 * sys->J;
   for (int b = 0; b < sys->nbonds; b++) {
     const int i = sys->bonds[b][0], j = sys->bonds[b][1];
     e += sys->J * sys->delta * s[i] * s[j];
-    if (s[i] != s[j]) e += amp * exp(nqs_spin_log_ratio(r, w, sys->bonds[b], 2));
+    if (s[i] != s[j]) e += amp * ratio(r, w, sys->bonds[b], 2);
   }
   return e;
 }
@@ -133,7 +199,7 @@ long nqs_spin_sweep(const nqs_spin_system *sys, const nqs_spin_rbm *r, nqs_spin_
         continue;
       }
     }
-    const double lr = nqs_spin_log_ratio(r, w, flip, k);
+    const double lr = creal(nqs_spin_log_ratio(r, w, flip, k)); /* |Psi'/Psi|^2 = exp(2 Re ln ratio) */
     if (log(nqs_rng_uniform(&w->rng)) < 2 * lr) {
       nqs_spin_flip(r, w, flip, k);
       acc++;

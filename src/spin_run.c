@@ -4,6 +4,7 @@
  * the result when it is known (free fermions, Lanczos up to 20 sites, the Bethe-ansatz
  * energy of the periodic Heisenberg chain of 40 sites).
  * Not yet: checkpoints and MPI for lattice runs. */
+#include <complex.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -19,12 +20,13 @@ typedef struct {
   nqs_spin_rbm *rbm;
   nqs_spin_walker *w;
   int nw, threads, marshall;
-  double *el, *O, *wmean; /* samples; samples x nparams; sweeps x 2 */
+  int stride;             /* doubles per O vector: nparams, or 2 nparams for complex weights */
+  double *el, *eli, *O, *wmean; /* Re E_L (samples), Im E_L (complex weights), samples x stride, sweeps x 2 */
 } chains;
 
 /* sweeps per walker: one sample per sweep; with O != NULL also the O vectors. */
 static nqs_status sample(chains *ch, long sweeps, int with_o, nqs_estimate *e, double *acc, nqs_error *err) {
-  const int nw = ch->nw, np = ch->rbm->nparams;
+  const int nw = ch->nw, stride = ch->stride;
   const long ns = sweeps * nw;
   long a = 0;
   int bad = 0;
@@ -33,9 +35,11 @@ static nqs_status sample(chains *ch, long sweeps, int with_o, nqs_estimate *e, d
     for (long t = 0; t < sweeps; t++) {
       a += nqs_spin_sweep(ch->sys, ch->rbm, &ch->w[i]);
       const long idx = t * nw + i;
-      ch->el[idx] = nqs_spin_local_energy(ch->sys, ch->rbm, &ch->w[i], ch->marshall);
-      if (!isfinite(ch->el[idx])) bad++;
-      if (with_o) nqs_spin_dlogpsi(ch->rbm, &ch->w[i], ch->O + (size_t)idx * np);
+      const double complex el = nqs_spin_local_energy(ch->sys, ch->rbm, &ch->w[i], ch->marshall);
+      ch->el[idx] = creal(el);
+      if (ch->eli) ch->eli[idx] = cimag(el);
+      if (!isfinite(creal(el)) || !isfinite(cimag(el))) bad++;
+      if (with_o) nqs_spin_dlogpsi(ch->rbm, &ch->w[i], ch->O + (size_t)idx * stride);
     }
   if (bad) return nqs_error_set(err, NQS_ERUNTIME, "non-finite local energy: lower [optimizer] learning_rate");
   for (long t = 0; t < sweeps; t++) {
@@ -50,6 +54,52 @@ static nqs_status sample(chains *ch, long sweeps, int with_o, nqs_estimate *e, d
   e->n = ns;
   *acc = (double)a / ((double)ns * ch->sys->nsites);
   return NQS_OK;
+}
+
+/* Complex weights, as 2 np real parameters (Re, Im): with D = (O, i O) the SR matrix is
+ * S_ab = Re <D_a* D_b>_c and the force F_a = Re <D_a* E_L>_c. Two real rows per sample,
+ * [Re O_c, -Im O_c] and [Im O_c, Re O_c], with energies Re e_c and Im e_c, give exactly these
+ * sums; centring first makes nqs_sr_solve's own centring a no-op, and its 1/(2 ns)
+ * normalisation halves S and F alike (so the shift is halved to match). delta: 2 np, (Re | Im). */
+static nqs_status sr_complex(const chains *ch, long ns, const nqs_sr_options *so, double *delta, nqs_error *err) {
+  const int np = ch->rbm->nparams, P = 2 * np;
+  const double complex *O = (const double complex *)ch->O;
+  double *R = malloc(sizeof(double) * (size_t)(2 * ns) * P), *e = malloc(sizeof(double) * (size_t)(2 * ns));
+  double complex *mean = calloc((size_t)np, sizeof(double complex));
+  if (!R || !e || !mean) {
+    free(R);
+    free(e);
+    free(mean);
+    return nqs_error_set(err, NQS_ENOMEM, "out of memory for complex SR (%ld samples, %d parameters)", ns, np);
+  }
+  double complex em = 0;
+  for (long q = 0; q < ns; q++) {
+    em += ch->el[q] + I * ch->eli[q];
+    for (int k = 0; k < np; k++) mean[k] += O[(size_t)q * np + k];
+  }
+  em /= ns;
+  for (int k = 0; k < np; k++) mean[k] /= ns;
+  for (long q = 0; q < ns; q++) {
+    double *r1 = R + (size_t)(2 * q) * P, *r2 = r1 + P;
+    for (int k = 0; k < np; k++) {
+      const double complex oc = O[(size_t)q * np + k] - mean[k];
+      r1[k] = creal(oc);
+      r1[np + k] = -cimag(oc);
+      r2[k] = cimag(oc);
+      r2[np + k] = creal(oc);
+    }
+    const double complex ec = ch->el[q] + I * ch->eli[q] - em;
+    e[2 * q] = creal(ec);
+    e[2 * q + 1] = cimag(ec);
+  }
+  nqs_sr_options half = *so;
+  half.diag_shift = 0.5 * so->diag_shift;
+  nqs_sr_info info;
+  nqs_status st = nqs_sr_solve(R, e, 2 * ns, P, &half, delta, &info, err);
+  free(R);
+  free(e);
+  free(mean);
+  return st;
 }
 
 static void reinit(chains *ch) {
@@ -85,23 +135,27 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   double *delta = NULL, *opt_state = NULL;
   const long sweeps_opt = (c->optimizer.samples + nw - 1) / nw, sweeps_eval = (c->evaluation.samples + nw - 1) / nw;
   const long maxs = sweeps_opt > sweeps_eval ? sweeps_opt : sweeps_eval;
-  if ((st = nqs_spin_rbm_init(&rbm, n, c->lattice.alpha * n, c->wavefunction.init_std, c->run.seed, err))) goto out;
-  const int np = rbm.nparams;
+  const int cplx = strcmp(c->lattice.weights, "complex") == 0;
+  if ((st = nqs_spin_rbm_init(&rbm, n, c->lattice.alpha * n, cplx, c->wavefunction.init_std, c->run.seed, err))) goto out;
+  const int np = rbm.nparams, nr = cplx ? 2 * np : np; /* nr: real numbers among the parameters */
+  double *theta = cplx ? (double *)rbm.cparams : rbm.params; /* (Re, Im) interleaved when complex */
   if (o && o->init_params) { /* a warm start (nqs sweep) */
-    if (o->init_nparams != np) {
-      st = nqs_error_set(err, NQS_EINPUT, "a warm start gives %d parameters, but this RBM has %d", o->init_nparams, np);
+    if (o->init_nparams != nr) {
+      st = nqs_error_set(err, NQS_EINPUT, "a warm start gives %d parameters, but this RBM has %d", o->init_nparams, nr);
       goto out;
     }
-    memcpy(rbm.params, o->init_params, sizeof(double) * np);
+    memcpy(theta, o->init_params, sizeof(double) * nr);
   }
+  ch.stride = nr;
   ch.w = calloc((size_t)nw, sizeof *ch.w);
   ch.el = malloc(sizeof(double) * (size_t)(maxs * nw));
-  ch.O = malloc(sizeof(double) * (size_t)(sweeps_opt * nw) * np);
+  ch.eli = cplx ? malloc(sizeof(double) * (size_t)(maxs * nw)) : NULL;
+  ch.O = malloc(sizeof(double) * (size_t)(sweeps_opt * nw) * nr);
   ch.wmean = malloc(sizeof(double) * (size_t)(2 * maxs));
-  delta = malloc(sizeof(double) * np);
+  delta = malloc(sizeof(double) * nr);
   const nqs_optimizer_type *opt = nqs_optimizer_find(c->optimizer.method); /* NULL for sr */
-  opt_state = calloc((size_t)(opt ? opt->state_per_param * np : 1) + 1, sizeof(double));
-  if (!ch.w || !ch.el || !ch.O || !ch.wmean || !delta || !opt_state) {
+  opt_state = calloc((size_t)(opt ? opt->state_per_param * nr : 1) + 1, sizeof(double));
+  if (!ch.w || !ch.el || (cplx && !ch.eli) || !ch.O || !ch.wmean || !delta || !opt_state) {
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %d walkers and %d parameters", nw, np);
     goto out;
   }
@@ -145,21 +199,34 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
     }
     const long ns = sweeps_opt * nw;
     const double lr = nqs_run_learning_rate(c, it);
-    if (!opt) {
+    if (!opt && !cplx) {
       nqs_sr_info info;
       if ((st = nqs_sr_solve(ch.O, ch.el, ns, np, &so, delta, &info, err))) goto out;
       for (int k = 0; k < np; k++) rbm.params[k] -= lr * delta[k];
+    } else if (!opt) {
+      if ((st = sr_complex(&ch, ns, &so, delta, err))) goto out;
+      for (int k = 0; k < np; k++) rbm.cparams[k] -= lr * (delta[k] + I * delta[np + k]);
     } else {
-      /* grad = 2 (<E_L O> - <E_L><O>) */
+      /* real: grad_k = 2 (<E_L O_k> - <E_L><O_k>); complex, per (Re, Im) pair:
+       * 2 Re and 2 Im of <O_k^* E_L>_c */
       for (int k = 0; k < np; k++) {
-        double so_ = 0, seo = 0;
+        double complex so_ = 0, seo = 0, sel = 0;
         for (long q = 0; q < ns; q++) {
-          so_ += ch.O[(size_t)q * np + k];
-          seo += ch.el[q] * ch.O[(size_t)q * np + k];
+          const double complex ok = cplx ? ((const double complex *)ch.O)[(size_t)q * np + k] : ch.O[(size_t)q * np + k];
+          const double complex el = ch.el[q] + (cplx ? I * ch.eli[q] : 0);
+          so_ += conj(ok);
+          seo += conj(ok) * el;
+          sel += el;
         }
-        delta[k] = 2 * (seo / ns - e.mean * so_ / ns);
+        const double complex g = 2 * (seo / ns - (so_ / ns) * (sel / ns));
+        if (cplx) {
+          delta[2 * k] = creal(g);
+          delta[2 * k + 1] = cimag(g);
+        } else {
+          delta[k] = creal(g);
+        }
       }
-      opt->step(rbm.params, delta, opt_state, np, lr, it);
+      opt->step(theta, delta, opt_state, nr, lr, it);
     }
     reinit(&ch);
     cJSON *j = cJSON_CreateObject();
@@ -227,7 +294,8 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   cJSON_AddStringToObject(sy, "graph", c->lattice.graph);
   cJSON_AddNumberToObject(sy, "sites", n);
   cJSON_AddNumberToObject(sy, "hidden", rbm.H);
-  cJSON_AddNumberToObject(out, "parameters", np);
+  cJSON_AddStringToObject(sy, "weights", c->lattice.weights);
+  cJSON_AddNumberToObject(out, "parameters", nr);
   cJSON_AddNumberToObject(out, "iterations", c->optimizer.iterations);
   cJSON_AddNumberToObject(out, "seconds_per_iteration", per_it);
   cJSON_AddNumberToObject(out, "wall_seconds", res->wall_seconds);
@@ -235,10 +303,10 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   cJSON_Delete(out);
   st = text ? nqs_run_write_atomic(res->dir, "result.json", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
   free(text);
-  res->params = malloc(sizeof(double) * np);
+  res->params = malloc(sizeof(double) * nr);
   if (res->params) {
-    memcpy(res->params, rbm.params, sizeof(double) * np);
-    res->nparams = np;
+    memcpy(res->params, theta, sizeof(double) * nr);
+    res->nparams = nr;
   }
 out:
   if (log) fclose(log);
@@ -246,6 +314,7 @@ out:
   for (int i = 0; ch.w && i < nw; i++) nqs_spin_walker_free(&ch.w[i]);
   free(ch.w);
   free(ch.el);
+  free(ch.eli);
   free(ch.O);
   free(ch.wmean);
   free(delta);

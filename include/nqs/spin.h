@@ -15,22 +15,29 @@
  * is positive, turning +2J into -2J: what a real RBM can represent. */
 #ifndef NQS_SPIN_H
 #define NQS_SPIN_H
+#include <complex.h>
 #include "nqs/lattice.h"
 #include "nqs/rng.h"
 
+/* Real weights (params) or complex weights (cparams, the same layout; then ln Psi, the
+ * angles, the ratios, O_k and E_L are complex, and |Psi|^2 = exp(2 Re ln Psi)). */
 typedef struct nqs_spin_rbm {
-  int n, H, nparams;
-  double *params; /* a[n] | b[H] | W[n*H] (owned) */
+  int n, H, nparams;       /* nparams: count of (real or complex) parameters */
+  int cplx;
+  double *params;          /* real: a[n] | b[H] | W[n*H] (owned) */
+  double complex *cparams; /* complex: the same (owned) */
 } nqs_spin_rbm;
 
 typedef struct nqs_spin_walker {
-  double *s;     /* n spins, +-1 */
-  double *theta; /* H angles */
+  double *s;              /* n spins, +-1 */
+  double *theta;          /* H angles (real weights) */
+  double complex *ctheta; /* H angles (complex weights) */
   nqs_rng rng;
 } nqs_spin_walker;
 
-/* Weights ~ N(0, init_std^2), biases 0, from the stream (seed, 0x5B1). */
-nqs_status nqs_spin_rbm_init(nqs_spin_rbm *r, int n, int H, double init_std, uint64_t seed, nqs_error *err);
+/* Weights ~ N(0, init_std^2) (complex: real and imaginary parts each), biases 0, from
+ * the stream (seed, 0x5B1). */
+nqs_status nqs_spin_rbm_init(nqs_spin_rbm *r, int n, int H, int cplx, double init_std, uint64_t seed, nqs_error *err);
 void nqs_spin_rbm_free(nqs_spin_rbm *r);
 
 nqs_status nqs_spin_walker_alloc(const nqs_spin_rbm *r, nqs_spin_walker *w, nqs_error *err);
@@ -38,16 +45,17 @@ void nqs_spin_walker_free(nqs_spin_walker *w);
 /* Recompute theta from s. */
 void nqs_spin_walker_init(const nqs_spin_rbm *r, nqs_spin_walker *w);
 
-double nqs_spin_rbm_logpsi(const nqs_spin_rbm *r, const double *s);
+double complex nqs_spin_rbm_logpsi(const nqs_spin_rbm *r, const double *s);
 /* ln Psi(s with sites flip[0..k) flipped) - ln Psi(s), from the cached angles. */
-double nqs_spin_log_ratio(const nqs_spin_rbm *r, const nqs_spin_walker *w, const int *flip, int k);
+double complex nqs_spin_log_ratio(const nqs_spin_rbm *r, const nqs_spin_walker *w, const int *flip, int k);
 /* Flip the sites and update the angles. */
 void nqs_spin_flip(const nqs_spin_rbm *r, nqs_spin_walker *w, const int *flip, int k);
-/* O_k written to o[nparams]. */
+/* O_k written to o: nparams doubles (real weights) or nparams double complex (2 nparams doubles). */
 void nqs_spin_dlogpsi(const nqs_spin_rbm *r, const nqs_spin_walker *w, double *o);
 
-/* Local energy; marshall != 0 applies the Marshall sign rule (Heisenberg). */
-double nqs_spin_local_energy(const nqs_spin_system *sys, const nqs_spin_rbm *r, const nqs_spin_walker *w, int marshall);
+/* Local energy (real for real weights); marshall != 0 applies the Marshall sign rule (Heisenberg). */
+double complex nqs_spin_local_energy(const nqs_spin_system *sys, const nqs_spin_rbm *r, const nqs_spin_walker *w,
+                                     int marshall);
 
 /* One sweep of n Metropolis moves: single spin flips (tfim), or exchanges of an
  * anti-aligned bond's two spins, which keep the magnetisation (heisenberg). Returns accepted moves. */
