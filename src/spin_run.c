@@ -1,6 +1,7 @@
 /* spin_run.c — variational Monte Carlo of lattice spin models with an RBM (nqs/spin.h):
  * many Markov chains over OpenMP threads, SR / Adam / SGD, blocking error bars, a run
- * folder (config.ini, log.jsonl, energy.csv, result.json) and the exact energy beside
+ * folder (config.ini, log.jsonl, energy.csv, result.json, correlations.csv: spin-spin
+ * correlations against the displacement, measured in the evaluation) and the exact energy beside
  * the result when it is known (free fermions, Lanczos up to 20 sites, the Bethe-ansatz
  * energy of the periodic Heisenberg chain of 40 sites).
  * Not yet: checkpoints and MPI for lattice runs. */
@@ -21,8 +22,47 @@ typedef struct {
   nqs_spin_walker *w;
   int nw, threads, marshall;
   int stride;             /* doubles per O vector: nparams, or 2 nparams for complex weights */
+  int side, dim;          /* lattice side L and dimension, for the correlations */
+  double *corr;           /* nw x nsites: per-walker sums of s_i s_{i+d} over i, d a displacement (NULL: off) */
   double *el, *eli, *O, *wmean; /* Re E_L (samples), Im E_L (complex weights), samples x stride, sweeps x 2 */
 } chains;
+
+/* Add walker i's s_x s_{x+d} summed over sites x, for every displacement d = (dx, dy)
+ * (d index dx + L dy; displacements wrap around the lattice). */
+static void accumulate_corr(chains *ch, int i) {
+  const int L = ch->side, n = ch->sys->nsites, ny = ch->dim == 2 ? L : 1;
+  const double *s = ch->w[i].s;
+  double *c = ch->corr + (size_t)i * n;
+  for (int dy = 0; dy < ny; dy++)
+    for (int dx = 0; dx < L; dx++) {
+      double sum = 0;
+      for (int y = 0; y < ny; y++)
+        for (int x = 0; x < L; x++) sum += s[y * L + x] * s[((y + dy) % ny) * L + (x + dx) % L];
+      c[dy * L + dx] += sum;
+    }
+}
+
+/* correlations.csv: C(d) = (1/n) sum_x <s_x s_{x+d}> with the standard error over walkers. */
+static nqs_status write_corr(const chains *ch, long sweeps, const char *dir, nqs_error *err) {
+  const int n = ch->sys->nsites, L = ch->side, W = ch->nw;
+  char path[600];
+  snprintf(path, sizeof path, "%s/correlations.csv", dir);
+  FILE *f = fopen(path, "w");
+  if (!f) return nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+  fprintf(f, "dx,dy,C,error\n");
+  for (int d = 0; d < n; d++) {
+    double m = 0, m2 = 0;
+    for (int w = 0; w < W; w++) {
+      const double v = ch->corr[(size_t)w * n + d] / ((double)sweeps * n);
+      m += v;
+      m2 += v * v;
+    }
+    m /= W;
+    const double e = W > 1 ? sqrt(fmax(m2 / W - m * m, 0) / (W - 1)) : NAN;
+    fprintf(f, "%d,%d,%.10g,%.3g\n", d % L, d / L, m, e);
+  }
+  return fclose(f) ? nqs_error_set(err, NQS_EIO, "cannot finish %s", path) : NQS_OK;
+}
 
 /* sweeps per walker: one sample per sweep; with O != NULL also the O vectors. */
 static nqs_status sample(chains *ch, long sweeps, int with_o, nqs_estimate *e, double *acc, nqs_error *err) {
@@ -40,6 +80,7 @@ static nqs_status sample(chains *ch, long sweeps, int with_o, nqs_estimate *e, d
       if (ch->eli) ch->eli[idx] = cimag(el);
       if (!isfinite(creal(el)) || !isfinite(cimag(el))) bad++;
       if (with_o) nqs_spin_dlogpsi(ch->rbm, &ch->w[i], ch->O + (size_t)idx * stride);
+      if (ch->corr) accumulate_corr(ch, i);
     }
   if (bad) return nqs_error_set(err, NQS_ERUNTIME, "non-finite local energy: lower [optimizer] learning_rate");
   for (long t = 0; t < sweeps; t++) {
@@ -132,7 +173,7 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   chains ch = {.sys = &sys, .rbm = &rbm, .nw = nw, .marshall = marshall,
                .threads = c->run.threads > 0 ? c->run.threads : omp_get_max_threads()};
   FILE *log = NULL, *csv = NULL;
-  double *delta = NULL, *opt_state = NULL;
+  double *delta = NULL, *opt_state = NULL, *prev = NULL;
   const long sweeps_opt = (c->optimizer.samples + nw - 1) / nw, sweeps_eval = (c->evaluation.samples + nw - 1) / nw;
   const long maxs = sweeps_opt > sweeps_eval ? sweeps_opt : sweeps_eval;
   const int cplx = strcmp(c->lattice.weights, "complex") == 0;
@@ -190,15 +231,55 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   nqs_sr_options so = {.diag_shift = c->optimizer.diag_shift, .diag_shift_rel = c->optimizer.diag_shift_rel};
   nqs_progress pr = {.phase = "optimize", .iterations = c->optimizer.iterations, .has_energy = 1};
   const double t_opt = nqs_run_now();
+  /* A step that made the energy non-finite or explode (a rise beyond 5 sigma of E_L, as in the
+   * continuum driver, or a hundredfold variance, which on a lattice comes first) is undone and
+   * retried with half the learning rate and ten times the SR shift, at most 8 times. */
+  prev = malloc(sizeof(double) * nr);
+  if (!prev) {
+    st = nqs_error_set(err, NQS_ENOMEM, "out of memory");
+    goto out;
+  }
+  int have_prev = 0, retries = 0;
+  double prev_mean = 0, prev_var = 0, prev_err = 0, lr_scale = 1;
   for (long it = 1; it <= c->optimizer.iterations; it++) {
     nqs_estimate e;
     double acc;
-    if ((st = sample(&ch, sweeps_opt, 1, &e, &acc, err))) {
+    st = sample(&ch, sweeps_opt, 1, &e, &acc, err);
+    const char *reason = st == NQS_ERUNTIME ? err->msg
+                         : (have_prev && e.mean - prev_mean > 5 * sqrt(prev_var) + 10 * (prev_err + e.error))
+                             ? "energy rose by more than 5 standard deviations of E_L"
+                         : (have_prev && e.variance > 100 * prev_var + 1e-12)
+                             ? "variance of E_L grew more than a hundredfold"
+                             : NULL;
+    if (reason && have_prev && retries < 8) {
+      retries++;
+      memcpy(theta, prev, sizeof(double) * nr);
+      lr_scale *= 0.5;
+      so.diag_shift = so.diag_shift > 0 ? 10 * so.diag_shift : 1e-3;
+      cJSON *j = cJSON_CreateObject();
+      cJSON_AddNumberToObject(j, "iteration", (double)it);
+      cJSON_AddStringToObject(j, "event", "step_rejected");
+      cJSON_AddStringToObject(j, "reason", reason);
+      cJSON_AddNumberToObject(j, "learning_rate", nqs_run_learning_rate(c, it) * lr_scale);
+      if (!opt) cJSON_AddNumberToObject(j, "diag_shift", so.diag_shift);
+      nqs_run_log_line(log, j);
+      reinit(&ch);
+      st = NQS_OK;
+      it--;
+      continue;
+    }
+    if (st) {
       nqs_error_prefix(err, "iteration %ld", it);
       goto out;
     }
+    retries = 0;
+    memcpy(prev, theta, sizeof(double) * nr);
+    have_prev = 1;
+    prev_mean = e.mean;
+    prev_var = e.variance;
+    prev_err = e.error;
     const long ns = sweeps_opt * nw;
-    const double lr = nqs_run_learning_rate(c, it);
+    const double lr = nqs_run_learning_rate(c, it) * lr_scale;
     if (!opt && !cplx) {
       nqs_sr_info info;
       if ((st = nqs_sr_solve(ch.O, ch.el, ns, np, &so, delta, &info, err))) goto out;
@@ -254,7 +335,14 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   const double per_it = c->optimizer.iterations > 0 ? (nqs_run_now() - t_opt) / c->optimizer.iterations : 0;
   nqs_estimate e;
   double acc;
-  if ((st = sample(&ch, sweeps_eval, 0, &e, &acc, err))) {
+  ch.side = c->lattice.length;
+  ch.dim = strcmp(c->lattice.graph, "chain") == 0 ? 1 : 2;
+  ch.corr = calloc((size_t)nw * n, sizeof(double));
+  if (!ch.corr) {
+    st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the correlations");
+    goto out;
+  }
+  if ((st = sample(&ch, sweeps_eval, 0, &e, &acc, err)) || (st = write_corr(&ch, sweeps_eval, res->dir, err))) {
     nqs_error_prefix(err, "evaluation");
     goto out;
   }
@@ -315,10 +403,12 @@ out:
   free(ch.w);
   free(ch.el);
   free(ch.eli);
+  free(ch.corr);
   free(ch.O);
   free(ch.wmean);
   free(delta);
   free(opt_state);
+  free(prev);
   nqs_spin_rbm_free(&rbm);
   nqs_spin_system_free(&sys);
   return st;
