@@ -155,6 +155,23 @@ int main(void) {
   CHECK(st == NQS_OK && res.has_reference && rel <= 1e-4 && rel >= -4 * res.energy.error / fabs(res.reference),
         "VMC TFIM L=12 h=1 (RBM alpha 1, SR, 200 iterations): E = %.6f +- %.6f, exact %.6f, relative error %.1e (<= 1e-4)",
         res.energy.mean, res.energy.error, res.reference, rel);
+  /* correlations of the critical chain: C(0) = 1 exactly, then positive and falling to d = L/2 */
+  snprintf(a, sizeof a, "%s/run/correlations.csv", dir);
+  FILE *f = fopen(a, "r");
+  double cd[12], ce[12];
+  int nread = 0, falling = 1;
+  char line[256];
+  if (f) {
+    if (fgets(line, sizeof line, f))
+      while (nread < 12 && fgets(line, sizeof line, f)) {
+        int dx, dy;
+        if (sscanf(line, "%d,%d,%lf,%lf", &dx, &dy, &cd[nread], &ce[nread]) == 4) nread++;
+      }
+    fclose(f);
+  }
+  for (int d = 1; d <= 6 && nread == 12; d++) falling &= cd[d] < cd[d - 1] && cd[d] > 0;
+  CHECK(nread == 12 && cd[0] == 1.0 && falling, "correlations.csv: C(0) = %g, C(1) = %.4f +- %.4f, C(6) = %.4f +- %.4f, falling",
+        nread ? cd[0] : NAN, nread ? cd[1] : NAN, nread ? ce[1] : NAN, nread == 12 ? cd[6] : NAN, nread == 12 ? ce[6] : NAN);
   nqs_run_result_free(&res);
 
   /* complex weights learn the sign structure the Marshall rule would supply: Heisenberg
