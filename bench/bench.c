@@ -17,8 +17,11 @@
  * 5. Time to a fixed error bar: evaluation of a fixed trained N = 6 Slater x Pade
  *    state; wall time x error^2 (which folds in the autocorrelation) as the time
  *    to reach an error of 1e-3, for Metropolis and Langevin.
+ * 6. Lattice spins: time per sample (sweep + E_L + O) and per SR solve of 1000
+ *    samples for the TFIM chain at L = 20, 40, 80 and alpha = 1, 2, 4.
  * Costs are minima over repeats (the machine may be shared); JSON has every number. */
 #include <cblas.h>
+#include <complex.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,6 +324,55 @@ int main(int argc, char **argv) {
     nqs_vmc_free(v);
     nqs_wf_free(wf);
   }
+  /* 6. lattice spins: RBM, TFIM h = 1 periodic chain, one chain, one thread */
+  printf("\nlattice: periodic TFIM chain, h = 1, RBM with real weights, 1 chain, 1 thread\n");
+  printf("%4s %6s %8s %14s %16s\n", "L", "alpha", "params", "sample[us]", "SR step[ms]");
+  const int Ls[] = {20, 40, 80}, alphas[] = {1, 2, 4};
+  double lat[3][3][2];
+  for (int q = 0; q < 3; q++)
+    for (int a = 0; a < 3; a++) {
+      nqs_spin_system sys;
+      nqs_spin_rbm r;
+      nqs_spin_walker w;
+      nqs_error err;
+      nqs_spin_system_init(&sys, 1, Ls[q], 1, NQS_MODEL_TFIM, 1.0, 1.0, 1.0, &err);
+      nqs_spin_rbm_init(&r, Ls[q], alphas[a] * Ls[q], 0, 0.05, 1, &err);
+      nqs_spin_walker_alloc(&r, &w, &err);
+      nqs_rng_seed(&w.rng, 1, 0);
+      for (int i = 0; i < Ls[q]; i++) w.s[i] = nqs_rng_uniform(&w.rng) < 0.5 ? 1 : -1;
+      nqs_spin_walker_init(&r, &w);
+      const int nsmp = 1000;
+      double *O = malloc(sizeof(double) * (size_t)nsmp * r.nparams), *el = malloc(sizeof(double) * nsmp);
+      double *delta = malloc(sizeof(double) * r.nparams);
+      double best = INFINITY, sink = 0;
+      for (int round = 0; round < 3; round++) { /* one sample = one sweep of L flips + E_L + O */
+        double t0 = now();
+        for (int k = 0; k < nsmp; k++) {
+          nqs_spin_sweep(&sys, &r, &w);
+          el[k] = creal(nqs_spin_local_energy(&sys, &r, &w, 0));
+          nqs_spin_dlogpsi(&r, &w, O + (size_t)k * r.nparams);
+        }
+        if ((now() - t0) / nsmp < best) best = (now() - t0) / nsmp;
+      }
+      nqs_sr_options so = {.diag_shift = 1e-3};
+      nqs_sr_info info;
+      double t0 = now();
+      if (nqs_sr_solve(O, el, nsmp, r.nparams, &so, delta, &info, &err) == NQS_OK) sink += delta[0];
+      const double sr = now() - t0;
+      lat[q][a][0] = best * 1e6;
+      lat[q][a][1] = sr * 1e3;
+      printf("%4d %6d %8d %14.2f %16.2f%s\n", Ls[q], alphas[a], r.nparams, best * 1e6, sr * 1e3,
+             info.used_minsr ? "  (MinSR)" : "");
+      free(O);
+      free(el);
+      free(delta);
+      nqs_spin_walker_free(&w);
+      nqs_spin_rbm_free(&r);
+      nqs_spin_system_free(&sys);
+      if (!isfinite(sink)) fprintf(stderr, "nqs-bench: non-finite SR step\n");
+    }
+  printf("one SR iteration of 1000 samples costs 1000 x sample + SR step (NetKet 1.0.5, L = 40, alpha = 1: 1.1 s)\n");
+
   printf("\nbenchmark wall time %.0f s; rerun: make bench (JSON: build/bench.json)\n", now() - t_start);
 
   if (json) {
@@ -351,7 +403,12 @@ int main(int argc, char **argv) {
     put(f, tte[0]);
     fprintf(f, ", \"langevin\": ");
     put(f, tte[1]);
-    fprintf(f, "},\n \"rows\": [\n");
+    fprintf(f, "},\n \"lattice_tfim\": [");
+    for (int q = 0; q < 3; q++)
+      for (int a = 0; a < 3; a++)
+        fprintf(f, "%s{\"L\": %d, \"alpha\": %d, \"sample_us\": %.5g, \"sr_step_ms\": %.5g}", q || a ? ", " : "", Ls[q],
+                alphas[a], lat[q][a][0], lat[q][a][1]);
+    fprintf(f, "],\n \"rows\": [\n");
     for (int q = 0; q < nrows; q++)
       fprintf(f,
               "  {\"ansatz\": \"%s\", \"N\": %d, \"sweep_us\": %.5g, \"local_energy_us\": %.5g, \"sample_us\": %.5g, "
