@@ -2,6 +2,7 @@
 #ifndef NQS_H
 #define NQS_H
 #define NQS_VERSION "0.1.0"
+#include "nqs/boltzmann.h"
 #include "nqs/checkpoint.h"
 #include "nqs/comm.h"
 #include "nqs/config.h"

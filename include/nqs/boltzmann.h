@@ -1,0 +1,43 @@
+/* nqs/boltzmann.h — restricted Boltzmann machines as generative models of binary data
+ * (seeds 000, 001, 004: p(v, h) = e^{-E(v,h)}/Z, the log-likelihood gradient as
+ * "positive phase minus negative phase"), with exact checks for small machines.
+ *
+ * Binary-binary RBM with visible and hidden units in {0, 1}, parameters a | b | W as in
+ * nqs/rbm.h: E(v,h) = -a.v - b.h - v.W.h, ln F(v) = a.v + sum_j softplus(b_j + (vW)_j),
+ * p(v) = F(v)/Z. The average log-likelihood of data {v_d} is L = <ln F(v)>_data - ln Z and
+ *   dL/dtheta = <d ln F/d theta>_data - <d ln F/d theta>_model.
+ * The model expectation is exact (a sum over 2^nv visible states) for small nv, or estimated
+ * by persistent contrastive divergence (PCD-k): chains that do k block-Gibbs sweeps
+ * (h | v, then v | h) per update and carry over between updates. */
+#ifndef NQS_BOLTZMANN_H
+#define NQS_BOLTZMANN_H
+#include "nqs/error.h"
+#include "nqs/rng.h"
+
+#define NQS_EXACT_MAX_UNITS 24
+
+/* ln Z by summing the smaller layer: over h (2^nh terms) if nh <= nv, else over v. */
+double nqs_bm_log_z(int nv, int nh, const double *params);
+/* ln Z summed over the visible layer (2^nv terms), or over the hidden layer (2^nh terms). */
+double nqs_bm_log_z_visible(int nv, int nh, const double *params);
+double nqs_bm_log_z_hidden(int nv, int nh, const double *params);
+
+/* Average log-likelihood of nd data rows v (nd x nv, entries 0/1), exact ln Z. */
+double nqs_bm_log_likelihood(int nv, int nh, const double *params, const double *data, int nd);
+
+/* Exact gradient of the average log-likelihood (positive minus exact negative phase): g[np]. */
+void nqs_bm_exact_gradient(int nv, int nh, const double *params, const double *data, int nd, double *g);
+
+/* One block-Gibbs sweep of a chain: h ~ p(h|v), then v ~ p(v|h). v[nv], h[nh] updated. */
+void nqs_bm_gibbs(int nv, int nh, const double *params, double *v, double *h, nqs_rng *rng);
+
+/* PCD gradient estimate: positive phase from the batch (nb rows), negative phase from nc
+ * persistent chains (chains: nc x nv, advanced k sweeps each). g[np]. */
+void nqs_bm_pcd_gradient(int nv, int nh, const double *params, const double *batch, int nb, double *chains, int nc,
+                         int k, nqs_rng *rng, double *g);
+
+/* Exact KL divergence sum_v q(v) ln(q(v)/p(v)) of the model p from a target q given on all
+ * 2^nv states (state index: bit i = v_i). */
+double nqs_bm_kl(int nv, int nh, const double *params, const double *q);
+
+#endif

@@ -1,0 +1,127 @@
+/* boltzmann.c — binary-binary RBMs as generative models: exact ln Z, likelihoods,
+ * gradients and KL for small machines; block Gibbs and PCD. See nqs/boltzmann.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nqs/boltzmann.h"
+#include "nqs/rbm.h"
+
+static double logsumexp_add(double acc, double x) { /* ln(e^acc + e^x) */
+  if (acc == -INFINITY) return x;
+  return acc > x ? acc + log1p(exp(x - acc)) : x + log1p(exp(acc - x));
+}
+
+static void unpack(long state, int n, double *x) {
+  for (int i = 0; i < n; i++) x[i] = (double)((state >> i) & 1);
+}
+
+double nqs_bm_log_z_visible(int nv, int nh, const double *params) {
+  double *v = malloc(sizeof(double) * nv), *theta = malloc(sizeof(double) * nh), z = -INFINITY;
+  for (long s = 0; v && theta && s < (1L << nv); s++) {
+    unpack(s, nv, v);
+    z = logsumexp_add(z, nqs_rbm_bb_log_marginal(nv, nh, params, v, theta));
+  }
+  free(v);
+  free(theta);
+  return z;
+}
+
+double nqs_bm_log_z_hidden(int nv, int nh, const double *params) {
+  /* ln sum_v e^{-E} for fixed h = b.h + sum_i softplus(a_i + (W h)_i) */
+  const double *a = params, *b = params + nv, *W = params + nv + nh;
+  double *h = malloc(sizeof(double) * nh), z = -INFINITY;
+  for (long s = 0; h && s < (1L << nh); s++) {
+    unpack(s, nh, h);
+    double l = 0;
+    for (int j = 0; j < nh; j++) l += b[j] * h[j];
+    for (int i = 0; i < nv; i++) {
+      double t = a[i];
+      for (int j = 0; j < nh; j++) t += W[(long)i * nh + j] * h[j];
+      l += nqs_softplus(t);
+    }
+    z = logsumexp_add(z, l);
+  }
+  free(h);
+  return z;
+}
+
+double nqs_bm_log_z(int nv, int nh, const double *params) {
+  return nh <= nv ? nqs_bm_log_z_hidden(nv, nh, params) : nqs_bm_log_z_visible(nv, nh, params);
+}
+
+double nqs_bm_log_likelihood(int nv, int nh, const double *params, const double *data, int nd) {
+  double *theta = malloc(sizeof(double) * nh), s = 0;
+  for (int d = 0; theta && d < nd; d++) s += nqs_rbm_bb_log_marginal(nv, nh, params, data + (long)d * nv, theta);
+  free(theta);
+  return s / nd - nqs_bm_log_z(nv, nh, params);
+}
+
+void nqs_bm_exact_gradient(int nv, int nh, const double *params, const double *data, int nd, double *g) {
+  const int np = nv + nh + nv * nh;
+  double *theta = malloc(sizeof(double) * nh), *o = malloc(sizeof(double) * np), *v = malloc(sizeof(double) * nv);
+  const double lz = nqs_bm_log_z(nv, nh, params);
+  memset(g, 0, sizeof(double) * np);
+  for (int d = 0; d < nd; d++) { /* positive phase */
+    nqs_rbm_angles(nv, nh, params + nv, params + nv + nh, data + (long)d * nv, 1.0, theta);
+    nqs_rbm_bb_dlog(nv, nh, data + (long)d * nv, theta, o);
+    for (int k = 0; k < np; k++) g[k] += o[k] / nd;
+  }
+  for (long s = 0; s < (1L << nv); s++) { /* negative phase, exact: sum_v p(v) O(v) */
+    unpack(s, nv, v);
+    const double p = exp(nqs_rbm_bb_log_marginal(nv, nh, params, v, theta) - lz);
+    nqs_rbm_bb_dlog(nv, nh, v, theta, o);
+    for (int k = 0; k < np; k++) g[k] -= p * o[k];
+  }
+  free(theta);
+  free(o);
+  free(v);
+}
+
+void nqs_bm_gibbs(int nv, int nh, const double *params, double *v, double *h, nqs_rng *rng) {
+  const double *a = params, *b = params + nv, *W = params + nv + nh;
+  for (int j = 0; j < nh; j++) { /* p(h_j = 1 | v) = sigmoid(b_j + (vW)_j) */
+    double t = b[j];
+    for (int i = 0; i < nv; i++) t += v[i] * W[(long)i * nh + j];
+    h[j] = nqs_rng_uniform(rng) < nqs_sigmoid(t) ? 1.0 : 0.0;
+  }
+  for (int i = 0; i < nv; i++) { /* p(v_i = 1 | h) = sigmoid(a_i + (W h)_i) */
+    double t = a[i];
+    for (int j = 0; j < nh; j++) t += W[(long)i * nh + j] * h[j];
+    v[i] = nqs_rng_uniform(rng) < nqs_sigmoid(t) ? 1.0 : 0.0;
+  }
+}
+
+void nqs_bm_pcd_gradient(int nv, int nh, const double *params, const double *batch, int nb, double *chains, int nc,
+                         int k, nqs_rng *rng, double *g) {
+  const int np = nv + nh + nv * nh;
+  double *theta = malloc(sizeof(double) * nh), *o = malloc(sizeof(double) * np), *h = malloc(sizeof(double) * nh);
+  memset(g, 0, sizeof(double) * np);
+  for (int d = 0; d < nb; d++) {
+    nqs_rbm_angles(nv, nh, params + nv, params + nv + nh, batch + (long)d * nv, 1.0, theta);
+    nqs_rbm_bb_dlog(nv, nh, batch + (long)d * nv, theta, o);
+    for (int q = 0; q < np; q++) g[q] += o[q] / nb;
+  }
+  for (int c = 0; c < nc; c++) {
+    double *v = chains + (long)c * nv;
+    for (int s = 0; s < k; s++) nqs_bm_gibbs(nv, nh, params, v, h, rng);
+    nqs_rbm_angles(nv, nh, params + nv, params + nv + nh, v, 1.0, theta);
+    nqs_rbm_bb_dlog(nv, nh, v, theta, o); /* Rao-Blackwellised over h: sigmoid(theta), not the sampled h */
+    for (int q = 0; q < np; q++) g[q] -= o[q] / nc;
+  }
+  free(theta);
+  free(o);
+  free(h);
+}
+
+double nqs_bm_kl(int nv, int nh, const double *params, const double *q) {
+  double *v = malloc(sizeof(double) * nv), *theta = malloc(sizeof(double) * nh), kl = 0;
+  const double lz = nqs_bm_log_z(nv, nh, params);
+  for (long s = 0; v && theta && s < (1L << nv); s++) {
+    if (q[s] <= 0) continue;
+    unpack(s, nv, v);
+    kl += q[s] * (log(q[s]) - (nqs_rbm_bb_log_marginal(nv, nh, params, v, theta) - lz));
+  }
+  free(v);
+  free(theta);
+  return kl;
+}

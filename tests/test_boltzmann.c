@@ -1,0 +1,104 @@
+/* Boltzmann learning (issue #7, library part):
+ * - ln Z summed over the hidden layer equals ln Z summed over the visible layer (1e-12);
+ * - the exact log-likelihood gradient (positive minus exact negative phase) against central
+ *   differences of the exact average log-likelihood, on a tiny RBM (6 visible, 4 hidden; 1e-7);
+ * - the Gibbs sampler draws from p(v): 2e5 sweeps of one chain give visible-state frequencies
+ *   whose KL divergence from the exact p is consistent with sampling noise;
+ * - trained on 20000 exact samples of the 3 x 3 periodic Ising model at T = 2.5 by maximum
+ *   likelihood (exact negative phase: 512 visible states), the RBM's exact KL divergence to the
+ *   Boltzmann distribution falls below 0.05 nats. (PCD-1 on the same data reached 0.03 to 0.49
+ *   nats depending on the seed: its chains do not mix between the two ordered states; not
+ *   reliable yet, so not tested here.) */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "nqs/nqs.h"
+
+enum { NV = 6, NH = 4, NP = NV + NH + NV * NH };
+
+int main(void) {
+  nqs_rng r;
+  nqs_rng_seed(&r, 11, 0);
+  double p[NP], g[NP];
+  for (int k = 0; k < NP; k++) p[k] = 0.5 * nqs_rng_normal(&r);
+  const double zh = nqs_bm_log_z_hidden(NV, NH, p), zv = nqs_bm_log_z_visible(NV, NH, p);
+  CHECK(fabs(zh - zv) < 1e-12 * fabs(zv), "ln Z over hidden %.15f = over visible %.15f", zh, zv);
+
+  double data[50 * NV];
+  for (int k = 0; k < 50 * NV; k++) data[k] = nqs_rng_uniform(&r) < 0.3 + 0.4 * (k % NV == 0) ? 1.0 : 0.0;
+  nqs_bm_exact_gradient(NV, NH, p, data, 50, g);
+  double fd = 0;
+  for (int k = 0; k < NP; k++) {
+    const double x = p[k], h = 1e-5;
+    p[k] = x + h;
+    const double lp = nqs_bm_log_likelihood(NV, NH, p, data, 50);
+    p[k] = x - h;
+    const double lm = nqs_bm_log_likelihood(NV, NH, p, data, 50);
+    p[k] = x;
+    fd = fmax(fd, fabs((lp - lm) / (2 * h) - g[k]));
+  }
+  CHECK(fd < 1e-7, "log-likelihood gradient vs central differences, %d parameters: max error %.1e", NP, fd);
+
+  /* Gibbs sampling reproduces p(v) */
+  enum { NS = 1 << NV };
+  double cnt[NS] = {0}, pv[NS], v[NV] = {0}, hh[NH], theta[NH];
+  const double lz = nqs_bm_log_z(NV, NH, p);
+  for (int s = 0; s < NS; s++) {
+    for (int i = 0; i < NV; i++) v[i] = (s >> i) & 1;
+    pv[s] = exp(nqs_rbm_bb_log_marginal(NV, NH, p, v, theta) - lz);
+  }
+  const long sweeps = 200000;
+  for (long t = 0; t < sweeps + 100; t++) {
+    nqs_bm_gibbs(NV, NH, p, v, hh, &r);
+    if (t < 100) continue;
+    int s = 0;
+    for (int i = 0; i < NV; i++) s |= (v[i] > 0.5) << i;
+    cnt[s] += 1;
+  }
+  double kl_gibbs = 0;
+  for (int s = 0; s < NS; s++)
+    if (cnt[s] > 0) kl_gibbs += cnt[s] / sweeps * log(cnt[s] / sweeps / pv[s]);
+  /* sampling noise: KL(empirical || p) ~ (states - 1) / (2 samples) x tau, tau of order one */
+  CHECK(kl_gibbs < 10 * (NS - 1) / (2.0 * sweeps), "Gibbs chain: KL(frequencies || exact p) = %.2e (noise scale %.1e)",
+        kl_gibbs, (NS - 1) / (2.0 * sweeps));
+
+  /* 3 x 3 periodic Ising model at T = 2.5: exact distribution over 512 states, exact samples */
+  enum { L = 3, N = L * L, S = 1 << N, ND = 20000, HID = 9, P = N + HID + N * HID };
+  static double q[S], train[ND * N];
+  double zq = 0;
+  for (int s = 0; s < S; s++) {
+    double e = 0;
+    for (int y = 0; y < L; y++)
+      for (int x = 0; x < L; x++) {
+        const int i = y * L + x, right = y * L + (x + 1) % L, up = ((y + 1) % L) * L + x;
+        const double si = 2.0 * ((s >> i) & 1) - 1;
+        e -= si * (2.0 * ((s >> right) & 1) - 1) + si * (2.0 * ((s >> up) & 1) - 1);
+      }
+    q[s] = exp(-e / 2.5);
+    zq += q[s];
+  }
+  for (int s = 0; s < S; s++) q[s] /= zq;
+  for (int d = 0; d < ND; d++) { /* inverse-CDF draws */
+    double u = nqs_rng_uniform(&r), c = 0;
+    int s = 0;
+    while (s < S - 1 && (c += q[s]) < u) s++;
+    for (int i = 0; i < N; i++) train[d * N + i] = (s >> i) & 1;
+  }
+  double *w = calloc(P, sizeof(double)), *grad = malloc(sizeof(double) * P), *state = calloc(2 * P, sizeof(double));
+  for (int k = N + HID; k < P; k++) w[k] = 0.01 * nqs_rng_normal(&r);
+  const nqs_optimizer_type *adam = nqs_optimizer_find("adam");
+  const double kl0 = nqs_bm_kl(N, HID, w, q);
+  for (int it = 1; it <= 1000; it++) { /* maximum likelihood on the samples, exact negative phase */
+    nqs_bm_exact_gradient(N, HID, w, train, ND, grad);
+    for (int k = 0; k < P; k++) grad[k] = -grad[k]; /* adam minimises: -L */
+    adam->step(w, grad, state, P, 0.05, it);
+  }
+  const double kl = nqs_bm_kl(N, HID, w, q);
+  CHECK(kl < 0.05, "3x3 Ising T=2.5, 9 hidden, 1000 Adam steps of the exact log-likelihood gradient on %d samples: "
+        "exact KL %.4f nats (from %.4f; < 0.05)", ND, kl, kl0);
+  free(w);
+  free(grad);
+  free(state);
+  return check_done();
+}
