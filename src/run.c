@@ -586,10 +586,7 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   if (oo.radial_bins || oo.grid_bins || oo.pair_bins) {
     if (oo.r_max <= 0) oo.r_max = auto_r_max(r.vmc, &sys, comm);
     h.ob = ob = nqs_obs_create(&sys, &oo, W, err);
-    if (!ob) {
-      st = err->code;
-      goto done;
-    }
+    if ((st = nqs_comm_agree(comm, ob ? NQS_OK : err->code, err))) goto done;
   }
   nqs_vmc_set_hooks(r.vmc, ob ? observe : NULL, (po && po->progress) ? eval_progress : NULL, &h);
   nqs_vmc_result v;
