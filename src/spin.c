@@ -47,16 +47,19 @@ void nqs_spin_rbm_free(nqs_spin_rbm *r) {
 nqs_status nqs_spin_walker_alloc(const nqs_spin_rbm *r, nqs_spin_walker *w, nqs_error *err) {
   w->s = calloc((size_t)r->n, sizeof(double));
   w->theta = r->cplx ? NULL : calloc((size_t)r->H, sizeof(double));
+  w->tanh_theta = r->cplx ? NULL : calloc((size_t)r->H, sizeof(double));
   w->ctheta = r->cplx ? calloc((size_t)r->H, sizeof(double complex)) : NULL;
-  if (!w->s || (!w->theta && !w->ctheta)) return nqs_error_set(err, NQS_ENOMEM, "out of memory for a spin walker");
+  if (!w->s || (r->cplx ? !w->ctheta : (!w->theta || !w->tanh_theta)))
+    return nqs_error_set(err, NQS_ENOMEM, "out of memory for a spin walker");
   return NQS_OK;
 }
 
 void nqs_spin_walker_free(nqs_spin_walker *w) {
   free(w->s);
   free(w->theta);
+  free(w->tanh_theta);
   free(w->ctheta);
-  w->s = w->theta = NULL;
+  w->s = w->theta = w->tanh_theta = NULL;
   w->ctheta = NULL;
 }
 
@@ -74,6 +77,7 @@ void nqs_spin_walker_init(const nqs_spin_rbm *r, nqs_spin_walker *w) {
   for (int j = 0; j < H; j++) w->theta[j] = b[j];
   for (int i = 0; i < n; i++)
     for (int j = 0; j < H; j++) w->theta[j] += W[(size_t)i * H + j] * w->s[i];
+  for (int j = 0; j < H; j++) w->tanh_theta[j] = tanh(w->theta[j]);
 }
 
 double complex nqs_spin_rbm_logpsi(const nqs_spin_rbm *r, const double *s) {
@@ -113,15 +117,30 @@ double complex nqs_spin_log_ratio(const nqs_spin_rbm *r, const nqs_spin_walker *
     }
     return l;
   }
+  /* Real weights: with u_j = sum_q W_{q j} s_q and t_j = tanh(theta_j) (cached),
+   *   cosh(theta_j - 2 u_j) / cosh(theta_j) = cosh(2 u_j) - t_j sinh(2 u_j)
+   *                                        = ((1 - t_j) e^{2u_j} + (1 + t_j) e^{-2u_j}) / 2 > 0,
+   * one exponential per hidden unit; the factors are multiplied in groups of 8 and the
+   * logarithms of the groups added. |u_j| > 40 (whose factor could overflow a group) takes ln cosh. */
   const double *a = r->params, *W = a + n + H;
-  double l = 0;
+  double l = 0, prod = 1;
   for (int q = 0; q < k; q++) l -= 2 * a[flip[q]] * w->s[flip[q]];
   for (int j = 0; j < H; j++) {
-    double t = w->theta[j];
-    for (int q = 0; q < k; q++) t -= 2 * W[(size_t)flip[q] * H + j] * w->s[flip[q]];
-    l += lncosh(t) - lncosh(w->theta[j]);
+    double u = 0;
+    for (int q = 0; q < k; q++) u += W[(size_t)flip[q] * H + j] * w->s[flip[q]];
+    const double t = w->tanh_theta[j];
+    if (fabs(u) > 40) {
+      l += lncosh(w->theta[j] - 2 * u) - lncosh(w->theta[j]);
+    } else {
+      const double e = exp(2 * u);
+      prod *= 0.5 * ((1 - t) * e + (1 + t) / e); /* each factor below e^{80}: 8 of them stay finite */
+    }
+    if ((j & 7) == 7) {
+      l += log(prod);
+      prod = 1;
+    }
   }
-  return l;
+  return l + log(prod);
 }
 
 void nqs_spin_flip(const nqs_spin_rbm *r, nqs_spin_walker *w, const int *flip, int k) {
@@ -137,6 +156,8 @@ void nqs_spin_flip(const nqs_spin_rbm *r, nqs_spin_walker *w, const int *flip, i
     }
     w->s[i] = -w->s[i];
   }
+  if (!r->cplx)
+    for (int j = 0; j < H; j++) w->tanh_theta[j] = tanh(w->theta[j]);
 }
 
 void nqs_spin_dlogpsi(const nqs_spin_rbm *r, const nqs_spin_walker *w, double *o) {
@@ -151,7 +172,7 @@ void nqs_spin_dlogpsi(const nqs_spin_rbm *r, const nqs_spin_walker *w, double *o
   }
   double *ob = o + n, *oW = ob + H;
   for (int i = 0; i < n; i++) o[i] = w->s[i];
-  for (int j = 0; j < H; j++) ob[j] = tanh(w->theta[j]);
+  for (int j = 0; j < H; j++) ob[j] = w->tanh_theta[j];
   for (int i = 0; i < n; i++)
     for (int j = 0; j < H; j++) oW[(size_t)i * H + j] = w->s[i] * ob[j];
 }

@@ -31,6 +31,7 @@ typedef struct nqs_spin_rbm {
 typedef struct nqs_spin_walker {
   double *s;              /* n spins, +-1 */
   double *theta;          /* H angles (real weights) */
+  double *tanh_theta;     /* H: tanh of the angles (real weights), for O(H) ratios with one exp per unit */
   double complex *ctheta; /* H angles (complex weights) */
   nqs_rng rng;
 } nqs_spin_walker;
