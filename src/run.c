@@ -399,6 +399,7 @@ static nqs_status write_result(const run_ctx *r, const nqs_vmc_result *v, nqs_ob
     if ((h = nqs_obs_pair(ob))) cJSON_AddItemToObject(obs, "pair_density", histogram_json(h, "pair_density.csv", h->bins));
   }
   cJSON_AddNumberToObject(out, "acceptance", v->acceptance);
+  if (isfinite(v->rhat)) cJSON_AddNumberToObject(out, "rhat", v->rhat); /* Gelman-Rubin over walkers */
   cJSON_AddNumberToObject(out, "samples", (double)v->samples);
   cJSON_AddNumberToObject(out, "wall_seconds", res->wall_seconds);
   if (res->has_reference) {

@@ -369,6 +369,8 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   cJSON *out = cJSON_CreateObject();
   cJSON_AddItemToObject(out, "energy", nqs_run_estimate_json(&e));
   cJSON_AddNumberToObject(out, "energy_per_site", e.mean / n);
+  const double rhat = nqs_rhat(ch.el, sweeps_eval, nw);
+  if (isfinite(rhat)) cJSON_AddNumberToObject(out, "rhat", rhat); /* Gelman-Rubin over chains */
   cJSON_AddNumberToObject(out, "acceptance", acc);
   cJSON_AddNumberToObject(out, "samples", (double)res->samples);
   if (res->has_reference) {

@@ -122,3 +122,20 @@ void nqs_format_value_error(char *buf, int size, double mean, double error) {
   if (dec > 15) dec = 15;
   snprintf(buf, (size_t)size, "%.*f ± %.*f", dec, mean, dec, error);
 }
+
+double nqs_rhat(const double *x, long T, int m) {
+  if (m < 2 || T < 2) return NAN;
+  double wsum = 0, msum = 0, m2sum = 0;
+  for (int c = 0; c < m; c++) {
+    double mean = 0, var = 0;
+    for (long t = 0; t < T; t++) mean += x[t * m + c];
+    mean /= T;
+    for (long t = 0; t < T; t++) var += (x[t * m + c] - mean) * (x[t * m + c] - mean);
+    wsum += var / (T - 1);
+    msum += mean;
+    m2sum += mean * mean;
+  }
+  const double W = wsum / m, gm = msum / m, Bn = (m2sum / m - gm * gm) * m / (m - 1); /* B/T */
+  if (!(W > 0)) return Bn > 0 ? INFINITY : 1.0;
+  return sqrt(((T - 1.0) / T * W + Bn) / W);
+}

@@ -289,6 +289,7 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
     e.n = ns;
     *outs[q] = e;
   }
+  res->rhat = nqs_rhat(E, sweeps, nwg);
   res->O = keep ? v->O : NULL;
   res->el = E;
   res->o_mean = v->o_mean;

@@ -73,5 +73,20 @@ int main(void) {
   CHECK(strcmp(buf, "3.000391 ± 0.000021") == 0, "format '%s'", buf);
   free(x);
   free(work);
+  /* R-hat: 16 chains of 4096 iid normals give 1 within a few 1e-3 (its spread is ~ 1/sqrt(T)) */
+  {
+    enum { M = 16, T = 4096 };
+    double *c = malloc(sizeof(double) * M * T);
+    nqs_rng rr;
+    nqs_rng_seed(&rr, 21, 0);
+    for (long k = 0; k < (long)M * T; k++) c[k] = nqs_rng_normal(&rr);
+    const double r1 = nqs_rhat(c, T, M);
+    for (long t = 0; t < T; t++)
+      for (int ch = 1; ch < M; ch += 2) c[t * M + ch] += 0.5; /* half the chains shifted by 0.5 sigma */
+    const double r2 = nqs_rhat(c, T, M);
+    CHECK(fabs(r1 - 1) < 5e-3 && r2 > 1.02, "R-hat: %.4f for chains of one distribution, %.4f when half are shifted by 0.5 sigma",
+          r1, r2);
+    free(c);
+  }
   return check_done();
 }

@@ -22,6 +22,12 @@ typedef struct nqs_estimate {
  * (may be NULL: then it allocates, and returns NaN error if allocation fails). */
 nqs_estimate nqs_blocking(const double *x, long n, double *work);
 
+/* Gelman-Rubin potential scale reduction R-hat of m chains of length T stored as
+ * x[t * m + c] (the walker series layout): sqrt(((T-1)/T W + B/T) / W) with W the mean
+ * within-chain variance and B/T the variance of the chain means. Near 1 when the chains
+ * sample the same distribution; NaN for m < 2 or T < 2. */
+double nqs_rhat(const double *x, long T, int m);
+
 /* Chi-square quantile: x with P(chi2_k <= x) = p, for k >= 1 degrees of freedom. */
 double nqs_chi2_quantile(double p, int k);
 

@@ -30,6 +30,7 @@ typedef struct nqs_vmc_result {
   nqs_estimate virial; /* 2 T - 2 V_trap + V_int: zero in expectation at a variational
                           optimum over the length scale (trap + Coulomb) */
   double acceptance;
+  double rhat;         /* Gelman-Rubin R-hat of E_L over the walkers (chains) */
   long samples;
   double *o_mean; /* nparams: <O_k> (owned by the vmc object) */
   double *grad;   /* nparams: dE/dtheta_k = 2(<E_L O_k> - <E_L><O_k>) (owned by the vmc object) */
