@@ -335,7 +335,7 @@ int main(int argc, char **argv) {
       nqs_spin_rbm r;
       nqs_spin_walker w;
       nqs_error err;
-      nqs_spin_system_init(&sys, 1, Ls[q], 1, NQS_MODEL_TFIM, 1.0, 1.0, 1.0, &err);
+      nqs_spin_system_init(&sys, 1, Ls[q], 1, NQS_MODEL_TFIM, 1.0, 0, 1.0, 1.0, &err);
       nqs_spin_rbm_init(&r, Ls[q], alphas[a] * Ls[q], 0, 0.05, 1, &err);
       nqs_spin_walker_alloc(&r, &w, &err);
       nqs_rng_seed(&w.rng, 1, 0);
@@ -349,8 +349,8 @@ int main(int argc, char **argv) {
         double t0 = now();
         for (int k = 0; k < nsmp; k++) {
           nqs_spin_sweep(&sys, &r, &w);
-          el[k] = creal(nqs_spin_local_energy(&sys, &r, &w, 0));
-          nqs_spin_dlogpsi(&r, &w, O + (size_t)k * r.nparams);
+          el[k] = creal(nqs_spin_local_energy(&sys, &r, &w, NULL));
+          nqs_spin_dlogpsi(&r, &w, O + (size_t)k * r.nfree);
         }
         if ((now() - t0) / nsmp < best) best = (now() - t0) / nsmp;
       }

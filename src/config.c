@@ -1,7 +1,9 @@
 /* config.c — the option table and everything driven by it. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <ini.h>
 #include <math.h>
 #include <stddef.h>
@@ -46,17 +48,24 @@ static const option options[] = {
     {"system", "interaction", K_CHOICE, F(system.interaction), "coulomb", 0, 0, 0, "coulomb|none",
      "pair interaction: coulomb (1/r) or none"},
 
-    {"lattice", "graph", K_CHOICE, F(lattice.graph), "chain", 0, 0, 0, "chain|square", "chain of L sites or L x L square lattice"},
+    {"lattice", "graph", K_CHOICE, F(lattice.graph), "chain", 0, 0, 0, "chain|square|edges",
+     "chain of L sites, L x L square lattice, or the bonds listed in the file of edges"},
+    {"lattice", "edges", K_STRING, F(lattice.edges), "", 0, 0, 0, NULL,
+     "graph = edges: a file with one bond per line, \"i j\" or \"i j J_ij\" (sites from 0; relative to the input file)"},
     {"lattice", "length", K_INT, F(lattice.length), "12", 2, 4096, 0, NULL, "sites per side L"},
     {"lattice", "boundary", K_CHOICE, F(lattice.boundary), "periodic", 0, 0, 0, "periodic|open", "boundary conditions"},
     {"lattice", "model", K_CHOICE, F(lattice.model), "tfim", 0, 0, 0, "tfim|heisenberg",
      "tfim: -J sum sz sz - h sum sx; heisenberg: J sum (sx sx + sy sy + delta sz sz) (Pauli matrices)"},
-    {"lattice", "J", K_REAL, F(lattice.J), "1.0", -1e6, 1e6, 0, NULL, "coupling J"},
+    {"lattice", "J", K_REAL, F(lattice.J), "1.0", -1e6, 1e6, 0, NULL, "coupling J (nearest neighbours)"},
+    {"lattice", "J2", K_REAL, F(lattice.J2), "0", -1e6, 1e6, 0, NULL,
+     "next-nearest-neighbour coupling (J1-J2; chain: i, i+2; square: diagonals); 0 = none"},
     {"lattice", "h", K_REAL, F(lattice.h), "1.0", -1e6, 1e6, 0, NULL, "tfim: transverse field h"},
     {"lattice", "delta", K_REAL, F(lattice.delta), "1.0", -1e6, 1e6, 0, NULL, "heisenberg: anisotropy Delta (1 = isotropic XXX)"},
     {"lattice", "alpha", K_INT, F(lattice.alpha), "1", 1, 64, 0, NULL, "RBM hidden-unit density: H = alpha x sites"},
     {"lattice", "weights", K_CHOICE, F(lattice.weights), "real", 0, 0, 0, "real|complex",
      "RBM weights: real, or complex (signs and phases without the Marshall rule)"},
+    {"lattice", "symmetry", K_CHOICE, F(lattice.symmetry), "none", 0, 0, 0, "none|translation",
+     "RBM: none, or translation (alpha filters shared by all translations; periodic chains and squares)"},
     {"lattice", "marshall", K_CHOICE, F(lattice.marshall), "yes", 0, 0, 0, "yes|no",
      "heisenberg: Marshall sign rule (bipartite lattices), so a real RBM can hold the ground state"},
 
@@ -438,6 +447,14 @@ nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
     return nqs_error_set(err, NQS_EINPUT, "%s: cannot open the input file (%s); check the path", path, strerror(errno));
   nqs_status st = parse(c, fp, NULL, path, err);
   fclose(fp);
+  /* an edge list named relative to the input file: make the path absolute, so config.ini in
+   * the run folder (and a restart from it) finds the same file */
+  if (!st && c->lattice.edges[0] && c->lattice.edges[0] != '/') {
+    char joined[1100], full[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    snprintf(joined, sizeof joined, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, c->lattice.edges);
+    if (realpath(joined, full) && strlen(full) < sizeof c->lattice.edges) snprintf(c->lattice.edges, sizeof c->lattice.edges, "%s", full);
+  }
   return st;
 }
 
@@ -523,10 +540,21 @@ nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
 }
 
 nqs_status nqs_config_spin_system(const nqs_config *c, nqs_spin_system *s, nqs_error *err) {
-  return nqs_spin_system_init(s, strcmp(c->lattice.graph, "chain") == 0 ? 1 : 2, c->lattice.length,
-                              strcmp(c->lattice.boundary, "periodic") == 0,
-                              strcmp(c->lattice.model, "tfim") == 0 ? NQS_MODEL_TFIM : NQS_MODEL_HEISENBERG,
-                              c->lattice.J, c->lattice.h, c->lattice.delta, err);
+  const nqs_model model = strcmp(c->lattice.model, "tfim") == 0 ? NQS_MODEL_TFIM : NQS_MODEL_HEISENBERG;
+  if (strcmp(c->lattice.graph, "edges") == 0) {
+    if (!c->lattice.edges[0])
+      return nqs_error_setk(err, NQS_EINPUT, "lattice.graph", "graph = edges needs the file: set [lattice] edges = FILE");
+    if (c->lattice.J2 != 0)
+      return nqs_error_setk(err, NQS_EINPUT, "lattice.J2", "an edge list carries its own couplings (\"i j J_ij\"): set J2 = 0");
+    if (strcmp(c->lattice.symmetry, "none") != 0)
+      return nqs_error_setk(err, NQS_EINPUT, "lattice.symmetry", "an edge list has no translations: set symmetry = none");
+    return nqs_spin_system_from_edges(s, c->lattice.edges, model, c->lattice.J, c->lattice.h, c->lattice.delta, err);
+  }
+  const int periodic = strcmp(c->lattice.boundary, "periodic") == 0;
+  if (!periodic && strcmp(c->lattice.symmetry, "translation") == 0)
+    return nqs_error_setk(err, NQS_EINPUT, "lattice.symmetry", "open boundaries break translation symmetry: set symmetry = none");
+  return nqs_spin_system_init(s, strcmp(c->lattice.graph, "chain") == 0 ? 1 : 2, c->lattice.length, periodic, model,
+                              c->lattice.J, c->lattice.J2, c->lattice.h, c->lattice.delta, err);
 }
 
 nqs_status nqs_config_check(const nqs_config *c, nqs_error *err) {

@@ -1,7 +1,9 @@
 /* lattice.c — spin-1/2 graphs and Hamiltonians; exact ground states by ARPACK. */
 #include <arpack/arpack.h>
+#include <ctype.h>
 #include <lapacke.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "nqs/lattice.h"
@@ -10,47 +12,144 @@ static const double PI = 3.14159265358979323846;
 
 void nqs_spin_system_free(nqs_spin_system *s) {
   free(s->bonds);
+  free(s->bond_J);
   s->bonds = NULL;
+  s->bond_J = NULL;
 }
 
-nqs_status nqs_spin_system_init(nqs_spin_system *s, int dim, int L, int periodic, nqs_model model, double J, double h,
-                                double delta, nqs_error *err) {
+static nqs_status alloc_bonds(nqs_spin_system *s, int cap, nqs_error *err) {
+  s->bonds = malloc(sizeof *s->bonds * (size_t)cap);
+  s->bond_J = malloc(sizeof(double) * (size_t)cap);
+  if (!s->bonds || !s->bond_J) {
+    nqs_spin_system_free(s);
+    return nqs_error_set(err, NQS_ENOMEM, "out of memory for %d bonds", cap);
+  }
+  return NQS_OK;
+}
+
+static void add_bond(nqs_spin_system *s, int i, int j, double J) {
+  s->bonds[s->nbonds][0] = i;
+  s->bonds[s->nbonds][1] = j;
+  s->bond_J[s->nbonds++] = J;
+}
+
+nqs_status nqs_spin_system_init(nqs_spin_system *s, int dim, int L, int periodic, nqs_model model, double J, double J2,
+                                double h, double delta, nqs_error *err) {
   memset(s, 0, sizeof *s);
-  if (dim < 1 || dim > 2) return nqs_error_setk(err, NQS_EINPUT, "system.lattice", "lattice dimension %d: chain or square", dim);
-  if (L < 2 || (periodic && L < 3))
-    return nqs_error_setk(err, NQS_EINPUT, "system.length", "length %d: need at least %d sites per side%s", L,
-                          periodic ? 3 : 2, periodic ? " with periodic boundaries" : "");
+  if (dim < 1 || dim > 2) return nqs_error_setk(err, NQS_EINPUT, "lattice.graph", "lattice dimension %d: chain or square", dim);
+  const int need = periodic ? (dim == 1 && J2 != 0 ? 5 : 3) : 2;
+  if (L < need)
+    return nqs_error_setk(err, NQS_EINPUT, "lattice.length", "length %d: need at least %d sites per side%s", L, need,
+                          periodic ? " with periodic boundaries (no doubled bonds)" : "");
   const long n = dim == 1 ? L : (long)L * L;
-  if (n > 4096) return nqs_error_setk(err, NQS_EINPUT, "system.length", "%ld sites: at most 4096", n);
+  if (n > 4096) return nqs_error_setk(err, NQS_EINPUT, "lattice.length", "%ld sites: at most 4096", n);
   s->nsites = (int)n;
+  s->dim = dim;
+  s->L = L;
+  s->periodic = periodic;
+  s->model = model;
+  s->J = J;
+  s->J2 = J2;
+  s->h = h;
+  s->delta = delta;
+  nqs_status st = alloc_bonds(s, (int)(4 * n), err);
+  if (st) return st;
+  if (dim == 1) {
+    for (int i = 0; i < L; i++)
+      if (i + 1 < L || periodic) add_bond(s, i, (i + 1) % L, J);
+    s->nbonds_nn = s->nbonds;
+    if (J2 != 0)
+      for (int i = 0; i < L; i++)
+        if (i + 2 < L || periodic) add_bond(s, i, (i + 2) % L, J2);
+    return NQS_OK;
+  }
+  for (int y = 0; y < L; y++)
+    for (int x = 0; x < L; x++) {
+      const int i = y * L + x;
+      if (x + 1 < L || periodic) add_bond(s, i, y * L + (x + 1) % L, J);   /* right */
+      if (y + 1 < L || periodic) add_bond(s, i, ((y + 1) % L) * L + x, J); /* up */
+    }
+  s->nbonds_nn = s->nbonds;
+  if (J2 != 0)
+    for (int y = 0; y < L; y++)
+      for (int x = 0; x < L; x++) {
+        const int xr = (x + 1) % L, yu = (y + 1) % L, yd = (y + L - 1) % L;
+        if ((x + 1 < L || periodic) && (y + 1 < L || periodic)) add_bond(s, y * L + x, yu * L + xr, J2); /* up-right */
+        if ((x + 1 < L || periodic) && (y > 0 || periodic)) add_bond(s, y * L + x, yd * L + xr, J2);      /* down-right */
+      }
+  return NQS_OK;
+}
+
+nqs_status nqs_spin_system_from_edges(nqs_spin_system *s, const char *path, nqs_model model, double J, double h,
+                                      double delta, nqs_error *err) {
+  memset(s, 0, sizeof *s);
+  FILE *f = fopen(path, "r");
+  if (!f) return nqs_error_setk(err, NQS_EINPUT, "lattice.edges", "cannot open the edge list %s", path);
   s->model = model;
   s->J = J;
   s->h = h;
   s->delta = delta;
-  s->bonds = malloc(sizeof *s->bonds * (size_t)(2 * n));
-  if (!s->bonds) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld bonds", 2 * n);
-  int nb = 0;
-  if (dim == 1) {
-    for (int i = 0; i < L; i++)
-      if (i + 1 < L || periodic) {
-        s->bonds[nb][0] = i;
-        s->bonds[nb++][1] = (i + 1) % L;
-      }
-  } else {
-    for (int y = 0; y < L; y++)
-      for (int x = 0; x < L; x++) {
-        const int i = y * L + x;
-        if (x + 1 < L || periodic) { /* right neighbour */
-          s->bonds[nb][0] = i;
-          s->bonds[nb++][1] = y * L + (x + 1) % L;
-        }
-        if (y + 1 < L || periodic) { /* upper neighbour */
-          s->bonds[nb][0] = i;
-          s->bonds[nb++][1] = ((y + 1) % L) * L + x;
-        }
-      }
+  int cap = 0, line = 0;
+  char buf[512];
+  nqs_status st = NQS_OK;
+  while (!st && fgets(buf, sizeof buf, f)) {
+    line++;
+    char *hash = strchr(buf, '#');
+    if (hash) *hash = 0;
+    char *q = buf, *end;
+    while (isspace((unsigned char)*q)) q++;
+    if (!*q) continue; /* blank or comment */
+    const long i = strtol(q, &end, 10);
+    int ok = end != q;
+    q = end;
+    const long j = ok ? strtol(q, &end, 10) : 0;
+    ok = ok && end != q;
+    q = end;
+    double Jb = J;
+    while (ok && isspace((unsigned char)*q)) q++;
+    if (ok && *q) { /* an optional coupling, then nothing */
+      Jb = strtod(q, &end);
+      ok = end != q;
+      for (q = end; ok && isspace((unsigned char)*q);) q++;
+      ok = ok && !*q;
+    }
+    if (!ok) {
+      st = nqs_error_set(err, NQS_EINPUT, "%s:%d: expected \"i j\" or \"i j J\" (two site numbers from 0, then an optional coupling)", path, line);
+      break;
+    }
+    if (i < 0 || j < 0 || i == j || i >= 4096 || j >= 4096 || !isfinite(Jb)) {
+      st = nqs_error_set(err, NQS_EINPUT, "%s:%d: bond %ld-%ld: need two different sites in [0, 4096) and a finite coupling",
+                         path, line, i, j);
+      break;
+    }
+    if (s->nbonds == cap) {
+      cap = cap ? 2 * cap : 64;
+      int(*b)[2] = realloc(s->bonds, sizeof *b * (size_t)cap);
+      double *bj = b ? realloc(s->bond_J, sizeof(double) * (size_t)cap) : NULL;
+      if (b) s->bonds = b;
+      if (bj) s->bond_J = bj;
+      if (!b || !bj) st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the edge list");
+      if (st) break;
+    }
+    add_bond(s, (int)i, (int)j, Jb);
+    if (i >= s->nsites) s->nsites = (int)i + 1;
+    if (j >= s->nsites) s->nsites = (int)j + 1;
   }
-  s->nbonds = nb;
+  fclose(f);
+  if (!st && s->nbonds == 0) st = nqs_error_setk(err, NQS_EINPUT, "lattice.edges", "%s holds no bonds", path);
+  if (!st) { /* every site on a bond (a lone spin would be a free, degenerate one) */
+    char *seen = calloc((size_t)s->nsites, 1);
+    if (!seen) st = nqs_error_set(err, NQS_ENOMEM, "out of memory");
+    for (int b = 0; !st && b < s->nbonds; b++) seen[s->bonds[b][0]] = seen[s->bonds[b][1]] = 1;
+    for (int i = 0; !st && i < s->nsites; i++)
+      if (!seen[i]) st = nqs_error_setk(err, NQS_EINPUT, "lattice.edges", "%s: site %d is on no bond (sites are 0 .. %d)", path, i, s->nsites - 1);
+    free(seen);
+  }
+  if (st) {
+    nqs_spin_system_free(s);
+    return st;
+  }
+  s->nbonds_nn = s->nbonds;
   return NQS_OK;
 }
 
@@ -66,11 +165,12 @@ void nqs_spin_apply(const nqs_spin_system *s, const double *x, double *y) {
     for (int b = 0; b < nb; b++) {
       const int i = s->bonds[b][0], j = s->bonds[b][1];
       const int anti = (int)(((st >> i) ^ (st >> j)) & 1); /* sz_i sz_j = -1 */
-      if (tfim) diag += anti ? s->J : -s->J;
+      const double Jb = s->bond_J[b];
+      if (tfim) diag += anti ? Jb : -Jb;
       else {
-        diag += s->J * s->delta * (anti ? -1.0 : 1.0);
+        diag += Jb * s->delta * (anti ? -1.0 : 1.0);
         /* sx sx + sy sy = 2 (s+ s- + s- s+): flips an anti-aligned pair with amplitude 2 */
-        if (anti) off += 2 * s->J * x[st ^ ((1L << i) | (1L << j))];
+        if (anti) off += 2 * Jb * x[st ^ ((1L << i) | (1L << j))];
       }
     }
     if (tfim)
@@ -82,7 +182,7 @@ void nqs_spin_apply(const nqs_spin_system *s, const double *x, double *y) {
 nqs_status nqs_exact_ground(const nqs_spin_system *s, double *e0, nqs_error *err) {
   const int n = s->nsites;
   if (n > NQS_EXACT_MAX_SITES)
-    return nqs_error_setk(err, NQS_EINPUT, "system.length",
+    return nqs_error_setk(err, NQS_EINPUT, "lattice.length",
                           "%d sites: exact diagonalisation holds 2^n amplitudes per vector and stops at %d sites", n,
                           NQS_EXACT_MAX_SITES);
   const a_int N = (a_int)1 << n, nev = 1, ncv = 20;

@@ -23,10 +23,11 @@ nqs_status nqs_spin_rbm_init(nqs_spin_rbm *r, int n, int H, int cplx, double ini
   r->n = n;
   r->H = H;
   r->cplx = cplx;
-  r->nparams = n + H + n * H;
+  r->nparams = r->nfree = n + H + n * H;
   if (cplx) r->cparams = calloc((size_t)r->nparams, sizeof(double complex));
   else r->params = calloc((size_t)r->nparams, sizeof(double));
   if (!r->params && !r->cparams) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %d RBM parameters", r->nparams);
+  r->fparams = cplx ? (double *)r->cparams : r->params;
   nqs_rng rng;
   nqs_rng_seed(&rng, seed, 0x5B1);
   for (int k = n + H; k < r->nparams; k++) {
@@ -37,11 +38,61 @@ nqs_status nqs_spin_rbm_init(nqs_spin_rbm *r, int n, int H, int cplx, double ini
   return NQS_OK;
 }
 
+/* site i moved by translation t of a periodic chain (t in [0, L)) or L x L square (t = ty L + tx) */
+static int translate(const nqs_spin_system *sys, int i, int t) {
+  const int L = sys->L;
+  if (sys->dim == 1) return (i + t) % L;
+  return ((i / L + t / L) % L) * L + (i % L + t % L) % L;
+}
+
+nqs_status nqs_spin_rbm_init_translation(nqs_spin_rbm *r, const nqs_spin_system *sys, int alpha, int cplx,
+                                         double init_std, uint64_t seed, nqs_error *err) {
+  memset(r, 0, sizeof *r);
+  if (sys->dim < 1 || !sys->periodic)
+    return nqs_error_setk(err, NQS_EINPUT, "lattice.symmetry",
+                          "translation symmetry needs a periodic chain or square lattice; set symmetry = none");
+  const int n = sys->nsites;
+  nqs_status st = nqs_spin_rbm_init(r, n, alpha * n, cplx, 0, seed, err);
+  if (st) return st;
+  const int H = r->H, nf = alpha * (n + 1) + 1, per = cplx ? 2 : 1;
+  r->nfree = nf;
+  r->tie = malloc(sizeof(int) * (size_t)r->nparams);
+  r->fparams = calloc((size_t)(per * nf), sizeof(double));
+  if (!r->tie || !r->fparams) {
+    nqs_spin_rbm_free(r);
+    return nqs_error_set(err, NQS_ENOMEM, "out of memory for the symmetric RBM");
+  }
+  /* free parameters: a | b[alpha] | w[alpha][n];  hidden unit j = f n + t */
+  for (int i = 0; i < n; i++) r->tie[i] = 0;
+  for (int j = 0; j < H; j++) r->tie[n + j] = 1 + j / n;
+  for (int j = 0; j < H; j++) {
+    const int f = j / n, t = j % n;
+    for (int d = 0; d < n; d++) r->tie[n + H + (size_t)translate(sys, d, t) * H + j] = 1 + alpha + f * n + d;
+  }
+  nqs_rng rng;
+  nqs_rng_seed(&rng, seed, 0x5B2);
+  for (int k = per * (1 + alpha); k < per * nf; k++) r->fparams[k] = init_std * nqs_rng_normal(&rng);
+  nqs_spin_rbm_sync(r);
+  return NQS_OK;
+}
+
+void nqs_spin_rbm_sync(nqs_spin_rbm *r) {
+  if (!r->tie) return;
+  for (int k = 0; k < r->nparams; k++) {
+    const int f = r->tie[k];
+    if (r->cplx) r->cparams[k] = r->fparams[2 * f] + I * r->fparams[2 * f + 1];
+    else r->params[k] = r->fparams[f];
+  }
+}
+
 void nqs_spin_rbm_free(nqs_spin_rbm *r) {
+  if (r->tie) free(r->fparams);
   free(r->params);
   free(r->cparams);
-  r->params = NULL;
+  free(r->tie);
+  r->params = r->fparams = NULL;
   r->cparams = NULL;
+  r->tie = NULL;
 }
 
 nqs_status nqs_spin_walker_alloc(const nqs_spin_rbm *r, nqs_spin_walker *w, nqs_error *err) {
@@ -160,8 +211,36 @@ void nqs_spin_flip(const nqs_spin_rbm *r, nqs_spin_walker *w, const int *flip, i
     for (int j = 0; j < H; j++) w->tanh_theta[j] = tanh(w->theta[j]);
 }
 
+/* Symmetric RBM: each O of a tied parameter added to its free one's. */
+static void dlogpsi_tied(const nqs_spin_rbm *r, const nqs_spin_walker *w, double *o) {
+  const int n = r->n, H = r->H;
+  const int *ta = r->tie, *tb = ta + n, *tW = tb + H;
+  if (r->cplx) {
+    double complex *co = (double complex *)o;
+    for (int k = 0; k < r->nfree; k++) co[k] = 0;
+    for (int i = 0; i < n; i++) co[ta[i]] += w->s[i];
+    for (int j = 0; j < H; j++) {
+      const double complex t = ctanh(w->ctheta[j]);
+      co[tb[j]] += t;
+      for (int i = 0; i < n; i++) co[tW[(size_t)i * H + j]] += w->s[i] * t;
+    }
+    return;
+  }
+  for (int k = 0; k < r->nfree; k++) o[k] = 0;
+  for (int i = 0; i < n; i++) o[ta[i]] += w->s[i];
+  for (int j = 0; j < H; j++) o[tb[j]] += w->tanh_theta[j];
+  for (int i = 0; i < n; i++) {
+    const int *ti = tW + (size_t)i * H;
+    for (int j = 0; j < H; j++) o[ti[j]] += w->s[i] * w->tanh_theta[j];
+  }
+}
+
 void nqs_spin_dlogpsi(const nqs_spin_rbm *r, const nqs_spin_walker *w, double *o) {
   const int n = r->n, H = r->H;
+  if (r->tie) {
+    dlogpsi_tied(r, w, o);
+    return;
+  }
   if (r->cplx) {
     double complex *co = (double complex *)o, *ob = co + n, *oW = ob + H;
     for (int i = 0; i < n; i++) co[i] = w->s[i];
@@ -184,19 +263,19 @@ static inline double complex ratio(const nqs_spin_rbm *r, const nqs_spin_walker 
 }
 
 double complex nqs_spin_local_energy(const nqs_spin_system *sys, const nqs_spin_rbm *r, const nqs_spin_walker *w,
-                                     int marshall) {
+                                     const int *sublattice) {
   const double *s = w->s;
   double complex e = 0;
   if (sys->model == NQS_MODEL_TFIM) {
-    for (int b = 0; b < sys->nbonds; b++) e -= sys->J * s[sys->bonds[b][0]] * s[sys->bonds[b][1]];
+    for (int b = 0; b < sys->nbonds; b++) e -= sys->bond_J[b] * s[sys->bonds[b][0]] * s[sys->bonds[b][1]];
     for (int i = 0; i < sys->nsites; i++) e -= sys->h * ratio(r, w, &i, 1);
     return e;
   }
-  const double amp = marshall ? -2 * sys->J : 2 * sys->J;
   for (int b = 0; b < sys->nbonds; b++) {
     const int i = sys->bonds[b][0], j = sys->bonds[b][1];
-    e += sys->J * sys->delta * s[i] * s[j];
-    if (s[i] != s[j]) e += amp * ratio(r, w, sys->bonds[b], 2);
+    const double Jb = sys->bond_J[b];
+    e += Jb * sys->delta * s[i] * s[j];
+    if (s[i] != s[j]) e += (sublattice && sublattice[i] != sublattice[j] ? -2 * Jb : 2 * Jb) * ratio(r, w, sys->bonds[b], 2);
   }
   return e;
 }
@@ -235,17 +314,20 @@ int nqs_spin_bipartite(const nqs_spin_system *sys, int *col) {
   if (!c) return 0;
   for (int i = 0; i < n; i++) c[i] = -1;
   int ok = 1;
-  /* colour by repeated relaxation over the bond list (graphs here are connected and small) */
-  c[0] = 0;
-  for (int pass = 0; pass < n && ok; pass++) {
-    int changed = 0;
-    for (int b = 0; b < sys->nbonds; b++) {
-      const int i = sys->bonds[b][0], j = sys->bonds[b][1];
-      if (c[i] >= 0 && c[j] < 0) c[j] = 1 - c[i], changed = 1;
-      else if (c[j] >= 0 && c[i] < 0) c[i] = 1 - c[j], changed = 1;
-      else if (c[i] >= 0 && c[i] == c[j]) ok = 0;
+  /* colour by repeated relaxation over the bond list, one component after the other */
+  for (int seed = 0; seed < n && ok; seed++) {
+    if (c[seed] >= 0) continue;
+    c[seed] = 0;
+    for (int pass = 0; pass < n && ok; pass++) {
+      int changed = 0;
+      for (int b = 0; b < sys->nbonds_nn; b++) {
+        const int i = sys->bonds[b][0], j = sys->bonds[b][1];
+        if (c[i] >= 0 && c[j] < 0) c[j] = 1 - c[i], changed = 1;
+        else if (c[j] >= 0 && c[i] < 0) c[i] = 1 - c[j], changed = 1;
+        else if (c[i] >= 0 && c[i] == c[j]) ok = 0;
+      }
+      if (!changed) break;
     }
-    if (!changed) break;
   }
   if (!col) free(c);
   return ok;

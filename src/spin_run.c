@@ -20,19 +20,28 @@ typedef struct {
   const nqs_spin_system *sys;
   nqs_spin_rbm *rbm;
   nqs_spin_walker *w;
-  int nw, threads, marshall;
+  int nw, threads;
+  const int *sublattice;  /* Marshall sign rule: the two sublattices (NULL: off) */
   int stride;             /* doubles per O vector: nparams, or 2 nparams for complex weights */
-  int side, dim;          /* lattice side L and dimension, for the correlations */
-  double *corr;           /* nw x nsites: per-walker sums of s_i s_{i+d} over i, d a displacement (NULL: off) */
+  int side, dim;          /* lattice side L and dimension, for the correlations (dim 0: an edge list) */
+  double *corr;           /* per walker: nsites sums of s_x s_{x+d} over x for each displacement d, or
+                           * (edge lists) nsites^2 sums of s_i s_j; NULL: off */
   double *el, *eli, *O, *wmean; /* Re E_L (samples), Im E_L (complex weights), samples x stride, sweeps x 2 */
 } chains;
 
 /* Add walker i's s_x s_{x+d} summed over sites x, for every displacement d = (dx, dy)
  * (d index dx + L dy; displacements wrap around the lattice). */
+static size_t corr_len(const chains *ch) { return (size_t)ch->sys->nsites * (ch->dim ? 1 : (size_t)ch->sys->nsites); }
+
 static void accumulate_corr(chains *ch, int i) {
   const int L = ch->side, n = ch->sys->nsites, ny = ch->dim == 2 ? L : 1;
   const double *s = ch->w[i].s;
-  double *c = ch->corr + (size_t)i * n;
+  double *c = ch->corr + (size_t)i * corr_len(ch);
+  if (ch->dim == 0) { /* a graph without geometry: every pair i < j */
+    for (int a = 0; a < n; a++)
+      for (int b = a + 1; b < n; b++) c[(size_t)a * n + b] += s[a] * s[b];
+    return;
+  }
   for (int dy = 0; dy < ny; dy++)
     for (int dx = 0; dx < L; dx++) {
       double sum = 0;
@@ -42,24 +51,42 @@ static void accumulate_corr(chains *ch, int i) {
     }
 }
 
-/* correlations.csv: C(d) = (1/n) sum_x <s_x s_{x+d}> with the standard error over walkers. */
+/* mean over walkers of entry k of the per-walker sums, divided by norm, and its standard error */
+static void corr_entry(const chains *ch, size_t k, double norm, double *mean, double *error) {
+  const int W = ch->nw;
+  double m = 0, m2 = 0;
+  for (int w = 0; w < W; w++) {
+    const double v = ch->corr[(size_t)w * corr_len(ch) + k] / norm;
+    m += v;
+    m2 += v * v;
+  }
+  m /= W;
+  *mean = m;
+  *error = W > 1 ? sqrt(fmax(m2 / W - m * m, 0) / (W - 1)) : NAN;
+}
+
+/* correlations.csv: C(d) = (1/n) sum_x <s_x s_{x+d}> with the standard error over walkers; for an
+ * edge list, <s_i s_j> for every pair i < j. */
 static nqs_status write_corr(const chains *ch, long sweeps, const char *dir, nqs_error *err) {
-  const int n = ch->sys->nsites, L = ch->side, W = ch->nw;
+  const int n = ch->sys->nsites, L = ch->side;
   char path[600];
   snprintf(path, sizeof path, "%s/correlations.csv", dir);
   FILE *f = fopen(path, "w");
   if (!f) return nqs_error_set(err, NQS_EIO, "cannot write %s", path);
-  fprintf(f, "dx,dy,C,error\n");
-  for (int d = 0; d < n; d++) {
-    double m = 0, m2 = 0;
-    for (int w = 0; w < W; w++) {
-      const double v = ch->corr[(size_t)w * n + d] / ((double)sweeps * n);
-      m += v;
-      m2 += v * v;
+  double m, e;
+  if (ch->dim == 0) {
+    fprintf(f, "i,j,C,error\n");
+    for (int a = 0; a < n; a++)
+      for (int b = a + 1; b < n; b++) {
+        corr_entry(ch, (size_t)a * n + b, (double)sweeps, &m, &e);
+        fprintf(f, "%d,%d,%.10g,%.3g\n", a, b, m, e);
+      }
+  } else {
+    fprintf(f, "dx,dy,C,error\n");
+    for (int d = 0; d < n; d++) {
+      corr_entry(ch, (size_t)d, (double)sweeps * n, &m, &e);
+      fprintf(f, "%d,%d,%.10g,%.3g\n", d % L, d / L, m, e);
     }
-    m /= W;
-    const double e = W > 1 ? sqrt(fmax(m2 / W - m * m, 0) / (W - 1)) : NAN;
-    fprintf(f, "%d,%d,%.10g,%.3g\n", d % L, d / L, m, e);
   }
   return fclose(f) ? nqs_error_set(err, NQS_EIO, "cannot finish %s", path) : NQS_OK;
 }
@@ -75,7 +102,7 @@ static nqs_status sample(chains *ch, long sweeps, int with_o, nqs_estimate *e, d
     for (long t = 0; t < sweeps; t++) {
       a += nqs_spin_sweep(ch->sys, ch->rbm, &ch->w[i]);
       const long idx = t * nw + i;
-      const double complex el = nqs_spin_local_energy(ch->sys, ch->rbm, &ch->w[i], ch->marshall);
+      const double complex el = nqs_spin_local_energy(ch->sys, ch->rbm, &ch->w[i], ch->sublattice);
       ch->el[idx] = creal(el);
       if (ch->eli) ch->eli[idx] = cimag(el);
       if (!isfinite(creal(el)) || !isfinite(cimag(el))) bad++;
@@ -103,7 +130,7 @@ static nqs_status sample(chains *ch, long sweeps, int with_o, nqs_estimate *e, d
  * sums; centring first makes nqs_sr_solve's own centring a no-op, and its 1/(2 ns)
  * normalisation halves S and F alike (so the shift is halved to match). delta: 2 np, (Re | Im). */
 static nqs_status sr_complex(const chains *ch, long ns, const nqs_sr_options *so, double *delta, nqs_error *err) {
-  const int np = ch->rbm->nparams, P = 2 * np;
+  const int np = ch->rbm->nfree, P = 2 * np;
   const double complex *O = (const double complex *)ch->O;
   double *R = malloc(sizeof(double) * (size_t)(2 * ns) * P), *e = malloc(sizeof(double) * (size_t)(2 * ns));
   double complex *mean = calloc((size_t)np, sizeof(double complex));
@@ -143,7 +170,9 @@ static nqs_status sr_complex(const chains *ch, long ns, const nqs_sr_options *so
   return st;
 }
 
+/* after a parameter change: expand the free parameters, recompute every walker's angles */
 static void reinit(chains *ch) {
+  nqs_spin_rbm_sync(ch->rbm);
   for (int i = 0; i < ch->nw; i++) nqs_spin_walker_init(ch->rbm, &ch->w[i]);
 }
 
@@ -156,30 +185,37 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   if (st) return st;
   const int n = sys.nsites, nw = c->sampler.walkers, heis = sys.model == NQS_MODEL_HEISENBERG;
   const int marshall = heis && strcmp(c->lattice.marshall, "yes") == 0;
-  if (marshall && !nqs_spin_bipartite(&sys, NULL)) {
+  int *sublattice = marshall ? malloc(sizeof(int) * (size_t)n) : NULL;
+  if (marshall && (!sublattice || !nqs_spin_bipartite(&sys, sublattice))) {
+    free(sublattice);
     nqs_spin_system_free(&sys);
     return nqs_error_setk(err, NQS_EINPUT, "lattice.marshall",
                           "the Marshall sign rule needs a bipartite lattice (even length when periodic); set marshall = no");
   }
   if (heis && n % 2) {
+    free(sublattice);
     nqs_spin_system_free(&sys);
     return nqs_error_setk(err, NQS_EINPUT, "lattice.length", "heisenberg runs sample at zero magnetisation: need an even number of sites");
   }
   if ((st = nqs_run_make_dir(c, 0, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, res->dir, err))) {
+    free(sublattice);
     nqs_spin_system_free(&sys);
     return st;
   }
   nqs_spin_rbm rbm;
-  chains ch = {.sys = &sys, .rbm = &rbm, .nw = nw, .marshall = marshall,
+  chains ch = {.sys = &sys, .rbm = &rbm, .nw = nw, .sublattice = sublattice,
                .threads = c->run.threads > 0 ? c->run.threads : omp_get_max_threads()};
   FILE *log = NULL, *csv = NULL;
   double *delta = NULL, *opt_state = NULL, *prev = NULL;
   const long sweeps_opt = (c->optimizer.samples + nw - 1) / nw, sweeps_eval = (c->evaluation.samples + nw - 1) / nw;
   const long maxs = sweeps_opt > sweeps_eval ? sweeps_opt : sweeps_eval;
   const int cplx = strcmp(c->lattice.weights, "complex") == 0;
-  if ((st = nqs_spin_rbm_init(&rbm, n, c->lattice.alpha * n, cplx, c->wavefunction.init_std, c->run.seed, err))) goto out;
-  const int np = rbm.nparams, nr = cplx ? 2 * np : np; /* nr: real numbers among the parameters */
-  double *theta = cplx ? (double *)rbm.cparams : rbm.params; /* (Re, Im) interleaved when complex */
+  st = strcmp(c->lattice.symmetry, "translation") == 0
+           ? nqs_spin_rbm_init_translation(&rbm, &sys, c->lattice.alpha, cplx, c->wavefunction.init_std, c->run.seed, err)
+           : nqs_spin_rbm_init(&rbm, n, c->lattice.alpha * n, cplx, c->wavefunction.init_std, c->run.seed, err);
+  if (st) goto out;
+  const int np = rbm.nfree, nr = cplx ? 2 * np : np; /* nr: real numbers among the free parameters */
+  double *theta = rbm.fparams;                         /* (Re, Im) interleaved when complex */
   if (o && o->init_params) { /* a warm start (nqs sweep) */
     if (o->init_nparams != nr) {
       st = nqs_error_set(err, NQS_EINPUT, "a warm start gives %d parameters, but this RBM has %d", o->init_nparams, nr);
@@ -283,10 +319,13 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
     if (!opt && !cplx) {
       nqs_sr_info info;
       if ((st = nqs_sr_solve(ch.O, ch.el, ns, np, &so, delta, &info, err))) goto out;
-      for (int k = 0; k < np; k++) rbm.params[k] -= lr * delta[k];
+      for (int k = 0; k < np; k++) theta[k] -= lr * delta[k];
     } else if (!opt) {
       if ((st = sr_complex(&ch, ns, &so, delta, err))) goto out;
-      for (int k = 0; k < np; k++) rbm.cparams[k] -= lr * (delta[k] + I * delta[np + k]);
+      for (int k = 0; k < np; k++) {
+        theta[2 * k] -= lr * delta[k];
+        theta[2 * k + 1] -= lr * delta[np + k];
+      }
     } else {
       /* real: grad_k = 2 (<E_L O_k> - <E_L><O_k>); complex, per (Re, Im) pair:
        * 2 Re and 2 Im of <O_k^* E_L>_c */
@@ -335,9 +374,9 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   const double per_it = c->optimizer.iterations > 0 ? (nqs_run_now() - t_opt) / c->optimizer.iterations : 0;
   nqs_estimate e;
   double acc;
-  ch.side = c->lattice.length;
-  ch.dim = strcmp(c->lattice.graph, "chain") == 0 ? 1 : 2;
-  ch.corr = calloc((size_t)nw * n, sizeof(double));
+  ch.side = sys.L;
+  ch.dim = sys.dim;
+  ch.corr = calloc((size_t)nw * corr_len(&ch), sizeof(double));
   if (!ch.corr) {
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the correlations");
     goto out;
@@ -350,14 +389,12 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   res->acceptance = acc;
   res->samples = sweeps_eval * nw;
   /* the exact energy: free fermions for periodic TFIM chains, Bethe ansatz for L = 40, else Lanczos up to 20 sites */
-  const int free_fermions = !heis && strcmp(c->lattice.graph, "chain") == 0 && strcmp(c->lattice.boundary, "periodic") == 0 &&
-                            sys.J == 1.0 && n % 2 == 0;
+  const int free_fermions = !heis && sys.dim == 1 && sys.periodic && sys.J == 1.0 && sys.J2 == 0 && n % 2 == 0;
   if (free_fermions) {
     res->has_reference = 1;
     res->reference = nqs_tfim_chain_exact(n, sys.h);
     res->reference_source = "exact (free fermions)";
-  } else if (heis && n == 40 && strcmp(c->lattice.graph, "chain") == 0 && strcmp(c->lattice.boundary, "periodic") == 0 &&
-             sys.J == 1.0 && sys.delta == 1.0) {
+  } else if (heis && n == 40 && sys.dim == 1 && sys.periodic && sys.J == 1.0 && sys.J2 == 0 && sys.delta == 1.0) {
     res->has_reference = 1;
     res->reference = -70.98609; /* ../shared/REFERENCES.md */
     res->reference_source = "exact (Bethe ansatz)";
@@ -385,6 +422,7 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   cJSON_AddNumberToObject(sy, "sites", n);
   cJSON_AddNumberToObject(sy, "hidden", rbm.H);
   cJSON_AddStringToObject(sy, "weights", c->lattice.weights);
+  cJSON_AddStringToObject(sy, "symmetry", c->lattice.symmetry);
   cJSON_AddNumberToObject(out, "parameters", nr);
   cJSON_AddNumberToObject(out, "iterations", c->optimizer.iterations);
   cJSON_AddNumberToObject(out, "seconds_per_iteration", per_it);
@@ -413,5 +451,6 @@ out:
   free(prev);
   nqs_spin_rbm_free(&rbm);
   nqs_spin_system_free(&sys);
+  free(sublattice);
   return st;
 }

@@ -27,18 +27,21 @@ static double complex wrap(double complex z) {
   return creal(z) + I * im;
 }
 
-static void check_rbm(int cplx, nqs_rng *rng) {
+/* sym: the translation-symmetric RBM of a periodic chain (its free parameters are perturbed) */
+static void check_rbm(int cplx, int sym, nqs_rng *rng) {
   nqs_error err = {0};
-  const char *kind = cplx ? "complex" : "real";
+  const char *kind = sym ? (cplx ? "symmetric complex" : "symmetric real") : (cplx ? "complex" : "real");
   const int n = 8;
   nqs_spin_rbm r;
-  nqs_spin_rbm_init(&r, n, 2 * n, cplx, 0.3, 5, &err);
-  for (int k = 0; k < r.nparams; k++) { /* biases too */
-    if (cplx) r.cparams[k] = 0.2 * nqs_rng_normal(rng) + I * 0.2 * nqs_rng_normal(rng);
-    else r.params[k] = 0.2 * nqs_rng_normal(rng);
-  }
-  double *theta = cplx ? (double *)r.cparams : r.params;
-  const int nr = cplx ? 2 * r.nparams : r.nparams;
+  nqs_spin_system ring;
+  nqs_spin_system_init(&ring, 1, n, 1, NQS_MODEL_TFIM, 1.0, 0, 1.0, 0, &err);
+  if (sym) nqs_spin_rbm_init_translation(&r, &ring, 2, cplx, 0.3, 5, &err);
+  else nqs_spin_rbm_init(&r, n, 2 * n, cplx, 0.3, 5, &err);
+  nqs_spin_system_free(&ring);
+  double *theta = r.fparams;
+  const int nr = cplx ? 2 * r.nfree : r.nfree;
+  for (int k = 0; k < nr; k++) theta[k] = 0.2 * nqs_rng_normal(rng); /* biases too */
+  nqs_spin_rbm_sync(&r);
   nqs_spin_walker w;
   nqs_spin_walker_alloc(&r, &w, &err);
   double worst = 0;
@@ -70,10 +73,13 @@ static void check_rbm(int cplx, nqs_rng *rng) {
   for (int q = 0; q < nr; q++) {
     const double p = theta[q], h = 1e-5;
     theta[q] = p + h;
+    nqs_spin_rbm_sync(&r);
     const double complex lp = nqs_spin_rbm_logpsi(&r, w.s);
     theta[q] = p - h;
+    nqs_spin_rbm_sync(&r);
     const double complex lm = nqs_spin_rbm_logpsi(&r, w.s);
     theta[q] = p;
+    nqs_spin_rbm_sync(&r);
     const double complex num = wrap(lp - lm) / (2 * h);
     double complex ana = o[q];
     if (cplx) {
@@ -84,12 +90,23 @@ static void check_rbm(int cplx, nqs_rng *rng) {
   }
   CHECK(fd < 1e-7, "%s RBM: d ln Psi/d theta vs central differences, %d real parameters: max error %.1e", kind, nr, fd);
   free(o);
+  if (sym) { /* ln Psi is the same for every translation of a configuration */
+    double worst_t = 0, *t = malloc(sizeof(double) * n);
+    const double complex l0 = nqs_spin_rbm_logpsi(&r, w.s);
+    for (int sh = 1; sh < n; sh++) {
+      for (int i = 0; i < n; i++) t[(i + sh) % n] = w.s[i];
+      worst_t = fmax(worst_t, cabs(wrap(nqs_spin_rbm_logpsi(&r, t) - l0)));
+    }
+    free(t);
+    CHECK(worst_t < 1e-12, "%s RBM: ln Psi invariant under the %d translations of the ring: %.1e", kind, n - 1, worst_t);
+  }
 
-  /* exact local energy: TFIM (open chain) and Heisenberg (periodic chain; real weights with
-   * the Marshall sign rule, complex weights without) */
+  /* exact local energy: TFIM (open chain) and J1-J2 Heisenberg (periodic chain, J2 = 0.4; real
+   * weights with the Marshall sign rule, complex weights without) */
   for (int model = 0; model < 2; model++) {
     nqs_spin_system sys;
-    nqs_spin_system_init(&sys, 1, n, model == 1, model ? NQS_MODEL_HEISENBERG : NQS_MODEL_TFIM, 1.0, 0.7, 1.3, &err);
+    nqs_spin_system_init(&sys, 1, n, model == 1, model ? NQS_MODEL_HEISENBERG : NQS_MODEL_TFIM, 1.0, model ? 0.4 : 0, 0.7,
+                         1.3, &err);
     const int marshall = model == 1 && !cplx;
     int col[64];
     nqs_spin_bipartite(&sys, col);
@@ -106,7 +123,7 @@ static void check_rbm(int cplx, nqs_rng *rng) {
       }
       nqs_spin_walker_init(&r, &w);
       double complex a = cexp(nqs_spin_rbm_logpsi(&r, w.s));
-      el += conj(a) * a * nqs_spin_local_energy(&sys, &r, &w, marshall);
+      el += conj(a) * a * nqs_spin_local_energy(&sys, &r, &w, marshall ? col : NULL);
       den += creal(conj(a) * a);
       if (marshall && down_b % 2) a = -a; /* the Marshall sign, put back */
       pr[st] = creal(a);
@@ -116,7 +133,7 @@ static void check_rbm(int cplx, nqs_rng *rng) {
     nqs_spin_apply(&sys, pi, hi);
     for (long st = 0; st < N; st++) num += (pr[st] - I * pi[st]) * (hr[st] + I * hi[st]);
     CHECK(cabs(el / den - num / den) < 1e-10 * cabs(num / den), "%s RBM, %s: <E_L> over all states %.12f%+.1ei = <H> %.12f",
-          kind, model ? (marshall ? "Heisenberg chain (Marshall, Delta 1.3)" : "Heisenberg chain (no sign rule, Delta 1.3)")
+          kind, model ? (marshall ? "J1-J2 chain (Marshall, Delta 1.3)" : "J1-J2 chain (no sign rule, Delta 1.3)")
                       : "TFIM open chain (h 0.7)",
           creal(el / den), cimag(el / den), creal(num / den));
     free(pr);
@@ -133,8 +150,10 @@ int main(void) {
   nqs_error err = {0};
   nqs_rng rng;
   nqs_rng_seed(&rng, 3, 1);
-  check_rbm(0, &rng);
-  check_rbm(1, &rng);
+  for (int sym = 0; sym < 2; sym++) {
+    check_rbm(0, sym, &rng);
+    check_rbm(1, sym, &rng);
+  }
 
   /* VMC: TFIM L = 12, h = 1, alpha = 1, SR */
   char dir[] = "/tmp/nqs-test-spin-XXXXXX";

@@ -24,9 +24,10 @@ typedef struct nqs_config {
     char interaction[24];
   } system;
   struct {
-    char graph[8], boundary[12], model[12], marshall[4], weights[8];
+    char graph[8], boundary[12], model[12], marshall[4], weights[8], symmetry[12];
+    char edges[512];
     int length, alpha;
-    double J, h, delta;
+    double J, J2, h, delta;
   } lattice;
   struct {
     char factors[128];

@@ -8,11 +8,19 @@
  *   theta_j' = theta_j - 2 sum_{i flipped} W_ij s_i.
  * O_k = d ln Psi / d theta_k: s_i (a), tanh(theta_j) (b), s_i tanh(theta_j) (W).
  *
+ * Translation-symmetric RBM (Carleo & Troyer): alpha filters w_f (one weight per site), one
+ * hidden unit per filter and translation T_t, theta_{f,t} = b_f + sum_d w_f[d] s_{T_t(d)},
+ * and one visible bias a: ln Psi is invariant under every translation of the lattice. It is the
+ * plain RBM with tied parameters (W_{i,(f,t)} = w_f[T_t^-1 i], b_{(f,t)} = b_f, a_i = a), so
+ * the kernels below are shared; only the alpha (n + 1) + 1 free parameters are optimised, and
+ * their O is the sum of the O of the tied ones.
+ *
  * Local energy through the connected configurations (Pauli units, nqs/lattice.h):
  *   tfim:       E_L = -J sum_<ij> s_i s_j - h sum_i Psi(s^i)/Psi(s)
- *   heisenberg: E_L = J Delta sum_<ij> s_i s_j + sum_{<ij>: s_i != s_j} (+-2J) Psi(s^ij)/Psi(s)
+ *   heisenberg: E_L = sum_b J_b Delta s_i s_j + sum_{b: s_i != s_j} (+-2 J_b) Psi(s^ij)/Psi(s)
  * The Marshall sign rule (bipartite lattices) rotates the sublattice B so the ground state
- * is positive, turning +2J into -2J: what a real RBM can represent. */
+ * is positive (for J2 = 0), turning +2J into -2J on the bonds between the sublattices: what a
+ * real RBM can represent. */
 #ifndef NQS_SPIN_H
 #define NQS_SPIN_H
 #include <complex.h>
@@ -26,6 +34,11 @@ typedef struct nqs_spin_rbm {
   int cplx;
   double *params;          /* real: a[n] | b[H] | W[n*H] (owned) */
   double complex *cparams; /* complex: the same (owned) */
+  int nfree;               /* free parameters: nparams, or alpha (n + 1) + 1 with translation symmetry */
+  int *tie;                /* nparams: the free parameter behind each parameter (NULL: all free) (owned) */
+  double *fparams;         /* the free parameters as real numbers, nfree (real) or 2 nfree (Re, Im interleaved):
+                            * params / cparams themselves when tie == NULL (else owned). After changing
+                            * them, call nqs_spin_rbm_sync. */
 } nqs_spin_rbm;
 
 typedef struct nqs_spin_walker {
@@ -39,6 +52,12 @@ typedef struct nqs_spin_walker {
 /* Weights ~ N(0, init_std^2) (complex: real and imaginary parts each), biases 0, from
  * the stream (seed, 0x5B1). */
 nqs_status nqs_spin_rbm_init(nqs_spin_rbm *r, int n, int H, int cplx, double init_std, uint64_t seed, nqs_error *err);
+/* The translation-symmetric RBM of a periodic chain or square lattice, alpha filters; free
+ * weights ~ N(0, init_std^2), biases 0. */
+nqs_status nqs_spin_rbm_init_translation(nqs_spin_rbm *r, const nqs_spin_system *sys, int alpha, int cplx,
+                                         double init_std, uint64_t seed, nqs_error *err);
+/* Expand the free parameters into params / cparams (a no-op without symmetry). */
+void nqs_spin_rbm_sync(nqs_spin_rbm *r);
 void nqs_spin_rbm_free(nqs_spin_rbm *r);
 
 nqs_status nqs_spin_walker_alloc(const nqs_spin_rbm *r, nqs_spin_walker *w, nqs_error *err);
@@ -51,18 +70,22 @@ double complex nqs_spin_rbm_logpsi(const nqs_spin_rbm *r, const double *s);
 double complex nqs_spin_log_ratio(const nqs_spin_rbm *r, const nqs_spin_walker *w, const int *flip, int k);
 /* Flip the sites and update the angles. */
 void nqs_spin_flip(const nqs_spin_rbm *r, nqs_spin_walker *w, const int *flip, int k);
-/* O_k written to o: nparams doubles (real weights) or nparams double complex (2 nparams doubles). */
+/* O_k of the free parameters written to o: nfree doubles (real weights) or nfree double complex
+ * (2 nfree doubles). */
 void nqs_spin_dlogpsi(const nqs_spin_rbm *r, const nqs_spin_walker *w, double *o);
 
-/* Local energy (real for real weights); marshall != 0 applies the Marshall sign rule (Heisenberg). */
+/* Local energy (real for real weights). sublattice (n colours 0 / 1, from nqs_spin_bipartite)
+ * applies the Marshall sign rule (Heisenberg): an exchange across the sublattices gets -2 J_b;
+ * NULL: no sign rule. */
 double complex nqs_spin_local_energy(const nqs_spin_system *sys, const nqs_spin_rbm *r, const nqs_spin_walker *w,
-                                     int marshall);
+                                     const int *sublattice);
 
 /* One sweep of n Metropolis moves: single spin flips (tfim), or exchanges of an
  * anti-aligned bond's two spins, which keep the magnetisation (heisenberg). Returns accepted moves. */
 long nqs_spin_sweep(const nqs_spin_system *sys, const nqs_spin_rbm *r, nqs_spin_walker *w);
 
-/* Two-colourable graph (Marshall sign rule applies)? Colours to col[n] (0 / 1) if given. */
+/* Are the nearest-neighbour bonds two-colourable (the Marshall sign rule applies)? Colours to
+ * col[n] (0 / 1) if given. */
 int nqs_spin_bipartite(const nqs_spin_system *sys, int *col);
 
 #endif
