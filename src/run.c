@@ -86,7 +86,7 @@ nqs_status nqs_run_write_atomic(const char *dir, const char *name, const char *t
 }
 
 /* The resolved configuration as text (caller frees). */
-static char *config_text(const nqs_config *c) {
+char *nqs_run_config_text(const nqs_config *c) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
@@ -97,7 +97,7 @@ static char *config_text(const nqs_config *c) {
 }
 
 nqs_status nqs_run_write_config(const nqs_config *c, const char *dir, nqs_error *err) {
-  char *text = config_text(c);
+  char *text = nqs_run_config_text(c);
   nqs_status st = text ? nqs_run_write_atomic(dir, "config.ini", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
   free(text);
   return st;
@@ -204,7 +204,7 @@ static nqs_status save_checkpoint(const run_ctx *r, nqs_error *err) {
   }
   free(spare);
   if (!st && r->root) {
-    ck.config = config_text(r->c);
+    ck.config = nqs_run_config_text(r->c);
     size_t nl = (size_t)np * (2 * NQS_PARAM_NAME + 1) + 1;
     ck.param_names = calloc(nl, 1);
     if (!ck.config || !ck.param_names) st = nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");

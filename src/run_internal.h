@@ -11,6 +11,8 @@ double nqs_run_now(void);
 nqs_status nqs_run_make_dir(const nqs_config *c, int resume, char *dir, size_t size, nqs_error *err);
 /* Write text to dir/name through a temporary file, fsync and rename. */
 nqs_status nqs_run_write_atomic(const char *dir, const char *name, const char *text, nqs_error *err);
+/* The resolved configuration as INI text (malloc'd; NULL when out of memory). */
+char *nqs_run_config_text(const nqs_config *c);
 nqs_status nqs_run_write_config(const nqs_config *c, const char *dir, nqs_error *err);
 cJSON *nqs_run_estimate_json(const nqs_estimate *e);
 double nqs_run_learning_rate(const nqs_config *c, long it);

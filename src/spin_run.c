@@ -3,13 +3,15 @@
  * folder (config.ini, log.jsonl, energy.csv, result.json, correlations.csv: spin-spin
  * correlations against the displacement, measured in the evaluation) and the exact energy beside
  * the result when it is known (free fermions, Lanczos up to 20 sites, the Bethe-ansatz
- * energy of the periodic Heisenberg chain of 40 sites).
- * Not yet: checkpoints and MPI for lattice runs. */
+ * energy of the periodic Heisenberg chain of 40 sites), checkpoints (nqs/checkpoint.h: the
+ * free parameters, the optimiser, every chain's spins and RNG), restarts and `nqs evaluate`.
+ * Not yet: MPI for lattice runs. */
 #include <complex.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nqs/checkpoint.h"
 #include "nqs/optimizer.h"
 #include "nqs/spin.h"
 #include "nqs/sr.h"
@@ -67,10 +69,10 @@ static void corr_entry(const chains *ch, size_t k, double norm, double *mean, do
 
 /* correlations.csv: C(d) = (1/n) sum_x <s_x s_{x+d}> with the standard error over walkers; for an
  * edge list, <s_i s_j> for every pair i < j. */
-static nqs_status write_corr(const chains *ch, long sweeps, const char *dir, nqs_error *err) {
+static nqs_status write_corr(const chains *ch, long sweeps, const char *dir, const char *name, nqs_error *err) {
   const int n = ch->sys->nsites, L = ch->side;
   char path[600];
-  snprintf(path, sizeof path, "%s/correlations.csv", dir);
+  snprintf(path, sizeof path, "%s/%s", dir, name);
   FILE *f = fopen(path, "w");
   if (!f) return nqs_error_set(err, NQS_EIO, "cannot write %s", path);
   double m, e;
@@ -170,6 +172,102 @@ static nqs_status sr_complex(const chains *ch, long ns, const nqs_sr_options *so
   return st;
 }
 
+/* What the optimisation carries from one iteration to the next (with the parameters and chains). */
+typedef struct {
+  long it; /* completed iterations */
+  int have_prev;
+  double prev_mean, prev_var, prev_err, lr_scale, diag_shift;
+  double *prev;      /* nr: free parameters before the last step */
+  double *opt_state; /* opt_len */
+  int opt_len;
+} spin_loop;
+
+/* Free-parameter names for the checkpoint: a[i] b[j] W[i][j], or a b[f] w[f][d] (symmetric);
+ * complex weights: re(...) and im(...) of each. */
+static char *param_names(const nqs_spin_rbm *r) {
+  const int n = r->n, nr = r->cplx ? 2 * r->nfree : r->nfree, alpha = r->H / n;
+  char *names = malloc((size_t)nr * 40 + 1), *p = names;
+  if (!names) return NULL;
+  *p = 0;
+  for (int q = 0; q < nr; q++) {
+    const int k = r->cplx ? q / 2 : q;
+    char one[32];
+    if (r->tie) {
+      if (k == 0) snprintf(one, sizeof one, "a");
+      else if (k <= alpha) snprintf(one, sizeof one, "b[%d]", k - 1);
+      else snprintf(one, sizeof one, "w[%d][%d]", (k - 1 - alpha) / n, (k - 1 - alpha) % n);
+    } else {
+      if (k < n) snprintf(one, sizeof one, "a[%d]", k);
+      else if (k < n + r->H) snprintf(one, sizeof one, "b[%d]", k - n);
+      else snprintf(one, sizeof one, "W[%d][%d]", (k - n - r->H) / r->H, (k - n - r->H) % r->H);
+    }
+    p += sprintf(p, "%s%s%s%s", q ? "," : "", r->cplx ? (q % 2 ? "im(" : "re(") : "", one, r->cplx ? ")" : "");
+  }
+  return names;
+}
+
+static nqs_status save_checkpoint(const nqs_config *c, const chains *ch, const spin_loop *ls, const char *dir, nqs_error *err) {
+  const nqs_spin_rbm *r = ch->rbm;
+  const int nr = r->cplx ? 2 * r->nfree : r->nfree, n = r->n;
+  nqs_checkpoint ck;
+  nqs_status st = nqs_checkpoint_alloc(&ck, nr, ls->opt_len, ch->nw, n, err);
+  if (st) return st;
+  ck.iteration = ls->it;
+  ck.lr_scale = ls->lr_scale;
+  ck.diag_shift = ls->diag_shift;
+  ck.have_prev = ls->have_prev;
+  ck.prev_mean = ls->prev_mean;
+  ck.prev_var = ls->prev_var;
+  ck.prev_err = ls->prev_err;
+  memcpy(ck.params, r->fparams, sizeof(double) * nr);
+  memcpy(ck.prev_params, ls->prev, sizeof(double) * nr);
+  if (ls->opt_len) memcpy(ck.opt_state, ls->opt_state, sizeof(double) * ls->opt_len);
+  for (int i = 0; i < ch->nw; i++) {
+    memcpy(ck.x + (size_t)i * n, ch->w[i].s, sizeof(double) * n);
+    memcpy(ck.rng + (size_t)i * 4, ch->w[i].rng.s, sizeof(uint64_t) * 4);
+    ck.rng_spare[i] = ch->w[i].rng.spare;
+    ck.rng_has_spare[i] = ch->w[i].rng.has_spare;
+  }
+  ck.config = nqs_run_config_text(c);
+  ck.param_names = param_names(r);
+  st = ck.config && ck.param_names ? nqs_checkpoint_write(dir, &ck, err)
+                                   : nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");
+  nqs_checkpoint_free(&ck);
+  return st;
+}
+
+/* Put a checkpoint back: sizes must match; spins must be +-1. */
+static nqs_status restore(const nqs_checkpoint *ck, chains *ch, spin_loop *ls, nqs_error *err) {
+  nqs_spin_rbm *r = ch->rbm;
+  const int nr = r->cplx ? 2 * r->nfree : r->nfree, n = r->n;
+  if (ck->np != nr || ck->nwalkers != ch->nw || ck->nx != n || ck->opt_len != ls->opt_len)
+    return nqs_error_set(err, NQS_EINPUT,
+                         "the checkpoint holds %d parameters, %d chains of %d spins and %d optimiser values, but this "
+                         "configuration needs %d, %d, %d and %d: the lattice, the RBM, the walkers and the optimiser "
+                         "method cannot change on restart",
+                         ck->np, ck->nwalkers, ck->nx, ck->opt_len, nr, ch->nw, n, ls->opt_len);
+  for (long k = 0; k < (long)ch->nw * n; k++)
+    if (ck->x[k] != 1.0 && ck->x[k] != -1.0)
+      return nqs_error_set(err, NQS_EINPUT, "the checkpoint's spin %ld is %g, not +-1: not a lattice checkpoint", k, ck->x[k]);
+  ls->it = ck->iteration;
+  ls->lr_scale = ck->lr_scale;
+  ls->diag_shift = ck->diag_shift;
+  ls->have_prev = ck->have_prev;
+  ls->prev_mean = ck->prev_mean;
+  ls->prev_var = ck->prev_var;
+  ls->prev_err = ck->prev_err;
+  memcpy(r->fparams, ck->params, sizeof(double) * nr);
+  memcpy(ls->prev, ck->prev_params, sizeof(double) * nr);
+  if (ls->opt_len) memcpy(ls->opt_state, ck->opt_state, sizeof(double) * ls->opt_len);
+  for (int i = 0; i < ch->nw; i++) {
+    memcpy(ch->w[i].s, ck->x + (size_t)i * n, sizeof(double) * n);
+    memcpy(ch->w[i].rng.s, ck->rng + (size_t)i * 4, sizeof(uint64_t) * 4);
+    ch->w[i].rng.spare = ck->rng_spare[i];
+    ch->w[i].rng.has_spare = ck->rng_has_spare[i];
+  }
+  return NQS_OK;
+}
+
 /* after a parameter change: expand the free parameters, recompute every walker's angles */
 static void reinit(chains *ch) {
   nqs_spin_rbm_sync(ch->rbm);
@@ -177,8 +275,11 @@ static void reinit(chains *ch) {
 }
 
 nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result *res, nqs_error *err) {
-  if (o && (o->restart || nqs_comm_size(o->comm) > 1))
-    return nqs_error_set(err, NQS_EINPUT, "lattice runs cannot restart or use MPI yet (issue #6)");
+  if (o && nqs_comm_size(o->comm) > 1)
+    return nqs_error_set(err, NQS_EINPUT, "lattice runs cannot use MPI yet: run one process (threads: [run] threads)");
+  const nqs_checkpoint *ck = o ? o->restart : NULL;
+  const int eval_only = o && o->evaluate_only;
+  if (eval_only && !ck) return nqs_error_set(err, NQS_EINPUT, "evaluation of a trained state needs its checkpoint");
   const double t0 = nqs_run_now();
   nqs_spin_system sys;
   nqs_status st = nqs_config_spin_system(c, &sys, err);
@@ -197,7 +298,8 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
     nqs_spin_system_free(&sys);
     return nqs_error_setk(err, NQS_EINPUT, "lattice.length", "heisenberg runs sample at zero magnetisation: need an even number of sites");
   }
-  if ((st = nqs_run_make_dir(c, 0, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, res->dir, err))) {
+  /* config.ini at once for a fresh run; a restart keeps the folder as it is until the checkpoint fits */
+  if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err)) || (!ck && (st = nqs_run_write_config(c, res->dir, err)))) {
     free(sublattice);
     nqs_spin_system_free(&sys);
     return st;
@@ -206,7 +308,8 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   chains ch = {.sys = &sys, .rbm = &rbm, .nw = nw, .sublattice = sublattice,
                .threads = c->run.threads > 0 ? c->run.threads : omp_get_max_threads()};
   FILE *log = NULL, *csv = NULL;
-  double *delta = NULL, *opt_state = NULL, *prev = NULL;
+  double *delta = NULL;
+  spin_loop ls = {.lr_scale = 1, .diag_shift = c->optimizer.diag_shift};
   const long sweeps_opt = (c->optimizer.samples + nw - 1) / nw, sweeps_eval = (c->evaluation.samples + nw - 1) / nw;
   const long maxs = sweeps_opt > sweeps_eval ? sweeps_opt : sweeps_eval;
   const int cplx = strcmp(c->lattice.weights, "complex") == 0;
@@ -231,8 +334,10 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   ch.wmean = malloc(sizeof(double) * (size_t)(2 * maxs));
   delta = malloc(sizeof(double) * nr);
   const nqs_optimizer_type *opt = nqs_optimizer_find(c->optimizer.method); /* NULL for sr */
-  opt_state = calloc((size_t)(opt ? opt->state_per_param * nr : 1) + 1, sizeof(double));
-  if (!ch.w || !ch.el || (cplx && !ch.eli) || !ch.O || !ch.wmean || !delta || !opt_state) {
+  ls.opt_len = opt ? opt->state_per_param * nr : 0;
+  ls.opt_state = calloc((size_t)ls.opt_len + 1, sizeof(double));
+  ls.prev = malloc(sizeof(double) * nr);
+  if (!ch.w || !ch.el || (cplx && !ch.eli) || !ch.O || !ch.wmean || !delta || !ls.opt_state || !ls.prev) {
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %d walkers and %d parameters", nw, np);
     goto out;
   }
@@ -250,53 +355,56 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
       }
   }
   if (st) goto out;
-  reinit(&ch);
-  for (int i = 0; i < nw; i++)
-    for (int t = 0; t < c->sampler.thermalization; t++) nqs_spin_sweep(&sys, &rbm, &ch.w[i]);
+  if (ck) { /* the chains continue where they were: no new thermalisation */
+    if ((st = restore(ck, &ch, &ls, err)) || (!eval_only && (st = nqs_run_write_config(c, res->dir, err)))) goto out;
+    reinit(&ch);
+  } else {
+    reinit(&ch);
+    for (int i = 0; i < nw; i++)
+      for (int t = 0; t < c->sampler.thermalization; t++) nqs_spin_sweep(&sys, &rbm, &ch.w[i]);
+  }
+  const long it0 = ls.it;
 
   char path[600];
-  snprintf(path, sizeof path, "%s/log.jsonl", res->dir);
-  log = fopen(path, "w");
-  snprintf(path, sizeof path, "%s/energy.csv", res->dir);
-  csv = fopen(path, "w");
-  if (!log || !csv) {
-    st = nqs_error_set(err, NQS_EIO, "cannot write the run folder %s", res->dir);
-    goto out;
+  if (!eval_only) { /* a restart appends to the log and the energy table */
+    snprintf(path, sizeof path, "%s/log.jsonl", res->dir);
+    log = fopen(path, ck ? "a" : "w");
+    snprintf(path, sizeof path, "%s/energy.csv", res->dir);
+    csv = fopen(path, ck ? "a" : "w");
+    if (!log || !csv) {
+      st = nqs_error_set(err, NQS_EIO, "cannot write the run folder %s", res->dir);
+      goto out;
+    }
+    if (!ck) fprintf(csv, "iteration,energy,error,variance,acceptance,wall_seconds\n");
   }
-  fprintf(csv, "iteration,energy,error,variance,acceptance,wall_seconds\n");
-  nqs_sr_options so = {.diag_shift = c->optimizer.diag_shift, .diag_shift_rel = c->optimizer.diag_shift_rel};
+  nqs_sr_options so = {.diag_shift = ls.diag_shift, .diag_shift_rel = c->optimizer.diag_shift_rel};
   nqs_progress pr = {.phase = "optimize", .iterations = c->optimizer.iterations, .has_energy = 1};
   const double t_opt = nqs_run_now();
   /* A step that made the energy non-finite or explode (a rise beyond 5 sigma of E_L, as in the
    * continuum driver, or a hundredfold variance, which on a lattice comes first) is undone and
    * retried with half the learning rate and ten times the SR shift, at most 8 times. */
-  prev = malloc(sizeof(double) * nr);
-  if (!prev) {
-    st = nqs_error_set(err, NQS_ENOMEM, "out of memory");
-    goto out;
-  }
-  int have_prev = 0, retries = 0;
-  double prev_mean = 0, prev_var = 0, prev_err = 0, lr_scale = 1;
-  for (long it = 1; it <= c->optimizer.iterations; it++) {
+  int retries = 0;
+  const long last = eval_only ? it0 : c->optimizer.iterations;
+  for (long it = it0 + 1; it <= last; it++) {
     nqs_estimate e;
     double acc;
     st = sample(&ch, sweeps_opt, 1, &e, &acc, err);
     const char *reason = st == NQS_ERUNTIME ? err->msg
-                         : (have_prev && e.mean - prev_mean > 5 * sqrt(prev_var) + 10 * (prev_err + e.error))
+                         : (ls.have_prev && e.mean - ls.prev_mean > 5 * sqrt(ls.prev_var) + 10 * (ls.prev_err + e.error))
                              ? "energy rose by more than 5 standard deviations of E_L"
-                         : (have_prev && e.variance > 100 * prev_var + 1e-12)
+                         : (ls.have_prev && e.variance > 100 * ls.prev_var + 1e-12)
                              ? "variance of E_L grew more than a hundredfold"
                              : NULL;
-    if (reason && have_prev && retries < 8) {
+    if (reason && ls.have_prev && retries < 8) {
       retries++;
-      memcpy(theta, prev, sizeof(double) * nr);
-      lr_scale *= 0.5;
+      memcpy(theta, ls.prev, sizeof(double) * nr);
+      ls.lr_scale *= 0.5;
       so.diag_shift = so.diag_shift > 0 ? 10 * so.diag_shift : 1e-3;
       cJSON *j = cJSON_CreateObject();
       cJSON_AddNumberToObject(j, "iteration", (double)it);
       cJSON_AddStringToObject(j, "event", "step_rejected");
       cJSON_AddStringToObject(j, "reason", reason);
-      cJSON_AddNumberToObject(j, "learning_rate", nqs_run_learning_rate(c, it) * lr_scale);
+      cJSON_AddNumberToObject(j, "learning_rate", nqs_run_learning_rate(c, it) * ls.lr_scale);
       if (!opt) cJSON_AddNumberToObject(j, "diag_shift", so.diag_shift);
       nqs_run_log_line(log, j);
       reinit(&ch);
@@ -309,13 +417,13 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
       goto out;
     }
     retries = 0;
-    memcpy(prev, theta, sizeof(double) * nr);
-    have_prev = 1;
-    prev_mean = e.mean;
-    prev_var = e.variance;
-    prev_err = e.error;
+    memcpy(ls.prev, theta, sizeof(double) * nr);
+    ls.have_prev = 1;
+    ls.prev_mean = e.mean;
+    ls.prev_var = e.variance;
+    ls.prev_err = e.error;
     const long ns = sweeps_opt * nw;
-    const double lr = nqs_run_learning_rate(c, it) * lr_scale;
+    const double lr = nqs_run_learning_rate(c, it) * ls.lr_scale;
     if (!opt && !cplx) {
       nqs_sr_info info;
       if ((st = nqs_sr_solve(ch.O, ch.el, ns, np, &so, delta, &info, err))) goto out;
@@ -346,7 +454,7 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
           delta[k] = creal(g);
         }
       }
-      opt->step(theta, delta, opt_state, nr, lr, it);
+      opt->step(theta, delta, ls.opt_state, nr, lr, it);
     }
     reinit(&ch);
     cJSON *j = cJSON_CreateObject();
@@ -370,8 +478,15 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
       pr.elapsed = nqs_run_now() - t_opt;
       o->progress(o->user, &pr);
     }
+    ls.it = it;
+    ls.diag_shift = so.diag_shift;
+    if (c->output.checkpoint_every > 0 && it % c->output.checkpoint_every == 0 &&
+        (st = save_checkpoint(c, &ch, &ls, res->dir, err)))
+      goto out;
   }
-  const double per_it = c->optimizer.iterations > 0 ? (nqs_run_now() - t_opt) / c->optimizer.iterations : 0;
+  /* the state the evaluation starts from: `nqs evaluate` and restarts resume here */
+  if ((ls.it > it0 || !ck) && (st = save_checkpoint(c, &ch, &ls, res->dir, err))) goto out;
+  const double per_it = ls.it > it0 ? (nqs_run_now() - t_opt) / (double)(ls.it - it0) : 0;
   nqs_estimate e;
   double acc;
   ch.side = sys.L;
@@ -381,7 +496,7 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the correlations");
     goto out;
   }
-  if ((st = sample(&ch, sweeps_eval, 0, &e, &acc, err)) || (st = write_corr(&ch, sweeps_eval, res->dir, err))) {
+  if ((st = sample(&ch, sweeps_eval, 0, &e, &acc, err)) || (st = write_corr(&ch, sweeps_eval, res->dir, eval_only ? "evaluate_correlations.csv" : "correlations.csv", err))) {
     nqs_error_prefix(err, "evaluation");
     goto out;
   }
@@ -424,12 +539,12 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   cJSON_AddStringToObject(sy, "weights", c->lattice.weights);
   cJSON_AddStringToObject(sy, "symmetry", c->lattice.symmetry);
   cJSON_AddNumberToObject(out, "parameters", nr);
-  cJSON_AddNumberToObject(out, "iterations", c->optimizer.iterations);
+  cJSON_AddNumberToObject(out, "iterations", (double)ls.it);
   cJSON_AddNumberToObject(out, "seconds_per_iteration", per_it);
   cJSON_AddNumberToObject(out, "wall_seconds", res->wall_seconds);
   char *text = cJSON_Print(out);
   cJSON_Delete(out);
-  st = text ? nqs_run_write_atomic(res->dir, "result.json", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  st = text ? nqs_run_write_atomic(res->dir, eval_only ? "evaluate.json" : "result.json", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
   free(text);
   res->params = malloc(sizeof(double) * nr);
   if (res->params) {
@@ -447,8 +562,8 @@ out:
   free(ch.O);
   free(ch.wmean);
   free(delta);
-  free(opt_state);
-  free(prev);
+  free(ls.opt_state);
+  free(ls.prev);
   nqs_spin_rbm_free(&rbm);
   nqs_spin_system_free(&sys);
   free(sublattice);

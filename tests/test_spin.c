@@ -6,11 +6,14 @@
  *   <Psi|H|Psi>/<Psi|Psi> from the Hamiltonian of nqs_exact_ground (TFIM; Heisenberg with the
  *   Marshall sign put back into the amplitudes), to 1e-10;
  * - VMC with SR on the periodic TFIM chain L = 12, h = 1 reaches relative error <= 1e-4;
- * - complex SR without the Marshall rule finds the Heisenberg chain L = 6 (<= 1e-4). */
+ * - complex SR without the Marshall rule finds the Heisenberg chain L = 6 (<= 1e-4);
+ * - restart: 20 iterations straight vs 10 + restart + 10 (symmetric complex RBM, SR; plain real
+ *   RBM, Adam) give identical parameters and energies; a continuum checkpoint is refused. */
 #include <complex.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "check.h"
 #include "helpers.h"
@@ -210,6 +213,52 @@ int main(void) {
         "VMC Heisenberg L=6 without the Marshall rule, complex RBM alpha 2: E = %.8f +- %.1e, exact %.8f, relative error %.1e",
         res.energy.mean, res.energy.error, res.reference, relc);
   nqs_run_result_free(&res);
+
+  for (int variant = 0; variant < 2; variant++) {
+    const char *extra[2][3] = {{"lattice.symmetry=translation", "lattice.weights=complex", "optimizer.method=sr"},
+                               {"lattice.symmetry=none", "lattice.weights=real", "optimizer.method=adam"}};
+    nqs_run_result r[3];
+    nqs_checkpoint ck[2];
+    const int iters[3] = {20, 10, 20};
+    st = NQS_OK;
+    for (int k = 0; k < 3 && !st; k++) {
+      nqs_config_defaults(&c);
+      const char *rs[] = {"system.type=lattice", "lattice.length=10", "lattice.model=heisenberg", "lattice.alpha=2",
+                          "optimizer.samples=400", "evaluation.samples=4000", "sampler.walkers=4", "run.threads=2"};
+      for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++) nqs_config_set(&c, rs[i], &err);
+      for (int i = 0; i < 3; i++) nqs_config_set(&c, extra[variant][i], &err);
+      snprintf(a, sizeof a, "optimizer.iterations=%d", iters[k]);
+      nqs_config_set(&c, a, &err);
+      snprintf(a, sizeof a, "output.dir=%s/restart%d%c", dir, variant, k ? 'b' : 'a');
+      nqs_config_set(&c, a, &err);
+      nqs_checkpoint mid;
+      if (k == 2 && (st = nqs_checkpoint_read(a + strlen("output.dir="), &mid, &err))) break;
+      nqs_run_options ro = {.restart = k == 2 ? &mid : NULL};
+      st = nqs_run(&c, &ro, &r[k], &err);
+      if (k == 2) nqs_checkpoint_free(&mid);
+    }
+    for (int k = 0; k < 2 && !st; k++) { /* the final states of the two runs */
+      snprintf(a, sizeof a, "%s/restart%d%c", dir, variant, k ? 'b' : 'a');
+      st = nqs_checkpoint_read(a, &ck[k], &err);
+    }
+    if (st) printf("     run failed: %s\n", err.msg);
+    double dp = st ? INFINITY : 0;
+    for (int q = 0; !st && q < ck[0].np; q++) dp = fmax(dp, fabs(ck[0].params[q] - ck[1].params[q]));
+    CHECK(!st && ck[0].iteration == 20 && ck[1].iteration == 20 && dp <= 1e-12 && r[0].energy.mean == r[2].energy.mean,
+          "lattice restart (%s): 20 straight vs 10 + 10: parameters differ by %.1e, E %.12f vs %.12f", extra[variant][1],
+          dp, st ? NAN : r[0].energy.mean, st ? NAN : r[2].energy.mean);
+    if (!st) {
+      /* a restart with another lattice is refused, and the folder stays as it was */
+      nqs_config_set(&c, "lattice.length=12", &err);
+      nqs_run_options ro = {.restart = &ck[1]};
+      nqs_run_result bad;
+      const nqs_status sb = nqs_run(&c, &ro, &bad, &err);
+      CHECK(sb == NQS_EINPUT && strstr(err.msg, "cannot change on restart"), "restart with 12 sites refused: %s", err.msg);
+      nqs_checkpoint_free(&ck[0]);
+      nqs_checkpoint_free(&ck[1]);
+    }
+    for (int k = 0; k < 3; k++) nqs_run_result_free(&r[k]);
+  }
   if (remove_tree(dir)) return 3;
   return check_done();
 }
