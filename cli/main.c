@@ -249,9 +249,10 @@ static int cmd_exact(int argc, char **argv) {
   const int n = s.nsites;
   nqs_spin_system_free(&s);
   if (st) goto fail;
-  printf("E0 = %.12f  (%d sites, %s %s, %s; E0/N = %.12f)\n", e0, n, c.lattice.boundary, c.lattice.graph, c.lattice.model,
-         e0 / n);
-  if (strcmp(c.lattice.model, "tfim") == 0 && strcmp(c.lattice.graph, "chain") == 0 &&
+  const int edges = strcmp(c.lattice.graph, "edges") == 0;
+  printf("E0 = %.12f  (%d sites, %s %s, %s; E0/N = %.12f)\n", e0, n, edges ? "edge list" : c.lattice.boundary,
+         edges ? c.lattice.edges : c.lattice.graph, c.lattice.model, e0 / n);
+  if (strcmp(c.lattice.model, "tfim") == 0 && strcmp(c.lattice.graph, "chain") == 0 && c.lattice.J2 == 0 &&
       strcmp(c.lattice.boundary, "periodic") == 0 && c.lattice.J == 1.0 && n % 2 == 0)
     printf("free fermions: %.12f\n", nqs_tfim_chain_exact(n, c.lattice.h));
   return 0;

@@ -540,6 +540,7 @@ nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
 }
 
 nqs_status nqs_config_spin_system(const nqs_config *c, nqs_spin_system *s, nqs_error *err) {
+  memset(s, 0, sizeof *s); /* safe to free whatever happens below */
   const nqs_model model = strcmp(c->lattice.model, "tfim") == 0 ? NQS_MODEL_TFIM : NQS_MODEL_HEISENBERG;
   if (strcmp(c->lattice.graph, "edges") == 0) {
     if (!c->lattice.edges[0])

@@ -166,6 +166,16 @@ check "nqs exact TFIM L=12 h=0.5 (exit $rc): $(head -1 <<<"$out")" $(( $? | rc )
 expect_error "lattice Heisenberg run with an odd number of sites" "even number of sites" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.model=heisenberg --set lattice.length=9 --set lattice.marshall=no
 expect_error "Marshall sign rule on a non-bipartite lattice" "bipartite" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.model=heisenberg --set lattice.length=9
 expect_error "nqs exact on a continuum system" "type = lattice" -- exact "$T/good.ini"
+out=$("$NQS" exact "$SRC/examples/heisenberg_ladder.ini" 2>&1); rc=$?
+grep -q "E0 = -23.914768629" <<<"$out"
+check "nqs exact on the edge-list ladder (exit $rc): $(head -1 <<<"$out")" $(( $? | rc )) "$out"
+expect_error "missing edge list" "cannot open the edge list" "nonexistent.edges" -- run "$SRC/examples/heisenberg_ladder.ini" --set lattice.edges=nonexistent.edges
+printf '0 1\n1 2 abc\n' > "$T/bad.edges"
+expect_error "malformed edge list" "bad.edges:2:" "i j J" -- exact "$SRC/examples/heisenberg_ladder.ini" --set lattice.edges="$T/bad.edges"
+expect_error "graph = edges without a file" "edges = FILE" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.graph=edges
+expect_error "translation symmetry on an edge list" "no translations" -- run "$SRC/examples/heisenberg_ladder.ini" --set lattice.symmetry=translation
+expect_error "translation symmetry with open boundaries" "open boundaries" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.symmetry=translation --set lattice.boundary=open
+expect_error "J2 on a periodic chain of 4" "at least 5" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.J2=0.3 --set lattice.length=4
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
