@@ -332,7 +332,7 @@ int main(int argc, char **argv) {
   for (int q = 0; q < 3; q++)
     for (int a = 0; a < 3; a++) {
       nqs_spin_system sys;
-      nqs_spin_rbm r;
+      nqs_spin_psi r;
       nqs_spin_walker w;
       nqs_error err;
       nqs_spin_system_init(&sys, 1, Ls[q], 1, NQS_MODEL_TFIM, 1.0, 0, 1.0, 1.0, &err);
@@ -367,7 +367,7 @@ int main(int argc, char **argv) {
       free(el);
       free(delta);
       nqs_spin_walker_free(&w);
-      nqs_spin_rbm_free(&r);
+      nqs_spin_psi_free(&r);
       nqs_spin_system_free(&sys);
       if (!isfinite(sink)) fprintf(stderr, "nqs-bench: non-finite SR step\n");
     }

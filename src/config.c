@@ -61,6 +61,8 @@ static const option options[] = {
      "next-nearest-neighbour coupling (J1-J2; chain: i, i+2; square: diagonals); 0 = none"},
     {"lattice", "h", K_REAL, F(lattice.h), "1.0", -1e6, 1e6, 0, NULL, "tfim: transverse field h"},
     {"lattice", "delta", K_REAL, F(lattice.delta), "1.0", -1e6, 1e6, 0, NULL, "heisenberg: anisotropy Delta (1 = isotropic XXX)"},
+    {"lattice", "ansatz", K_CHOICE, F(lattice.ansatz), "rbm", 0, 0, 0, "rbm|ffnn",
+     "rbm (alpha, weights, symmetry), or ffnn: ln Psi = NN(s), [wavefunction] ffnn_layers and ffnn_activation, real"},
     {"lattice", "alpha", K_INT, F(lattice.alpha), "1", 1, 64, 0, NULL, "RBM hidden-unit density: H = alpha x sites"},
     {"lattice", "weights", K_CHOICE, F(lattice.weights), "real", 0, 0, 0, "real|complex",
      "RBM weights: real, or complex (signs and phases without the Marshall rule)"},
@@ -551,6 +553,10 @@ nqs_status nqs_config_spin_system(const nqs_config *c, nqs_spin_system *s, nqs_e
       return nqs_error_setk(err, NQS_EINPUT, "lattice.symmetry", "an edge list has no translations: set symmetry = none");
     return nqs_spin_system_from_edges(s, c->lattice.edges, model, c->lattice.J, c->lattice.h, c->lattice.delta, err);
   }
+  if (strcmp(c->lattice.ansatz, "ffnn") == 0 && strcmp(c->lattice.weights, "real") != 0)
+    return nqs_error_setk(err, NQS_EINPUT, "lattice.weights", "the network on spins is real: set weights = real (with marshall = yes for heisenberg)");
+  if (strcmp(c->lattice.ansatz, "ffnn") == 0 && strcmp(c->lattice.symmetry, "none") != 0)
+    return nqs_error_setk(err, NQS_EINPUT, "lattice.symmetry", "translation symmetry is an RBM option: set symmetry = none with ansatz = ffnn");
   const int periodic = strcmp(c->lattice.boundary, "periodic") == 0;
   if (!periodic && strcmp(c->lattice.symmetry, "translation") == 0)
     return nqs_error_setk(err, NQS_EINPUT, "lattice.symmetry", "open boundaries break translation symmetry: set symmetry = none");

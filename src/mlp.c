@@ -108,6 +108,26 @@ int nqs_mlp_work_size(const nqs_mlp *m) {
   return 6 * m->maxw + 2 * sum + 2 * m->maxw;
 }
 
+double nqs_mlp_forward_from_z0(const nqs_mlp *m, const double *theta, const double *z0, double *work) {
+  const int mw = m->maxw;
+  double *a = work, *z = work + mw, f1, f2;
+  if (m->nlayers == 1) return z0[0]; /* no hidden layer: z0 is the output */
+  for (int o = 0; o < m->w[1]; o++) act(m->act, z0[o], &a[o], &f1, &f2);
+  for (int l = 1;; l++) {
+    const int in = m->w[l], out = m->w[l + 1];
+    const double *W = theta + m->off[l], *b = W + out * in;
+    /* z = W a + b  (out x in) . (in) */
+    for (int o = 0; o < out; o++) {
+      const double *Wo = W + (size_t)o * in;
+      double s = b[o];
+      for (int i = 0; i < in; i++) s += Wo[i] * a[i];
+      z[o] = s;
+    }
+    if (l == m->nlayers - 1) return z[0]; /* linear output */
+    for (int o = 0; o < out; o++) act(m->act, z[o], &a[o], &f1, &f2);
+  }
+}
+
 double nqs_mlp_forward(const nqs_mlp *m, const double *theta, const double *x, const double *v, double *dy, double *d2y,
                        double *work) {
   const int mw = m->maxw;

@@ -17,7 +17,7 @@ static inline double complex clncosh(double complex z) {
   return w + clog(1.0 + cexp(-2.0 * w)) - 0.69314718055994530942;
 }
 
-nqs_status nqs_spin_rbm_init(nqs_spin_rbm *r, int n, int H, int cplx, double init_std, uint64_t seed, nqs_error *err) {
+nqs_status nqs_spin_rbm_init(nqs_spin_psi *r, int n, int H, int cplx, double init_std, uint64_t seed, nqs_error *err) {
   memset(r, 0, sizeof *r);
   if (n < 1 || H < 1) return nqs_error_setk(err, NQS_EINPUT, "lattice.alpha", "the RBM needs at least one hidden unit");
   r->n = n;
@@ -45,7 +45,7 @@ static int translate(const nqs_spin_system *sys, int i, int t) {
   return ((i / L + t / L) % L) * L + (i % L + t % L) % L;
 }
 
-nqs_status nqs_spin_rbm_init_translation(nqs_spin_rbm *r, const nqs_spin_system *sys, int alpha, int cplx,
+nqs_status nqs_spin_rbm_init_translation(nqs_spin_psi *r, const nqs_spin_system *sys, int alpha, int cplx,
                                          double init_std, uint64_t seed, nqs_error *err) {
   memset(r, 0, sizeof *r);
   if (sys->dim < 1 || !sys->periodic)
@@ -59,7 +59,7 @@ nqs_status nqs_spin_rbm_init_translation(nqs_spin_rbm *r, const nqs_spin_system 
   r->tie = malloc(sizeof(int) * (size_t)r->nparams);
   r->fparams = calloc((size_t)(per * nf), sizeof(double));
   if (!r->tie || !r->fparams) {
-    nqs_spin_rbm_free(r);
+    nqs_spin_psi_free(r);
     return nqs_error_set(err, NQS_ENOMEM, "out of memory for the symmetric RBM");
   }
   /* free parameters: a | b[alpha] | w[alpha][n];  hidden unit j = f n + t */
@@ -72,11 +72,33 @@ nqs_status nqs_spin_rbm_init_translation(nqs_spin_rbm *r, const nqs_spin_system 
   nqs_rng rng;
   nqs_rng_seed(&rng, seed, 0x5B2);
   for (int k = per * (1 + alpha); k < per * nf; k++) r->fparams[k] = init_std * nqs_rng_normal(&rng);
-  nqs_spin_rbm_sync(r);
+  nqs_spin_psi_sync(r);
   return NQS_OK;
 }
 
-void nqs_spin_rbm_sync(nqs_spin_rbm *r) {
+nqs_status nqs_spin_ffnn_init(nqs_spin_psi *r, int n, const int *hidden, int nhidden, nqs_activation act,
+                              double init_std, uint64_t seed, nqs_error *err) {
+  memset(r, 0, sizeof *r);
+  nqs_status st = nqs_mlp_init(&r->mlp, n, hidden, nhidden, act, err);
+  if (st) return st;
+  r->ffnn = 1;
+  r->n = n;
+  r->H = r->mlp.w[1];
+  r->nparams = r->nfree = r->mlp.nparams;
+  r->params = r->fparams = calloc((size_t)r->nparams, sizeof(double));
+  if (!r->params) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %d network parameters", r->nparams);
+  nqs_rng rng;
+  nqs_rng_seed(&rng, seed, 0x5B3);
+  const nqs_mlp *m = &r->mlp;
+  for (int l = 0; l < m->nlayers; l++) {
+    const int in = m->w[l], out = m->w[l + 1];
+    const double sd = l == m->nlayers - 1 ? init_std : 1.0 / sqrt((double)in);
+    for (int k = 0; k < out * in; k++) r->params[m->off[l] + k] = sd * nqs_rng_normal(&rng);
+  }
+  return NQS_OK;
+}
+
+void nqs_spin_psi_sync(nqs_spin_psi *r) {
   if (!r->tie) return;
   for (int k = 0; k < r->nparams; k++) {
     const int f = r->tie[k];
@@ -85,7 +107,7 @@ void nqs_spin_rbm_sync(nqs_spin_rbm *r) {
   }
 }
 
-void nqs_spin_rbm_free(nqs_spin_rbm *r) {
+void nqs_spin_psi_free(nqs_spin_psi *r) {
   if (r->tie) free(r->fparams);
   free(r->params);
   free(r->cparams);
@@ -95,8 +117,16 @@ void nqs_spin_rbm_free(nqs_spin_rbm *r) {
   r->tie = NULL;
 }
 
-nqs_status nqs_spin_walker_alloc(const nqs_spin_rbm *r, nqs_spin_walker *w, nqs_error *err) {
+nqs_status nqs_spin_walker_alloc(const nqs_spin_psi *r, nqs_spin_walker *w, nqs_error *err) {
+  memset(w, 0, sizeof *w);
   w->s = calloc((size_t)r->n, sizeof(double));
+  if (r->ffnn) {
+    w->theta = malloc(sizeof(double) * (size_t)r->H);
+    w->flipped = malloc(sizeof(double) * (size_t)r->H);
+    w->work = malloc(sizeof(double) * (size_t)nqs_mlp_work_size(&r->mlp));
+    if (!w->s || !w->theta || !w->flipped || !w->work) return nqs_error_set(err, NQS_ENOMEM, "out of memory for a spin walker");
+    return NQS_OK;
+  }
   w->theta = r->cplx ? NULL : calloc((size_t)r->H, sizeof(double));
   w->tanh_theta = r->cplx ? NULL : calloc((size_t)r->H, sizeof(double));
   w->ctheta = r->cplx ? calloc((size_t)r->H, sizeof(double complex)) : NULL;
@@ -110,12 +140,24 @@ void nqs_spin_walker_free(nqs_spin_walker *w) {
   free(w->theta);
   free(w->tanh_theta);
   free(w->ctheta);
-  w->s = w->theta = w->tanh_theta = NULL;
+  free(w->flipped);
+  free(w->work);
+  w->s = w->theta = w->tanh_theta = w->flipped = w->work = NULL;
   w->ctheta = NULL;
 }
 
-void nqs_spin_walker_init(const nqs_spin_rbm *r, nqs_spin_walker *w) {
+void nqs_spin_walker_init(const nqs_spin_psi *r, nqs_spin_walker *w) {
   const int n = r->n, H = r->H;
+  if (r->ffnn) { /* z0 (H) = b_0 + W_0 s  with W_0 (H x n) */
+    const double *W0 = r->params, *b0 = W0 + (size_t)H * n;
+    for (int j = 0; j < H; j++) {
+      double z = b0[j];
+      for (int i = 0; i < n; i++) z += W0[(size_t)j * n + i] * w->s[i];
+      w->theta[j] = z;
+    }
+    w->lnpsi = nqs_mlp_forward_from_z0(&r->mlp, r->params, w->theta, w->work);
+    return;
+  }
   /* theta (H) = b + W^T s   with W (n x H) */
   if (r->cplx) {
     const double complex *b = r->cparams + n, *W = b + H;
@@ -131,8 +173,14 @@ void nqs_spin_walker_init(const nqs_spin_rbm *r, nqs_spin_walker *w) {
   for (int j = 0; j < H; j++) w->tanh_theta[j] = tanh(w->theta[j]);
 }
 
-double complex nqs_spin_rbm_logpsi(const nqs_spin_rbm *r, const double *s) {
+double complex nqs_spin_logpsi(const nqs_spin_psi *r, const double *s) {
   const int n = r->n, H = r->H;
+  if (r->ffnn) {
+    double *work = malloc(sizeof(double) * (size_t)nqs_mlp_work_size(&r->mlp));
+    const double l = work ? nqs_mlp_forward(&r->mlp, r->params, s, NULL, NULL, NULL, work) : NAN;
+    free(work);
+    return l;
+  }
   if (r->cplx) {
     const double complex *a = r->cparams, *b = a + n, *W = b + H;
     double complex l = 0;
@@ -155,8 +203,18 @@ double complex nqs_spin_rbm_logpsi(const nqs_spin_rbm *r, const double *s) {
   return l;
 }
 
-double complex nqs_spin_log_ratio(const nqs_spin_rbm *r, const nqs_spin_walker *w, const int *flip, int k) {
+double complex nqs_spin_log_ratio(const nqs_spin_psi *r, const nqs_spin_walker *w, const int *flip, int k) {
   const int n = r->n, H = r->H;
+  if (r->ffnn) { /* z0' = z0 - 2 sum_q W_0[:, i_q] s_{i_q}, then the rest of the network */
+    const double *W0 = r->params;
+    memcpy(w->flipped, w->theta, sizeof(double) * H);
+    for (int q = 0; q < k; q++) {
+      const int i = flip[q];
+      const double m2s = -2 * w->s[i];
+      for (int j = 0; j < H; j++) w->flipped[j] += m2s * W0[(size_t)j * n + i];
+    }
+    return nqs_mlp_forward_from_z0(&r->mlp, r->params, w->flipped, w->work) - w->lnpsi;
+  }
   if (r->cplx) {
     const double complex *a = r->cparams, *W = a + n + H;
     double complex l = 0;
@@ -194,8 +252,19 @@ double complex nqs_spin_log_ratio(const nqs_spin_rbm *r, const nqs_spin_walker *
   return l + log(prod);
 }
 
-void nqs_spin_flip(const nqs_spin_rbm *r, nqs_spin_walker *w, const int *flip, int k) {
+void nqs_spin_flip(const nqs_spin_psi *r, nqs_spin_walker *w, const int *flip, int k) {
   const int n = r->n, H = r->H;
+  if (r->ffnn) {
+    const double *W0 = r->params;
+    for (int q = 0; q < k; q++) {
+      const int i = flip[q];
+      const double m2s = -2 * w->s[i];
+      for (int j = 0; j < H; j++) w->theta[j] += m2s * W0[(size_t)j * n + i];
+      w->s[i] = -w->s[i];
+    }
+    w->lnpsi = nqs_mlp_forward_from_z0(&r->mlp, r->params, w->theta, w->work);
+    return;
+  }
   for (int q = 0; q < k; q++) {
     const int i = flip[q];
     if (r->cplx) {
@@ -212,7 +281,7 @@ void nqs_spin_flip(const nqs_spin_rbm *r, nqs_spin_walker *w, const int *flip, i
 }
 
 /* Symmetric RBM: each O of a tied parameter added to its free one's. */
-static void dlogpsi_tied(const nqs_spin_rbm *r, const nqs_spin_walker *w, double *o) {
+static void dlogpsi_tied(const nqs_spin_psi *r, const nqs_spin_walker *w, double *o) {
   const int n = r->n, H = r->H;
   const int *ta = r->tie, *tb = ta + n, *tW = tb + H;
   if (r->cplx) {
@@ -235,8 +304,13 @@ static void dlogpsi_tied(const nqs_spin_rbm *r, const nqs_spin_walker *w, double
   }
 }
 
-void nqs_spin_dlogpsi(const nqs_spin_rbm *r, const nqs_spin_walker *w, double *o) {
+void nqs_spin_dlogpsi(const nqs_spin_psi *r, const nqs_spin_walker *w, double *o) {
   const int n = r->n, H = r->H;
+  if (r->ffnn) {
+    memset(o, 0, sizeof(double) * (size_t)r->nparams);
+    nqs_mlp_backward(&r->mlp, r->params, w->s, 1.0, o, NULL, w->work);
+    return;
+  }
   if (r->tie) {
     dlogpsi_tied(r, w, o);
     return;
@@ -257,12 +331,12 @@ void nqs_spin_dlogpsi(const nqs_spin_rbm *r, const nqs_spin_walker *w, double *o
 }
 
 /* Psi(s')/Psi(s): real for real weights (no complex exponential on that path). */
-static inline double complex ratio(const nqs_spin_rbm *r, const nqs_spin_walker *w, const int *flip, int k) {
+static inline double complex ratio(const nqs_spin_psi *r, const nqs_spin_walker *w, const int *flip, int k) {
   const double complex l = nqs_spin_log_ratio(r, w, flip, k);
   return r->cplx ? cexp(l) : exp(creal(l));
 }
 
-double complex nqs_spin_local_energy(const nqs_spin_system *sys, const nqs_spin_rbm *r, const nqs_spin_walker *w,
+double complex nqs_spin_local_energy(const nqs_spin_system *sys, const nqs_spin_psi *r, const nqs_spin_walker *w,
                                      const int *sublattice) {
   const double *s = w->s;
   double complex e = 0;
@@ -280,7 +354,7 @@ double complex nqs_spin_local_energy(const nqs_spin_system *sys, const nqs_spin_
   return e;
 }
 
-long nqs_spin_sweep(const nqs_spin_system *sys, const nqs_spin_rbm *r, nqs_spin_walker *w) {
+long nqs_spin_sweep(const nqs_spin_system *sys, const nqs_spin_psi *r, nqs_spin_walker *w) {
   const int n = sys->nsites;
   long acc = 0;
   for (int m = 0; m < n; m++) {

@@ -20,7 +20,7 @@
 
 typedef struct {
   const nqs_spin_system *sys;
-  nqs_spin_rbm *rbm;
+  nqs_spin_psi *rbm;
   nqs_spin_walker *w;
   int nw, threads;
   const int *sublattice;  /* Marshall sign rule: the two sublattices (NULL: off) */
@@ -184,15 +184,22 @@ typedef struct {
 
 /* Free-parameter names for the checkpoint: a[i] b[j] W[i][j], or a b[f] w[f][d] (symmetric);
  * complex weights: re(...) and im(...) of each. */
-static char *param_names(const nqs_spin_rbm *r) {
+static char *param_names(const nqs_spin_psi *r) {
   const int n = r->n, nr = r->cplx ? 2 * r->nfree : r->nfree, alpha = r->H / n;
-  char *names = malloc((size_t)nr * 40 + 1), *p = names;
+  char *names = malloc((size_t)nr * 48 + 1), *p = names;
   if (!names) return NULL;
   *p = 0;
   for (int q = 0; q < nr; q++) {
     const int k = r->cplx ? q / 2 : q;
-    char one[32];
-    if (r->tie) {
+    char one[40];
+    if (r->ffnn) {
+      const nqs_mlp *m = &r->mlp;
+      int l = m->nlayers - 1;
+      while (l > 0 && k < m->off[l]) l--;
+      const int in = m->w[l], out = m->w[l + 1], kk = k - m->off[l];
+      if (kk < out * in) snprintf(one, sizeof one, "W%d[%d,%d]", l, kk / in, kk % in);
+      else snprintf(one, sizeof one, "b%d[%d]", l, kk - out * in);
+    } else if (r->tie) {
       if (k == 0) snprintf(one, sizeof one, "a");
       else if (k <= alpha) snprintf(one, sizeof one, "b[%d]", k - 1);
       else snprintf(one, sizeof one, "w[%d][%d]", (k - 1 - alpha) / n, (k - 1 - alpha) % n);
@@ -207,7 +214,7 @@ static char *param_names(const nqs_spin_rbm *r) {
 }
 
 static nqs_status save_checkpoint(const nqs_config *c, const chains *ch, const spin_loop *ls, const char *dir, nqs_error *err) {
-  const nqs_spin_rbm *r = ch->rbm;
+  const nqs_spin_psi *r = ch->rbm;
   const int nr = r->cplx ? 2 * r->nfree : r->nfree, n = r->n;
   nqs_checkpoint ck;
   nqs_status st = nqs_checkpoint_alloc(&ck, nr, ls->opt_len, ch->nw, n, err);
@@ -238,7 +245,7 @@ static nqs_status save_checkpoint(const nqs_config *c, const chains *ch, const s
 
 /* Put a checkpoint back: sizes must match; spins must be +-1. */
 static nqs_status restore(const nqs_checkpoint *ck, chains *ch, spin_loop *ls, nqs_error *err) {
-  nqs_spin_rbm *r = ch->rbm;
+  nqs_spin_psi *r = ch->rbm;
   const int nr = r->cplx ? 2 * r->nfree : r->nfree, n = r->n;
   if (ck->np != nr || ck->nwalkers != ch->nw || ck->nx != n || ck->opt_len != ls->opt_len)
     return nqs_error_set(err, NQS_EINPUT,
@@ -270,7 +277,7 @@ static nqs_status restore(const nqs_checkpoint *ck, chains *ch, spin_loop *ls, n
 
 /* after a parameter change: expand the free parameters, recompute every walker's angles */
 static void reinit(chains *ch) {
-  nqs_spin_rbm_sync(ch->rbm);
+  nqs_spin_psi_sync(ch->rbm);
   for (int i = 0; i < ch->nw; i++) nqs_spin_walker_init(ch->rbm, &ch->w[i]);
 }
 
@@ -304,7 +311,7 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
     nqs_spin_system_free(&sys);
     return st;
   }
-  nqs_spin_rbm rbm;
+  nqs_spin_psi rbm;
   chains ch = {.sys = &sys, .rbm = &rbm, .nw = nw, .sublattice = sublattice,
                .threads = c->run.threads > 0 ? c->run.threads : omp_get_max_threads()};
   FILE *log = NULL, *csv = NULL;
@@ -313,9 +320,14 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   const long sweeps_opt = (c->optimizer.samples + nw - 1) / nw, sweeps_eval = (c->evaluation.samples + nw - 1) / nw;
   const long maxs = sweeps_opt > sweeps_eval ? sweeps_opt : sweeps_eval;
   const int cplx = strcmp(c->lattice.weights, "complex") == 0;
-  st = strcmp(c->lattice.symmetry, "translation") == 0
-           ? nqs_spin_rbm_init_translation(&rbm, &sys, c->lattice.alpha, cplx, c->wavefunction.init_std, c->run.seed, err)
-           : nqs_spin_rbm_init(&rbm, n, c->lattice.alpha * n, cplx, c->wavefunction.init_std, c->run.seed, err);
+  const nqs_factor_options fo = nqs_config_factor_options(c); /* the network's layers and activation */
+  if (strcmp(c->lattice.ansatz, "ffnn") == 0)
+    st = nqs_spin_ffnn_init(&rbm, n, fo.ffnn_hidden, fo.ffnn_nhidden, (nqs_activation)fo.ffnn_activation,
+                            c->wavefunction.init_std, c->run.seed, err);
+  else if (strcmp(c->lattice.symmetry, "translation") == 0)
+    st = nqs_spin_rbm_init_translation(&rbm, &sys, c->lattice.alpha, cplx, c->wavefunction.init_std, c->run.seed, err);
+  else
+    st = nqs_spin_rbm_init(&rbm, n, c->lattice.alpha * n, cplx, c->wavefunction.init_std, c->run.seed, err);
   if (st) goto out;
   const int np = rbm.nfree, nr = cplx ? 2 * np : np; /* nr: real numbers among the free parameters */
   double *theta = rbm.fparams;                         /* (Re, Im) interleaved when complex */
@@ -535,7 +547,9 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   cJSON_AddStringToObject(sy, "model", c->lattice.model);
   cJSON_AddStringToObject(sy, "graph", c->lattice.graph);
   cJSON_AddNumberToObject(sy, "sites", n);
-  cJSON_AddNumberToObject(sy, "hidden", rbm.H);
+  cJSON_AddStringToObject(sy, "ansatz", c->lattice.ansatz);
+  if (rbm.ffnn) cJSON_AddStringToObject(sy, "layers", c->wavefunction.ffnn_layers);
+  else cJSON_AddNumberToObject(sy, "hidden", rbm.H);
   cJSON_AddStringToObject(sy, "weights", c->lattice.weights);
   cJSON_AddStringToObject(sy, "symmetry", c->lattice.symmetry);
   cJSON_AddNumberToObject(out, "parameters", nr);
@@ -564,7 +578,7 @@ out:
   free(delta);
   free(ls.opt_state);
   free(ls.prev);
-  nqs_spin_rbm_free(&rbm);
+  nqs_spin_psi_free(&rbm);
   nqs_spin_system_free(&sys);
   free(sublattice);
   return st;

@@ -175,6 +175,8 @@ expect_error "malformed edge list" "bad.edges:2:" "i j J" -- exact "$SRC/example
 expect_error "graph = edges without a file" "edges = FILE" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.graph=edges
 expect_error "translation symmetry on an edge list" "no translations" -- run "$SRC/examples/heisenberg_ladder.ini" --set lattice.symmetry=translation
 expect_error "translation symmetry with open boundaries" "open boundaries" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.symmetry=translation --set lattice.boundary=open
+expect_error "complex weights with the network on spins" "network on spins is real" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.ansatz=ffnn --set lattice.weights=complex
+expect_error "translation symmetry with the network on spins" "RBM option" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.ansatz=ffnn --set lattice.symmetry=translation
 expect_error "J2 on a periodic chain of 4" "at least 5" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.J2=0.3 --set lattice.length=4
 
 echo "$pass passed, $fail failed"

@@ -24,7 +24,7 @@ typedef struct nqs_config {
     char interaction[24];
   } system;
   struct {
-    char graph[8], boundary[12], model[12], marshall[4], weights[8], symmetry[12];
+    char graph[8], boundary[12], model[12], marshall[4], weights[8], symmetry[12], ansatz[8];
     char edges[512];
     int length, alpha;
     double J, J2, h, delta;

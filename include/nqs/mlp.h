@@ -40,6 +40,11 @@ int nqs_mlp_work_size(const nqs_mlp *m);
 double nqs_mlp_forward(const nqs_mlp *m, const double *theta, const double *x, const double *v, double *dy, double *d2y,
                        double *work);
 
+/* y from the first layer's pre-activations z0 = W_0 x + b_0 (w[1] values) onward: for inputs
+ * that change in a few entries (spin flips), the caller updates z0 by the changed columns of
+ * W_0 in O(k w[1]) and skips the first product. */
+double nqs_mlp_forward_from_z0(const nqs_mlp *m, const double *theta, const double *z0, double *work);
+
 /* ADD scale * dy/dtheta to g[nparams] (if g != NULL); if gx != NULL, ADD scale * dy/dx to gx[w[0]]. */
 void nqs_mlp_backward(const nqs_mlp *m, const double *theta, const double *x, double scale, double *g, double *gx,
                       double *work);
