@@ -113,8 +113,8 @@ int nqs_plot_run(const char *dir, char *msg, size_t size) {
     fprintf(g,
             "set output '%s/energy.png'\n"
             "set title \"Energy during optimisation: %s\" noenhanced\n"
-            "set xlabel 'iteration'; set ylabel 'E (units of hbar omega_0)'\n",
-            dir, title);
+            "set xlabel 'iteration'; set ylabel 'E (units of %s)'\n",
+            dir, title, has(dir, "correlations.csv") ? "J" : "hbar omega_0");
     if (ref != 0) fprintf(g, "ref = %.10g\n", ref);
     fprintf(g,
             "plot '%s/energy.csv' using 1:($2-$3):($2+$3) with filledcurves lc rgb '#a0c0ff' title 'E +- error', "
@@ -149,6 +149,20 @@ int nqs_plot_run(const char *dir, char *msg, size_t size) {
               "set view map; set pm3d map; set palette rgbformulae 33,13,10\n"
               "splot '%s/density_grid.csv' using 1:2:3 with pm3d notitle\n"
               "set size noratio; set grid\n",
+              dir, title, dir);
+    if (f) fclose(f);
+  }
+  if (has(dir, "correlations.csv")) { /* lattice runs: C(d) along x (dy = 0); edge lists list pairs i, j */
+    char p[700], line[256] = "";
+    snprintf(p, sizeof p, "%s/correlations.csv", dir);
+    FILE *f = fopen(p, "r");
+    if (f && fgets(line, sizeof line, f) && strncmp(line, "dx,dy,C", 7) == 0)
+      fprintf(g,
+              "set output '%s/correlations.png'\n"
+              "set title \"Spin-spin correlation C(d) = <s_x s_{x+d}>: %s\" noenhanced\n"
+              "set xlabel 'd (sites, along x)'; set ylabel 'C(d)'\n"
+              "plot '%s/correlations.csv' using ($2 == 0 ? $1 : 1/0):3:4 with yerrorbars pt 7 ps 0.7 "
+              "lc rgb '#0030a0' title 'sampled'\n",
               dir, title, dir);
     if (f) fclose(f);
   }
