@@ -15,6 +15,7 @@
 #include "nqs/nqs.h"
 #include "plot.h"
 #include "sweep.h"
+#include "learn.h"
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -280,6 +281,9 @@ static int dispatch(int argc, char **argv, const nqs_comm *comm) {
   }
   if (strcmp(argv[1], "sweep") == 0) return nqs_cmd_sweep(argc - 2, argv + 2, on_progress);
   if (strcmp(argv[1], "exact") == 0) return cmd_exact(argc - 2, argv + 2);
+  if (strcmp(argv[1], "sample-ising") == 0) return nqs_cmd_sample_ising(argc - 2, argv + 2);
+  if (strcmp(argv[1], "train-rbm") == 0) return nqs_cmd_train_rbm(argc - 2, argv + 2);
+  if (strcmp(argv[1], "sample-rbm") == 0) return nqs_cmd_sample_rbm(argc - 2, argv + 2);
   if (strcmp(argv[1], "plot") == 0) {
     char msg[800];
     if (argc != 3) {

@@ -95,8 +95,8 @@ int nqs_plot_run(const char *dir, char *msg, size_t size) {
     snprintf(msg, size, "the folder name %s contains a quote, which gnuplot scripts cannot hold", dir);
     return -1;
   }
-  if (!has(dir, "energy.csv") && !has(dir, "density_radial.csv")) {
-    snprintf(msg, size, "%s holds no energy.csv or density_radial.csv: not a run folder?", dir);
+  if (!has(dir, "energy.csv") && !has(dir, "density_radial.csv") && !has(dir, "training.csv")) {
+    snprintf(msg, size, "%s holds no energy.csv, density_radial.csv or training.csv: not a run folder?", dir);
     return -1;
   }
   double ref;
@@ -152,6 +152,19 @@ int nqs_plot_run(const char *dir, char *msg, size_t size) {
               dir, title, dir);
     if (f) fclose(f);
   }
+  if (has(dir, "training.csv")) /* nqs train-rbm: columns epoch,rec,pll_train,pll_test,ll_train,ll_test,kl,wall */
+    fprintf(g,
+            "set output '%s/training.png'\n"
+            "set multiplot layout 2,1 title \"RBM training: %s\" noenhanced\n"
+            "set xlabel 'epoch'; set ylabel 'log-likelihood per sample'\n"
+            "plot '%s/training.csv' using 1:5 with lines lw 2 lc rgb '#0030a0' title 'exact, training rows', "
+            "'' using 1:6 with lines lw 2 dt 2 lc rgb '#c00000' title 'exact, held-out rows', "
+            "'' using 1:3 with lines lc rgb '#80a0ff' title 'pseudo, training', '' using 1:4 with lines dt 2 lc rgb '#ff8080' "
+            "title 'pseudo, held-out'\n"
+            "set logscale y; set ylabel 'KL(data || RBM) (nats)'\n"
+            "plot '%s/training.csv' using 1:7 with lines lw 2 lc rgb '#0030a0' title 'exact KL to the target'\n"
+            "unset logscale y; unset multiplot\n",
+            dir, title, dir, dir);
   if (has(dir, "correlations.csv")) { /* lattice runs: C(d) along x (dy = 0); edge lists list pairs i, j */
     char p[700], line[256] = "";
     snprintf(p, sizeof p, "%s/correlations.csv", dir);

@@ -125,3 +125,33 @@ double nqs_bm_kl(int nv, int nh, const double *params, const double *q) {
   free(theta);
   return kl;
 }
+
+double nqs_bm_reconstruction_error(int nv, int nh, const double *params, const double *data, int nd) {
+  const double *a = params, *W = params + nv + nh;
+  double *theta = malloc(sizeof(double) * nh), err = 0;
+  for (int d = 0; theta && d < nd; d++) {
+    const double *v = data + (long)d * nv;
+    nqs_rbm_angles(nv, nh, params + nv, W, v, 1.0, theta);
+    for (int j = 0; j < nh; j++) theta[j] = nqs_sigmoid(theta[j]); /* E[h | v] */
+    for (int i = 0; i < nv; i++) {
+      double t = a[i];
+      for (int j = 0; j < nh; j++) t += W[(long)i * nh + j] * theta[j];
+      const double r = v[i] - nqs_sigmoid(t);
+      err += r * r;
+    }
+  }
+  free(theta);
+  return theta ? err / ((double)nd * nv) : NAN;
+}
+
+double nqs_bm_pseudo_log_likelihood(int nv, int nh, const double *params, const double *data, int nd) {
+  double *theta = malloc(sizeof(double) * nh), pll = 0;
+  for (int d = 0; theta && d < nd; d++) {
+    const double *v = data + (long)d * nv;
+    nqs_rbm_bb_log_marginal(nv, nh, params, v, theta);
+    /* ln p(v_i | v_-i) = -softplus(ln F(v with v_i flipped) - ln F(v)) */
+    for (int i = 0; i < nv; i++) pll -= nqs_softplus(nqs_rbm_bb_flip_log_ratio(nv, nh, params, theta, i, 1 - 2 * v[i]));
+  }
+  free(theta);
+  return theta ? pll / nd : NAN;
+}

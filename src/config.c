@@ -122,6 +122,29 @@ static const option options[] = {
     {"evaluation", "samples", K_LONG, F(evaluation.samples), "200000", 1, 1e12, 0, NULL,
      "samples of the final evaluation with frozen parameters"},
 
+    {"boltzmann", "data", K_STRING, F(boltzmann.data), "", 0, 0, 0, NULL,
+     "nqs train-rbm: CSV of samples, one per row, 0/1 entries (a header line is skipped; relative to the input file)"},
+    {"boltzmann", "held_out", K_REAL, F(boltzmann.held_out), "0.2", 0, 0.9, 0, NULL,
+     "fraction of the rows (the last ones) kept out of training to measure generalisation"},
+    {"boltzmann", "hidden", K_INT, F(boltzmann.hidden), "16", 1, 100000, 0, NULL, "hidden units of the binary-binary RBM"},
+    {"boltzmann", "method", K_CHOICE, F(boltzmann.method), "pcd", 0, 0, 0, "pcd|cd|exact",
+     "negative phase: pcd (persistent chains), cd (chains restarted at the batch), exact (sum over 2^visible states)"},
+    {"boltzmann", "k", K_INT, F(boltzmann.k), "1", 1, 100000, 0, NULL, "block-Gibbs sweeps per update (CD-k, PCD-k)"},
+    {"boltzmann", "chains", K_INT, F(boltzmann.chains), "100", 1, 1000000, 0, NULL, "pcd: persistent chains"},
+    {"boltzmann", "batch", K_INT, F(boltzmann.batch), "100", 1, 100000000, 0, NULL, "rows per mini-batch"},
+    {"boltzmann", "epochs", K_INT, F(boltzmann.epochs), "100", 1, 100000000, 0, NULL, "passes over the training rows"},
+    {"boltzmann", "optimizer", K_CHOICE, F(boltzmann.optimizer), "momentum", 0, 0, 0, "momentum|adam|sgd",
+     "update rule for the log-likelihood ascent"},
+    {"boltzmann", "learning_rate", K_REAL, F(boltzmann.learning_rate), "0.05", 0, 10, 1, NULL, "step size"},
+    {"boltzmann", "momentum", K_REAL, F(boltzmann.momentum), "0.9", 0, 0.999, 0, NULL, "optimizer = momentum: mu"},
+    {"boltzmann", "weight_decay", K_REAL, F(boltzmann.weight_decay), "0.0001", 0, 10, 0, NULL,
+     "L2 penalty on the weights W (added to the negative log-likelihood as weight_decay |W|^2 / 2)"},
+    {"boltzmann", "init_std", K_REAL, F(boltzmann.init_std), "0.01", 0, 10, 0, NULL, "initial weights ~ N(0, init_std^2); biases 0"},
+    {"boltzmann", "target", K_CHOICE, F(boltzmann.target), "none", 0, 0, 0, "none|ising",
+     "known distribution of the data for the exact KL divergence: ising (L x L periodic, L^2 = visible units <= 24)"},
+    {"boltzmann", "temperature", K_REAL, F(boltzmann.temperature), "2.269185314", 0, 1e6, 1, NULL,
+     "target = ising: the temperature of the data"},
+
     {"observables", "radial_bins", K_INT, F(observables.radial_bins), "100", 0, 100000, 0, NULL,
      "bins of the one-body radial density rho(r) measured in the evaluation; 0 = off"},
     {"observables", "grid_bins", K_INT, F(observables.grid_bins), "64", 0, 4096, 0, NULL,
@@ -142,7 +165,7 @@ static const option options[] = {
 #define NOPT ((int)(sizeof options / sizeof options[0]))
 _Static_assert(sizeof options / sizeof options[0] <= NQS_MAX_OPTIONS, "raise NQS_MAX_OPTIONS");
 
-static const char *sections[] = {"system", "lattice", "wavefunction", "sampler", "optimizer", "evaluation", "observables", "output", "run"};
+static const char *sections[] = {"system", "lattice", "wavefunction", "sampler", "optimizer", "evaluation", "boltzmann", "observables", "output", "run"};
 #define NSEC ((int)(sizeof sections / sizeof sections[0]))
 
 static int known_section(const char *section) {
@@ -443,19 +466,25 @@ static nqs_status parse(nqs_config *c, FILE *fp, const char *text, const char *p
   return NQS_OK;
 }
 
+/* A file named relative to the input file `path`: made absolute (when it exists), so that
+ * config.ini in the run folder, and a restart from it, find the same file. */
+static void absolute_from(const char *path, char *name, size_t size) {
+  if (!name[0] || name[0] == '/') return;
+  char joined[1100], full[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  snprintf(joined, sizeof joined, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, name);
+  if (realpath(joined, full) && strlen(full) < size) snprintf(name, size, "%s", full);
+}
+
 nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
   FILE *fp = fopen(path, "r");
   if (!fp)
     return nqs_error_set(err, NQS_EINPUT, "%s: cannot open the input file (%s); check the path", path, strerror(errno));
   nqs_status st = parse(c, fp, NULL, path, err);
   fclose(fp);
-  /* an edge list named relative to the input file: make the path absolute, so config.ini in
-   * the run folder (and a restart from it) finds the same file */
-  if (!st && c->lattice.edges[0] && c->lattice.edges[0] != '/') {
-    char joined[1100], full[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    snprintf(joined, sizeof joined, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, c->lattice.edges);
-    if (realpath(joined, full) && strlen(full) < sizeof c->lattice.edges) snprintf(c->lattice.edges, sizeof c->lattice.edges, "%s", full);
+  if (!st) { /* files named relative to the input file */
+    absolute_from(path, c->lattice.edges, sizeof c->lattice.edges);
+    absolute_from(path, c->boltzmann.data, sizeof c->boltzmann.data);
   }
   return st;
 }

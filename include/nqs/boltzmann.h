@@ -13,6 +13,7 @@
 #define NQS_BOLTZMANN_H
 #include "nqs/error.h"
 #include "nqs/rng.h"
+#include "nqs/run.h"
 
 #define NQS_EXACT_MAX_UNITS 24
 
@@ -39,5 +40,36 @@ void nqs_bm_pcd_gradient(int nv, int nh, const double *params, const double *bat
 /* Exact KL divergence sum_v q(v) ln(q(v)/p(v)) of the model p from a target q given on all
  * 2^nv states (state index: bit i = v_i). */
 double nqs_bm_kl(int nv, int nh, const double *params, const double *q);
+
+/* Draw per_chain samples from each of `chains` block-Gibbs chains (after `burn` sweeps; chain c
+ * starts at row c mod nstarts of starts, or at random when starts is NULL; its RNG stream is
+ * (seed, 0xB5A0 + c)): out (per_chain x chains rows of nv, chains interleaved in sampling order). */
+nqs_status nqs_bm_sample(int nv, int nh, const double *params, const double *starts, int nstarts, int chains, long per_chain,
+                         int burn, uint64_t seed, double *out, nqs_error *err);
+
+/* DIR/rbm.json: visible, hidden, a, b, W (nv rows of nh), written atomically / read back
+ * (params malloc'ed for the caller). */
+nqs_status nqs_bm_write_json(const char *dir, int nv, int nh, const double *params, nqs_error *err);
+nqs_status nqs_bm_read_json(const char *dir, int *nv, int *nh, double **params, nqs_error *err);
+
+typedef struct nqs_train_result {
+  char dir[512];
+  int nv, nh, epochs;
+  double ll_train, ll_test, kl; /* exact average log-likelihoods and KL to the target (NAN: not computable) */
+  int has_observables;          /* Ising data: e, de, m, dm, C, dC, chi, dchi of the data and of RBM samples */
+  double observables_data[8], observables_model[8];
+  double wall_seconds;
+} nqs_train_result;
+
+/* nqs train-rbm: the [boltzmann] section of c, the run folder of [output]; progress through o
+ * (may be NULL). */
+nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_train_result *res, nqs_error *err);
+
+/* Mean squared difference between the data and its mean-field reconstruction
+ * v' = sigmoid(a + W sigmoid(b + v W)), per unit. */
+double nqs_bm_reconstruction_error(int nv, int nh, const double *params, const double *data, int nd);
+
+/* Average pseudo-log-likelihood sum_i ln p(v_i | v_-i) of the rows (exact, no ln Z needed). */
+double nqs_bm_pseudo_log_likelihood(int nv, int nh, const double *params, const double *data, int nd);
 
 #endif

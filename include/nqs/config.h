@@ -13,7 +13,7 @@
 #include "nqs/factor.h"
 #include "nqs/lattice.h"
 
-#define NQS_MAX_OPTIONS 64
+#define NQS_MAX_OPTIONS 96
 
 typedef struct nqs_config {
   struct {
@@ -54,6 +54,11 @@ typedef struct nqs_config {
   struct {
     long samples;
   } evaluation;
+  struct { /* nqs train-rbm */
+    char data[512], method[8], optimizer[12], target[8];
+    int hidden, k, chains, batch, epochs;
+    double held_out, learning_rate, momentum, weight_decay, init_std, temperature;
+  } boltzmann;
   struct {
     int radial_bins, grid_bins, pair_bins;
     double r_max;

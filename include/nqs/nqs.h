@@ -3,6 +3,8 @@
 #define NQS_H
 #define NQS_VERSION "0.1.0"
 #include "nqs/boltzmann.h"
+#include "nqs/ising.h"
+#include "nqs/dataset.h"
 #include "nqs/checkpoint.h"
 #include "nqs/comm.h"
 #include "nqs/config.h"

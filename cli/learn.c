@@ -1,0 +1,258 @@
+/* learn.c — `nqs sample-ising`, `nqs train-rbm FILE`, `nqs sample-rbm DIR` (issue #7). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "learn.h"
+#include "nqs/nqs.h"
+#include "plot.h"
+
+static int fail(const char *msg) {
+  fprintf(stderr, "nqs: error: %s\n", msg);
+  return 2;
+}
+
+/* value of option argv[i] ("--name VALUE"), advancing i; NULL (and a message) if missing */
+static const char *arg(int argc, char **argv, int *i) {
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "nqs: error: %s needs a value\n", argv[*i]);
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+static int to_long(const char *s, long lo, long hi, long *out, const char *name) {
+  char *end;
+  const long v = strtol(s, &end, 10);
+  if (*s == 0 || *end || v < lo || v > hi) {
+    fprintf(stderr, "nqs: error: %s %s: need an integer from %ld to %ld\n", name, s, lo, hi);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static void print_observables(const char *what, const double o[8]) {
+  printf("  %-12s E/n = %.5f ± %.5f   |M|/n = %.5f ± %.5f   C/n = %.4f ± %.4f   chi/n = %.4f ± %.4f\n", what, o[0], o[1],
+         o[2], o[3], o[4], o[5], o[6], o[7]);
+}
+
+/* e, m series of rows into the summary quadruple with blocking errors */
+static void summarise(int L, double T, const double *rows, long nr, double out[8]) {
+  const int n = L * L;
+  double *e = calloc((size_t)nr * 5, sizeof(double));
+  if (!e) {
+    for (int k = 0; k < 8; k++) out[k] = NAN;
+    return;
+  }
+  double *m = e + nr, *e2 = m + nr, *m2 = e2 + nr, *work = m2 + nr;
+  signed char s[4096];
+  for (long r = 0; r < nr; r++) {
+    for (int i = 0; i < n; i++) s[i] = rows[(size_t)r * n + i] > 0.5 ? 1 : -1;
+    e[r] = nqs_ising_energy(L, s) / n;
+    m[r] = fabs((double)nqs_ising_magnetisation(n, s)) / n;
+  }
+  const nqs_estimate E = nqs_blocking(e, nr, work), M = nqs_blocking(m, nr, work);
+  for (long r = 0; r < nr; r++) {
+    e2[r] = (e[r] - E.mean) * (e[r] - E.mean);
+    m2[r] = (m[r] - M.mean) * (m[r] - M.mean);
+  }
+  const nqs_estimate V = nqs_blocking(e2, nr, work), X = nqs_blocking(m2, nr, work);
+  const double o[8] = {E.mean, E.error, M.mean, M.error, n * V.mean / (T * T), n * V.error / (T * T), n * X.mean / T, n * X.error / T};
+  memcpy(out, o, sizeof o);
+  free(e);
+}
+
+int nqs_cmd_sample_ising(int argc, char **argv) {
+  long L = 4, samples = 10000, between = 0, therm = 1000, seed = 1;
+  double T = NAN;
+  const char *out = NULL, *algo = "wolff";
+  for (int i = 0; i < argc; i++) {
+    const char *v = NULL;
+    if (strcmp(argv[i], "--length") == 0) {
+      if (!(v = arg(argc, argv, &i)) || to_long(v, 2, 64, &L, "--length")) return 2;
+    } else if (strcmp(argv[i], "--temperature") == 0) {
+      if (!(v = arg(argc, argv, &i))) return 2;
+      char *end;
+      T = strtod(v, &end);
+      if (*end || !(T > 0) || !isfinite(T)) return fail("--temperature: need a number > 0");
+    } else if (strcmp(argv[i], "--samples") == 0) {
+      if (!(v = arg(argc, argv, &i)) || to_long(v, 1, 100000000, &samples, "--samples")) return 2;
+    } else if (strcmp(argv[i], "--between") == 0) {
+      if (!(v = arg(argc, argv, &i)) || to_long(v, 1, 1000000, &between, "--between")) return 2;
+    } else if (strcmp(argv[i], "--thermalization") == 0) {
+      if (!(v = arg(argc, argv, &i)) || to_long(v, 0, 100000000, &therm, "--thermalization")) return 2;
+    } else if (strcmp(argv[i], "--seed") == 0) {
+      if (!(v = arg(argc, argv, &i)) || to_long(v, 0, 2147483647, &seed, "--seed")) return 2;
+    } else if (strcmp(argv[i], "--algorithm") == 0) {
+      if (!(algo = arg(argc, argv, &i))) return 2;
+      if (strcmp(algo, "wolff") && strcmp(algo, "metropolis")) return fail("--algorithm: wolff or metropolis");
+    } else if (strcmp(argv[i], "--out") == 0) {
+      if (!(out = arg(argc, argv, &i))) return 2;
+    } else {
+      fprintf(stderr, "nqs: error: sample-ising: unknown option %s (see nqs --help)\n", argv[i]);
+      return 2;
+    }
+  }
+  if (!isfinite(T)) return fail("sample-ising needs --temperature T (T_c = 2.269)");
+  if (!out) return fail("sample-ising needs --out FILE.csv");
+  const int wolff = strcmp(algo, "wolff") == 0, n = (int)(L * L);
+  if (!between) between = wolff ? 5 : 10; /* updates between stored samples */
+  nqs_error err = {0};
+  nqs_ising m;
+  if (nqs_ising_init(&m, (int)L, T, (uint64_t)seed, &err)) return fail(err.msg);
+  double *rows = malloc(sizeof(double) * (size_t)samples * n);
+  if (!rows) return fail("out of memory for the samples");
+  for (long t = 0; t < therm; t++) wolff ? (void)nqs_ising_wolff(&m) : (void)nqs_ising_metropolis_sweep(&m);
+  for (long r = 0; r < samples; r++) {
+    for (long t = 0; t < between; t++) wolff ? (void)nqs_ising_wolff(&m) : (void)nqs_ising_metropolis_sweep(&m);
+    for (int i = 0; i < n; i++) rows[(size_t)r * n + i] = m.s[i] > 0;
+  }
+  nqs_ising_free(&m);
+  int rc = 0;
+  if (nqs_dataset_write_csv(out, rows, samples, n, &err)) rc = fail(err.msg);
+  else {
+    double o[8];
+    summarise((int)L, T, rows, samples, o);
+    printf("nqs: %ld samples of the %ldx%ld periodic Ising model at T = %g (%s, %ld updates apart) in %s\n", samples, L, L, T,
+           algo, between, out);
+    print_observables("samples", o);
+    if (n <= 20) { /* exact values by enumeration */
+      double *q = malloc(sizeof(double) * ((size_t)1 << n)), e = 0, ee = 0, am = 0, mm = 0;
+      signed char s[20];
+      const int have_q = q && !nqs_ising_exact((int)L, T, q, &err);
+      for (long st = 0; have_q && st < (1L << n); st++) {
+        for (int i = 0; i < n; i++) s[i] = (st >> i) & 1 ? 1 : -1;
+        const double x = nqs_ising_energy((int)L, s) / n, y = fabs((double)nqs_ising_magnetisation(n, s)) / n;
+        e += q[st] * x, ee += q[st] * x * x, am += q[st] * y, mm += q[st] * y * y;
+      }
+      free(q);
+      printf("  %-12s E/n = %.5f             |M|/n = %.5f             C/n = %.4f            chi/n = %.4f\n", "exact", e, am,
+             n * (ee - e * e) / (T * T), n * (mm - am * am) / T);
+    }
+  }
+  free(rows);
+  return rc;
+}
+
+static void train_progress(void *user, const nqs_progress *p) {
+  const int *quiet = user;
+  if (*quiet) return;
+  const int tenth = (int)(p->fraction * 10 + 1e-9);
+  static int last = -1; /* the CLI runs one training per process */
+  if (tenth == last && p->fraction < 1) return;
+  last = tenth;
+  if (p->has_energy) fprintf(stderr, "  train %d/%d  KL = %.5f  %.1f s\n", p->iteration, p->iterations, p->energy, p->elapsed);
+  else fprintf(stderr, "  train %d/%d  %.1f s\n", p->iteration, p->iterations, p->elapsed);
+}
+
+int nqs_cmd_train_rbm(int argc, char **argv) {
+  nqs_config c;
+  nqs_config_defaults(&c);
+  nqs_error err = {0};
+  const char *file = NULL, *out = NULL;
+  int quiet = 0, plots = 1;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--set") == 0) {
+      const char *v = arg(argc, argv, &i);
+      if (!v) return 2;
+      if (!file) return fail("give the input FILE before --set");
+      if (nqs_config_set(&c, v, &err)) return fail(err.msg);
+    } else if (strcmp(argv[i], "--out") == 0) {
+      if (!(out = arg(argc, argv, &i))) return 2;
+    } else if (strcmp(argv[i], "--quiet") == 0) {
+      quiet = 1;
+    } else if (strcmp(argv[i], "--no-plots") == 0) {
+      plots = 0;
+    } else if (!file && argv[i][0] != '-') {
+      file = argv[i];
+      if (nqs_config_read(&c, file, &err)) {
+        nqs_config_locate(&c, &err);
+        return fail(err.msg);
+      }
+    } else {
+      fprintf(stderr, "nqs: error: train-rbm: unexpected argument %s (usage: nqs train-rbm FILE [--set k=v] [--out DIR])\n", argv[i]);
+      return 2;
+    }
+  }
+  if (!file) return fail("train-rbm needs an input FILE with a [boltzmann] section (see examples/rbm_ising_4x4.ini)");
+  if (out) {
+    char set[700];
+    snprintf(set, sizeof set, "output.dir=%s", out);
+    if (nqs_config_set(&c, set, &err)) return fail(err.msg);
+  }
+  nqs_run_options o = {.progress = train_progress, .user = &quiet};
+  nqs_train_result r;
+  if (nqs_train_rbm(&c, &o, &r, &err)) {
+    nqs_config_locate(&c, &err);
+    fprintf(stderr, "nqs: error: %s\n", err.msg);
+    if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
+    return err.code == NQS_EINPUT ? 2 : 1;
+  }
+  printf("RBM %d visible x %d hidden, %d epochs:", r.nv, r.nh, r.epochs);
+  if (isfinite(r.ll_train)) printf("  log-likelihood train %.4f, held-out %.4f", r.ll_train, r.ll_test);
+  if (isfinite(r.kl)) printf("  KL(data distribution || RBM) = %.5f nats", r.kl);
+  printf("\n");
+  if (r.has_observables) {
+    print_observables("data", r.observables_data);
+    print_observables("RBM samples", r.observables_model);
+  }
+  char msg[512];
+  if (plots && nqs_plot_run(r.dir, msg, sizeof msg)) fprintf(stderr, "nqs: note: %s\n", msg);
+  printf("nqs: %.1f s; results in %s/result.json, parameters in %s/rbm.json\n", r.wall_seconds, r.dir, r.dir);
+  return 0;
+}
+
+int nqs_cmd_sample_rbm(int argc, char **argv) {
+  const char *dir = NULL, *out = NULL;
+  long samples = 10000, chains = 100, burn = 1000, seed = 1, L = 0;
+  double T = NAN;
+  for (int i = 0; i < argc; i++) {
+    const char *v;
+    if (strcmp(argv[i], "--samples") == 0) {
+      if (!(v = arg(argc, argv, &i)) || to_long(v, 1, 100000000, &samples, "--samples")) return 2;
+    } else if (strcmp(argv[i], "--chains") == 0) {
+      if (!(v = arg(argc, argv, &i)) || to_long(v, 1, 1000000, &chains, "--chains")) return 2;
+    } else if (strcmp(argv[i], "--burn") == 0) {
+      if (!(v = arg(argc, argv, &i)) || to_long(v, 0, 100000000, &burn, "--burn")) return 2;
+    } else if (strcmp(argv[i], "--seed") == 0) {
+      if (!(v = arg(argc, argv, &i)) || to_long(v, 0, 2147483647, &seed, "--seed")) return 2;
+    } else if (strcmp(argv[i], "--temperature") == 0) {
+      if (!(v = arg(argc, argv, &i))) return 2;
+      T = strtod(v, NULL);
+      if (!(T > 0)) return fail("--temperature: need a number > 0");
+    } else if (strcmp(argv[i], "--out") == 0) {
+      if (!(out = arg(argc, argv, &i))) return 2;
+    } else if (!dir && argv[i][0] != '-') {
+      dir = argv[i];
+    } else {
+      fprintf(stderr, "nqs: error: sample-rbm: unexpected argument %s\n", argv[i]);
+      return 2;
+    }
+  }
+  if (!dir || !out) return fail("usage: nqs sample-rbm DIR --out FILE.csv [--samples N] [--chains C] [--burn B] [--temperature T]");
+  nqs_error err = {0};
+  int nv, nh;
+  double *params;
+  if (nqs_bm_read_json(dir, &nv, &nh, &params, &err)) return fail(err.msg);
+  const long per = (samples + chains - 1) / chains;
+  double *rows = malloc(sizeof(double) * (size_t)per * chains * nv);
+  int rc = 0;
+  if (!rows) rc = fail("out of memory for the samples");
+  else if (nqs_bm_sample(nv, nh, params, NULL, 0, (int)chains, per, (int)burn, (uint64_t)seed, rows, &err) ||
+           nqs_dataset_write_csv(out, rows, per * chains, nv, &err))
+    rc = fail(err.msg);
+  else {
+    printf("nqs: %ld samples of the RBM in %s (%ld chains from random starts, %ld burn-in sweeps) in %s\n", per * chains, dir,
+           chains, burn, out);
+    L = (long)lround(sqrt((double)nv));
+    if (L * L == nv && isfinite(T)) {
+      double o[8];
+      summarise((int)L, T, rows, per * chains, o);
+      print_observables("RBM samples", o);
+    }
+  }
+  free(rows);
+  free(params);
+  return rc;
+}

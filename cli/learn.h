@@ -1,0 +1,9 @@
+/* learn.h — the Boltzmann-learning commands: sample-ising, train-rbm, sample-rbm. */
+#ifndef NQS_CLI_LEARN_H
+#define NQS_CLI_LEARN_H
+
+int nqs_cmd_sample_ising(int argc, char **argv);
+int nqs_cmd_train_rbm(int argc, char **argv);
+int nqs_cmd_sample_rbm(int argc, char **argv);
+
+#endif

@@ -1,0 +1,15 @@
+/* nqs/dataset.h — data sets of samples for Boltzmann learning: one sample per row. */
+#ifndef NQS_DATASET_H
+#define NQS_DATASET_H
+#include "nqs/error.h"
+
+/* Read a CSV file: comma- or space-separated numbers, one sample per row, every row the same
+ * length; a first line that is not numbers (a header) and lines starting with '#' are skipped.
+ * binary != 0: every entry must be 0 or 1. On success *rows (nrows x ncols, row-major) is
+ * malloc'ed for the caller. Errors name file:line. */
+nqs_status nqs_dataset_read_csv(const char *path, int binary, double **rows, int *nrows, int *ncols, nqs_error *err);
+
+/* Write nrows x ncols 0/1 entries as CSV with the header v0,v1,...; atomic (temp + rename). */
+nqs_status nqs_dataset_write_csv(const char *path, const double *rows, long nrows, int ncols, nqs_error *err);
+
+#endif

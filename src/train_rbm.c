@@ -1,0 +1,370 @@
+/* train_rbm.c — `nqs train-rbm`: a binary-binary RBM fitted to data by log-likelihood ascent
+ * (positive phase from mini-batches, negative phase exact, CD-k or PCD-k), with a run folder:
+ * config.ini, log.jsonl, training.csv (per epoch: reconstruction error, pseudo-log-likelihood,
+ * exact log-likelihoods and KL divergence when they are computable), rbm.json (the parameters),
+ * result.json, and for Ising data the energy and magnetisation of the model's samples against
+ * the data's. See nqs/boltzmann.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nqs/boltzmann.h"
+#include "nqs/dataset.h"
+#include "nqs/ising.h"
+#include "nqs/optimizer.h"
+#include "nqs/rbm.h"
+#include "nqs/stats.h"
+#include "run_internal.h"
+
+/* Ising observables of rows of v in {0,1} on an L x L periodic lattice at temperature T:
+ * e = E/n, m = |M|/n, C = n var(e)/T^2, chi = n var(m)/T, each with an error from 20
+ * contiguous blocks (rows in sampling order). out: e, de, m, dm, C, dC, chi, dchi. */
+static void ising_observables(int L, double T, const double *rows, long nr, double out[8]) {
+  const int n = L * L, NB = 20;
+  signed char s[4096];
+  double bsum[20][4] = {{0}}, tot[4] = {0};
+  long bcount[20] = {0};
+  for (long r = 0; r < nr; r++) {
+    for (int i = 0; i < n; i++) s[i] = rows[(size_t)r * n + i] > 0.5 ? 1 : -1;
+    const double e = nqs_ising_energy(L, s) / n, m = fabs((double)nqs_ising_magnetisation(n, s)) / n;
+    const double x[4] = {e, m, e * e, m * m};
+    const int b = (int)(r * NB / nr);
+    for (int k = 0; k < 4; k++) {
+      bsum[b][k] += x[k];
+      tot[k] += x[k];
+    }
+    bcount[b]++;
+  }
+  /* f(block averages): e, m, C, chi */
+  double full[4], bv[20][4];
+  for (int q = -1; q < NB; q++) {
+    const double *sum = q < 0 ? tot : bsum[q];
+    const double cnt = q < 0 ? (double)nr : (double)bcount[q];
+    double *f = q < 0 ? full : bv[q];
+    const double e = sum[0] / cnt, m = sum[1] / cnt;
+    f[0] = e;
+    f[1] = m;
+    f[2] = n * (sum[2] / cnt - e * e) / (T * T);
+    f[3] = n * (sum[3] / cnt - m * m) / T;
+  }
+  for (int k = 0; k < 4; k++) {
+    double mean = 0, var = 0;
+    for (int q = 0; q < NB; q++) mean += bv[q][k] / NB;
+    for (int q = 0; q < NB; q++) var += (bv[q][k] - mean) * (bv[q][k] - mean) / (NB - 1);
+    out[2 * k] = full[k];
+    out[2 * k + 1] = sqrt(var / NB);
+  }
+}
+
+static cJSON *observables_json(const double o[8]) {
+  cJSON *j = cJSON_CreateObject();
+  const char *names[4] = {"energy_per_site", "abs_magnetisation_per_site", "specific_heat_per_site", "susceptibility_per_site"};
+  for (int k = 0; k < 4; k++) {
+    cJSON *x = cJSON_AddObjectToObject(j, names[k]);
+    cJSON_AddNumberToObject(x, "mean", o[2 * k]);
+    cJSON_AddNumberToObject(x, "error", o[2 * k + 1]);
+  }
+  return j;
+}
+
+nqs_status nqs_bm_sample(int nv, int nh, const double *params, const double *starts, int nstarts, int chains, long per_chain,
+                         int burn, uint64_t seed, double *out, nqs_error *err) {
+  double *v = malloc(sizeof(double) * nv), *h = malloc(sizeof(double) * nh);
+  if (!v || !h) {
+    free(v);
+    free(h);
+    return nqs_error_set(err, NQS_ENOMEM, "out of memory sampling the RBM");
+  }
+  for (int c = 0; c < chains; c++) { /* chain c: rows c, c + chains, ... (sampling order, chains interleaved) */
+    nqs_rng rng;
+    nqs_rng_seed(&rng, seed, 0xB5A0u + (uint64_t)c);
+    if (starts) memcpy(v, starts + (size_t)(c % nstarts) * nv, sizeof(double) * nv);
+    else
+      for (int i = 0; i < nv; i++) v[i] = nqs_rng_uniform(&rng) < 0.5;
+    for (int t = 0; t < burn; t++) nqs_bm_gibbs(nv, nh, params, v, h, &rng);
+    for (long t = 0; t < per_chain; t++) {
+      nqs_bm_gibbs(nv, nh, params, v, h, &rng);
+      memcpy(out + ((size_t)t * chains + c) * nv, v, sizeof(double) * nv);
+    }
+  }
+  free(v);
+  free(h);
+  return NQS_OK;
+}
+
+nqs_status nqs_bm_write_json(const char *dir, int nv, int nh, const double *params, nqs_error *err) {
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "model", "binary-binary RBM: E(v,h) = -a.v - b.h - v.W.h, v and h in {0,1}");
+  cJSON_AddNumberToObject(j, "visible", nv);
+  cJSON_AddNumberToObject(j, "hidden", nh);
+  cJSON_AddItemToObject(j, "a", cJSON_CreateDoubleArray(params, nv));
+  cJSON_AddItemToObject(j, "b", cJSON_CreateDoubleArray(params + nv, nh));
+  cJSON *W = cJSON_AddArrayToObject(j, "W"); /* nv rows of nh */
+  for (int i = 0; i < nv; i++) cJSON_AddItemToArray(W, cJSON_CreateDoubleArray(params + nv + nh + (size_t)i * nh, nh));
+  char *text = cJSON_Print(j);
+  cJSON_Delete(j);
+  nqs_status st = text ? nqs_run_write_atomic(dir, "rbm.json", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  free(text);
+  return st;
+}
+
+nqs_status nqs_bm_read_json(const char *dir, int *nv, int *nh, double **params, nqs_error *err) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/rbm.json", dir);
+  FILE *f = fopen(path, "r");
+  if (!f) return nqs_error_set(err, NQS_EINPUT, "cannot open %s: is %s a train-rbm run folder?", path, dir);
+  fseek(f, 0, SEEK_END);
+  const long len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *text = len > 0 ? malloc((size_t)len + 1) : NULL;
+  const int ok = text && fread(text, 1, (size_t)len, f) == (size_t)len;
+  fclose(f);
+  if (!ok) {
+    free(text);
+    return nqs_error_set(err, NQS_EINPUT, "cannot read %s", path);
+  }
+  text[len] = 0;
+  cJSON *j = cJSON_Parse(text);
+  free(text);
+  const cJSON *jv = cJSON_GetObjectItem(j, "visible"), *jh = cJSON_GetObjectItem(j, "hidden");
+  const cJSON *ja = cJSON_GetObjectItem(j, "a"), *jb = cJSON_GetObjectItem(j, "b"), *jW = cJSON_GetObjectItem(j, "W");
+  nqs_status st = NQS_OK;
+  if (!cJSON_IsNumber(jv) || !cJSON_IsNumber(jh) || jv->valueint < 1 || jh->valueint < 1 || !cJSON_IsArray(ja) ||
+      !cJSON_IsArray(jb) || !cJSON_IsArray(jW) || cJSON_GetArraySize(ja) != jv->valueint ||
+      cJSON_GetArraySize(jb) != jh->valueint || cJSON_GetArraySize(jW) != jv->valueint)
+    st = nqs_error_set(err, NQS_EINPUT, "%s is not an RBM written by nqs train-rbm (visible, hidden, a, b, W)", path);
+  const int V = st ? 0 : jv->valueint, Hh = st ? 0 : jh->valueint;
+  double *p = st ? NULL : malloc(sizeof(double) * (size_t)(V + Hh + V * Hh));
+  if (!st && !p) st = nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  for (int i = 0; !st && i < V; i++) p[i] = cJSON_GetArrayItem(ja, i)->valuedouble;
+  for (int k = 0; !st && k < Hh; k++) p[V + k] = cJSON_GetArrayItem(jb, k)->valuedouble;
+  for (int i = 0; !st && i < V; i++) {
+    const cJSON *row = cJSON_GetArrayItem(jW, i);
+    if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != Hh) {
+      st = nqs_error_set(err, NQS_EINPUT, "%s: row %d of W does not hold %d numbers", path, i, Hh);
+      break;
+    }
+    for (int k = 0; k < Hh; k++) p[V + Hh + (size_t)i * Hh + k] = cJSON_GetArrayItem(row, k)->valuedouble;
+  }
+  for (int k = 0; !st && k < V + Hh + V * Hh; k++)
+    if (!isfinite(p[k])) st = nqs_error_set(err, NQS_EINPUT, "%s: parameter %d is not finite", path, k);
+  cJSON_Delete(j);
+  if (st) {
+    free(p);
+    return st;
+  }
+  *nv = V;
+  *nh = Hh;
+  *params = p;
+  return NQS_OK;
+}
+
+/* the lattice side of Ising data (nv = L^2), 0 if nv is not a square */
+static int ising_side(int nv) {
+  int L = (int)lround(sqrt((double)nv));
+  return L * L == nv && L >= 2 ? L : 0;
+}
+
+nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_train_result *res, nqs_error *err) {
+  memset(res, 0, sizeof *res);
+  res->kl = res->ll_train = res->ll_test = NAN;
+  const double t0 = nqs_run_now();
+  if (!c->boltzmann.data[0])
+    return nqs_error_setk(err, NQS_EINPUT, "boltzmann.data", "no data: set [boltzmann] data = FILE.csv (e.g. from nqs sample-ising)");
+  double *data = NULL;
+  int nrows, nv;
+  nqs_status st = nqs_dataset_read_csv(c->boltzmann.data, 1, &data, &nrows, &nv, err);
+  if (st) return st;
+  const int nh = c->boltzmann.hidden, np = nv + nh + nv * nh;
+  const int ntest = (int)floor(c->boltzmann.held_out * nrows), ntrain = nrows - ntest;
+  const int exact = (nv <= NQS_EXACT_MAX_UNITS || nh <= NQS_EXACT_MAX_UNITS); /* ln Z by the smaller layer */
+  const int L = ising_side(nv), ising = strcmp(c->boltzmann.target, "ising") == 0;
+  const int method_exact = strcmp(c->boltzmann.method, "exact") == 0, cd = strcmp(c->boltzmann.method, "cd") == 0;
+  const int batch = c->boltzmann.batch < ntrain ? c->boltzmann.batch : ntrain;
+  double *params = NULL, *g = NULL, *vel = NULL, *q = NULL, *chains = NULL, *bufb = NULL, *samples = NULL;
+  int *order = NULL;
+  FILE *logf = NULL, *csv = NULL;
+  if (ntrain < 1) st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.held_out", "no training rows left: lower held_out");
+  else if (method_exact && nv > NQS_EXACT_MAX_UNITS)
+    st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.method", "exact needs at most %d visible units (the data have %d): use pcd",
+                        NQS_EXACT_MAX_UNITS, nv);
+  else if (ising && !L)
+    st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.target", "ising data need L x L visible units; the data have %d", nv);
+  if (st) goto out;
+  if ((st = nqs_run_make_dir(c, 0, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, res->dir, err))) goto out;
+  const int nc = cd ? batch : c->boltzmann.chains;
+  params = calloc((size_t)np, sizeof(double));
+  g = malloc(sizeof(double) * np);
+  vel = calloc((size_t)2 * np + 1, sizeof(double)); /* momentum, or Adam's two moments */
+  chains = malloc(sizeof(double) * (size_t)nc * nv);
+  bufb = malloc(sizeof(double) * (size_t)batch * nv);
+  order = malloc(sizeof(int) * (size_t)ntrain);
+  if (ising && nv <= NQS_EXACT_MAX_UNITS) q = malloc(sizeof(double) * ((size_t)1 << nv));
+  if (!params || !g || !vel || !chains || !bufb || !order || (ising && nv <= NQS_EXACT_MAX_UNITS && !q)) {
+    st = nqs_error_set(err, NQS_ENOMEM, "out of memory for an RBM of %d x %d and %d rows", nv, nh, nrows);
+    goto out;
+  }
+  if (q && (st = nqs_ising_exact(L, c->boltzmann.temperature, q, err))) goto out;
+  /* start: visible biases from the data's means (Hinton's recipe), weights small, hidden biases 0 */
+  nqs_rng rng;
+  nqs_rng_seed(&rng, c->run.seed, 0xB01u);
+  for (int i = 0; i < nv; i++) {
+    double m = 0;
+    for (int d = 0; d < ntrain; d++) m += data[(size_t)d * nv + i];
+    m = fmin(fmax(m / ntrain, 0.01), 0.99);
+    params[i] = log(m / (1 - m));
+  }
+  for (int k = nv + nh; k < np; k++) params[k] = c->boltzmann.init_std * nqs_rng_normal(&rng);
+  for (int ch = 0; ch < nc; ch++) /* persistent chains start at random training rows */
+    memcpy(chains + (size_t)ch * nv, data + (size_t)(nqs_rng_uniform(&rng) * ntrain) % ntrain * nv, sizeof(double) * nv);
+  for (int d = 0; d < ntrain; d++) order[d] = d;
+
+  char path[700];
+  snprintf(path, sizeof path, "%s/log.jsonl", res->dir);
+  logf = fopen(path, "w");
+  snprintf(path, sizeof path, "%s/training.csv", res->dir);
+  csv = fopen(path, "w");
+  if (!logf || !csv) {
+    st = nqs_error_set(err, NQS_EIO, "cannot write the run folder %s", res->dir);
+    goto out;
+  }
+  fprintf(csv, "epoch,reconstruction_error,pll_train,pll_test,ll_train,ll_test,kl,wall_seconds\n");
+  const nqs_optimizer_type *adam = strcmp(c->boltzmann.optimizer, "adam") == 0 ? nqs_optimizer_find("adam") : NULL;
+  const double lr = c->boltzmann.learning_rate, mu = strcmp(c->boltzmann.optimizer, "momentum") == 0 ? c->boltzmann.momentum : 0;
+  long step = 0;
+  nqs_progress pr = {.phase = "train", .iterations = c->boltzmann.epochs};
+  for (int ep = 1; ep <= c->boltzmann.epochs; ep++) {
+    for (int d = ntrain - 1; d > 0; d--) { /* a new order each epoch */
+      int r = (int)(nqs_rng_uniform(&rng) * (d + 1));
+      r = r > d ? d : r;
+      const int tmp = order[d];
+      order[d] = order[r];
+      order[r] = tmp;
+    }
+    for (int b0 = 0; b0 + batch <= ntrain; b0 += batch) {
+      for (int d = 0; d < batch; d++) memcpy(bufb + (size_t)d * nv, data + (size_t)order[b0 + d] * nv, sizeof(double) * nv);
+      if (method_exact) nqs_bm_exact_gradient(nv, nh, params, bufb, batch, g);
+      else {
+        if (cd) memcpy(chains, bufb, sizeof(double) * (size_t)batch * nv); /* CD: chains restart at the data */
+        nqs_bm_pcd_gradient(nv, nh, params, bufb, batch, chains, nc, c->boltzmann.k, &rng, g);
+      }
+      for (int k = nv + nh; k < np; k++) g[k] -= c->boltzmann.weight_decay * params[k];
+      step++;
+      if (adam) {
+        for (int k = 0; k < np; k++) g[k] = -g[k]; /* Adam descends */
+        adam->step(params, g, vel, np, lr, step);
+      } else
+        for (int k = 0; k < np; k++) {
+          vel[k] = mu * vel[k] + lr * g[k];
+          params[k] += vel[k];
+        }
+    }
+    for (int k = 0; k < np; k++)
+      if (!isfinite(params[k])) {
+        st = nqs_error_set(err, NQS_ERUNTIME, "epoch %d: the parameters became non-finite; lower [boltzmann] learning_rate", ep);
+        goto out;
+      }
+    /* monitors */
+    const double rec = nqs_bm_reconstruction_error(nv, nh, params, data, ntrain);
+    const double pll_tr = nqs_bm_pseudo_log_likelihood(nv, nh, params, data, ntrain);
+    const double pll_te = ntest ? nqs_bm_pseudo_log_likelihood(nv, nh, params, data + (size_t)ntrain * nv, ntest) : NAN;
+    double ll_tr = NAN, ll_te = NAN, kl = NAN;
+    if (exact) {
+      const double lz = nqs_bm_log_z(nv, nh, params);
+      double *theta = malloc(sizeof(double) * nh), s_tr = 0, s_te = 0;
+      for (int d = 0; theta && d < nrows; d++) {
+        const double lf = nqs_rbm_bb_log_marginal(nv, nh, params, data + (size_t)d * nv, theta) - lz;
+        if (d < ntrain) s_tr += lf;
+        else s_te += lf;
+      }
+      free(theta);
+      ll_tr = s_tr / ntrain;
+      ll_te = ntest ? s_te / ntest : NAN;
+    }
+    if (q) kl = nqs_bm_kl(nv, nh, params, q);
+    res->ll_train = ll_tr;
+    res->ll_test = ll_te;
+    res->kl = kl;
+    res->epochs = ep;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "epoch", ep);
+    cJSON_AddNumberToObject(j, "reconstruction_error", rec);
+    cJSON_AddNumberToObject(j, "pseudo_log_likelihood_train", pll_tr);
+    if (ntest) cJSON_AddNumberToObject(j, "pseudo_log_likelihood_test", pll_te);
+    if (exact) cJSON_AddNumberToObject(j, "log_likelihood_train", ll_tr);
+    if (exact && ntest) cJSON_AddNumberToObject(j, "log_likelihood_test", ll_te);
+    if (q) cJSON_AddNumberToObject(j, "kl", kl);
+    cJSON_AddNumberToObject(j, "wall_seconds", nqs_run_now() - t0);
+    nqs_run_log_line(logf, j);
+    fprintf(csv, "%d,%.8g,%.8g,%.8g,%.8g,%.8g,%.8g,%.3f\n", ep, rec, pll_tr, pll_te, ll_tr, ll_te, kl, nqs_run_now() - t0);
+    fflush(csv);
+    if (o && o->progress) {
+      pr.iteration = ep;
+      pr.fraction = (double)ep / c->boltzmann.epochs;
+      pr.has_energy = q != NULL; /* shows the KL in the energy slot */
+      pr.energy = kl;
+      pr.elapsed = nqs_run_now() - t0;
+      o->progress(o->user, &pr);
+    }
+  }
+  if ((st = nqs_bm_write_json(res->dir, nv, nh, params, err))) goto out;
+
+  /* the model's own samples against the data: Ising energy and magnetisation */
+  cJSON *out = cJSON_CreateObject();
+  cJSON_AddNumberToObject(out, "visible", nv);
+  cJSON_AddNumberToObject(out, "hidden", nh);
+  cJSON_AddNumberToObject(out, "rows_train", ntrain);
+  cJSON_AddNumberToObject(out, "rows_test", ntest);
+  cJSON_AddStringToObject(out, "method", c->boltzmann.method);
+  cJSON_AddNumberToObject(out, "epochs", c->boltzmann.epochs);
+  if (exact) {
+    cJSON_AddNumberToObject(out, "log_likelihood_train", res->ll_train);
+    if (ntest) cJSON_AddNumberToObject(out, "log_likelihood_test", res->ll_test);
+  }
+  if (q) {
+    cJSON_AddNumberToObject(out, "kl", res->kl);
+    double ent = 0, *qq = q;
+    for (long s = 0; s < (1L << nv); s++)
+      if (qq[s] > 0) ent -= qq[s] * log(qq[s]);
+    cJSON_AddNumberToObject(out, "target_entropy", ent); /* the best possible -log-likelihood */
+  }
+  if (ising) {
+    const int chains_s = 100;
+    const long per = (nrows + chains_s - 1) / chains_s;
+    samples = malloc(sizeof(double) * (size_t)per * chains_s * nv);
+    if (!samples) st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the model's samples");
+    if (!st) st = nqs_bm_sample(nv, nh, params, data, ntrain, chains_s, per, 1000, c->run.seed, samples, err);
+    if (!st) {
+      double od[8], om[8];
+      ising_observables(L, c->boltzmann.temperature, data, nrows, od);
+      ising_observables(L, c->boltzmann.temperature, samples, per * chains_s, om);
+      for (int k = 0; k < 8; k++) res->observables_data[k] = od[k], res->observables_model[k] = om[k];
+      res->has_observables = 1;
+      cJSON *ob = cJSON_AddObjectToObject(out, "ising_observables");
+      cJSON_AddNumberToObject(ob, "temperature", c->boltzmann.temperature);
+      cJSON_AddItemToObject(ob, "data", observables_json(od));
+      cJSON_AddItemToObject(ob, "rbm_samples", observables_json(om));
+      cJSON_AddNumberToObject(ob, "rbm_sample_count", (double)per * chains_s);
+    }
+  }
+  res->nv = nv;
+  res->nh = nh;
+  res->wall_seconds = nqs_run_now() - t0;
+  cJSON_AddNumberToObject(out, "wall_seconds", res->wall_seconds);
+  char *text = cJSON_Print(out);
+  cJSON_Delete(out);
+  if (!st) st = text ? nqs_run_write_atomic(res->dir, "result.json", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  free(text);
+out:
+  if (logf) fclose(logf);
+  if (csv) fclose(csv);
+  free(data);
+  free(params);
+  free(g);
+  free(vel);
+  free(q);
+  free(chains);
+  free(bufb);
+  free(order);
+  free(samples);
+  return st;
+}
