@@ -2,6 +2,7 @@
  * - ln Z summed over the hidden layer equals ln Z summed over the visible layer (1e-12);
  * - the exact log-likelihood gradient (positive minus exact negative phase) against central
  *   differences of the exact average log-likelihood, on a tiny RBM (6 visible, 4 hidden; 1e-7);
+ * - the pseudo-log-likelihood equals its definition by brute force (1e-12);
  * - the Gibbs sampler draws from p(v): 2e5 sweeps of one chain give visible-state frequencies
  *   whose KL divergence from the exact p is consistent with sampling noise;
  * - trained on 20000 exact samples of the 3 x 3 periodic Ising model at T = 2.5 by maximum
@@ -39,6 +40,23 @@ int main(void) {
     fd = fmax(fd, fabs((lp - lm) / (2 * h) - g[k]));
   }
   CHECK(fd < 1e-7, "log-likelihood gradient vs central differences, %d parameters: max error %.1e", NP, fd);
+
+  /* pseudo-log-likelihood against its definition: sum_i ln F(v) / (F(v) + F(v with v_i flipped)) */
+  {
+    double th[NH], pll = 0, w[NV];
+    for (int d = 0; d < 50; d++) {
+      memcpy(w, data + d * NV, sizeof w);
+      const double l0 = nqs_rbm_bb_log_marginal(NV, NH, p, w, th);
+      for (int i = 0; i < NV; i++) {
+        w[i] = 1 - w[i];
+        const double l1 = nqs_rbm_bb_log_marginal(NV, NH, p, w, th);
+        w[i] = 1 - w[i];
+        pll += -log1p(exp(l1 - l0)) / 50;
+      }
+    }
+    const double got = nqs_bm_pseudo_log_likelihood(NV, NH, p, data, 50);
+    CHECK(fabs(got - pll) < 1e-12 * fabs(pll), "pseudo-log-likelihood %.12f = brute force %.12f", got, pll);
+  }
 
   /* Gibbs sampling reproduces p(v) */
   enum { NS = 1 << NV };

@@ -179,5 +179,27 @@ expect_error "complex weights with the network on spins" "network on spins is re
 expect_error "translation symmetry with the network on spins" "RBM option" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.ansatz=ffnn --set lattice.symmetry=translation
 expect_error "J2 on a periodic chain of 4" "at least 5" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.J2=0.3 --set lattice.length=4
 
+# Boltzmann learning: Ising data -> RBM (exact negative phase) -> samples
+out=$("$NQS" sample-ising --length 3 --temperature 2.5 --samples 20000 --seed 3 --out "$T/is3.csv" 2>&1); rc=$?
+[ $rc -eq 0 ] && [ "$(wc -l < "$T/is3.csv")" -eq 20001 ] && head -1 "$T/is3.csv" | grep -q "^v0,v1,"
+check "sample-ising 3x3 T=2.5: 20000 rows and a header (exit $rc): $(sed -n 2p <<<"$out")" $? "$out"
+out=$("$NQS" train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/is3.csv" --set boltzmann.temperature=2.5 \
+      --set boltzmann.hidden=9 --set boltzmann.epochs=40 --out "$T/rbm3" --quiet --no-plots 2>&1); rc=$?
+kl=$(grep -o '"kl":[[:space:]]*[0-9.e+-]*' "$T/rbm3/result.json" 2>/dev/null | head -1 | sed 's/.*:[[:space:]]*//')
+awk -v k="${kl:-9}" 'BEGIN { exit !(k < 0.05) }'
+check "train-rbm on 3x3 Ising data (exact phase): KL to the Boltzmann distribution ${kl:-?} < 0.05 nats (exit $rc)" $(( $? | rc )) "$out"
+out=$("$NQS" sample-rbm "$T/rbm3" --samples 2000 --chains 20 --temperature 2.5 --out "$T/rbm3.csv" 2>&1); rc=$?
+[ $rc -eq 0 ] && [ "$(wc -l < "$T/rbm3.csv")" -eq 2001 ] && grep -q "E/n" <<<"$out"
+check "sample-rbm: 2000 samples with energy and magnetisation (exit $rc)" $? "$out"
+expect_error "sample-ising without a temperature" "--temperature" -- sample-ising --out "$T/x.csv"
+printf 'v0,v1\n0,1\n1,2\n' > "$T/bad.csv"
+expect_error "train-rbm on non-binary data" "bad.csv:3:" "0 or 1" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/bad.csv" --out "$T/rbm_bad"
+printf '0,1,1\n1,0\n' > "$T/ragged.csv"
+expect_error "train-rbm on ragged rows" "ragged.csv:2:" "wrong number of fields" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/ragged.csv" --out "$T/rbm_bad2"
+expect_error "train-rbm with a missing data file" "cannot open the data file" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/none.csv" --out "$T/rbm_bad3"
+printf '0,1,1\n1,0,1\n' > "$T/three.csv"
+expect_error "train-rbm with target = ising on 3 visible units" "L x L" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/three.csv" --out "$T/rbm_bad4"
+expect_error "sample-rbm on a folder without rbm.json" "rbm.json" -- sample-rbm "$T" --out "$T/y.csv"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
