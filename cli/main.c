@@ -32,7 +32,8 @@ static void usage(FILE *out) {
           "                     parameters; LIST is 1.0,0.5,0.28 or a range FROM:TO:COUNT;\n"
           "                     writes DIR/summary.csv, summary.json and sweep.png\n"
           "  nqs plot DIR       (re)make the PNG figures of a run folder (needs gnuplot)\n"
-          "  nqs exact FILE     exact ground-state energy of a lattice spin model ([system] type = lattice;\n"
+          "  nqs exact FILE [--correlations FILE.csv]\n"
+          "                     exact ground-state energy (and <sz sz> correlations) of a lattice spin model ([system] type = lattice;\n"
           "                     Lanczos through ARPACK, up to 26 sites)\n"
           "  nqs help | --help  this text;  nqs --version\n\n"
           "options of run:\n"
@@ -217,16 +218,42 @@ fail:
   return err.code == NQS_EINPUT ? 2 : 1;
 }
 
-/* nqs exact FILE [--set ...]: exact ground-state energy of a lattice spin model. */
+/* Write <sz_i sz_j> of the ground state as correlations.csv does for VMC: C(dx, dy) averaged
+ * over the sites of a chain or square, or every pair i < j of an edge list. */
+static int write_exact_correlations(const char *path, const nqs_spin_system *s, const double *c) {
+  FILE *f = fopen(path, "w");
+  if (!f) return -1;
+  const int n = s->nsites, L = s->L;
+  if (s->dim == 0) {
+    fprintf(f, "i,j,C\n");
+    for (int i = 0; i < n; i++)
+      for (int j = i + 1; j < n; j++) fprintf(f, "%d,%d,%.12g\n", i, j, c[(size_t)i * n + j]);
+  } else {
+    fprintf(f, "dx,dy,C\n");
+    const int ny = s->dim == 2 ? L : 1;
+    for (int dy = 0; dy < ny; dy++)
+      for (int dx = 0; dx < L; dx++) {
+        double sum = 0;
+        for (int y = 0; y < ny; y++)
+          for (int x = 0; x < L; x++) sum += c[(size_t)(y * L + x) * n + ((y + dy) % ny) * L + (x + dx) % L];
+        fprintf(f, "%d,%d,%.12g\n", dx, dy, sum / n);
+      }
+  }
+  return fclose(f);
+}
+
+/* nqs exact FILE [--set ...] [--correlations FILE.csv]: exact ground state of a lattice spin model. */
 static int cmd_exact(int argc, char **argv) {
-  const char *file = NULL;
+  const char *file = NULL, *corr = NULL;
   nqs_config c;
   nqs_config_defaults(&c);
   nqs_error err = {0};
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--set") == 0) i++;
+    else if (strcmp(argv[i], "--correlations") == 0 && i + 1 < argc) corr = argv[++i];
     else if (argv[i][0] == '-') {
-      fprintf(stderr, "nqs: error: unknown option '%s' of exact (nqs exact FILE [--set section.key=value ...])\n", argv[i]);
+      fprintf(stderr, "nqs: error: unknown option '%s' of exact (nqs exact FILE [--set section.key=value ...] "
+                      "[--correlations FILE.csv])\n", argv[i]);
       return 2;
     } else file = argv[i];
   }
@@ -246,9 +273,19 @@ static int cmd_exact(int argc, char **argv) {
   nqs_spin_system s;
   double e0;
   if (nqs_config_spin_system(&c, &s, &err)) goto fail;
-  nqs_status st = nqs_exact_ground(&s, &e0, &err);
   const int n = s.nsites;
+  double *psi = corr && n <= NQS_EXACT_MAX_SITES ? malloc(sizeof(double) * ((size_t)1 << n)) : NULL;
+  double *cc = psi ? malloc(sizeof(double) * (size_t)n * n) : NULL;
+  nqs_status st = corr && (!psi || !cc) && n <= NQS_EXACT_MAX_SITES
+                      ? nqs_error_set(&err, NQS_ENOMEM, "out of memory for the ground state of %d sites", n)
+                      : nqs_exact_ground_state(&s, &e0, psi, &err);
+  if (!st && corr) {
+    nqs_exact_correlations(&s, psi, cc);
+    if (write_exact_correlations(corr, &s, cc)) st = nqs_error_set(&err, NQS_EIO, "cannot write %s", corr);
+  }
   nqs_spin_system_free(&s);
+  free(psi);
+  free(cc);
   if (st) goto fail;
   const int edges = strcmp(c.lattice.graph, "edges") == 0;
   printf("E0 = %.12f  (%d sites, %s %s, %s; E0/N = %.12f)\n", e0, n, edges ? "edge list" : c.lattice.boundary,
@@ -256,6 +293,7 @@ static int cmd_exact(int argc, char **argv) {
   if (strcmp(c.lattice.model, "tfim") == 0 && strcmp(c.lattice.graph, "chain") == 0 && c.lattice.J2 == 0 &&
       strcmp(c.lattice.boundary, "periodic") == 0 && c.lattice.J == 1.0 && n % 2 == 0)
     printf("free fermions: %.12f\n", nqs_tfim_chain_exact(n, c.lattice.h));
+  if (corr) printf("ground-state <sz sz> correlations in %s (a degenerate ground state gives one vector of the multiplet)\n", corr);
   return 0;
 fail:
   nqs_config_locate(&c, &err);

@@ -180,6 +180,10 @@ void nqs_spin_apply(const nqs_spin_system *s, const double *x, double *y) {
 }
 
 nqs_status nqs_exact_ground(const nqs_spin_system *s, double *e0, nqs_error *err) {
+  return nqs_exact_ground_state(s, e0, NULL, err);
+}
+
+nqs_status nqs_exact_ground_state(const nqs_spin_system *s, double *e0, double *psi, nqs_error *err) {
   const int n = s->nsites;
   if (n > NQS_EXACT_MAX_SITES)
     return nqs_error_setk(err, NQS_EINPUT, "lattice.length",
@@ -196,9 +200,10 @@ nqs_status nqs_exact_ground(const nqs_spin_system *s, double *e0, nqs_error *err
       x[c] = 0;
       for (a_int r = 0; r < N; r++) H[r * N + c] = w[r];
     }
-    if (!st && LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'N', 'U', (lapack_int)N, H, (lapack_int)N, w) != 0)
+    if (!st && LAPACKE_dsyev(LAPACK_ROW_MAJOR, psi ? 'V' : 'N', 'U', (lapack_int)N, H, (lapack_int)N, w) != 0)
       st = nqs_error_set(err, NQS_ERUNTIME, "LAPACK dsyev failed");
     if (!st) *e0 = w[0];
+    for (a_int r = 0; !st && psi && r < N; r++) psi[r] = H[r * N]; /* eigenvectors are the columns */
     free(H);
     free(x);
     free(w);
@@ -232,7 +237,7 @@ nqs_status nqs_exact_ground(const nqs_spin_system *s, double *e0, nqs_error *err
   if (info < 0 || (info != 0 && info != 1)) st = nqs_error_set(err, NQS_ERUNTIME, "ARPACK dsaupd failed (info %d)", (int)info);
   if (st == NQS_OK) {
     double d[2] = {0, 0};
-    dseupd_c(0, "A", select, d, NULL, N, 0.0, "I", N, "SA", nev, tol, resid, ncv, v, N, iparam, ipntr, workd, workl,
+    dseupd_c(psi != NULL, "A", select, d, psi, N, 0.0, "I", N, "SA", nev, tol, resid, ncv, v, N, iparam, ipntr, workd, workl,
              lworkl, &info);
     if (info != 0) st = nqs_error_set(err, NQS_ERUNTIME, "ARPACK dseupd failed (info %d)", (int)info);
     else *e0 = d[0];
@@ -243,6 +248,24 @@ nqs_status nqs_exact_ground(const nqs_spin_system *s, double *e0, nqs_error *err
   free(workl);
   free(select);
   return st;
+}
+
+void nqs_exact_correlations(const nqs_spin_system *s, const double *psi, double *c) {
+  const int n = s->nsites;
+  const long N = 1L << n;
+  memset(c, 0, sizeof(double) * (size_t)n * n);
+  for (long st = 0; st < N; st++) {
+    const double p = psi[st] * psi[st];
+    if (p == 0) continue;
+    for (int i = 0; i < n; i++)
+      for (int j = i + 1; j < n; j++) c[(size_t)i * n + j] += ((st >> i) ^ (st >> j)) & 1 ? -p : p;
+  }
+  double norm = 0;
+  for (long st = 0; st < N; st++) norm += psi[st] * psi[st];
+  for (int i = 0; i < n; i++) {
+    c[(size_t)i * n + i] = 1;
+    for (int j = i + 1; j < n; j++) c[(size_t)j * n + i] = c[(size_t)i * n + j] /= norm;
+  }
 }
 
 double nqs_tfim_chain_exact(int L, double h) {

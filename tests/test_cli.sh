@@ -169,6 +169,9 @@ expect_error "nqs exact on a continuum system" "type = lattice" -- exact "$T/goo
 out=$("$NQS" exact "$SRC/examples/heisenberg_ladder.ini" 2>&1); rc=$?
 grep -q "E0 = -23.914768629" <<<"$out"
 check "nqs exact on the edge-list ladder (exit $rc): $(head -1 <<<"$out")" $(( $? | rc )) "$out"
+out=$("$NQS" exact "$SRC/examples/heisenberg_square_4x4.ini" --correlations "$T/c44.csv" 2>&1); rc=$?
+grep -q "^1,0,-0.46785346" "$T/c44.csv" 2>/dev/null
+check "nqs exact --correlations: 4x4 Heisenberg C(1,0) = E0/96 (exit $rc)" $(( $? | rc )) "$out"
 expect_error "missing edge list" "cannot open the edge list" "nonexistent.edges" -- run "$SRC/examples/heisenberg_ladder.ini" --set lattice.edges=nonexistent.edges
 printf '0 1\n1 2 abc\n' > "$T/bad.edges"
 expect_error "malformed edge list" "bad.edges:2:" "i j J" -- exact "$SRC/examples/heisenberg_ladder.ini" --set lattice.edges="$T/bad.edges"

@@ -2,6 +2,8 @@
  * - periodic TFIM chains against the free-fermion energy (REFERENCES.md), L = 12 at
  *   h = 0.5, 1, 2 (ARPACK) and L = 6 (dense LAPACK path), to 1e-9;
  * - the 4 x 4 periodic Heisenberg model, E0 = -11.228483 in spin-1/2 units (x 4 in Pauli units);
+ * - ground-state correlations: on the 4 x 4 Heisenberg model, <sz_i sz_j> of nearest neighbours is
+ *   E0 / (3 x 32 bonds) (isotropy), to 1e-9;
  * - the Heisenberg dimer (two sites, one bond): singlet -3 J in Pauli units;
  * - J1-J2 chain at the Majumdar-Ghosh point J2 = J/2 (L = 12, periodic): E0 = -3 L / 2 exactly
  *   (dimer product state; -3L/8 in spin-1/2 units);
@@ -64,6 +66,20 @@ int main(void) {
   if (!st) st = nqs_exact_ground(&s, &e, &err);
   CHECK(st == NQS_OK && fabs(e + 3) < 1e-12, "Heisenberg dimer: singlet E0 = %.12f (-3 J)", e);
   nqs_spin_system_free(&s);
+  {
+    nqs_spin_system sq;
+    double *psi = malloc(sizeof(double) << 16), cc[256], e4 = 0;
+    st = nqs_spin_system_init(&sq, 2, 4, 1, NQS_MODEL_HEISENBERG, 1.0, 0, 0, 1.0, &err);
+    if (!st) st = nqs_exact_ground_state(&sq, &e4, psi, &err);
+    double worst = 0;
+    if (!st) {
+      nqs_exact_correlations(&sq, psi, cc);
+      for (int q = 0; q < sq.nbonds; q++) worst = fmax(worst, fabs(cc[sq.bonds[q][0] * 16 + sq.bonds[q][1]] - e4 / 96));
+    }
+    CHECK(st == NQS_OK && worst < 1e-9, "4x4 Heisenberg: <sz sz> on every bond = E0/96 = %.10f (worst %.1e)", e4 / 96, worst);
+    free(psi);
+    nqs_spin_system_free(&sq);
+  }
   st = nqs_spin_system_init(&s, 1, 12, 1, NQS_MODEL_HEISENBERG, 1.0, 0.5, 0, 1.0, &err);
   if (!st) st = nqs_exact_ground(&s, &e, &err);
   CHECK(st == NQS_OK && fabs(e + 18) < 1e-9, "J1-J2 chain L = 12 at J2 = J/2 (Majumdar-Ghosh): E0 = %.12f (-18)", e);

@@ -199,6 +199,24 @@ int main(void) {
   for (int d = 1; d <= 6 && nread == 12; d++) falling &= cd[d] < cd[d - 1] && cd[d] > 0;
   CHECK(nread == 12 && cd[0] == 1.0 && falling, "correlations.csv: C(0) = %g, C(1) = %.4f +- %.4f, C(6) = %.4f +- %.4f, falling",
         nread ? cd[0] : NAN, nread ? cd[1] : NAN, nread ? ce[1] : NAN, nread == 12 ? cd[6] : NAN, nread == 12 ? ce[6] : NAN);
+  { /* against the exact ground state's correlations, within 4 error bars at every distance */
+    nqs_spin_system ch12;
+    double *psi = malloc(sizeof(double) << 12), cx[144], e12;
+    nqs_spin_system_init(&ch12, 1, 12, 1, NQS_MODEL_TFIM, 1.0, 0, 1.0, 0, &err);
+    const nqs_status se = nqs_exact_ground_state(&ch12, &e12, psi, &err);
+    int within = se == NQS_OK && nread == 12;
+    double worst = 0;
+    if (!se) nqs_exact_correlations(&ch12, psi, cx);
+    for (int d = 1; d < 12 && within; d++) {
+      double ex = 0;
+      for (int x = 0; x < 12; x++) ex += cx[x * 12 + (x + d) % 12] / 12;
+      worst = fmax(worst, fabs(cd[d] - ex) / ce[d]);
+      within &= fabs(cd[d] - ex) < 4 * ce[d];
+    }
+    CHECK(within, "VMC C(d) against the exact ground state's, d = 1..11: largest deviation %.1f error bars", worst);
+    free(psi);
+    nqs_spin_system_free(&ch12);
+  }
   nqs_run_result_free(&res);
 
   /* complex weights learn the sign structure the Marshall rule would supply: Heisenberg

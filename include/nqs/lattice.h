@@ -41,6 +41,10 @@ void nqs_spin_system_free(nqs_spin_system *s);
  * the full 2^n space; the matrix-vector product runs over OpenMP threads.
  * Converged to ~1e-12 relative. */
 nqs_status nqs_exact_ground(const nqs_spin_system *s, double *e0, nqs_error *err);
+/* The same, and with psi != NULL the ground state (2^n amplitudes, normalised) written to psi. */
+nqs_status nqs_exact_ground_state(const nqs_spin_system *s, double *e0, double *psi, nqs_error *err);
+/* <sz_i sz_j> in the state psi (2^n amplitudes): c[n x n], symmetric, ones on the diagonal. */
+void nqs_exact_correlations(const nqs_spin_system *s, const double *psi, double *c);
 
 /* H applied to x (2^n amplitudes), written to y. */
 void nqs_spin_apply(const nqs_spin_system *s, const double *x, double *y);
