@@ -37,32 +37,6 @@ static void print_observables(const char *what, const double o[8]) {
          o[2], o[3], o[4], o[5], o[6], o[7]);
 }
 
-/* e, m series of rows into the summary quadruple with blocking errors */
-static void summarise(int L, double T, const double *rows, long nr, double out[8]) {
-  const int n = L * L;
-  double *e = calloc((size_t)nr * 5, sizeof(double));
-  if (!e) {
-    for (int k = 0; k < 8; k++) out[k] = NAN;
-    return;
-  }
-  double *m = e + nr, *e2 = m + nr, *m2 = e2 + nr, *work = m2 + nr;
-  signed char s[4096];
-  for (long r = 0; r < nr; r++) {
-    for (int i = 0; i < n; i++) s[i] = rows[(size_t)r * n + i] > 0.5 ? 1 : -1;
-    e[r] = nqs_ising_energy(L, s) / n;
-    m[r] = fabs((double)nqs_ising_magnetisation(n, s)) / n;
-  }
-  const nqs_estimate E = nqs_blocking(e, nr, work), M = nqs_blocking(m, nr, work);
-  for (long r = 0; r < nr; r++) {
-    e2[r] = (e[r] - E.mean) * (e[r] - E.mean);
-    m2[r] = (m[r] - M.mean) * (m[r] - M.mean);
-  }
-  const nqs_estimate V = nqs_blocking(e2, nr, work), X = nqs_blocking(m2, nr, work);
-  const double o[8] = {E.mean, E.error, M.mean, M.error, n * V.mean / (T * T), n * V.error / (T * T), n * X.mean / T, n * X.error / T};
-  memcpy(out, o, sizeof o);
-  free(e);
-}
-
 int nqs_cmd_sample_ising(int argc, char **argv) {
   long L = 4, samples = 10000, between = 0, therm = 1000, seed = 1;
   double T = NAN;
@@ -113,7 +87,7 @@ int nqs_cmd_sample_ising(int argc, char **argv) {
   if (nqs_dataset_write_csv(out, rows, samples, n, &err)) rc = fail(err.msg);
   else {
     double o[8];
-    summarise((int)L, T, rows, samples, o);
+    nqs_ising_observables((int)L, T, rows, samples, o);
     printf("nqs: %ld samples of the %ldx%ld periodic Ising model at T = %g (%s, %ld updates apart) in %s\n", samples, L, L, T,
            algo, between, out);
     print_observables("samples", o);
@@ -248,7 +222,7 @@ int nqs_cmd_sample_rbm(int argc, char **argv) {
     L = (long)lround(sqrt((double)nv));
     if (L * L == nv && isfinite(T)) {
       double o[8];
-      summarise((int)L, T, rows, per * chains, o);
+      nqs_ising_observables((int)L, T, rows, per * chains, o);
       print_observables("RBM samples", o);
     }
   }

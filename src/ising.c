@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nqs/ising.h"
+#include "nqs/stats.h"
 
 nqs_status nqs_ising_init(nqs_ising *m, int L, double T, uint64_t seed, nqs_error *err) {
   memset(m, 0, sizeof *m);
@@ -106,4 +107,29 @@ nqs_status nqs_ising_exact(int L, double T, double *q, nqs_error *err) {
   for (long st = 0; st < S; st++) z += (q[st] = exp(-(q[st] - emin) / T));
   for (long st = 0; st < S; st++) q[st] /= z;
   return NQS_OK;
+}
+
+void nqs_ising_observables(int L, double T, const double *rows, long nr, double out[8]) {
+  const int n = L * L;
+  double *e = calloc((size_t)nr * 5, sizeof(double));
+  if (!e) {
+    for (int k = 0; k < 8; k++) out[k] = NAN;
+    return;
+  }
+  double *m = e + nr, *e2 = m + nr, *m2 = e2 + nr, *work = m2 + nr;
+  signed char s[4096];
+  for (long r = 0; r < nr; r++) {
+    for (int i = 0; i < n; i++) s[i] = rows[(size_t)r * n + i] > 0.5 ? 1 : -1;
+    e[r] = nqs_ising_energy(L, s) / n;
+    m[r] = fabs((double)nqs_ising_magnetisation(n, s)) / n;
+  }
+  const nqs_estimate E = nqs_blocking(e, nr, work), M = nqs_blocking(m, nr, work);
+  for (long r = 0; r < nr; r++) {
+    e2[r] = (e[r] - E.mean) * (e[r] - E.mean);
+    m2[r] = (m[r] - M.mean) * (m[r] - M.mean);
+  }
+  const nqs_estimate V = nqs_blocking(e2, nr, work), X = nqs_blocking(m2, nr, work);
+  const double o[8] = {E.mean, E.error, M.mean, M.error, n * V.mean / (T * T), n * V.error / (T * T), n * X.mean / T, n * X.error / T};
+  memcpy(out, o, sizeof o);
+  free(e);
 }

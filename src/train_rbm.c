@@ -15,46 +15,6 @@
 #include "nqs/stats.h"
 #include "run_internal.h"
 
-/* Ising observables of rows of v in {0,1} on an L x L periodic lattice at temperature T:
- * e = E/n, m = |M|/n, C = n var(e)/T^2, chi = n var(m)/T, each with an error from 20
- * contiguous blocks (rows in sampling order). out: e, de, m, dm, C, dC, chi, dchi. */
-static void ising_observables(int L, double T, const double *rows, long nr, double out[8]) {
-  const int n = L * L, NB = 20;
-  signed char s[4096];
-  double bsum[20][4] = {{0}}, tot[4] = {0};
-  long bcount[20] = {0};
-  for (long r = 0; r < nr; r++) {
-    for (int i = 0; i < n; i++) s[i] = rows[(size_t)r * n + i] > 0.5 ? 1 : -1;
-    const double e = nqs_ising_energy(L, s) / n, m = fabs((double)nqs_ising_magnetisation(n, s)) / n;
-    const double x[4] = {e, m, e * e, m * m};
-    const int b = (int)(r * NB / nr);
-    for (int k = 0; k < 4; k++) {
-      bsum[b][k] += x[k];
-      tot[k] += x[k];
-    }
-    bcount[b]++;
-  }
-  /* f(block averages): e, m, C, chi */
-  double full[4], bv[20][4];
-  for (int q = -1; q < NB; q++) {
-    const double *sum = q < 0 ? tot : bsum[q];
-    const double cnt = q < 0 ? (double)nr : (double)bcount[q];
-    double *f = q < 0 ? full : bv[q];
-    const double e = sum[0] / cnt, m = sum[1] / cnt;
-    f[0] = e;
-    f[1] = m;
-    f[2] = n * (sum[2] / cnt - e * e) / (T * T);
-    f[3] = n * (sum[3] / cnt - m * m) / T;
-  }
-  for (int k = 0; k < 4; k++) {
-    double mean = 0, var = 0;
-    for (int q = 0; q < NB; q++) mean += bv[q][k] / NB;
-    for (int q = 0; q < NB; q++) var += (bv[q][k] - mean) * (bv[q][k] - mean) / (NB - 1);
-    out[2 * k] = full[k];
-    out[2 * k + 1] = sqrt(var / NB);
-  }
-}
-
 static cJSON *observables_json(const double o[8]) {
   cJSON *j = cJSON_CreateObject();
   const char *names[4] = {"energy_per_site", "abs_magnetisation_per_site", "specific_heat_per_site", "susceptibility_per_site"};
@@ -335,8 +295,8 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
     if (!st) st = nqs_bm_sample(nv, nh, params, data, ntrain, chains_s, per, 1000, c->run.seed, samples, err);
     if (!st) {
       double od[8], om[8];
-      ising_observables(L, c->boltzmann.temperature, data, nrows, od);
-      ising_observables(L, c->boltzmann.temperature, samples, per * chains_s, om);
+      nqs_ising_observables(L, c->boltzmann.temperature, data, nrows, od);
+      nqs_ising_observables(L, c->boltzmann.temperature, samples, per * chains_s, om);
       for (int k = 0; k < 8; k++) res->observables_data[k] = od[k], res->observables_model[k] = om[k];
       res->has_observables = 1;
       cJSON *ob = cJSON_AddObjectToObject(out, "ising_observables");

@@ -32,6 +32,11 @@ int nqs_ising_wolff(nqs_ising *m);
 double nqs_ising_energy(int L, const signed char *s);
 int nqs_ising_magnetisation(int n, const signed char *s);
 
+/* Observables of rows of visible units v in {0,1} (nr rows of L^2, in sampling order) read as
+ * Ising configurations at temperature T: out = e, de, m, dm, C, dC, chi, dchi with e = E/n,
+ * m = |M|/n, C/n = n var(e)/T^2, chi/n = n var(m)/T and blocking errors (NAN if out of memory). */
+void nqs_ising_observables(int L, double T, const double *rows, long nr, double out[8]);
+
 /* The exact Boltzmann distribution over all 2^n states (n = L^2 <= 24): q[state], state bit i = v_i. */
 nqs_status nqs_ising_exact(int L, double T, double *q, nqs_error *err);
 
