@@ -5,5 +5,6 @@
 int nqs_cmd_sample_ising(int argc, char **argv);
 int nqs_cmd_train_rbm(int argc, char **argv);
 int nqs_cmd_sample_rbm(int argc, char **argv);
+int nqs_cmd_tomography(int argc, char **argv);
 
 #endif

@@ -322,6 +322,7 @@ static int dispatch(int argc, char **argv, const nqs_comm *comm) {
   if (strcmp(argv[1], "sample-ising") == 0) return nqs_cmd_sample_ising(argc - 2, argv + 2);
   if (strcmp(argv[1], "train-rbm") == 0) return nqs_cmd_train_rbm(argc - 2, argv + 2);
   if (strcmp(argv[1], "sample-rbm") == 0) return nqs_cmd_sample_rbm(argc - 2, argv + 2);
+  if (strcmp(argv[1], "tomography") == 0) return nqs_cmd_tomography(argc - 2, argv + 2);
   if (strcmp(argv[1], "plot") == 0) {
     char msg[800];
     if (argc != 3) {

@@ -145,6 +145,11 @@ static const option options[] = {
     {"boltzmann", "temperature", K_REAL, F(boltzmann.temperature), "2.269185314", 0, 1e6, 1, NULL,
      "target = ising: the temperature of the data"},
 
+    {"boltzmann", "measurements", K_LONG, F(boltzmann.measurements), "10000", 1, 1e9, 0, NULL,
+     "nqs tomography: records per measurement basis"},
+    {"boltzmann", "bases", K_CHOICE, F(boltzmann.bases), "zx", 0, 0, 0, "z|zx|pairs",
+     "nqs tomography: z (all qubits in Z), zx (all Z and all X), pairs (all Z, all X, and X on each bond's two qubits)"},
+
     {"observables", "radial_bins", K_INT, F(observables.radial_bins), "100", 0, 100000, 0, NULL,
      "bins of the one-body radial density rho(r) measured in the evaluation; 0 = off"},
     {"observables", "grid_bins", K_INT, F(observables.grid_bins), "64", 0, 4096, 0, NULL,

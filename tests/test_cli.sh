@@ -202,6 +202,12 @@ expect_error "train-rbm on ragged rows" "ragged.csv:2:" "wrong number of fields"
 expect_error "train-rbm with a missing data file" "cannot open the data file" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/none.csv" --out "$T/rbm_bad3"
 printf '0,1,1\n1,0,1\n' > "$T/three.csv"
 expect_error "train-rbm with target = ising on 3 visible units" "L x L" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/three.csv" --out "$T/rbm_bad4"
+out=$("$NQS" tomography "$SRC/examples/tomography_tfim_6.ini" --out "$T/tomo" --quiet 2>&1); rc=$?
+fid=$(grep -o '"fidelity":[[:space:]]*[0-9.e+-]*' "$T/tomo/result.json" 2>/dev/null | sed 's/.*:[[:space:]]*//')
+awk -v f="${fid:-0}" 'BEGIN { exit !(f >= 0.99) }'
+check "tomography of the TFIM ring of 6 from Z and X records: fidelity ${fid:-?} >= 0.99 (exit $rc)" $(( $? | rc )) "$out"
+expect_error "tomography of a state with signs" "both signs" -- tomography "$SRC/examples/tomography_tfim_6.ini" --set lattice.model=heisenberg --out "$T/tomo_bad"
+expect_error "tomography beyond 20 sites" "at most 20" -- tomography "$SRC/examples/tomography_tfim_6.ini" --set lattice.length=21 --out "$T/tomo_bad2"
 expect_error "sample-rbm on a folder without rbm.json" "rbm.json" -- sample-rbm "$T" --out "$T/y.csv"
 
 echo "$pass passed, $fail failed"

@@ -55,8 +55,9 @@ typedef struct nqs_config {
     long samples;
   } evaluation;
   struct { /* nqs train-rbm */
-    char data[512], method[8], optimizer[12], target[8];
+    char data[512], method[8], optimizer[12], target[8], bases[8];
     int hidden, k, chains, batch, epochs;
+    long measurements;
     double held_out, learning_rate, momentum, weight_decay, init_std, temperature;
   } boltzmann;
   struct {

@@ -5,6 +5,7 @@
 #include "nqs/boltzmann.h"
 #include "nqs/ising.h"
 #include "nqs/dataset.h"
+#include "nqs/tomography.h"
 #include "nqs/checkpoint.h"
 #include "nqs/comm.h"
 #include "nqs/config.h"
