@@ -194,6 +194,13 @@ check "train-rbm on 3x3 Ising data (exact phase): KL to the Boltzmann distributi
 out=$("$NQS" sample-rbm "$T/rbm3" --samples 2000 --chains 20 --temperature 2.5 --out "$T/rbm3.csv" 2>&1); rc=$?
 [ $rc -eq 0 ] && [ "$(wc -l < "$T/rbm3.csv")" -eq 2001 ] && grep -q "E/n" <<<"$out"
 check "sample-rbm: 2000 samples with energy and magnetisation (exit $rc)" $? "$out"
+out=$("$NQS" sample-ising --length 3 --temperature 2.5 --samples 2000 --out "$T/is3.h5" 2>&1 && \
+      "$NQS" train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/is3.h5" --set boltzmann.temperature=2.5 \
+      --set boltzmann.hidden=4 --set boltzmann.epochs=2 --out "$T/rbm_h5" --quiet --no-plots 2>&1); rc=$?
+grep -q "RBM 9 visible x 4 hidden" <<<"$out"
+check "HDF5 data: sample-ising --out x.h5, then train-rbm on it (exit $rc)" $(( $? | rc )) "$out"
+echo "not hdf5" > "$T/fake.h5"
+expect_error "train-rbm on a file that is not HDF5" "as HDF5" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/fake.h5" --out "$T/rbm_bad5"
 expect_error "sample-ising without a temperature" "--temperature" -- sample-ising --out "$T/x.csv"
 printf 'v0,v1\n0,1\n1,2\n' > "$T/bad.csv"
 expect_error "train-rbm on non-binary data" "bad.csv:3:" "0 or 1" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/bad.csv" --out "$T/rbm_bad"

@@ -5,11 +5,13 @@
 
 /* Read a CSV file: comma- or space-separated numbers, one sample per row, every row the same
  * length; a first line that is not numbers (a header) and lines starting with '#' are skipped.
+ * A name ending in .h5 or .hdf5 is read as HDF5 instead: its 2D dataset "data" (rows x columns).
  * binary != 0: every entry must be 0 or 1. On success *rows (nrows x ncols, row-major) is
  * malloc'ed for the caller. Errors name file:line. */
 nqs_status nqs_dataset_read_csv(const char *path, int binary, double **rows, int *nrows, int *ncols, nqs_error *err);
 
-/* Write nrows x ncols 0/1 entries as CSV with the header v0,v1,...; atomic (temp + rename). */
+/* Write nrows x ncols 0/1 entries as CSV with the header v0,v1,... (or, for a name ending in
+ * .h5 / .hdf5, as the unsigned 8-bit HDF5 dataset "data"); atomic (temp + rename). */
 nqs_status nqs_dataset_write_csv(const char *path, const double *rows, long nrows, int ncols, nqs_error *err);
 
 #endif
