@@ -120,18 +120,31 @@ static void train_progress(void *user, const nqs_progress *p) {
   else fprintf(stderr, "  train %d/%d  %.1f s\n", p->iteration, p->iterations, p->elapsed);
 }
 
-/* FILE [--set k=v ...] [--out DIR] [--quiet] [--no-plots] into c; 0, or the exit code */
-static int read_input(int argc, char **argv, const char *cmd, nqs_config *c, int *quiet, int *plots) {
+/* FILE [--set k=v ...] [--out DIR] [--quiet] [--no-plots] into c, or (ck != NULL) --restart DIR
+ * with the input taken from DIR/checkpoint.h5 into *ck; 0, or the exit code */
+static int read_input(int argc, char **argv, const char *cmd, nqs_config *c, int *quiet, int *plots, nqs_checkpoint *ck,
+                      int *restarted) {
   nqs_config_defaults(c);
   nqs_error err = {0};
   const char *file = NULL, *out = NULL;
   for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--set") == 0) {
+    if (strcmp(argv[i], "--restart") == 0 && ck && !file) {
+      const char *dir = arg(argc, argv, &i);
+      if (!dir) return 2;
+      char name[700];
+      snprintf(name, sizeof name, "%s/checkpoint.h5 [config]", dir);
+      if (nqs_checkpoint_read(dir, ck, &err)) return fail(err.msg);
+      *restarted = 1;
+      if (nqs_config_read_text(c, ck->config, name, &err)) return fail(err.msg);
+      file = dir;
+      out = dir;
+    } else if (strcmp(argv[i], "--set") == 0) {
       const char *v = arg(argc, argv, &i);
       if (!v) return 2;
       if (!file) return fail("give the input FILE before --set");
       if (nqs_config_set(c, v, &err)) return fail(err.msg);
     } else if (strcmp(argv[i], "--out") == 0) {
+      if (*restarted) return fail("--out cannot move a training being continued");
       if (!(out = arg(argc, argv, &i))) return 2;
     } else if (strcmp(argv[i], "--quiet") == 0) {
       *quiet = 1;
@@ -164,11 +177,17 @@ static int read_input(int argc, char **argv, const char *cmd, nqs_config *c, int
 int nqs_cmd_train_rbm(int argc, char **argv) {
   nqs_config c;
   nqs_error err = {0};
-  int quiet = 0, plots = 1, rc = read_input(argc, argv, "train-rbm", &c, &quiet, &plots);
-  if (rc) return rc;
-  nqs_run_options o = {.progress = train_progress, .user = &quiet};
+  nqs_checkpoint ck;
+  int quiet = 0, plots = 1, restarted = 0, rc = read_input(argc, argv, "train-rbm", &c, &quiet, &plots, &ck, &restarted);
+  if (rc) {
+    if (restarted) nqs_checkpoint_free(&ck);
+    return rc;
+  }
+  nqs_run_options o = {.progress = train_progress, .user = &quiet, .restart = restarted ? &ck : NULL};
   nqs_train_result r;
-  if (nqs_train_rbm(&c, &o, &r, &err)) {
+  const nqs_status st = nqs_train_rbm(&c, &o, &r, &err);
+  if (restarted) nqs_checkpoint_free(&ck);
+  if (st) {
     nqs_config_locate(&c, &err);
     fprintf(stderr, "nqs: error: %s\n", err.msg);
     if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
@@ -200,7 +219,7 @@ static void tomo_progress(void *user, const nqs_progress *p) {
 int nqs_cmd_tomography(int argc, char **argv) {
   nqs_config c;
   nqs_error err = {0};
-  int quiet = 0, plots = 1, rc = read_input(argc, argv, "tomography", &c, &quiet, &plots);
+  int quiet = 0, plots = 1, restarted = 0, rc = read_input(argc, argv, "tomography", &c, &quiet, &plots, NULL, &restarted);
   if (rc) return rc;
   nqs_run_options o = {.progress = tomo_progress, .user = &quiet};
   nqs_tomo_result r;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nqs/boltzmann.h"
+#include "nqs/checkpoint.h"
 #include "nqs/dataset.h"
 #include "nqs/ising.h"
 #include "nqs/optimizer.h"
@@ -124,6 +125,29 @@ static int ising_side(int nv) {
   return L * L == nv && L >= 2 ? L : 0;
 }
 
+/* checkpoint.h5 of a training: parameters, optimiser state (2 np), the persistent chains (as
+ * the walker positions, nc x nv), the RNG (in the first walker's slots), epoch and step. */
+static nqs_status save_training(const nqs_config *c, const char *dir, int np, const double *params, const double *vel, int nc,
+                                int nv, const double *chains, const nqs_rng *rng, int epoch, long step, nqs_error *err) {
+  nqs_checkpoint ck;
+  nqs_status st = nqs_checkpoint_alloc(&ck, np, 2 * np, nc, nv, err);
+  if (st) return st;
+  ck.iteration = epoch;
+  ck.step = (double)step;
+  memcpy(ck.params, params, sizeof(double) * np);
+  memcpy(ck.prev_params, params, sizeof(double) * np);
+  memcpy(ck.opt_state, vel, sizeof(double) * 2 * np);
+  memcpy(ck.x, chains, sizeof(double) * (size_t)nc * nv);
+  memcpy(ck.rng, rng->s, sizeof(uint64_t) * 4);
+  ck.rng_spare[0] = rng->spare;
+  ck.rng_has_spare[0] = rng->has_spare;
+  ck.config = nqs_run_config_text(c);
+  ck.param_names = strdup("a | b | W (row-major visible x hidden), as in rbm.json");
+  st = ck.config && ck.param_names ? nqs_checkpoint_write(dir, &ck, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  nqs_checkpoint_free(&ck);
+  return st;
+}
+
 nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_train_result *res, nqs_error *err) {
   memset(res, 0, sizeof *res);
   res->kl = res->ll_train = res->ll_test = NAN;
@@ -150,8 +174,17 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   else if (ising && !L)
     st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.target", "ising data need L x L visible units; the data have %d", nv);
   if (st) goto out;
-  if ((st = nqs_run_make_dir(c, 0, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, res->dir, err))) goto out;
+  const nqs_checkpoint *ck = o ? o->restart : NULL;
   const int nc = cd ? batch : c->boltzmann.chains;
+  if (ck && (ck->np != np || ck->opt_len != 2 * np || ck->nwalkers != nc || ck->nx != nv)) {
+    st = nqs_error_set(err, NQS_EINPUT,
+                       "the checkpoint holds %d parameters and %d chains of %d units, but this configuration needs %d, %d "
+                       "and %d: the data, hidden, method, chains and batch cannot change on restart",
+                       ck->np, ck->nwalkers, ck->nx, np, nc, nv);
+    goto out;
+  }
+  if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, res->dir, err)))
+    goto out;
   params = calloc((size_t)np, sizeof(double));
   g = malloc(sizeof(double) * np);
   vel = calloc((size_t)2 * np + 1, sizeof(double)); /* momentum, or Adam's two moments */
@@ -176,24 +209,35 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   for (int k = nv + nh; k < np; k++) params[k] = c->boltzmann.init_std * nqs_rng_normal(&rng);
   for (int ch = 0; ch < nc; ch++) /* persistent chains start at random training rows */
     memcpy(chains + (size_t)ch * nv, data + (size_t)(nqs_rng_uniform(&rng) * ntrain) % ntrain * nv, sizeof(double) * nv);
-  for (int d = 0; d < ntrain; d++) order[d] = d;
+  int ep0 = 0;
+  long step = 0;
+  if (ck) { /* continue exactly where the checkpoint was written */
+    memcpy(params, ck->params, sizeof(double) * np);
+    memcpy(vel, ck->opt_state, sizeof(double) * 2 * np);
+    memcpy(chains, ck->x, sizeof(double) * (size_t)nc * nv);
+    memcpy(rng.s, ck->rng, sizeof(uint64_t) * 4);
+    rng.spare = ck->rng_spare[0];
+    rng.has_spare = ck->rng_has_spare[0];
+    ep0 = (int)ck->iteration;
+    step = (long)ck->step;
+  }
 
   char path[700];
   snprintf(path, sizeof path, "%s/log.jsonl", res->dir);
-  logf = fopen(path, "w");
+  logf = fopen(path, ck ? "a" : "w");
   snprintf(path, sizeof path, "%s/training.csv", res->dir);
-  csv = fopen(path, "w");
+  csv = fopen(path, ck ? "a" : "w");
   if (!logf || !csv) {
     st = nqs_error_set(err, NQS_EIO, "cannot write the run folder %s", res->dir);
     goto out;
   }
-  fprintf(csv, "epoch,reconstruction_error,pll_train,pll_test,ll_train,ll_test,kl,wall_seconds\n");
+  if (!ck) fprintf(csv, "epoch,reconstruction_error,pll_train,pll_test,ll_train,ll_test,kl,wall_seconds\n");
   const nqs_optimizer_type *adam = strcmp(c->boltzmann.optimizer, "adam") == 0 ? nqs_optimizer_find("adam") : NULL;
   const double lr = c->boltzmann.learning_rate, mu = strcmp(c->boltzmann.optimizer, "momentum") == 0 ? c->boltzmann.momentum : 0;
-  long step = 0;
   nqs_progress pr = {.phase = "train", .iterations = c->boltzmann.epochs};
-  for (int ep = 1; ep <= c->boltzmann.epochs; ep++) {
-    for (int d = ntrain - 1; d > 0; d--) { /* a new order each epoch */
+  for (int ep = ep0 + 1; ep <= c->boltzmann.epochs; ep++) {
+    for (int d = 0; d < ntrain; d++) order[d] = d; /* a new order each epoch, from the RNG alone */
+    for (int d = ntrain - 1; d > 0; d--) {
       int r = (int)(nqs_rng_uniform(&rng) * (d + 1));
       r = r > d ? d : r;
       const int tmp = order[d];
@@ -257,6 +301,10 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
     nqs_run_log_line(logf, j);
     fprintf(csv, "%d,%.8g,%.8g,%.8g,%.8g,%.8g,%.8g,%.3f\n", ep, rec, pll_tr, pll_te, ll_tr, ll_te, kl, nqs_run_now() - t0);
     fflush(csv);
+    const int every = c->output.checkpoint_every;
+    if (((every > 0 && ep % every == 0) || ep == c->boltzmann.epochs) &&
+        (st = save_training(c, res->dir, np, params, vel, nc, nv, chains, &rng, ep, step, err)))
+      goto out;
     if (o && o->progress) {
       pr.iteration = ep;
       pr.fraction = (double)ep / c->boltzmann.epochs;

@@ -199,6 +199,13 @@ out=$("$NQS" sample-ising --length 3 --temperature 2.5 --samples 2000 --out "$T/
       --set boltzmann.hidden=4 --set boltzmann.epochs=2 --out "$T/rbm_h5" --quiet --no-plots 2>&1); rc=$?
 grep -q "RBM 9 visible x 4 hidden" <<<"$out"
 check "HDF5 data: sample-ising --out x.h5, then train-rbm on it (exit $rc)" $(( $? | rc )) "$out"
+pcd="--set boltzmann.data=$T/is3.h5 --set boltzmann.temperature=2.5 --set boltzmann.hidden=4 --set boltzmann.method=pcd --set boltzmann.batch=100"
+"$NQS" train-rbm "$SRC/examples/rbm_ising_4x4.ini" $pcd --set boltzmann.epochs=6 --out "$T/rs_a" --quiet --no-plots >/dev/null 2>&1
+"$NQS" train-rbm "$SRC/examples/rbm_ising_4x4.ini" $pcd --set boltzmann.epochs=3 --out "$T/rs_b" --quiet --no-plots >/dev/null 2>&1
+out=$("$NQS" train-rbm --restart "$T/rs_b" --set boltzmann.epochs=6 --quiet --no-plots 2>&1); rc=$?
+cmp -s "$T/rs_a/rbm.json" "$T/rs_b/rbm.json" && [ "$(cut -d, -f1-7 "$T/rs_a/training.csv")" = "$(cut -d, -f1-7 "$T/rs_b/training.csv")" ]
+check "train-rbm PCD: 6 epochs straight = 3 + --restart + 3, bit for bit (exit $rc)" $(( $? | rc )) "$out"
+expect_error "train-rbm restart with other hidden units" "cannot change on restart" -- train-rbm --restart "$T/rs_b" --set boltzmann.hidden=5
 echo "not hdf5" > "$T/fake.h5"
 expect_error "train-rbm on a file that is not HDF5" "as HDF5" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/fake.h5" --out "$T/rbm_bad5"
 expect_error "sample-ising without a temperature" "--temperature" -- sample-ising --out "$T/x.csv"
