@@ -155,3 +155,94 @@ double nqs_bm_pseudo_log_likelihood(int nv, int nh, const double *params, const 
   free(theta);
   return theta ? pll / nd : NAN;
 }
+
+/* ---- Gaussian-binary RBM (real visible units, width sigma) ---- */
+
+double nqs_gb_log_f(int nv, int nh, double sigma, const double *params, const double *v, double *theta) {
+  const double *a = params, s2 = sigma * sigma;
+  nqs_rbm_angles(nv, nh, params + nv, params + nv + nh, v, 1.0 / s2, theta);
+  double l = 0;
+  for (int i = 0; i < nv; i++) l -= (v[i] - a[i]) * (v[i] - a[i]) / (2 * s2);
+  return l + nqs_rbm_log_hidden(nh, theta);
+}
+
+double nqs_gb_log_z(int nv, int nh, double sigma, const double *params) {
+  /* for fixed h the visible integral is Gaussian:
+   * ln int dv e^{-E} = b.h + (nv/2) ln(2 pi sigma^2) + (|a + W h|^2 - |a|^2) / (2 sigma^2) */
+  const double *a = params, *b = params + nv, *W = params + nv + nh, s2 = sigma * sigma;
+  double *h = malloc(sizeof(double) * nh), z = -INFINITY;
+  for (long s = 0; h && s < (1L << nh); s++) {
+    unpack(s, nh, h);
+    double l = 0.5 * nv * log(6.28318530717958647692 * s2); /* 2 pi sigma^2 */
+    for (int j = 0; j < nh; j++) l += b[j] * h[j];
+    for (int i = 0; i < nv; i++) {
+      double c = 0;
+      for (int j = 0; j < nh; j++) c += W[(long)i * nh + j] * h[j];
+      l += (c * c + 2 * a[i] * c) / (2 * s2);
+    }
+    z = logsumexp_add(z, l);
+  }
+  free(h);
+  return h ? z : NAN;
+}
+
+void nqs_gb_dlog(int nv, int nh, double sigma, const double *params, const double *v, const double *theta, double *o) {
+  const double s2 = sigma * sigma;
+  double *oa = o, *ob = o + nv, *oW = o + nv + nh;
+  for (int i = 0; i < nv; i++) oa[i] = (v[i] - params[i]) / s2;
+  for (int j = 0; j < nh; j++) ob[j] = nqs_sigmoid(theta[j]);
+  for (int i = 0; i < nv; i++)
+    for (int j = 0; j < nh; j++) oW[(long)i * nh + j] = v[i] * ob[j] / s2;
+}
+
+void nqs_gb_gibbs(int nv, int nh, double sigma, const double *params, double *v, double *h, nqs_rng *rng) {
+  const double *a = params, *W = params + nv + nh;
+  double *theta = h; /* the angles, then overwritten by the sampled h */
+  nqs_rbm_angles(nv, nh, params + nv, W, v, 1.0 / (sigma * sigma), theta);
+  for (int j = 0; j < nh; j++) h[j] = nqs_rng_uniform(rng) < nqs_sigmoid(theta[j]) ? 1.0 : 0.0;
+  for (int i = 0; i < nv; i++) { /* v_i | h ~ N(a_i + (W h)_i, sigma^2) */
+    double m = a[i];
+    for (int j = 0; j < nh; j++) m += W[(long)i * nh + j] * h[j];
+    v[i] = m + sigma * nqs_rng_normal(rng);
+  }
+}
+
+void nqs_gb_pcd_gradient(int nv, int nh, double sigma, const double *params, const double *batch, int nb, double *chains,
+                         int nc, int k, nqs_rng *rng, double *g) {
+  const int np = nv + nh + nv * nh;
+  double *theta = malloc(sizeof(double) * nh), *o = malloc(sizeof(double) * np), *h = malloc(sizeof(double) * nh);
+  memset(g, 0, sizeof(double) * np);
+  for (int d = 0; theta && o && h && d < nb; d++) {
+    const double *v = batch + (long)d * nv;
+    nqs_gb_log_f(nv, nh, sigma, params, v, theta);
+    nqs_gb_dlog(nv, nh, sigma, params, v, theta, o);
+    for (int q = 0; q < np; q++) g[q] += o[q] / nb;
+  }
+  for (int c = 0; theta && o && h && c < nc; c++) {
+    double *v = chains + (long)c * nv;
+    for (int s = 0; s < k; s++) nqs_gb_gibbs(nv, nh, sigma, params, v, h, rng);
+    nqs_gb_log_f(nv, nh, sigma, params, v, theta);
+    nqs_gb_dlog(nv, nh, sigma, params, v, theta, o);
+    for (int q = 0; q < np; q++) g[q] -= o[q] / nc;
+  }
+  free(theta);
+  free(o);
+  free(h);
+}
+
+double nqs_gb_reconstruction_error(int nv, int nh, double sigma, const double *params, const double *data, int nd) {
+  const double *a = params, *W = params + nv + nh;
+  double *theta = malloc(sizeof(double) * nh), err = 0;
+  for (int d = 0; theta && d < nd; d++) {
+    const double *v = data + (long)d * nv;
+    nqs_rbm_angles(nv, nh, params + nv, W, v, 1.0 / (sigma * sigma), theta);
+    for (int j = 0; j < nh; j++) theta[j] = nqs_sigmoid(theta[j]);
+    for (int i = 0; i < nv; i++) {
+      double m = a[i];
+      for (int j = 0; j < nh; j++) m += W[(long)i * nh + j] * theta[j];
+      err += (v[i] - m) * (v[i] - m);
+    }
+  }
+  free(theta);
+  return theta ? err / ((double)nd * nv) : NAN;
+}

@@ -65,6 +65,21 @@ typedef struct nqs_train_result {
  * (may be NULL). */
 nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_train_result *res, nqs_error *err);
 
+/* Gaussian-binary RBM (real visible v, binary hidden h, fixed width sigma), parameters a | b | W:
+ *   E(v,h) = sum_i (v_i - a_i)^2 / (2 sigma^2) - b.h - sum_ij v_i W_ij h_j / sigma^2
+ *   ln F(v) = -|v - a|^2 / (2 sigma^2) + sum_j softplus(b_j + (v W)_j / sigma^2)
+ *   v | h ~ N(a + W h, sigma^2),  p(h_j = 1 | v) = sigmoid(b_j + (v W)_j / sigma^2).
+ * ln Z sums the hidden layer (nh <= 24): each visible integral is Gaussian. theta[nh] receives
+ * the angles. The PCD gradient is that of nqs_bm_pcd_gradient for these energies. */
+double nqs_gb_log_f(int nv, int nh, double sigma, const double *params, const double *v, double *theta);
+double nqs_gb_log_z(int nv, int nh, double sigma, const double *params);
+void nqs_gb_dlog(int nv, int nh, double sigma, const double *params, const double *v, const double *theta, double *o);
+void nqs_gb_gibbs(int nv, int nh, double sigma, const double *params, double *v, double *h, nqs_rng *rng);
+void nqs_gb_pcd_gradient(int nv, int nh, double sigma, const double *params, const double *batch, int nb, double *chains,
+                         int nc, int k, nqs_rng *rng, double *g);
+/* Mean squared difference between the data and a + W sigmoid(b + v W / sigma^2), per unit. */
+double nqs_gb_reconstruction_error(int nv, int nh, double sigma, const double *params, const double *data, int nd);
+
 /* Mean squared difference between the data and its mean-field reconstruction
  * v' = sigmoid(a + W sigmoid(b + v W)), per unit. */
 double nqs_bm_reconstruction_error(int nv, int nh, const double *params, const double *data, int nd);
