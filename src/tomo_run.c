@@ -88,7 +88,7 @@ nqs_status nqs_tomography_run(const nqs_config *c, const nqs_run_options *o, nqs
                         report, &t, err);
     res->fidelity = t.fidelity;
   }
-  if (!st) st = nqs_bm_write_json(res->dir, n, nh, params, err);
+  if (!st) st = nqs_bm_write_json(res->dir, n, nh, 0, params, err);
   if (!st) {
     double ent = 0; /* the Z-basis entropy: the best possible NLL of the Z records */
     for (long s = 0; s < N; s++)

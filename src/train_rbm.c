@@ -52,9 +52,13 @@ nqs_status nqs_bm_sample(int nv, int nh, const double *params, const double *sta
   return NQS_OK;
 }
 
-nqs_status nqs_bm_write_json(const char *dir, int nv, int nh, const double *params, nqs_error *err) {
+nqs_status nqs_bm_write_json(const char *dir, int nv, int nh, double sigma, const double *params, nqs_error *err) {
   cJSON *j = cJSON_CreateObject();
-  cJSON_AddStringToObject(j, "model", "binary-binary RBM: E(v,h) = -a.v - b.h - v.W.h, v and h in {0,1}");
+  if (sigma > 0) {
+    cJSON_AddStringToObject(j, "model", "Gaussian-binary RBM: E(v,h) = |v - a|^2/(2 sigma^2) - b.h - v.W.h/sigma^2, h in {0,1}");
+    cJSON_AddNumberToObject(j, "sigma", sigma);
+  } else
+    cJSON_AddStringToObject(j, "model", "binary-binary RBM: E(v,h) = -a.v - b.h - v.W.h, v and h in {0,1}");
   cJSON_AddNumberToObject(j, "visible", nv);
   cJSON_AddNumberToObject(j, "hidden", nh);
   cJSON_AddItemToObject(j, "a", cJSON_CreateDoubleArray(params, nv));
@@ -87,6 +91,10 @@ nqs_status nqs_bm_read_json(const char *dir, int *nv, int *nh, double **params, 
   cJSON *j = cJSON_Parse(text);
   free(text);
   const cJSON *jv = cJSON_GetObjectItem(j, "visible"), *jh = cJSON_GetObjectItem(j, "hidden");
+  if (cJSON_GetObjectItem(j, "sigma")) {
+    cJSON_Delete(j);
+    return nqs_error_set(err, NQS_EINPUT, "%s holds a Gaussian-binary RBM: sample-rbm draws binary ones only (not yet)", path);
+  }
   const cJSON *ja = cJSON_GetObjectItem(j, "a"), *jb = cJSON_GetObjectItem(j, "b"), *jW = cJSON_GetObjectItem(j, "W");
   nqs_status st = NQS_OK;
   if (!cJSON_IsNumber(jv) || !cJSON_IsNumber(jh) || jv->valueint < 1 || jh->valueint < 1 || !cJSON_IsArray(ja) ||
@@ -156,11 +164,14 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
     return nqs_error_setk(err, NQS_EINPUT, "boltzmann.data", "no data: set [boltzmann] data = FILE.csv (e.g. from nqs sample-ising)");
   double *data = NULL;
   int nrows, nv;
-  nqs_status st = nqs_dataset_read_csv(c->boltzmann.data, 1, &data, &nrows, &nv, err);
+  const int gauss = strcmp(c->boltzmann.visible, "gaussian") == 0;
+  const double sigma = c->boltzmann.sigma;
+  nqs_status st = nqs_dataset_read_csv(c->boltzmann.data, !gauss, &data, &nrows, &nv, err);
   if (st) return st;
   const int nh = c->boltzmann.hidden, np = nv + nh + nv * nh;
   const int ntest = (int)floor(c->boltzmann.held_out * nrows), ntrain = nrows - ntest;
-  const int exact = (nv <= NQS_EXACT_MAX_UNITS || nh <= NQS_EXACT_MAX_UNITS); /* ln Z by the smaller layer */
+  /* exact ln Z: binary, by the smaller layer; Gaussian-binary, by the hidden layer */
+  const int exact = gauss ? nh <= NQS_EXACT_MAX_UNITS : (nv <= NQS_EXACT_MAX_UNITS || nh <= NQS_EXACT_MAX_UNITS);
   const int L = ising_side(nv), ising = strcmp(c->boltzmann.target, "ising") == 0;
   const int method_exact = strcmp(c->boltzmann.method, "exact") == 0, cd = strcmp(c->boltzmann.method, "cd") == 0;
   const int batch = c->boltzmann.batch < ntrain ? c->boltzmann.batch : ntrain;
@@ -168,6 +179,10 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   int *order = NULL;
   FILE *logf = NULL, *csv = NULL;
   if (ntrain < 1) st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.held_out", "no training rows left: lower held_out");
+  else if (gauss && method_exact)
+    st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.method", "real visible units have no exact negative phase: use pcd or cd");
+  else if (gauss && ising)
+    st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.target", "target = ising needs binary data: set visible = binary");
   else if (method_exact && nv > NQS_EXACT_MAX_UNITS)
     st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.method", "exact needs at most %d visible units (the data have %d): use pcd",
                         NQS_EXACT_MAX_UNITS, nv);
@@ -200,11 +215,11 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   /* start: visible biases from the data's means (Hinton's recipe), weights small, hidden biases 0 */
   nqs_rng rng;
   nqs_rng_seed(&rng, c->run.seed, 0xB01u);
-  for (int i = 0; i < nv; i++) {
+  for (int i = 0; i < nv; i++) { /* binary: the log-odds of the mean; Gaussian: the mean */
     double m = 0;
     for (int d = 0; d < ntrain; d++) m += data[(size_t)d * nv + i];
-    m = fmin(fmax(m / ntrain, 0.01), 0.99);
-    params[i] = log(m / (1 - m));
+    m /= ntrain;
+    params[i] = gauss ? m : log(fmin(fmax(m, 0.01), 0.99) / (1 - fmin(fmax(m, 0.01), 0.99)));
   }
   for (int k = nv + nh; k < np; k++) params[k] = c->boltzmann.init_std * nqs_rng_normal(&rng);
   for (int ch = 0; ch < nc; ch++) /* persistent chains start at random training rows */
@@ -249,7 +264,8 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
       if (method_exact) nqs_bm_exact_gradient(nv, nh, params, bufb, batch, g);
       else {
         if (cd) memcpy(chains, bufb, sizeof(double) * (size_t)batch * nv); /* CD: chains restart at the data */
-        nqs_bm_pcd_gradient(nv, nh, params, bufb, batch, chains, nc, c->boltzmann.k, &rng, g);
+        if (gauss) nqs_gb_pcd_gradient(nv, nh, sigma, params, bufb, batch, chains, nc, c->boltzmann.k, &rng, g);
+        else nqs_bm_pcd_gradient(nv, nh, params, bufb, batch, chains, nc, c->boltzmann.k, &rng, g);
       }
       for (int k = nv + nh; k < np; k++) g[k] -= c->boltzmann.weight_decay * params[k];
       step++;
@@ -268,15 +284,17 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
         goto out;
       }
     /* monitors */
-    const double rec = nqs_bm_reconstruction_error(nv, nh, params, data, ntrain);
-    const double pll_tr = nqs_bm_pseudo_log_likelihood(nv, nh, params, data, ntrain);
-    const double pll_te = ntest ? nqs_bm_pseudo_log_likelihood(nv, nh, params, data + (size_t)ntrain * nv, ntest) : NAN;
+    const double rec = gauss ? nqs_gb_reconstruction_error(nv, nh, sigma, params, data, ntrain)
+                             : nqs_bm_reconstruction_error(nv, nh, params, data, ntrain);
+    const double pll_tr = gauss ? NAN : nqs_bm_pseudo_log_likelihood(nv, nh, params, data, ntrain); /* binary units only */
+    const double pll_te = gauss || !ntest ? NAN : nqs_bm_pseudo_log_likelihood(nv, nh, params, data + (size_t)ntrain * nv, ntest);
     double ll_tr = NAN, ll_te = NAN, kl = NAN;
     if (exact) {
-      const double lz = nqs_bm_log_z(nv, nh, params);
+      const double lz = gauss ? nqs_gb_log_z(nv, nh, sigma, params) : nqs_bm_log_z(nv, nh, params);
       double *theta = malloc(sizeof(double) * nh), s_tr = 0, s_te = 0;
       for (int d = 0; theta && d < nrows; d++) {
-        const double lf = nqs_rbm_bb_log_marginal(nv, nh, params, data + (size_t)d * nv, theta) - lz;
+        const double *v = data + (size_t)d * nv;
+        const double lf = (gauss ? nqs_gb_log_f(nv, nh, sigma, params, v, theta) : nqs_rbm_bb_log_marginal(nv, nh, params, v, theta)) - lz;
         if (d < ntrain) s_tr += lf;
         else s_te += lf;
       }
@@ -292,8 +310,8 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "epoch", ep);
     cJSON_AddNumberToObject(j, "reconstruction_error", rec);
-    cJSON_AddNumberToObject(j, "pseudo_log_likelihood_train", pll_tr);
-    if (ntest) cJSON_AddNumberToObject(j, "pseudo_log_likelihood_test", pll_te);
+    if (!gauss) cJSON_AddNumberToObject(j, "pseudo_log_likelihood_train", pll_tr);
+    if (!gauss && ntest) cJSON_AddNumberToObject(j, "pseudo_log_likelihood_test", pll_te);
     if (exact) cJSON_AddNumberToObject(j, "log_likelihood_train", ll_tr);
     if (exact && ntest) cJSON_AddNumberToObject(j, "log_likelihood_test", ll_te);
     if (q) cJSON_AddNumberToObject(j, "kl", kl);
@@ -314,7 +332,7 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
       o->progress(o->user, &pr);
     }
   }
-  if ((st = nqs_bm_write_json(res->dir, nv, nh, params, err))) goto out;
+  if ((st = nqs_bm_write_json(res->dir, nv, nh, gauss ? sigma : 0, params, err))) goto out;
 
   /* the model's own samples against the data: Ising energy and magnetisation */
   cJSON *out = cJSON_CreateObject();
@@ -323,6 +341,7 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   cJSON_AddNumberToObject(out, "rows_train", ntrain);
   cJSON_AddNumberToObject(out, "rows_test", ntest);
   cJSON_AddStringToObject(out, "method", c->boltzmann.method);
+  cJSON_AddStringToObject(out, "visible_units", c->boltzmann.visible);
   cJSON_AddNumberToObject(out, "epochs", c->boltzmann.epochs);
   if (exact) {
     cJSON_AddNumberToObject(out, "log_likelihood_train", res->ll_train);

@@ -143,10 +143,10 @@ int main(void) {
     CHECK(fabs(lzg - log(z)) < 1e-8, "Gaussian-binary ln Z over the hidden layer %.10f = quadrature %.10f", lzg, log(z));
     enum { NG = 200000 };
     static double s1[NG], s2[NG], work[NG];
-    double v[GV] = {0, 0}, hh[GH];
+    double vg[GV] = {0, 0}, hg[GH];
     for (int t = 0; t < NG + 1000; t++) {
-      nqs_gb_gibbs(GV, GH, sg, gp, v, hh, &r);
-      if (t >= 1000) s1[t - 1000] = v[0], s2[t - 1000] = v[0] * v[0];
+      nqs_gb_gibbs(GV, GH, sg, gp, vg, hg, &r);
+      if (t >= 1000) s1[t - 1000] = vg[0], s2[t - 1000] = vg[0] * vg[0];
     }
     const nqs_estimate e1 = nqs_blocking(s1, NG, work), e2 = nqs_blocking(s2, NG, work);
     CHECK(fabs(e1.mean - m1) < 4 * e1.error && fabs(e2.mean - m2) < 4 * e2.error,

@@ -47,9 +47,9 @@ double nqs_bm_kl(int nv, int nh, const double *params, const double *q);
 nqs_status nqs_bm_sample(int nv, int nh, const double *params, const double *starts, int nstarts, int chains, long per_chain,
                          int burn, uint64_t seed, double *out, nqs_error *err);
 
-/* DIR/rbm.json: visible, hidden, a, b, W (nv rows of nh), written atomically / read back
- * (params malloc'ed for the caller). */
-nqs_status nqs_bm_write_json(const char *dir, int nv, int nh, const double *params, nqs_error *err);
+/* DIR/rbm.json: visible, hidden, a, b, W (nv rows of nh), and sigma for a Gaussian-binary RBM
+ * (sigma > 0; 0: binary), written atomically / read back (binary only; params malloc'ed). */
+nqs_status nqs_bm_write_json(const char *dir, int nv, int nh, double sigma, const double *params, nqs_error *err);
 nqs_status nqs_bm_read_json(const char *dir, int *nv, int *nh, double **params, nqs_error *err);
 
 typedef struct nqs_train_result {

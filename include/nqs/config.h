@@ -55,10 +55,10 @@ typedef struct nqs_config {
     long samples;
   } evaluation;
   struct { /* nqs train-rbm */
-    char data[512], method[8], optimizer[12], target[8], bases[8];
+    char data[512], method[8], optimizer[12], target[8], bases[8], visible[12];
     int hidden, k, chains, batch, epochs;
     long measurements;
-    double held_out, learning_rate, momentum, weight_decay, init_std, temperature;
+    double held_out, learning_rate, momentum, weight_decay, init_std, temperature, sigma;
   } boltzmann;
   struct {
     int radial_bins, grid_bins, pair_bins;
