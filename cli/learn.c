@@ -84,7 +84,7 @@ int nqs_cmd_sample_ising(int argc, char **argv) {
   }
   nqs_ising_free(&m);
   int rc = 0;
-  if (nqs_dataset_write_csv(out, rows, samples, n, &err)) rc = fail(err.msg);
+  if (nqs_dataset_write_csv(out, rows, samples, n, 1, &err)) rc = fail(err.msg);
   else {
     double o[8];
     nqs_ising_observables((int)L, T, rows, samples, o);
@@ -266,20 +266,20 @@ int nqs_cmd_sample_rbm(int argc, char **argv) {
   if (!dir || !out) return fail("usage: nqs sample-rbm DIR --out FILE.csv [--samples N] [--chains C] [--burn B] [--temperature T]");
   nqs_error err = {0};
   int nv, nh;
-  double *params;
-  if (nqs_bm_read_json(dir, &nv, &nh, &params, &err)) return fail(err.msg);
+  double *params, sigma;
+  if (nqs_bm_read_json(dir, &nv, &nh, &sigma, &params, &err)) return fail(err.msg);
   const long per = (samples + chains - 1) / chains;
   double *rows = malloc(sizeof(double) * (size_t)per * chains * nv);
   int rc = 0;
   if (!rows) rc = fail("out of memory for the samples");
-  else if (nqs_bm_sample(nv, nh, params, NULL, 0, (int)chains, per, (int)burn, (uint64_t)seed, rows, &err) ||
-           nqs_dataset_write_csv(out, rows, per * chains, nv, &err))
+  else if (nqs_bm_sample(nv, nh, sigma, params, NULL, 0, (int)chains, per, (int)burn, (uint64_t)seed, rows, &err) ||
+           nqs_dataset_write_csv(out, rows, per * chains, nv, sigma == 0, &err))
     rc = fail(err.msg);
   else {
     printf("nqs: %ld samples of the RBM in %s (%ld chains from random starts, %ld burn-in sweeps) in %s\n", per * chains, dir,
            chains, burn, out);
     L = (long)lround(sqrt((double)nv));
-    if (L * L == nv && isfinite(T)) {
+    if (sigma == 0 && L * L == nv && isfinite(T)) {
       double o[8];
       nqs_ising_observables((int)L, T, rows, per * chains, o);
       print_observables("RBM samples", o);

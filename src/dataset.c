@@ -136,15 +136,17 @@ nqs_status nqs_dataset_read_csv(const char *path, int binary, double **rows, int
 }
 
 /* HDF5: the dataset "data" (nrows x ncols, unsigned 8-bit), through a temporary file */
-static nqs_status write_h5(const char *path, const char *tmp, const double *rows, long nrows, int ncols, nqs_error *err) {
-  unsigned char *b = malloc((size_t)nrows * ncols);
-  if (!b) return nqs_error_set(err, NQS_ENOMEM, "out of memory writing %s", path);
-  for (size_t k = 0; k < (size_t)nrows * ncols; k++) b[k] = rows[k] > 0.5;
+static nqs_status write_h5(const char *path, const char *tmp, const double *rows, long nrows, int ncols, int binary,
+                           nqs_error *err) {
+  unsigned char *b = binary ? malloc((size_t)nrows * ncols) : NULL;
+  if (binary && !b) return nqs_error_set(err, NQS_ENOMEM, "out of memory writing %s", path);
+  for (size_t k = 0; binary && k < (size_t)nrows * ncols; k++) b[k] = rows[k] > 0.5;
   const hsize_t dims[2] = {(hsize_t)nrows, (hsize_t)ncols};
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   hid_t sp = f >= 0 ? H5Screate_simple(2, dims, NULL) : -1;
-  hid_t ds = sp >= 0 ? H5Dcreate2(f, "data", H5T_STD_U8LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
-  const int ok = ds >= 0 && H5Dwrite(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, b) >= 0;
+  hid_t ds = sp >= 0 ? H5Dcreate2(f, "data", binary ? H5T_STD_U8LE : H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+  const int ok = ds >= 0 && (binary ? H5Dwrite(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, b)
+                                    : H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows)) >= 0;
   if (ds >= 0) H5Dclose(ds);
   if (sp >= 0) H5Sclose(sp);
   const int closed = f >= 0 && H5Fclose(f) >= 0;
@@ -153,16 +155,18 @@ static nqs_status write_h5(const char *path, const char *tmp, const double *rows
   return NQS_OK;
 }
 
-nqs_status nqs_dataset_write_csv(const char *path, const double *rows, long nrows, int ncols, nqs_error *err) {
+nqs_status nqs_dataset_write_csv(const char *path, const double *rows, long nrows, int ncols, int binary, nqs_error *err) {
   char tmp[1100];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) return write_h5(path, tmp, rows, nrows, ncols, err);
+  if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) return write_h5(path, tmp, rows, nrows, ncols, binary, err);
   FILE *f = fopen(tmp, "w");
   if (!f) return nqs_error_set(err, NQS_EIO, "cannot write %s (%s)", tmp, strerror(errno));
   for (int i = 0; i < ncols; i++) fprintf(f, "%sv%d", i ? "," : "", i);
   fputc('\n', f);
   char *line = malloc((size_t)2 * ncols + 2);
-  for (long r = 0; line && r < nrows; r++) {
+  for (long r = 0; !binary && r < nrows; r++)
+    for (int i = 0; i < ncols; i++) fprintf(f, "%.10g%c", rows[(size_t)r * ncols + i], i + 1 < ncols ? ',' : '\n');
+  for (long r = 0; binary && line && r < nrows; r++) {
     for (int i = 0; i < ncols; i++) {
       line[2 * i] = rows[(size_t)r * ncols + i] > 0.5 ? '1' : '0';
       line[2 * i + 1] = i + 1 < ncols ? ',' : '\n';

@@ -27,8 +27,8 @@ static cJSON *observables_json(const double o[8]) {
   return j;
 }
 
-nqs_status nqs_bm_sample(int nv, int nh, const double *params, const double *starts, int nstarts, int chains, long per_chain,
-                         int burn, uint64_t seed, double *out, nqs_error *err) {
+nqs_status nqs_bm_sample(int nv, int nh, double sigma, const double *params, const double *starts, int nstarts, int chains,
+                         long per_chain, int burn, uint64_t seed, double *out, nqs_error *err) {
   double *v = malloc(sizeof(double) * nv), *h = malloc(sizeof(double) * nh);
   if (!v || !h) {
     free(v);
@@ -39,11 +39,12 @@ nqs_status nqs_bm_sample(int nv, int nh, const double *params, const double *sta
     nqs_rng rng;
     nqs_rng_seed(&rng, seed, 0xB5A0u + (uint64_t)c);
     if (starts) memcpy(v, starts + (size_t)(c % nstarts) * nv, sizeof(double) * nv);
-    else
-      for (int i = 0; i < nv; i++) v[i] = nqs_rng_uniform(&rng) < 0.5;
-    for (int t = 0; t < burn; t++) nqs_bm_gibbs(nv, nh, params, v, h, &rng);
-    for (long t = 0; t < per_chain; t++) {
-      nqs_bm_gibbs(nv, nh, params, v, h, &rng);
+    else /* binary: uniform; Gaussian: around the visible biases */
+      for (int i = 0; i < nv; i++) v[i] = sigma > 0 ? params[i] + sigma * nqs_rng_normal(&rng) : nqs_rng_uniform(&rng) < 0.5;
+    for (long t = -burn; t < per_chain; t++) {
+      if (sigma > 0) nqs_gb_gibbs(nv, nh, sigma, params, v, h, &rng);
+      else nqs_bm_gibbs(nv, nh, params, v, h, &rng);
+      if (t < 0) continue;
       memcpy(out + ((size_t)t * chains + c) * nv, v, sizeof(double) * nv);
     }
   }
@@ -72,7 +73,7 @@ nqs_status nqs_bm_write_json(const char *dir, int nv, int nh, double sigma, cons
   return st;
 }
 
-nqs_status nqs_bm_read_json(const char *dir, int *nv, int *nh, double **params, nqs_error *err) {
+nqs_status nqs_bm_read_json(const char *dir, int *nv, int *nh, double *sigma, double **params, nqs_error *err) {
   char path[700];
   snprintf(path, sizeof path, "%s/rbm.json", dir);
   FILE *f = fopen(path, "r");
@@ -91,10 +92,13 @@ nqs_status nqs_bm_read_json(const char *dir, int *nv, int *nh, double **params, 
   cJSON *j = cJSON_Parse(text);
   free(text);
   const cJSON *jv = cJSON_GetObjectItem(j, "visible"), *jh = cJSON_GetObjectItem(j, "hidden");
-  if (cJSON_GetObjectItem(j, "sigma")) {
+  const cJSON *js = cJSON_GetObjectItem(j, "sigma");
+  *sigma = 0;
+  if (js && (!cJSON_IsNumber(js) || !(js->valuedouble > 0))) {
     cJSON_Delete(j);
-    return nqs_error_set(err, NQS_EINPUT, "%s holds a Gaussian-binary RBM: sample-rbm draws binary ones only (not yet)", path);
+    return nqs_error_set(err, NQS_EINPUT, "%s: sigma must be a number > 0", path);
   }
+  if (js) *sigma = js->valuedouble;
   const cJSON *ja = cJSON_GetObjectItem(j, "a"), *jb = cJSON_GetObjectItem(j, "b"), *jW = cJSON_GetObjectItem(j, "W");
   nqs_status st = NQS_OK;
   if (!cJSON_IsNumber(jv) || !cJSON_IsNumber(jh) || jv->valueint < 1 || jh->valueint < 1 || !cJSON_IsArray(ja) ||
@@ -359,7 +363,7 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
     const long per = (nrows + chains_s - 1) / chains_s;
     samples = malloc(sizeof(double) * (size_t)per * chains_s * nv);
     if (!samples) st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the model's samples");
-    if (!st) st = nqs_bm_sample(nv, nh, params, data, ntrain, chains_s, per, 1000, c->run.seed, samples, err);
+    if (!st) st = nqs_bm_sample(nv, nh, 0, params, data, ntrain, chains_s, per, 1000, c->run.seed, samples, err);
     if (!st) {
       double od[8], om[8];
       nqs_ising_observables(L, c->boltzmann.temperature, data, nrows, od);

@@ -222,6 +222,9 @@ out=$("$NQS" train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$
 ll=$(grep -o '"log_likelihood_train":[[:space:]]*[0-9.e+-]*' "$T/gb/result.json" 2>/dev/null | sed 's/.*:[[:space:]]*//')
 awk -v a="${ll:-nan}" -v b="$truth" 'BEGIN { exit !(a - b < 0.15 && b - a < 0.15) }'
 check "Gaussian-binary RBM on a 4D Gaussian mixture: exact log-likelihood ${ll:-?} vs the generating density's $truth (exit $rc)" $(( $? | rc )) "$out"
+out=$("$NQS" sample-rbm "$T/gb" --samples 1000 --chains 10 --out "$T/gb_samples.csv" 2>&1); rc=$?
+[ $rc -eq 0 ] && [ "$(wc -l < "$T/gb_samples.csv")" -eq 1001 ] && sed -n 2p "$T/gb_samples.csv" | grep -q '\.'
+check "sample-rbm of the Gaussian-binary RBM: 1000 real-valued rows (exit $rc)" $? "$out"
 expect_error "Gaussian visible units with the exact phase" "no exact negative phase" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/gm.csv" --set boltzmann.visible=gaussian --set boltzmann.target=none --out "$T/gb_bad"
 echo "not hdf5" > "$T/fake.h5"
 expect_error "train-rbm on a file that is not HDF5" "as HDF5" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/fake.h5" --out "$T/rbm_bad5"

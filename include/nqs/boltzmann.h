@@ -41,16 +41,17 @@ void nqs_bm_pcd_gradient(int nv, int nh, const double *params, const double *bat
  * 2^nv states (state index: bit i = v_i). */
 double nqs_bm_kl(int nv, int nh, const double *params, const double *q);
 
-/* Draw per_chain samples from each of `chains` block-Gibbs chains (after `burn` sweeps; chain c
- * starts at row c mod nstarts of starts, or at random when starts is NULL; its RNG stream is
- * (seed, 0xB5A0 + c)): out (per_chain x chains rows of nv, chains interleaved in sampling order). */
-nqs_status nqs_bm_sample(int nv, int nh, const double *params, const double *starts, int nstarts, int chains, long per_chain,
-                         int burn, uint64_t seed, double *out, nqs_error *err);
+/* Draw per_chain samples from each of `chains` block-Gibbs chains of a binary (sigma = 0) or
+ * Gaussian-binary (sigma > 0) RBM (after `burn` sweeps; chain c starts at row c mod nstarts of
+ * starts, or at random when starts is NULL; its RNG stream is (seed, 0xB5A0 + c)):
+ * out (per_chain x chains rows of nv, chains interleaved in sampling order). */
+nqs_status nqs_bm_sample(int nv, int nh, double sigma, const double *params, const double *starts, int nstarts, int chains,
+                         long per_chain, int burn, uint64_t seed, double *out, nqs_error *err);
 
 /* DIR/rbm.json: visible, hidden, a, b, W (nv rows of nh), and sigma for a Gaussian-binary RBM
- * (sigma > 0; 0: binary), written atomically / read back (binary only; params malloc'ed). */
+ * (sigma > 0; 0: binary), written atomically / read back (params malloc'ed for the caller). */
 nqs_status nqs_bm_write_json(const char *dir, int nv, int nh, double sigma, const double *params, nqs_error *err);
-nqs_status nqs_bm_read_json(const char *dir, int *nv, int *nh, double **params, nqs_error *err);
+nqs_status nqs_bm_read_json(const char *dir, int *nv, int *nh, double *sigma, double **params, nqs_error *err);
 
 typedef struct nqs_train_result {
   char dir[512];

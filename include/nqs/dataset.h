@@ -10,8 +10,8 @@
  * malloc'ed for the caller. Errors name file:line. */
 nqs_status nqs_dataset_read_csv(const char *path, int binary, double **rows, int *nrows, int *ncols, nqs_error *err);
 
-/* Write nrows x ncols 0/1 entries as CSV with the header v0,v1,... (or, for a name ending in
- * .h5 / .hdf5, as the unsigned 8-bit HDF5 dataset "data"); atomic (temp + rename). */
-nqs_status nqs_dataset_write_csv(const char *path, const double *rows, long nrows, int ncols, nqs_error *err);
+/* Write nrows x ncols entries (binary: as 0/1) as CSV with the header v0,v1,... (or, for a name
+ * ending in .h5 / .hdf5, as the HDF5 dataset "data": unsigned 8-bit or double); atomic. */
+nqs_status nqs_dataset_write_csv(const char *path, const double *rows, long nrows, int ncols, int binary, nqs_error *err);
 
 #endif
