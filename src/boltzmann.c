@@ -246,3 +246,48 @@ double nqs_gb_reconstruction_error(int nv, int nh, double sigma, const double *p
   free(theta);
   return theta ? err / ((double)nd * nv) : NAN;
 }
+
+void nqs_bm_pt_gradient(int nv, int nh, const double *params, const double *batch, int nb, double *chains, int nc, int nt,
+                        int k, nqs_rng *rng, double *g) {
+  const int np = nv + nh + nv * nh;
+  double *scaled = malloc(sizeof(double) * (size_t)nt * np), *theta = malloc(sizeof(double) * nh);
+  double *h = malloc(sizeof(double) * nh), *o = malloc(sizeof(double) * np);
+  if (!scaled || !theta || !h || !o) {
+    for (int q = 0; q < np; q++) g[q] = NAN;
+    free(scaled), free(theta), free(h), free(o);
+    return;
+  }
+  /* replica t samples p^beta_t: the RBM with parameters beta_t * params, beta_t = 1 - t / nt */
+  for (int t = 0; t < nt; t++)
+    for (int q = 0; q < np; q++) scaled[(size_t)t * np + q] = (1.0 - (double)t / nt) * params[q];
+  memset(g, 0, sizeof(double) * np);
+  for (int d = 0; d < nb; d++) {
+    nqs_rbm_angles(nv, nh, params + nv, params + nv + nh, batch + (long)d * nv, 1.0, theta);
+    nqs_rbm_bb_dlog(nv, nh, batch + (long)d * nv, theta, o);
+    for (int q = 0; q < np; q++) g[q] += o[q] / nb;
+  }
+  for (int c = 0; c < nc; c++) {
+    double *rep = chains + (size_t)c * nt * nv; /* nt replicas of nv units */
+    for (int t = 0; t < nt; t++)
+      for (int s = 0; s < k; s++) nqs_bm_gibbs(nv, nh, scaled + (size_t)t * np, rep + (size_t)t * nv, h, rng);
+    for (int t = 0; t + 1 < nt; t++) { /* swap neighbours: ratio of the tempered marginals */
+      double *x = rep + (size_t)t * nv, *y = rep + (size_t)(t + 1) * nv;
+      const double *pt = scaled + (size_t)t * np, *pu = scaled + (size_t)(t + 1) * np;
+      const double l = nqs_rbm_bb_log_marginal(nv, nh, pt, y, theta) + nqs_rbm_bb_log_marginal(nv, nh, pu, x, theta) -
+                       nqs_rbm_bb_log_marginal(nv, nh, pt, x, theta) - nqs_rbm_bb_log_marginal(nv, nh, pu, y, theta);
+      if (l >= 0 || nqs_rng_uniform(rng) < exp(l))
+        for (int i = 0; i < nv; i++) {
+          const double tmp = x[i];
+          x[i] = y[i];
+          y[i] = tmp;
+        }
+    }
+    nqs_rbm_angles(nv, nh, params + nv, params + nv + nh, rep, 1.0, theta); /* replica 0: beta = 1 */
+    nqs_rbm_bb_dlog(nv, nh, rep, theta, o);
+    for (int q = 0; q < np; q++) g[q] -= o[q] / nc;
+  }
+  free(scaled);
+  free(theta);
+  free(h);
+  free(o);
+}

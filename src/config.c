@@ -130,8 +130,11 @@ static const option options[] = {
      "visible units: binary (0/1 data) or gaussian (real data; width sigma)"},
     {"boltzmann", "sigma", K_REAL, F(boltzmann.sigma), "1.0", 0, 1e6, 1, NULL, "visible = gaussian: the visible width sigma"},
     {"boltzmann", "hidden", K_INT, F(boltzmann.hidden), "16", 1, 100000, 0, NULL, "hidden units of the binary-binary RBM"},
-    {"boltzmann", "method", K_CHOICE, F(boltzmann.method), "pcd", 0, 0, 0, "pcd|cd|exact",
-     "negative phase: pcd (persistent chains), cd (chains restarted at the batch), exact (sum over 2^visible states)"},
+    {"boltzmann", "method", K_CHOICE, F(boltzmann.method), "pcd", 0, 0, 0, "pcd|cd|pt|exact",
+     "negative phase: pcd (persistent chains), cd (chains restarted at the batch), pt (persistent chains with parallel "
+     "tempering), exact (sum over 2^visible states)"},
+    {"boltzmann", "replicas", K_INT, F(boltzmann.replicas), "10", 2, 1000, 0, NULL,
+     "pt: replicas per chain, at inverse temperatures 1, 1 - 1/replicas, ..., 1/replicas"},
     {"boltzmann", "k", K_INT, F(boltzmann.k), "1", 1, 100000, 0, NULL, "block-Gibbs sweeps per update (CD-k, PCD-k)"},
     {"boltzmann", "chains", K_INT, F(boltzmann.chains), "100", 1, 1000000, 0, NULL, "pcd: persistent chains"},
     {"boltzmann", "batch", K_INT, F(boltzmann.batch), "100", 1, 100000000, 0, NULL, "rows per mini-batch"},

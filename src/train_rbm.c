@@ -178,6 +178,7 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   const int exact = gauss ? nh <= NQS_EXACT_MAX_UNITS : (nv <= NQS_EXACT_MAX_UNITS || nh <= NQS_EXACT_MAX_UNITS);
   const int L = ising_side(nv), ising = strcmp(c->boltzmann.target, "ising") == 0;
   const int method_exact = strcmp(c->boltzmann.method, "exact") == 0, cd = strcmp(c->boltzmann.method, "cd") == 0;
+  const int pt = strcmp(c->boltzmann.method, "pt") == 0, nt = pt ? c->boltzmann.replicas : 1; /* replicas per chain */
   const int batch = c->boltzmann.batch < ntrain ? c->boltzmann.batch : ntrain;
   double *params = NULL, *g = NULL, *vel = NULL, *q = NULL, *chains = NULL, *bufb = NULL, *samples = NULL;
   int *order = NULL;
@@ -185,6 +186,8 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   if (ntrain < 1) st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.held_out", "no training rows left: lower held_out");
   else if (gauss && method_exact)
     st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.method", "real visible units have no exact negative phase: use pcd or cd");
+  else if (gauss && pt)
+    st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.method", "parallel tempering is implemented for binary units: use pcd");
   else if (gauss && ising)
     st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.target", "target = ising needs binary data: set visible = binary");
   else if (method_exact && nv > NQS_EXACT_MAX_UNITS)
@@ -195,11 +198,11 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   if (st) goto out;
   const nqs_checkpoint *ck = o ? o->restart : NULL;
   const int nc = cd ? batch : c->boltzmann.chains;
-  if (ck && (ck->np != np || ck->opt_len != 2 * np || ck->nwalkers != nc || ck->nx != nv)) {
+  if (ck && (ck->np != np || ck->opt_len != 2 * np || ck->nwalkers != nc * nt || ck->nx != nv)) {
     st = nqs_error_set(err, NQS_EINPUT,
                        "the checkpoint holds %d parameters and %d chains of %d units, but this configuration needs %d, %d "
-                       "and %d: the data, hidden, method, chains and batch cannot change on restart",
-                       ck->np, ck->nwalkers, ck->nx, np, nc, nv);
+                       "and %d: the data, hidden, method, chains, replicas and batch cannot change on restart",
+                       ck->np, ck->nwalkers, ck->nx, np, nc * nt, nv);
     goto out;
   }
   if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, res->dir, err)))
@@ -207,7 +210,7 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   params = calloc((size_t)np, sizeof(double));
   g = malloc(sizeof(double) * np);
   vel = calloc((size_t)2 * np + 1, sizeof(double)); /* momentum, or Adam's two moments */
-  chains = malloc(sizeof(double) * (size_t)nc * nv);
+  chains = malloc(sizeof(double) * (size_t)nc * nt * nv);
   bufb = malloc(sizeof(double) * (size_t)batch * nv);
   order = malloc(sizeof(int) * (size_t)ntrain);
   if (ising && nv <= NQS_EXACT_MAX_UNITS) q = malloc(sizeof(double) * ((size_t)1 << nv));
@@ -226,14 +229,14 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
     params[i] = gauss ? m : log(fmin(fmax(m, 0.01), 0.99) / (1 - fmin(fmax(m, 0.01), 0.99)));
   }
   for (int k = nv + nh; k < np; k++) params[k] = c->boltzmann.init_std * nqs_rng_normal(&rng);
-  for (int ch = 0; ch < nc; ch++) /* persistent chains start at random training rows */
+  for (int ch = 0; ch < nc * nt; ch++) /* persistent chains (and replicas) start at random training rows */
     memcpy(chains + (size_t)ch * nv, data + (size_t)(nqs_rng_uniform(&rng) * ntrain) % ntrain * nv, sizeof(double) * nv);
   int ep0 = 0;
   long step = 0;
   if (ck) { /* continue exactly where the checkpoint was written */
     memcpy(params, ck->params, sizeof(double) * np);
     memcpy(vel, ck->opt_state, sizeof(double) * 2 * np);
-    memcpy(chains, ck->x, sizeof(double) * (size_t)nc * nv);
+    memcpy(chains, ck->x, sizeof(double) * (size_t)nc * nt * nv);
     memcpy(rng.s, ck->rng, sizeof(uint64_t) * 4);
     rng.spare = ck->rng_spare[0];
     rng.has_spare = ck->rng_has_spare[0];
@@ -268,7 +271,8 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
       if (method_exact) nqs_bm_exact_gradient(nv, nh, params, bufb, batch, g);
       else {
         if (cd) memcpy(chains, bufb, sizeof(double) * (size_t)batch * nv); /* CD: chains restart at the data */
-        if (gauss) nqs_gb_pcd_gradient(nv, nh, sigma, params, bufb, batch, chains, nc, c->boltzmann.k, &rng, g);
+        if (pt) nqs_bm_pt_gradient(nv, nh, params, bufb, batch, chains, nc, nt, c->boltzmann.k, &rng, g);
+        else if (gauss) nqs_gb_pcd_gradient(nv, nh, sigma, params, bufb, batch, chains, nc, c->boltzmann.k, &rng, g);
         else nqs_bm_pcd_gradient(nv, nh, params, bufb, batch, chains, nc, c->boltzmann.k, &rng, g);
       }
       for (int k = nv + nh; k < np; k++) g[k] -= c->boltzmann.weight_decay * params[k];
@@ -325,7 +329,7 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
     fflush(csv);
     const int every = c->output.checkpoint_every;
     if (((every > 0 && ep % every == 0) || ep == c->boltzmann.epochs) &&
-        (st = save_training(c, res->dir, np, params, vel, nc, nv, chains, &rng, ep, step, err)))
+        (st = save_training(c, res->dir, np, params, vel, nc * nt, nv, chains, &rng, ep, step, err)))
       goto out;
     if (o && o->progress) {
       pr.iteration = ep;

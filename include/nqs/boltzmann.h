@@ -37,6 +37,14 @@ void nqs_bm_gibbs(int nv, int nh, const double *params, double *v, double *h, nq
 void nqs_bm_pcd_gradient(int nv, int nh, const double *params, const double *batch, int nb, double *chains, int nc,
                          int k, nqs_rng *rng, double *g);
 
+/* PCD with parallel tempering: each of nc chain sets holds nt replicas (chains: nc x nt x nv)
+ * at inverse temperatures beta_t = 1 - t/nt (t = 0 .. nt-1) of the RBM (parameters beta_t *
+ * params); each update does k block-Gibbs sweeps per replica and then proposes swaps of
+ * neighbouring replicas, accepted with the ratio of their tempered marginals. The negative
+ * phase uses the beta = 1 replicas. g[np]. */
+void nqs_bm_pt_gradient(int nv, int nh, const double *params, const double *batch, int nb, double *chains, int nc, int nt,
+                        int k, nqs_rng *rng, double *g);
+
 /* Exact KL divergence sum_v q(v) ln(q(v)/p(v)) of the model p from a target q given on all
  * 2^nv states (state index: bit i = v_i). */
 double nqs_bm_kl(int nv, int nh, const double *params, const double *q);
