@@ -2,6 +2,7 @@
  * - ln Z summed over the hidden layer equals ln Z summed over the visible layer (1e-12);
  * - the exact log-likelihood gradient (positive minus exact negative phase) against central
  *   differences of the exact average log-likelihood, on a tiny RBM (6 visible, 4 hidden; 1e-7);
+ * - the parallel-tempering negative phase averages to the exact one (within 4 errors);
  * - the pseudo-log-likelihood equals its definition by brute force (1e-12);
  * - Gaussian-binary: ln Z summed over the hidden layer equals a quadrature of F(v), and the
  *   Gibbs sampler's <v0>, <v0^2> agree with the quadrature within 4 blocking errors;
@@ -42,6 +43,27 @@ int main(void) {
     fd = fmax(fd, fabs((lp - lm) / (2 * h) - g[k]));
   }
   CHECK(fd < 1e-7, "log-likelihood gradient vs central differences, %d parameters: max error %.1e", NP, fd);
+
+  /* parallel tempering: with the parameters held fixed, the PT negative phase averages to the
+   * exact model expectation (each component within 4 blocking errors over 2000 updates) */
+  {
+    enum { NU = 2000, NCH = 20, NT = 4 };
+    static double gs[NP][NU], work2[NU], chains[NCH * NT * NV];
+    double ge[NP], gp[NP], p2[NP];
+    for (int k = 0; k < NP; k++) p2[k] = 1.2 * p[k]; /* stronger couplings than p: several modes */
+    nqs_bm_exact_gradient(NV, NH, p2, data, 50, ge);
+    for (int k = 0; k < NCH * NT * NV; k++) chains[k] = nqs_rng_uniform(&r) < 0.5;
+    for (int u = 0; u < NU + 50; u++) {
+      nqs_bm_pt_gradient(NV, NH, p2, data, 50, chains, NCH, NT, 1, &r, gp);
+      for (int k = 0; u >= 50 && k < NP; k++) gs[k][u - 50] = gp[k];
+    }
+    double worst = 0;
+    for (int k = 0; k < NP; k++) {
+      const nqs_estimate e = nqs_blocking(gs[k], NU, work2);
+      worst = fmax(worst, fabs(e.mean - ge[k]) / e.error);
+    }
+    CHECK(worst < 4, "parallel-tempering gradient (20 chains x 4 replicas) vs exact, %d components: worst %.2f error bars", NP, worst);
+  }
 
   /* pseudo-log-likelihood against its definition: sum_i ln F(v) / (F(v) + F(v with v_i flipped)) */
   {

@@ -225,6 +225,7 @@ check "Gaussian-binary RBM on a 4D Gaussian mixture: exact log-likelihood ${ll:-
 out=$("$NQS" sample-rbm "$T/gb" --samples 1000 --chains 10 --out "$T/gb_samples.csv" 2>&1); rc=$?
 [ $rc -eq 0 ] && [ "$(wc -l < "$T/gb_samples.csv")" -eq 1001 ] && sed -n 2p "$T/gb_samples.csv" | grep -q '\.'
 check "sample-rbm of the Gaussian-binary RBM: 1000 real-valued rows (exit $rc)" $? "$out"
+expect_error "Gaussian visible units with parallel tempering" "binary units" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/gm.csv" --set boltzmann.visible=gaussian --set boltzmann.target=none --set boltzmann.method=pt --out "$T/gb_bad2"
 expect_error "Gaussian visible units with the exact phase" "no exact negative phase" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/gm.csv" --set boltzmann.visible=gaussian --set boltzmann.target=none --out "$T/gb_bad"
 echo "not hdf5" > "$T/fake.h5"
 expect_error "train-rbm on a file that is not HDF5" "as HDF5" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/fake.h5" --out "$T/rbm_bad5"
