@@ -91,16 +91,23 @@ void nqs_bm_gibbs(int nv, int nh, const double *params, double *v, double *h, nq
   }
 }
 
-void nqs_bm_pcd_gradient(int nv, int nh, const double *params, const double *batch, int nb, double *chains, int nc,
-                         int k, nqs_rng *rng, double *g) {
+/* g[np] = <d ln F / d theta> over the nb rows of batch (theta[nh], o[np]: workspace) */
+static void positive_phase(int nv, int nh, const double *params, const double *batch, int nb, double *theta, double *o,
+                           double *g) {
   const int np = nv + nh + nv * nh;
-  double *theta = malloc(sizeof(double) * nh), *o = malloc(sizeof(double) * np), *h = malloc(sizeof(double) * nh);
   memset(g, 0, sizeof(double) * np);
   for (int d = 0; d < nb; d++) {
     nqs_rbm_angles(nv, nh, params + nv, params + nv + nh, batch + (long)d * nv, 1.0, theta);
     nqs_rbm_bb_dlog(nv, nh, batch + (long)d * nv, theta, o);
     for (int q = 0; q < np; q++) g[q] += o[q] / nb;
   }
+}
+
+void nqs_bm_pcd_gradient(int nv, int nh, const double *params, const double *batch, int nb, double *chains, int nc,
+                         int k, nqs_rng *rng, double *g) {
+  const int np = nv + nh + nv * nh;
+  double *theta = malloc(sizeof(double) * nh), *o = malloc(sizeof(double) * np), *h = malloc(sizeof(double) * nh);
+  positive_phase(nv, nh, params, batch, nb, theta, o, g);
   for (int c = 0; c < nc; c++) {
     double *v = chains + (long)c * nv;
     for (int s = 0; s < k; s++) nqs_bm_gibbs(nv, nh, params, v, h, rng);
@@ -260,12 +267,7 @@ void nqs_bm_pt_gradient(int nv, int nh, const double *params, const double *batc
   /* replica t samples p^beta_t: the RBM with parameters beta_t * params, beta_t = 1 - t / nt */
   for (int t = 0; t < nt; t++)
     for (int q = 0; q < np; q++) scaled[(size_t)t * np + q] = (1.0 - (double)t / nt) * params[q];
-  memset(g, 0, sizeof(double) * np);
-  for (int d = 0; d < nb; d++) {
-    nqs_rbm_angles(nv, nh, params + nv, params + nv + nh, batch + (long)d * nv, 1.0, theta);
-    nqs_rbm_bb_dlog(nv, nh, batch + (long)d * nv, theta, o);
-    for (int q = 0; q < np; q++) g[q] += o[q] / nb;
-  }
+  positive_phase(nv, nh, params, batch, nb, theta, o, g);
   for (int c = 0; c < nc; c++) {
     double *rep = chains + (size_t)c * nt * nv; /* nt replicas of nv units */
     for (int t = 0; t < nt; t++)

@@ -103,6 +103,23 @@ nqs_status nqs_run_write_config(const nqs_config *c, const char *dir, nqs_error 
   return st;
 }
 
+nqs_status nqs_run_open_logs(const char *dir, const char *csv_name, const char *header, int append, FILE **log, FILE **csv,
+                             nqs_error *err) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/log.jsonl", dir);
+  *log = fopen(path, append ? "a" : "w");
+  snprintf(path, sizeof path, "%s/%s", dir, csv_name);
+  *csv = fopen(path, append ? "a" : "w");
+  if (!*log || !*csv) {
+    if (*log) fclose(*log);
+    if (*csv) fclose(*csv);
+    *log = *csv = NULL;
+    return nqs_error_set(err, NQS_EIO, "cannot write the run folder %s", dir);
+  }
+  if (!append) fprintf(*csv, "%s\n", header);
+  return NQS_OK;
+}
+
 cJSON *nqs_run_estimate_json(const nqs_estimate *e) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "mean", e->mean);

@@ -16,6 +16,10 @@ char *nqs_run_config_text(const nqs_config *c);
 nqs_status nqs_run_write_config(const nqs_config *c, const char *dir, nqs_error *err);
 cJSON *nqs_run_estimate_json(const nqs_estimate *e);
 double nqs_run_learning_rate(const nqs_config *c, long it);
+/* Open dir/log.jsonl and dir/CSV for writing, or for appending when append != 0 (a restart);
+ * a fresh CSV gets the header line. On failure both are closed and NULL. */
+nqs_status nqs_run_open_logs(const char *dir, const char *csv_name, const char *header, int append, FILE **log, FILE **csv,
+                             nqs_error *err);
 /* One JSON object per line; deletes o. log == NULL writes nothing. */
 void nqs_run_log_line(FILE *log, cJSON *o);
 

@@ -377,18 +377,10 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   }
   const long it0 = ls.it;
 
-  char path[600];
-  if (!eval_only) { /* a restart appends to the log and the energy table */
-    snprintf(path, sizeof path, "%s/log.jsonl", res->dir);
-    log = fopen(path, ck ? "a" : "w");
-    snprintf(path, sizeof path, "%s/energy.csv", res->dir);
-    csv = fopen(path, ck ? "a" : "w");
-    if (!log || !csv) {
-      st = nqs_error_set(err, NQS_EIO, "cannot write the run folder %s", res->dir);
-      goto out;
-    }
-    if (!ck) fprintf(csv, "iteration,energy,error,variance,acceptance,wall_seconds\n");
-  }
+  /* a restart appends to the log and the energy table */
+  if (!eval_only && (st = nqs_run_open_logs(res->dir, "energy.csv", "iteration,energy,error,variance,acceptance,wall_seconds",
+                                            ck != NULL, &log, &csv, err)))
+    goto out;
   nqs_sr_options so = {.diag_shift = ls.diag_shift, .diag_shift_rel = c->optimizer.diag_shift_rel};
   nqs_progress pr = {.phase = "optimize", .iterations = c->optimizer.iterations, .has_energy = 1};
   const double t_opt = nqs_run_now();

@@ -244,16 +244,9 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
     step = (long)ck->step;
   }
 
-  char path[700];
-  snprintf(path, sizeof path, "%s/log.jsonl", res->dir);
-  logf = fopen(path, ck ? "a" : "w");
-  snprintf(path, sizeof path, "%s/training.csv", res->dir);
-  csv = fopen(path, ck ? "a" : "w");
-  if (!logf || !csv) {
-    st = nqs_error_set(err, NQS_EIO, "cannot write the run folder %s", res->dir);
+  if ((st = nqs_run_open_logs(res->dir, "training.csv", "epoch,reconstruction_error,pll_train,pll_test,ll_train,ll_test,kl,wall_seconds",
+                              ck != NULL, &logf, &csv, err)))
     goto out;
-  }
-  if (!ck) fprintf(csv, "epoch,reconstruction_error,pll_train,pll_test,ll_train,ll_test,kl,wall_seconds\n");
   const nqs_optimizer_type *adam = strcmp(c->boltzmann.optimizer, "adam") == 0 ? nqs_optimizer_find("adam") : NULL;
   const double lr = c->boltzmann.learning_rate, mu = strcmp(c->boltzmann.optimizer, "momentum") == 0 ? c->boltzmann.momentum : 0;
   nqs_progress pr = {.phase = "train", .iterations = c->boltzmann.epochs};
