@@ -8,4 +8,5 @@ set title "RBM (16 hidden) trained on 20 000 Wolff samples of the 4x4 Ising mode
 set xlabel 'epoch'; set ylabel 'exact KL(Boltzmann || RBM) (nats)'
 set logscale y; set grid; set key top right
 plot for [T in "1.5 2.269185 3.5"] dir.'/exact_T'.T.'/training.csv' using 1:7 with lines lw 2 title 'exact phase, T = '.T, \
-     for [T in "1.5 2.269185 3.5"] dir.'/pcd_T'.T.'/training.csv' using 1:7 with lines lw 2 dt 2 title 'PCD-10, T = '.T
+     for [T in "1.5 2.269185 3.5"] dir.'/pcd_T'.T.'/training.csv' using 1:7 with lines lw 2 dt 2 title 'PCD-10, T = '.T, \
+     for [T in "1.5 2.269185 3.5"] dir.'/ptd_T'.T.'/training.csv' using 1:7 with lines lw 2 dt 3 title 'PT, decaying rate, T = '.T

@@ -142,6 +142,8 @@ static const option options[] = {
     {"boltzmann", "optimizer", K_CHOICE, F(boltzmann.optimizer), "momentum", 0, 0, 0, "momentum|adam|sgd",
      "update rule for the log-likelihood ascent"},
     {"boltzmann", "learning_rate", K_REAL, F(boltzmann.learning_rate), "0.05", 0, 10, 1, NULL, "step size"},
+    {"boltzmann", "decay", K_REAL, F(boltzmann.decay), "0", 0, 1e6, 0, NULL,
+     "learning-rate schedule: learning_rate / (1 + decay (epoch - 1)); 0 = constant"},
     {"boltzmann", "momentum", K_REAL, F(boltzmann.momentum), "0.9", 0, 0.999, 0, NULL, "optimizer = momentum: mu"},
     {"boltzmann", "weight_decay", K_REAL, F(boltzmann.weight_decay), "0.0001", 0, 10, 0, NULL,
      "L2 penalty on the weights W (added to the negative log-likelihood as weight_decay |W|^2 / 2)"},

@@ -248,9 +248,10 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
                               ck != NULL, &logf, &csv, err)))
     goto out;
   const nqs_optimizer_type *adam = strcmp(c->boltzmann.optimizer, "adam") == 0 ? nqs_optimizer_find("adam") : NULL;
-  const double lr = c->boltzmann.learning_rate, mu = strcmp(c->boltzmann.optimizer, "momentum") == 0 ? c->boltzmann.momentum : 0;
+  const double mu = strcmp(c->boltzmann.optimizer, "momentum") == 0 ? c->boltzmann.momentum : 0;
   nqs_progress pr = {.phase = "train", .iterations = c->boltzmann.epochs};
   for (int ep = ep0 + 1; ep <= c->boltzmann.epochs; ep++) {
+    const double lr = c->boltzmann.learning_rate / (1 + c->boltzmann.decay * (ep - 1)); /* eta / (1 + decay (epoch - 1)) */
     for (int d = 0; d < ntrain; d++) order[d] = d; /* a new order each epoch, from the RNG alone */
     for (int d = ntrain - 1; d > 0; d--) {
       int r = (int)(nqs_rng_uniform(&rng) * (d + 1));

@@ -199,12 +199,12 @@ out=$("$NQS" sample-ising --length 3 --temperature 2.5 --samples 2000 --out "$T/
       --set boltzmann.hidden=4 --set boltzmann.epochs=2 --out "$T/rbm_h5" --quiet --no-plots 2>&1); rc=$?
 grep -q "RBM 9 visible x 4 hidden" <<<"$out"
 check "HDF5 data: sample-ising --out x.h5, then train-rbm on it (exit $rc)" $(( $? | rc )) "$out"
-pcd="--set boltzmann.data=$T/is3.h5 --set boltzmann.temperature=2.5 --set boltzmann.hidden=4 --set boltzmann.method=pcd --set boltzmann.batch=100"
+pcd="--set boltzmann.data=$T/is3.h5 --set boltzmann.temperature=2.5 --set boltzmann.hidden=4 --set boltzmann.method=pt --set boltzmann.replicas=3 --set boltzmann.batch=100 --set boltzmann.decay=0.2"
 "$NQS" train-rbm "$SRC/examples/rbm_ising_4x4.ini" $pcd --set boltzmann.epochs=6 --out "$T/rs_a" --quiet --no-plots >/dev/null 2>&1
 "$NQS" train-rbm "$SRC/examples/rbm_ising_4x4.ini" $pcd --set boltzmann.epochs=3 --out "$T/rs_b" --quiet --no-plots >/dev/null 2>&1
 out=$("$NQS" train-rbm --restart "$T/rs_b" --set boltzmann.epochs=6 --quiet --no-plots 2>&1); rc=$?
 cmp -s "$T/rs_a/rbm.json" "$T/rs_b/rbm.json" && [ "$(cut -d, -f1-7 "$T/rs_a/training.csv")" = "$(cut -d, -f1-7 "$T/rs_b/training.csv")" ]
-check "train-rbm PCD: 6 epochs straight = 3 + --restart + 3, bit for bit (exit $rc)" $(( $? | rc )) "$out"
+check "train-rbm (parallel tempering, decaying rate): 6 epochs straight = 3 + --restart + 3, bit for bit (exit $rc)" $(( $? | rc )) "$out"
 expect_error "train-rbm restart with other hidden units" "cannot change on restart" -- train-rbm --restart "$T/rs_b" --set boltzmann.hidden=5
 # Gaussian-binary RBM on real data: an even mixture of two 4D Gaussians (width 0.5, centres
 # +-0.6 (1,-1,1,-1)), made by awk; the RBM's exact log-likelihood of the training rows must come

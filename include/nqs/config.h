@@ -58,7 +58,7 @@ typedef struct nqs_config {
     char data[512], method[8], optimizer[12], target[8], bases[8], visible[12];
     int hidden, k, chains, batch, epochs, replicas;
     long measurements;
-    double held_out, learning_rate, momentum, weight_decay, init_std, temperature, sigma;
+    double held_out, learning_rate, decay, momentum, weight_decay, init_std, temperature, sigma;
   } boltzmann;
   struct {
     int radial_bins, grid_bins, pair_bins;
