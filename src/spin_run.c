@@ -5,7 +5,9 @@
  * the result when it is known (free fermions, Lanczos up to 20 sites, the Bethe-ansatz
  * energy of the periodic Heisenberg chain of 40 sites), checkpoints (nqs/checkpoint.h: the
  * free parameters, the optimiser, every chain's spins and RNG), restarts and `nqs evaluate`.
- * Not yet: MPI for lattice runs. */
+ * Chains split over MPI ranks as in nqs/comm.h: per-chain numbers are written at their global
+ * places and summed over ranks, so every rank solves the same SR problem and the results do
+ * not depend on the split; rank 0 alone writes files. */
 #include <complex.h>
 #include <math.h>
 #include <omp.h>
@@ -21,8 +23,10 @@
 typedef struct {
   const nqs_spin_system *sys;
   nqs_spin_psi *rbm;
-  nqs_spin_walker *w;
-  int nw, threads;
+  nqs_spin_walker *w;     /* this rank's walkers: global indices w0 .. w0 + nloc - 1 */
+  int nw, threads;        /* nw: all walkers, over every rank */
+  int w0, nloc;
+  const nqs_comm *comm;   /* MPI ranks (NULL: one process) */
   const int *sublattice;  /* Marshall sign rule: the two sublattices (NULL: off) */
   int stride;             /* doubles per O vector: nparams, or 2 nparams for complex weights */
   int side, dim;          /* lattice side L and dimension, for the correlations (dim 0: an edge list) */
@@ -35,10 +39,10 @@ typedef struct {
  * (d index dx + L dy; displacements wrap around the lattice). */
 static size_t corr_len(const chains *ch) { return (size_t)ch->sys->nsites * (ch->dim ? 1 : (size_t)ch->sys->nsites); }
 
-static void accumulate_corr(chains *ch, int i) {
+static void accumulate_corr(chains *ch, int i) { /* i: local walker, stored at its global place */
   const int L = ch->side, n = ch->sys->nsites, ny = ch->dim == 2 ? L : 1;
   const double *s = ch->w[i].s;
-  double *c = ch->corr + (size_t)i * corr_len(ch);
+  double *c = ch->corr + (size_t)(ch->w0 + i) * corr_len(ch);
   if (ch->dim == 0) { /* a graph without geometry: every pair i < j */
     for (int a = 0; a < n; a++)
       for (int b = a + 1; b < n; b++) c[(size_t)a * n + b] += s[a] * s[b];
@@ -95,15 +99,20 @@ static nqs_status write_corr(const chains *ch, long sweeps, const char *dir, con
 
 /* sweeps per walker: one sample per sweep; with O != NULL also the O vectors. */
 static nqs_status sample(chains *ch, long sweeps, int with_o, nqs_estimate *e, double *acc, nqs_error *err) {
-  const int nw = ch->nw, stride = ch->stride;
+  const int nw = ch->nw, stride = ch->stride, ranks = nqs_comm_size(ch->comm) > 1;
   const long ns = sweeps * nw;
   long a = 0;
   int bad = 0;
+  if (ranks) { /* every rank fills its walkers' places; the sums over ranks fill the rest exactly */
+    memset(ch->el, 0, sizeof(double) * (size_t)ns);
+    if (ch->eli) memset(ch->eli, 0, sizeof(double) * (size_t)ns);
+    if (with_o) memset(ch->O, 0, sizeof(double) * (size_t)ns * stride);
+  }
 #pragma omp parallel for schedule(static) num_threads(ch->threads) reduction(+ : a, bad)
-  for (int i = 0; i < nw; i++)
+  for (int i = 0; i < ch->nloc; i++)
     for (long t = 0; t < sweeps; t++) {
       a += nqs_spin_sweep(ch->sys, ch->rbm, &ch->w[i]);
-      const long idx = t * nw + i;
+      const long idx = t * nw + ch->w0 + i;
       const double complex el = nqs_spin_local_energy(ch->sys, ch->rbm, &ch->w[i], ch->sublattice);
       ch->el[idx] = creal(el);
       if (ch->eli) ch->eli[idx] = cimag(el);
@@ -111,6 +120,16 @@ static nqs_status sample(chains *ch, long sweeps, int with_o, nqs_estimate *e, d
       if (with_o) nqs_spin_dlogpsi(ch->rbm, &ch->w[i], ch->O + (size_t)idx * stride);
       if (ch->corr) accumulate_corr(ch, i);
     }
+  if (ranks) {
+    double ab[2] = {(double)a, (double)bad};
+    nqs_status st = nqs_comm_sum(ch->comm, ab, 2, err);
+    if (!st) st = nqs_comm_sum(ch->comm, ch->el, ns, err);
+    if (!st && ch->eli) st = nqs_comm_sum(ch->comm, ch->eli, ns, err);
+    if (!st && with_o) st = nqs_comm_sum(ch->comm, ch->O, ns * stride, err);
+    if (st) return st;
+    a = (long)ab[0];
+    bad = (int)ab[1];
+  }
   if (bad) return nqs_error_set(err, NQS_ERUNTIME, "non-finite local energy: lower [optimizer] learning_rate");
   for (long t = 0; t < sweeps; t++) {
     double s = 0;
@@ -229,18 +248,32 @@ static nqs_status save_checkpoint(const nqs_config *c, const chains *ch, const s
   memcpy(ck.params, r->fparams, sizeof(double) * nr);
   memcpy(ck.prev_params, ls->prev, sizeof(double) * nr);
   if (ls->opt_len) memcpy(ck.opt_state, ls->opt_state, sizeof(double) * ls->opt_len);
-  for (int i = 0; i < ch->nw; i++) {
-    memcpy(ck.x + (size_t)i * n, ch->w[i].s, sizeof(double) * n);
-    memcpy(ck.rng + (size_t)i * 4, ch->w[i].rng.s, sizeof(uint64_t) * 4);
-    ck.rng_spare[i] = ch->w[i].rng.spare;
-    ck.rng_has_spare[i] = ch->w[i].rng.has_spare;
+  /* every rank writes its chains at their global places (zero elsewhere); the sums give rank 0 all */
+  double *spare = calloc((size_t)ch->nw * 2, sizeof(double));
+  if (!spare) st = nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");
+  for (int i = 0; !st && i < ch->nloc; i++) {
+    const int g = ch->w0 + i;
+    memcpy(ck.x + (size_t)g * n, ch->w[i].s, sizeof(double) * n);
+    memcpy(ck.rng + (size_t)g * 4, ch->w[i].rng.s, sizeof(uint64_t) * 4);
+    spare[2 * g] = ch->w[i].rng.spare;
+    spare[2 * g + 1] = ch->w[i].rng.has_spare;
   }
-  ck.config = nqs_run_config_text(c);
-  ck.param_names = param_names(r);
-  st = ck.config && ck.param_names ? nqs_checkpoint_write(dir, &ck, err)
-                                   : nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");
+  if (!st) st = nqs_comm_sum(ch->comm, ck.x, (long)ch->nw * n, err);
+  if (!st) st = nqs_comm_sum_u64(ch->comm, ck.rng, (long)ch->nw * 4, err);
+  if (!st) st = nqs_comm_sum(ch->comm, spare, 2L * ch->nw, err);
+  for (int g = 0; !st && g < ch->nw; g++) {
+    ck.rng_spare[g] = spare[2 * g];
+    ck.rng_has_spare[g] = (int32_t)spare[2 * g + 1];
+  }
+  free(spare);
+  if (!st && nqs_comm_rank(ch->comm) == 0) { /* rank 0 alone writes */
+    ck.config = nqs_run_config_text(c);
+    ck.param_names = param_names(r);
+    st = ck.config && ck.param_names ? nqs_checkpoint_write(dir, &ck, err)
+                                     : nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");
+  }
   nqs_checkpoint_free(&ck);
-  return st;
+  return nqs_comm_agree(ch->comm, st, err);
 }
 
 /* Put a checkpoint back: sizes must match; spins must be +-1. */
@@ -266,11 +299,12 @@ static nqs_status restore(const nqs_checkpoint *ck, chains *ch, spin_loop *ls, n
   memcpy(r->fparams, ck->params, sizeof(double) * nr);
   memcpy(ls->prev, ck->prev_params, sizeof(double) * nr);
   if (ls->opt_len) memcpy(ls->opt_state, ck->opt_state, sizeof(double) * ls->opt_len);
-  for (int i = 0; i < ch->nw; i++) {
-    memcpy(ch->w[i].s, ck->x + (size_t)i * n, sizeof(double) * n);
-    memcpy(ch->w[i].rng.s, ck->rng + (size_t)i * 4, sizeof(uint64_t) * 4);
-    ch->w[i].rng.spare = ck->rng_spare[i];
-    ch->w[i].rng.has_spare = ck->rng_has_spare[i];
+  for (int i = 0; i < ch->nloc; i++) { /* this rank's chains */
+    const int g = ch->w0 + i;
+    memcpy(ch->w[i].s, ck->x + (size_t)g * n, sizeof(double) * n);
+    memcpy(ch->w[i].rng.s, ck->rng + (size_t)g * 4, sizeof(uint64_t) * 4);
+    ch->w[i].rng.spare = ck->rng_spare[g];
+    ch->w[i].rng.has_spare = ck->rng_has_spare[g];
   }
   return NQS_OK;
 }
@@ -278,12 +312,14 @@ static nqs_status restore(const nqs_checkpoint *ck, chains *ch, spin_loop *ls, n
 /* after a parameter change: expand the free parameters, recompute every walker's angles */
 static void reinit(chains *ch) {
   nqs_spin_psi_sync(ch->rbm);
-  for (int i = 0; i < ch->nw; i++) nqs_spin_walker_init(ch->rbm, &ch->w[i]);
+  for (int i = 0; i < ch->nloc; i++) nqs_spin_walker_init(ch->rbm, &ch->w[i]);
 }
 
 nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result *res, nqs_error *err) {
-  if (o && nqs_comm_size(o->comm) > 1)
-    return nqs_error_set(err, NQS_EINPUT, "lattice runs cannot use MPI yet: run one process (threads: [run] threads)");
+  const nqs_comm *comm = o ? o->comm : NULL;
+  const int root = nqs_comm_rank(comm) == 0;
+  if (c->sampler.walkers < nqs_comm_size(comm))
+    return nqs_error_setk(err, NQS_EINPUT, "sampler.walkers", "walkers = %d: need at least 1 per MPI rank", c->sampler.walkers);
   const nqs_checkpoint *ck = o ? o->restart : NULL;
   const int eval_only = o && o->evaluate_only;
   if (eval_only && !ck) return nqs_error_set(err, NQS_EINPUT, "evaluation of a trained state needs its checkpoint");
@@ -305,15 +341,21 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
     nqs_spin_system_free(&sys);
     return nqs_error_setk(err, NQS_EINPUT, "lattice.length", "heisenberg runs sample at zero magnetisation: need an even number of sites");
   }
-  /* config.ini at once for a fresh run; a restart keeps the folder as it is until the checkpoint fits */
-  if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err)) || (!ck && (st = nqs_run_write_config(c, res->dir, err)))) {
+  /* config.ini at once for a fresh run; a restart keeps the folder as it is until the checkpoint
+   * fits. Rank 0 alone touches the file system; every rank learns whether it worked. */
+  if (root) {
+    if (!(st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err)) && !ck) st = nqs_run_write_config(c, res->dir, err);
+  } else
+    snprintf(res->dir, sizeof res->dir, "%s", c->output.dir);
+  if ((st = nqs_comm_agree(comm, st, err))) {
     free(sublattice);
     nqs_spin_system_free(&sys);
     return st;
   }
   nqs_spin_psi rbm;
-  chains ch = {.sys = &sys, .rbm = &rbm, .nw = nw, .sublattice = sublattice,
+  chains ch = {.sys = &sys, .rbm = &rbm, .nw = nw, .sublattice = sublattice, .comm = comm,
                .threads = c->run.threads > 0 ? c->run.threads : omp_get_max_threads()};
+  nqs_comm_walkers(comm, nw, &ch.w0, &ch.nloc);
   FILE *log = NULL, *csv = NULL;
   double *delta = NULL;
   spin_loop ls = {.lr_scale = 1, .diag_shift = c->optimizer.diag_shift};
@@ -353,9 +395,9 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %d walkers and %d parameters", nw, np);
     goto out;
   }
-  for (int i = 0; i < nw && !st; i++) {
+  for (int i = 0; i < ch.nloc && !st; i++) { /* walker i of this rank: stream (seed, global index) */
     if ((st = nqs_spin_walker_alloc(&rbm, &ch.w[i], err))) break;
-    nqs_rng_seed(&ch.w[i].rng, c->run.seed, (uint64_t)i);
+    nqs_rng_seed(&ch.w[i].rng, c->run.seed, (uint64_t)(ch.w0 + i));
     for (int k = 0; k < n; k++) ch.w[i].s[k] = heis ? (k % 2 ? -1.0 : 1.0) : (nqs_rng_uniform(&ch.w[i].rng) < 0.5 ? 1.0 : -1.0);
     if (heis) /* a random zero-magnetisation start: shuffle */
       for (int k = n - 1; k > 0; k--) {
@@ -368,19 +410,20 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   }
   if (st) goto out;
   if (ck) { /* the chains continue where they were: no new thermalisation */
-    if ((st = restore(ck, &ch, &ls, err)) || (!eval_only && (st = nqs_run_write_config(c, res->dir, err)))) goto out;
+    if ((st = restore(ck, &ch, &ls, err)) || (root && !eval_only && (st = nqs_run_write_config(c, res->dir, err)))) goto out;
     reinit(&ch);
   } else {
     reinit(&ch);
-    for (int i = 0; i < nw; i++)
+    for (int i = 0; i < ch.nloc; i++)
       for (int t = 0; t < c->sampler.thermalization; t++) nqs_spin_sweep(&sys, &rbm, &ch.w[i]);
   }
   const long it0 = ls.it;
 
   /* a restart appends to the log and the energy table */
-  if (!eval_only && (st = nqs_run_open_logs(res->dir, "energy.csv", "iteration,energy,error,variance,acceptance,wall_seconds",
-                                            ck != NULL, &log, &csv, err)))
-    goto out;
+  if (root && !eval_only)
+    st = nqs_run_open_logs(res->dir, "energy.csv", "iteration,energy,error,variance,acceptance,wall_seconds", ck != NULL, &log,
+                           &csv, err);
+  if ((st = nqs_comm_agree(comm, st, err))) goto out;
   nqs_sr_options so = {.diag_shift = ls.diag_shift, .diag_shift_rel = c->optimizer.diag_shift_rel};
   nqs_progress pr = {.phase = "optimize", .iterations = c->optimizer.iterations, .has_energy = 1};
   const double t_opt = nqs_run_now();
@@ -471,9 +514,11 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
     cJSON_AddNumberToObject(j, "learning_rate", lr);
     cJSON_AddNumberToObject(j, "wall_seconds", nqs_run_now() - t0);
     nqs_run_log_line(log, j);
-    fprintf(csv, "%ld,%.12g,%.6g,%.6g,%.4f,%.3f\n", it, e.mean, e.error, e.variance, acc, nqs_run_now() - t0);
-    fflush(csv);
-    if (o && o->progress) {
+    if (csv) {
+      fprintf(csv, "%ld,%.12g,%.6g,%.6g,%.4f,%.3f\n", it, e.mean, e.error, e.variance, acc, nqs_run_now() - t0);
+      fflush(csv);
+    }
+    if (root && o && o->progress) {
       pr.iteration = (int)it;
       pr.fraction = (double)it / c->optimizer.iterations;
       pr.energy = e.mean;
@@ -500,7 +545,9 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the correlations");
     goto out;
   }
-  if ((st = sample(&ch, sweeps_eval, 0, &e, &acc, err)) || (st = write_corr(&ch, sweeps_eval, res->dir, eval_only ? "evaluate_correlations.csv" : "correlations.csv", err))) {
+  if ((st = sample(&ch, sweeps_eval, 0, &e, &acc, err)) || (st = nqs_comm_sum(comm, ch.corr, (long)(nw * corr_len(&ch)), err)) ||
+      (root && (st = write_corr(&ch, sweeps_eval, res->dir, eval_only ? "evaluate_correlations.csv" : "correlations.csv", err))) ||
+      (st = nqs_comm_agree(comm, st, err))) {
     nqs_error_prefix(err, "evaluation");
     goto out;
   }
@@ -529,6 +576,7 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   if (isfinite(rhat)) cJSON_AddNumberToObject(out, "rhat", rhat); /* Gelman-Rubin over chains */
   cJSON_AddNumberToObject(out, "acceptance", acc);
   cJSON_AddNumberToObject(out, "samples", (double)res->samples);
+  cJSON_AddNumberToObject(out, "mpi_ranks", nqs_comm_size(comm));
   if (res->has_reference) {
     cJSON *ref = cJSON_AddObjectToObject(out, "reference");
     cJSON_AddNumberToObject(ref, "value", res->reference);
@@ -550,7 +598,9 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   cJSON_AddNumberToObject(out, "wall_seconds", res->wall_seconds);
   char *text = cJSON_Print(out);
   cJSON_Delete(out);
-  st = text ? nqs_run_write_atomic(res->dir, eval_only ? "evaluate.json" : "result.json", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  st = !text ? nqs_error_set(err, NQS_ENOMEM, "out of memory")
+       : root ? nqs_run_write_atomic(res->dir, eval_only ? "evaluate.json" : "result.json", text, err) : NQS_OK;
+  st = nqs_comm_agree(comm, st, err);
   free(text);
   res->params = malloc(sizeof(double) * nr);
   if (res->params) {
@@ -560,7 +610,7 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
 out:
   if (log) fclose(log);
   if (csv) fclose(csv);
-  for (int i = 0; ch.w && i < nw; i++) nqs_spin_walker_free(&ch.w[i]);
+  for (int i = 0; ch.w && i < ch.nloc; i++) nqs_spin_walker_free(&ch.w[i]);
   free(ch.w);
   free(ch.el);
   free(ch.eli);

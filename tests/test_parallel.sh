@@ -47,6 +47,20 @@ if command -v mpirun >/dev/null && "$NQS" --version | grep -q "with MPI"; then
   expect=$("${MPI[@]}" "$NQS" run "${args[@]}" --set sampler.walkers=1 --out "$T/few" 2>&1); r6=$?
   [ $r6 -eq 2 ] && grep -q "per MPI rank" <<<"$expect"
   check "fewer walkers than ranks is refused with exit 2" $? "exit $r6: $expect"
+  # lattice runs: chains over ranks (symmetric RBM, Marshall rule, SR, Heisenberg chain)
+  lat=(--quiet --no-plots --set system.type=lattice --set lattice.model=heisenberg --set lattice.length=10
+       --set lattice.symmetry=translation --set lattice.alpha=2 --set optimizer.method=sr --set optimizer.diag_shift=0.01
+       --set optimizer.learning_rate=0.05 --set optimizer.iterations=15 --set optimizer.samples=800
+       --set evaluation.samples=8000 --set sampler.walkers=8 --set sampler.thermalization=50)
+  o7=$("$NQS" run "${lat[@]}" --set run.threads=1 --out "$T/l1" 2>&1); r7=$?
+  o8=$("${MPI[@]}" "$NQS" run "${lat[@]}" --out "$T/l2" 2>"$T/mpi2.err"); r8=$?
+  [ $r7 -eq 0 ] && [ $r8 -eq 0 ] && [ "$o7" = "$o8" ] && [ "$(cut -d, -f1-5 "$T/l1/energy.csv")" = "$(cut -d, -f1-5 "$T/l2/energy.csv")" ] &&
+    cmp -s "$T/l1/correlations.csv" "$T/l2/correlations.csv"
+  check "lattice: 2 ranks x 4 chains vs 1 x 8: identical energy curve, energy and correlations ($o8)" $? "$o7 vs $o8; $(tail -3 "$T/mpi2.err")"
+  o9=$("${MPI[@]}" "$NQS" run --quiet --no-plots --restart "$T/l2" --set optimizer.iterations=20 2>&1); r9=$?
+  o10=$("$NQS" run --quiet --no-plots --restart "$T/l1" --set optimizer.iterations=20 2>&1); r10=$?
+  [ $r9 -eq 0 ] && [ $r10 -eq 0 ] && [ "$o9" = "$o10" ]
+  check "lattice: restart to 20 iterations on 2 ranks = on 1 rank ($o9)" $? "$o9 vs $o10"
 else
   echo "skip MPI checks: mpirun or an MPI build is missing (scripts/install-deps.sh installs Open MPI)"
 fi
