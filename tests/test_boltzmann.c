@@ -4,7 +4,7 @@
  *   differences of the exact average log-likelihood, on a tiny RBM (6 visible, 4 hidden; 1e-7);
  * - the parallel-tempering negative phase averages to the exact one (within 4 errors);
  * - the pseudo-log-likelihood equals its definition by brute force (1e-12);
- * - Gaussian-binary: ln Z summed over the hidden layer equals a quadrature of F(v), and the
+ * - Gaussian-binary: d ln F / d theta against central differences; ln Z summed over the hidden layer equals a quadrature of F(v), and the
  *   Gibbs sampler's <v0>, <v0^2> agree with the quadrature within 4 blocking errors;
  * - the Gibbs sampler draws from p(v): 2e5 sweeps of one chain give visible-state frequencies
  *   whose KL divergence from the exact p is consistent with sampling noise;
@@ -161,6 +161,22 @@ int main(void) {
       }
     m1 /= z;
     m2 /= z;
+    { /* d ln F / d theta of the Gaussian-binary RBM against central differences */
+      const double vt[GV] = {0.7, -1.3};
+      double og[GP], fdg = 0;
+      nqs_gb_log_f(GV, GH, sg, gp, vt, th);
+      nqs_gb_dlog(GV, GH, sg, gp, vt, th, og);
+      for (int k = 0; k < GP; k++) {
+        const double x0 = gp[k], hfd = 1e-5;
+        gp[k] = x0 + hfd;
+        const double fp = nqs_gb_log_f(GV, GH, sg, gp, vt, th);
+        gp[k] = x0 - hfd;
+        const double fm = nqs_gb_log_f(GV, GH, sg, gp, vt, th);
+        gp[k] = x0;
+        fdg = fmax(fdg, fabs((fp - fm) / (2 * hfd) - og[k]));
+      }
+      CHECK(fdg < 1e-8, "Gaussian-binary d ln F/d theta vs central differences, %d parameters: max error %.1e", GP, fdg);
+    }
     const double lzg = nqs_gb_log_z(GV, GH, sg, gp);
     CHECK(fabs(lzg - log(z)) < 1e-8, "Gaussian-binary ln Z over the hidden layer %.10f = quadrature %.10f", lzg, log(z));
     enum { NG = 200000 };

@@ -182,6 +182,18 @@ expect_error "complex weights with the network on spins" "network on spins is re
 expect_error "translation symmetry with the network on spins" "RBM option" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.ansatz=ffnn --set lattice.symmetry=translation
 expect_error "J2 on a periodic chain of 4" "at least 5" -- run "$SRC/examples/tfim_chain_l12.ini" --set lattice.J2=0.3 --set lattice.length=4
 
+# every input key added for lattices, Boltzmann learning and tomography refuses a bad value
+# (wrong choice, type or range) with exit 2 and names itself
+for kv in lattice.graph=ring lattice.J2=abc lattice.symmetry=mirror lattice.ansatz=cnn boltzmann.visible=poisson \
+          boltzmann.sigma=0 boltzmann.held_out=0.95 boltzmann.hidden=0 boltzmann.method=gibbs boltzmann.k=0 \
+          boltzmann.replicas=1 boltzmann.chains=0 boltzmann.batch=0 boltzmann.epochs=0 boltzmann.optimizer=rmsprop \
+          boltzmann.learning_rate=0 boltzmann.decay=-1 boltzmann.momentum=1 boltzmann.weight_decay=-1 \
+          boltzmann.init_std=-1 boltzmann.target=potts boltzmann.temperature=0 boltzmann.measurements=0 boltzmann.bases=y; do
+  expect_error "bad value $kv" "--set ${kv%%=*}" -- train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set "$kv" --out "$T/never"
+done
+[ ! -e "$T/never" ]
+check "no run folder made by the refused values" $? "$T/never exists"
+
 # Boltzmann learning: Ising data -> RBM (exact negative phase) -> samples
 out=$("$NQS" sample-ising --length 3 --temperature 2.5 --samples 20000 --seed 3 --out "$T/is3.csv" 2>&1); rc=$?
 [ $rc -eq 0 ] && [ "$(wc -l < "$T/is3.csv")" -eq 20001 ] && head -1 "$T/is3.csv" | grep -q "^v0,v1,"
