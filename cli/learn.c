@@ -84,7 +84,7 @@ int nqs_cmd_sample_ising(int argc, char **argv) {
   }
   nqs_ising_free(&m);
   int rc = 0;
-  if (nqs_dataset_write_csv(out, rows, samples, n, 1, &err)) rc = fail(err.msg);
+  if (nqs_dataset_write(out, rows, samples, n, 1, &err)) rc = fail(err.msg);
   else {
     double o[8];
     nqs_ising_observables((int)L, T, rows, samples, o);
@@ -109,14 +109,20 @@ int nqs_cmd_sample_ising(int argc, char **argv) {
   return rc;
 }
 
+/* Progress of a training: a line per tenth of the epochs, with the monitored value (the KL of
+ * train-rbm, the fidelity of tomography) when the library reports one in the energy slot. */
+typedef struct {
+  int quiet, last_tenth;
+  const char *what; /* "KL" or "fidelity" */
+} train_display;
+
 static void train_progress(void *user, const nqs_progress *p) {
-  const int *quiet = user;
-  if (*quiet) return;
+  train_display *d = user;
   const int tenth = (int)(p->fraction * 10 + 1e-9);
-  static int last = -1; /* the CLI runs one training per process */
-  if (tenth == last && p->fraction < 1) return;
-  last = tenth;
-  if (p->has_energy) fprintf(stderr, "  train %d/%d  KL = %.5f  %.1f s\n", p->iteration, p->iterations, p->energy, p->elapsed);
+  if (d->quiet || (tenth == d->last_tenth && p->fraction < 1)) return;
+  d->last_tenth = tenth;
+  if (p->has_energy)
+    fprintf(stderr, "  train %d/%d  %s = %.6f  %.1f s\n", p->iteration, p->iterations, d->what, p->energy, p->elapsed);
   else fprintf(stderr, "  train %d/%d  %.1f s\n", p->iteration, p->iterations, p->elapsed);
 }
 
@@ -183,7 +189,8 @@ int nqs_cmd_train_rbm(int argc, char **argv) {
     if (restarted) nqs_checkpoint_free(&ck);
     return rc;
   }
-  nqs_run_options o = {.progress = train_progress, .user = &quiet, .restart = restarted ? &ck : NULL};
+  train_display show = {.quiet = quiet, .last_tenth = -1, .what = "KL"};
+  nqs_run_options o = {.progress = train_progress, .user = &show, .restart = restarted ? &ck : NULL};
   nqs_train_result r;
   const nqs_status st = nqs_train_rbm(&c, &o, &r, &err);
   if (restarted) nqs_checkpoint_free(&ck);
@@ -207,21 +214,13 @@ int nqs_cmd_train_rbm(int argc, char **argv) {
   return 0;
 }
 
-static void tomo_progress(void *user, const nqs_progress *p) {
-  const int *quiet = user;
-  const int tenth = (int)(p->fraction * 10 + 1e-9);
-  static int last = -1; /* one training per process */
-  if (*quiet || (tenth == last && p->fraction < 1)) return;
-  last = tenth;
-  fprintf(stderr, "  train %d/%d  fidelity = %.6f  %.1f s\n", p->iteration, p->iterations, p->energy, p->elapsed);
-}
-
 int nqs_cmd_tomography(int argc, char **argv) {
   nqs_config c;
   nqs_error err = {0};
   int quiet = 0, plots = 1, restarted = 0, rc = read_input(argc, argv, "tomography", &c, &quiet, &plots, NULL, &restarted);
   if (rc) return rc;
-  nqs_run_options o = {.progress = tomo_progress, .user = &quiet};
+  train_display show = {.quiet = quiet, .last_tenth = -1, .what = "fidelity"};
+  nqs_run_options o = {.progress = train_progress, .user = &show};
   nqs_tomo_result r;
   if (nqs_tomography_run(&c, &o, &r, &err)) {
     nqs_config_locate(&c, &err);
@@ -273,7 +272,7 @@ int nqs_cmd_sample_rbm(int argc, char **argv) {
   int rc = 0;
   if (!rows) rc = fail("out of memory for the samples");
   else if (nqs_bm_sample(nv, nh, sigma, params, NULL, 0, (int)chains, per, (int)burn, (uint64_t)seed, rows, &err) ||
-           nqs_dataset_write_csv(out, rows, per * chains, nv, sigma == 0, &err))
+           nqs_dataset_write(out, rows, per * chains, nv, sigma == 0, &err))
     rc = fail(err.msg);
   else {
     printf("nqs: %ld samples of the RBM in %s (%ld chains from random starts, %ld burn-in sweeps) in %s\n", per * chains, dir,

@@ -66,7 +66,7 @@ static nqs_status read_h5(const char *path, int binary, double **rows, int *nrow
   return NQS_OK;
 }
 
-nqs_status nqs_dataset_read_csv(const char *path, int binary, double **rows, int *nrows, int *ncols, nqs_error *err) {
+nqs_status nqs_dataset_read(const char *path, int binary, double **rows, int *nrows, int *ncols, nqs_error *err) {
   if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) return read_h5(path, binary, rows, nrows, ncols, err);
   *rows = NULL;
   *nrows = *ncols = 0;
@@ -155,7 +155,7 @@ static nqs_status write_h5(const char *path, const char *tmp, const double *rows
   return NQS_OK;
 }
 
-nqs_status nqs_dataset_write_csv(const char *path, const double *rows, long nrows, int ncols, int binary, nqs_error *err) {
+nqs_status nqs_dataset_write(const char *path, const double *rows, long nrows, int ncols, int binary, nqs_error *err) {
   char tmp[1100];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) return write_h5(path, tmp, rows, nrows, ncols, binary, err);

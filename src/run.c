@@ -120,6 +120,23 @@ nqs_status nqs_run_open_logs(const char *dir, const char *csv_name, const char *
   return NQS_OK;
 }
 
+nqs_status nqs_run_write_json(const char *dir, const char *name, cJSON *o, nqs_error *err) {
+  char *text = cJSON_Print(o);
+  cJSON_Delete(o);
+  if (!text) return nqs_error_set(err, NQS_ENOMEM, "out of memory writing %s", name);
+  size_t tl = strlen(text);
+  char *nl = realloc(text, tl + 2);
+  if (!nl) {
+    free(text);
+    return nqs_error_set(err, NQS_ENOMEM, "out of memory writing %s", name);
+  }
+  nl[tl] = '\n';
+  nl[tl + 1] = 0;
+  nqs_status st = nqs_run_write_atomic(dir, name, nl, err);
+  free(nl);
+  return st;
+}
+
 cJSON *nqs_run_estimate_json(const nqs_estimate *e) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "mean", e->mean);
@@ -440,20 +457,7 @@ static nqs_status write_result(const run_ctx *r, const nqs_vmc_result *v, nqs_ob
   cJSON_AddNumberToObject(out, "mpi_ranks", nqs_comm_size(r->comm));
   cJSON_AddNumberToObject(out, "iterations", (double)r->ls.it);
   cJSON_AddNumberToObject(out, "seed", (double)c->run.seed);
-  char *text = cJSON_Print(out);
-  cJSON_Delete(out);
-  if (!text) return nqs_error_set(err, NQS_ENOMEM, "out of memory writing %s", name);
-  size_t tl = strlen(text);
-  char *nl = realloc(text, tl + 2);
-  if (!nl) {
-    free(text);
-    return nqs_error_set(err, NQS_ENOMEM, "out of memory writing %s", name);
-  }
-  nl[tl] = '\n';
-  nl[tl + 1] = 0;
-  nqs_status st = nqs_run_write_atomic(r->dir, name, nl, err);
-  free(nl);
-  return st;
+  return nqs_run_write_json(r->dir, name, out, err);
 }
 
 void nqs_run_result_free(nqs_run_result *res) {

@@ -14,6 +14,8 @@ nqs_status nqs_run_write_atomic(const char *dir, const char *name, const char *t
 /* The resolved configuration as INI text (malloc'd; NULL when out of memory). */
 char *nqs_run_config_text(const nqs_config *c);
 nqs_status nqs_run_write_config(const nqs_config *c, const char *dir, nqs_error *err);
+/* o printed (with a final newline) to dir/name through nqs_run_write_atomic; o is deleted. */
+nqs_status nqs_run_write_json(const char *dir, const char *name, cJSON *o, nqs_error *err);
 cJSON *nqs_run_estimate_json(const nqs_estimate *e);
 double nqs_run_learning_rate(const nqs_config *c, long it);
 /* Open dir/log.jsonl and dir/CSV for writing, or for appending when append != 0 (a restart);

@@ -596,12 +596,9 @@ nqs_status nqs_spin_run(const nqs_config *c, const nqs_run_options *o, nqs_run_r
   cJSON_AddNumberToObject(out, "iterations", (double)ls.it);
   cJSON_AddNumberToObject(out, "seconds_per_iteration", per_it);
   cJSON_AddNumberToObject(out, "wall_seconds", res->wall_seconds);
-  char *text = cJSON_Print(out);
-  cJSON_Delete(out);
-  st = !text ? nqs_error_set(err, NQS_ENOMEM, "out of memory")
-       : root ? nqs_run_write_atomic(res->dir, eval_only ? "evaluate.json" : "result.json", text, err) : NQS_OK;
+  if (root) st = nqs_run_write_json(res->dir, eval_only ? "evaluate.json" : "result.json", out, err);
+  else cJSON_Delete(out);
   st = nqs_comm_agree(comm, st, err);
-  free(text);
   res->params = malloc(sizeof(double) * nr);
   if (res->params) {
     memcpy(res->params, theta, sizeof(double) * nr);

@@ -108,10 +108,7 @@ nqs_status nqs_tomography_run(const nqs_config *c, const nqs_run_options *o, nqs
     res->bases = nb;
     res->wall_seconds = nqs_run_now() - t0;
     cJSON_AddNumberToObject(j, "wall_seconds", res->wall_seconds);
-    char *text = cJSON_Print(j);
-    cJSON_Delete(j);
-    st = text ? nqs_run_write_atomic(res->dir, "result.json", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
-    free(text);
+    st = nqs_run_write_json(res->dir, "result.json", j, err);
   }
   if (csv) fclose(csv);
   free(psi);

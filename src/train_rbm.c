@@ -66,11 +66,7 @@ nqs_status nqs_bm_write_json(const char *dir, int nv, int nh, double sigma, cons
   cJSON_AddItemToObject(j, "b", cJSON_CreateDoubleArray(params + nv, nh));
   cJSON *W = cJSON_AddArrayToObject(j, "W"); /* nv rows of nh */
   for (int i = 0; i < nv; i++) cJSON_AddItemToArray(W, cJSON_CreateDoubleArray(params + nv + nh + (size_t)i * nh, nh));
-  char *text = cJSON_Print(j);
-  cJSON_Delete(j);
-  nqs_status st = text ? nqs_run_write_atomic(dir, "rbm.json", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
-  free(text);
-  return st;
+  return nqs_run_write_json(dir, "rbm.json", j, err);
 }
 
 nqs_status nqs_bm_read_json(const char *dir, int *nv, int *nh, double *sigma, double **params, nqs_error *err) {
@@ -170,7 +166,7 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   int nrows, nv;
   const int gauss = strcmp(c->boltzmann.visible, "gaussian") == 0;
   const double sigma = c->boltzmann.sigma;
-  nqs_status st = nqs_dataset_read_csv(c->boltzmann.data, !gauss, &data, &nrows, &nv, err);
+  nqs_status st = nqs_dataset_read(c->boltzmann.data, !gauss, &data, &nrows, &nv, err);
   if (st) return st;
   const int nh = c->boltzmann.hidden, np = nv + nh + nv * nh;
   const int ntest = (int)floor(c->boltzmann.held_out * nrows), ntrain = nrows - ntest;
@@ -379,10 +375,8 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   res->nh = nh;
   res->wall_seconds = nqs_run_now() - t0;
   cJSON_AddNumberToObject(out, "wall_seconds", res->wall_seconds);
-  char *text = cJSON_Print(out);
-  cJSON_Delete(out);
-  if (!st) st = text ? nqs_run_write_atomic(res->dir, "result.json", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
-  free(text);
+  if (!st) st = nqs_run_write_json(res->dir, "result.json", out, err);
+  else cJSON_Delete(out);
 out:
   if (logf) fclose(logf);
   if (csv) fclose(csv);
