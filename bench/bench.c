@@ -120,8 +120,8 @@ static double slope(const row *rows, int nrows, const char *ansatz) {
 static double time_sample(const char *ansatz, int threads, const nqs_comm *comm, long sweeps) {
   nqs_wavefunction *wf = dot(12, ansatz, 1.0);
   nqs_error err;
-  nqs_vmc_options vo = {.sampler = &nqs_sampler_metropolis, .walkers = 32, .seed = 3, .threads = threads, .comm = comm};
-  nqs_vmc *v = wf ? nqs_vmc_create(wf, &vo, &err) : NULL;
+  nqs_vmc_options vo = {.walkers = 32, .seed = 3, .threads = threads, .comm = comm};
+  nqs_vmc *v = wf ? nqs_vmc_create_wf(wf, &nqs_sampler_metropolis, &vo, &err) : NULL;
   nqs_vmc_result res;
   double best = INFINITY;
   if (v && nqs_vmc_thermalize(v, 50, 1, &err) == NQS_OK)
@@ -208,8 +208,8 @@ int main(int argc, char **argv) {
     for (int q = 0; q < nn; q++) {
       nqs_wavefunction *wf = dot(ns[q], ansatz[a], 1.0);
       nqs_error err;
-      nqs_vmc_options vo = {.sampler = &nqs_sampler_metropolis, .walkers = 1, .seed = 1, .threads = 1};
-      nqs_vmc *v = wf ? nqs_vmc_create(wf, &vo, &err) : NULL;
+      nqs_vmc_options vo = {.walkers = 1, .seed = 1, .threads = 1};
+      nqs_vmc *v = wf ? nqs_vmc_create_wf(wf, &nqs_sampler_metropolis, &vo, &err) : NULL;
       if (!v || nqs_vmc_thermalize(v, 100, 1, &err)) {
         fprintf(stderr, "nqs-bench: N = %d: %s\n", ns[q], err.msg);
         return 1;
@@ -310,8 +310,8 @@ int main(int argc, char **argv) {
     wf->params[0] = 0.92232900509022253;
     wf->params[1] = 0.55748990256052466;
     nqs_error err;
-    nqs_vmc_options vo = {.sampler = smp[s], .walkers = 32, .seed = 5, .threads = 2};
-    nqs_vmc *v = nqs_vmc_create(wf, &vo, &err);
+    nqs_vmc_options vo = {.walkers = 32, .seed = 5, .threads = 2};
+    nqs_vmc *v = nqs_vmc_create_wf(wf, smp[s], &vo, &err);
     nqs_vmc_result res;
     double t = NAN;
     if (v && nqs_vmc_thermalize(v, 300, 1, &err) == NQS_OK) {

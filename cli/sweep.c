@@ -49,6 +49,12 @@ static int parse_values(const char *list, char vals[][64], int cap, char *msg, s
   return n > 0 ? n : -1;
 }
 
+/* The series called name, or NaNs when the run's model has none (a lattice has no kinetic part). */
+static nqs_estimate series(const nqs_run_result *r, const char *name) {
+  const nqs_estimate *e = nqs_run_result_series(r, name);
+  return e ? *e : (nqs_estimate){.mean = NAN, .error = NAN, .variance = NAN};
+}
+
 static int write_summary(const char *dir, const char *key, char vals[][64], const nqs_run_result *res, int n) {
   char p[700];
   snprintf(p, sizeof p, "%s/summary.csv", dir);
@@ -57,10 +63,11 @@ static int write_summary(const char *dir, const char *key, char vals[][64], cons
   fprintf(f, "%s,E,E_err,T,T_err,V_trap,V_trap_err,V_int,V_int_err,r2,r2_err,reference,variance,virial_rel,run\n", key);
   for (int i = 0; i < n; i++) {
     const nqs_run_result *r = &res[i];
+    const nqs_estimate T = series(r, "kinetic"), VT = series(r, "potential_trap"), VI = series(r, "potential_interaction"),
+                       R2 = series(r, "r2"), VIR = series(r, "virial");
     fprintf(f, "%s,%.10g,%.3g,%.10g,%.3g,%.10g,%.3g,%.10g,%.3g,%.10g,%.3g,%.10g,%.4g,%.3g,%s\n", vals[i], r->energy.mean,
-            r->energy.error, r->kinetic.mean, r->kinetic.error, r->v_trap.mean, r->v_trap.error, r->v_int.mean,
-            r->v_int.error, r->r2.mean, r->r2.error, r->has_reference ? r->reference : 0.0, r->energy.variance,
-            r->virial.mean / (2 * r->kinetic.mean), r->dir);
+            r->energy.error, T.mean, T.error, VT.mean, VT.error, VI.mean, VI.error, R2.mean, R2.error,
+            r->has_reference ? r->reference : 0.0, r->energy.variance, VIR.mean / (2 * T.mean), r->dir);
   }
   if (fclose(f)) return -1;
   cJSON *j = cJSON_CreateObject();
@@ -69,13 +76,14 @@ static int write_summary(const char *dir, const char *key, char vals[][64], cons
   const char *names[] = {"energy", "kinetic", "potential_trap", "potential_interaction", "r2"};
   for (int i = 0; i < n; i++) {
     const nqs_run_result *r = &res[i];
-    const nqs_estimate *es[] = {&r->energy, &r->kinetic, &r->v_trap, &r->v_int, &r->r2};
+    const nqs_estimate es[] = {r->energy, series(r, "kinetic"), series(r, "potential_trap"), series(r, "potential_interaction"),
+                               series(r, "r2")};
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "value", vals[i]);
     for (int q = 0; q < 5; q++) {
       cJSON *e = cJSON_AddObjectToObject(o, names[q]);
-      cJSON_AddNumberToObject(e, "mean", es[q]->mean);
-      cJSON_AddNumberToObject(e, "error", es[q]->error);
+      cJSON_AddNumberToObject(e, "mean", es[q].mean);
+      cJSON_AddNumberToObject(e, "error", es[q].error);
     }
     if (r->has_reference) cJSON_AddNumberToObject(o, "reference", r->reference);
     cJSON_AddStringToObject(o, "run", r->dir);
@@ -142,7 +150,7 @@ int nqs_cmd_sweep(int argc, char **argv, nqs_progress_fn progress) {
     nqs_config c = base;
     char a[512];
     snprintf(a, sizeof a, "%s=%.63s", key, vals[k]);
-    if (nqs_config_set(&c, a, &err) || nqs_config_check(&c, &err)) {
+    if (nqs_config_set(&c, a, &err) || nqs_driver_check(&c, &err)) {
       nqs_config_locate(&c, &err);
       fprintf(stderr, "nqs: error: sweep point %s = %s: %s\n", key, vals[k], err.msg);
       return 2;

@@ -47,6 +47,7 @@ void nqs_checkpoint_free(nqs_checkpoint *c) {
   free(c->rng_has_spare);
   free(c->config);
   free(c->param_names);
+  free(c->kind);
   memset(c, 0, sizeof *c);
 }
 
@@ -125,6 +126,9 @@ nqs_status nqs_checkpoint_write(const char *dir, const nqs_checkpoint *c, nqs_er
   e |= write_ds(f, "config", H5T_NATIVE_CHAR, 1, d1, cfg);
   d1[0] = strlen(names) + 1;
   e |= write_ds(f, "parameter_names", H5T_NATIVE_CHAR, 1, d1, names);
+  const char *kind = c->kind ? c->kind : "";
+  d1[0] = strlen(kind) + 1;
+  e |= write_ds(f, "kind", H5T_NATIVE_CHAR, 1, d1, kind);
   if (H5Fclose(f) < 0 || e < 0) return nqs_error_set(err, NQS_EIO, "cannot write the checkpoint %s (HDF5)", tmp);
 
   int fd = open(tmp, O_RDWR);
@@ -241,6 +245,8 @@ nqs_status nqs_checkpoint_read(const char *where, nqs_checkpoint *c, nqs_error *
         bad |= read_ds(f, "walker_rng_has_spare", H5T_NATIVE_INT32, (hsize_t)c->nwalkers, c->rng_has_spare);
         c->config = read_text(f, "config");
         c->param_names = read_text(f, "parameter_names");
+        c->kind = H5Lexists(f, "kind", H5P_DEFAULT) > 0 ? read_text(f, "kind") : strdup("");
+        bad |= !c->kind;
         bad |= !c->config;
       }
     }
@@ -253,4 +259,12 @@ nqs_status nqs_checkpoint_read(const char *where, nqs_checkpoint *c, nqs_error *
     return nqs_error_set(err, NQS_EINPUT, "%s: the checkpoint lacks a dataset or has one of the wrong size", path);
   }
   return NQS_OK;
+}
+
+nqs_status nqs_checkpoint_expect(const nqs_checkpoint *c, const char *kind, const char *path, nqs_error *err) {
+  const char *have = c->kind && c->kind[0] ? c->kind : NULL;
+  if (!have || strcmp(have, kind) == 0) return NQS_OK; /* files of older versions carry no kind: trusted as before */
+  const char *cmd = strcmp(have, "vmc") == 0 ? "nqs run" : strcmp(have, "train-rbm") == 0 ? "nqs train-rbm" : have;
+  return nqs_error_set(err, NQS_EINPUT, "%s: this checkpoint was written by %s (kind '%s'), not by a %s run; continue it with %s --restart",
+                       path, cmd, have, kind, cmd);
 }

@@ -13,6 +13,7 @@
 #include "nqs/factor.h"
 #include "nqs/lattice.h"
 #include "nqs/mlp.h"
+#include "nqs/model.h"
 #include "nqs/optimizer.h"
 #include "nqs/sampler.h"
 #include "nqs/wavefunction.h"
@@ -26,7 +27,8 @@ typedef struct {
   const char *def;
   double min, max;   /* numeric bounds, inclusive unless min_open */
   int min_open;
-  const char *choices; /* "a|b|c" for K_CHOICE and the items of K_LIST */
+  const char *choices; /* "a|b|c" for K_CHOICE and the items of K_LIST, or "@registry": the names
+                          registered there (@model, @factor, @sampler, @update) */
   const char *help;
 } option;
 
@@ -35,7 +37,7 @@ typedef struct {
 
 /* Declared once; everything else reads this table. */
 static const option options[] = {
-    {"system", "type", K_CHOICE, F(system.type), "continuum", 0, 0, 0, "continuum|lattice",
+    {"system", "type", K_CHOICE, F(system.type), "continuum", 0, 0, 0, "@model",
      "continuum: particles in a trap (the keys below); lattice: spin-1/2 model of [lattice]"},
     {"system", "dimensions", K_INT, F(system.dimensions), "2", 1, 3, 0, NULL, "spatial dimensions d"},
     {"system", "particles", K_INT, F(system.particles), "2", 1, 4096, 0, NULL,
@@ -71,7 +73,7 @@ static const option options[] = {
     {"lattice", "marshall", K_CHOICE, F(lattice.marshall), "yes", 0, 0, 0, "yes|no",
      "heisenberg: Marshall sign rule (bipartite lattices), so a real RBM can hold the ground state"},
 
-    {"wavefunction", "factors", K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "gaussian|slater|pade|rbm|ffnn",
+    {"wavefunction", "factors", K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "@factor",
      "product of factors: gaussian (bosons), slater (fermions), pade (Pade-Jastrow), rbm (Gaussian-binary RBM), ffnn (network)"},
     {"wavefunction", "hidden", K_INT, F(wavefunction.hidden), "4", 1, 100000, 0, NULL, "hidden units of the rbm factor"},
     {"wavefunction", "rbm_psi", K_CHOICE, F(wavefunction.rbm_psi), "sqrtF", 0, 0, 0, "sqrtF|F",
@@ -90,7 +92,7 @@ static const option options[] = {
      "initial Gaussian width / orbital scale (1 = non-interacting optimum)"},
     {"wavefunction", "beta", K_REAL, F(wavefunction.beta), "0.5", 0, 1e3, 0, NULL, "initial Pade-Jastrow beta"},
 
-    {"sampler", "method", K_CHOICE, F(sampler.method), "langevin", 0, 0, 0, "metropolis|langevin|gibbs",
+    {"sampler", "method", K_CHOICE, F(sampler.method), "langevin", 0, 0, 0, "@sampler",
      "metropolis (uniform moves), langevin (importance sampling with drift), gibbs (rbm with rbm_psi = sqrtF only)"},
     {"sampler", "step", K_REAL, F(sampler.step), "0", 0, 100, 0, NULL,
      "initial step (metropolis) or time step (langevin); 0 = sampler default (1.0 / 0.1)"},
@@ -100,7 +102,7 @@ static const option options[] = {
     {"sampler", "thermalization", K_INT, F(sampler.thermalization), "200", 0, 100000000, 0, NULL,
      "sweeps per walker discarded before measuring (step adapted only here)"},
 
-    {"optimizer", "method", K_CHOICE, F(optimizer.method), "adam", 0, 0, 0, "adam|sgd|sr",
+    {"optimizer", "method", K_CHOICE, F(optimizer.method), "adam", 0, 0, 0, "@update",
      "parameter update rule: adam, sgd, or sr (stochastic reconfiguration)"},
     {"optimizer", "learning_rate", K_REAL, F(optimizer.learning_rate), "0.01", 0, 10, 1, NULL, "step size eta"},
     {"optimizer", "schedule", K_CHOICE, F(optimizer.schedule), "constant", 0, 0, 0, "constant|inverse|exponential",
@@ -236,6 +238,21 @@ static void keys_of_section(const char *section, char *buf, size_t size) {
   }
 }
 
+/* The allowed values of a choice option as "a|b|c": its own list, or the names of a registry. */
+static const char *choices_of(const option *o, char *buf, size_t size) {
+  if (!o->choices || o->choices[0] != '@') return o->choices;
+  const char *(*name)(int) = strcmp(o->choices, "@model") == 0     ? nqs_model_type_name
+                             : strcmp(o->choices, "@factor") == 0  ? nqs_factor_type_name
+                             : strcmp(o->choices, "@sampler") == 0 ? nqs_sampler_type_name
+                                                                   : nqs_optimizer_type_name;
+  buf[0] = 0;
+  for (int i = 0; name(i); i++) {
+    if (i) strncat(buf, "|", size - strlen(buf) - 1);
+    strncat(buf, name(i), size - strlen(buf) - 1);
+  }
+  return buf;
+}
+
 static int in_choices(const char *choices, const char *v) {
   size_t n = strlen(v);
   for (const char *p = choices; *p;) {
@@ -250,7 +267,8 @@ static int in_choices(const char *choices, const char *v) {
 
 static void allowed_text(const option *o, char *buf, size_t size) {
   if (o->kind == K_CHOICE || o->kind == K_LIST) {
-    snprintf(buf, size, "%s%s", o->kind == K_LIST ? "a comma list of " : "one of ", o->choices);
+    char names[256];
+    snprintf(buf, size, "%s%s", o->kind == K_LIST ? "a comma list of " : "one of ", choices_of(o, names, sizeof names));
     for (char *p = buf; *p; p++)
       if (*p == '|') *p = ',';
   } else if (o->kind == K_STRING) {
@@ -276,7 +294,8 @@ static int parse_value(nqs_config *c, const option *o, const char *text, char *w
   snprintf(buf, sizeof buf, "%s", text);
   char *v = trim(buf);
   void *dst = (char *)c + o->offset;
-  char *end = NULL;
+  char *end = NULL, names[256];
+  const char *choices = (o->kind == K_CHOICE || o->kind == K_LIST) ? choices_of(o, names, sizeof names) : NULL;
   errno = 0;
   switch (o->kind) {
   case K_INT:
@@ -307,7 +326,7 @@ static int parse_value(nqs_config *c, const option *o, const char *text, char *w
     return 0;
   }
   case K_CHOICE:
-    if (!in_choices(o->choices, v)) {
+    if (!in_choices(choices, v)) {
       snprintf(why, wsize, "'%s' is not allowed", v);
       return -1;
     }
@@ -318,7 +337,7 @@ static int parse_value(nqs_config *c, const option *o, const char *text, char *w
     snprintf(items, sizeof items, "%s", v);
     for (char *save = NULL, *t = strtok_r(items, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
       t = trim(t);
-      if (!in_choices(o->choices, t)) {
+      if (!in_choices(choices, t)) {
         snprintf(why, wsize, "'%s' is not allowed", t);
         return -1;
       }
@@ -585,7 +604,7 @@ nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
 
 nqs_status nqs_config_spin_system(const nqs_config *c, nqs_spin_system *s, nqs_error *err) {
   memset(s, 0, sizeof *s); /* safe to free whatever happens below */
-  const nqs_model model = strcmp(c->lattice.model, "tfim") == 0 ? NQS_MODEL_TFIM : NQS_MODEL_HEISENBERG;
+  const nqs_spin_model model = strcmp(c->lattice.model, "tfim") == 0 ? NQS_MODEL_TFIM : NQS_MODEL_HEISENBERG;
   if (strcmp(c->lattice.graph, "edges") == 0) {
     if (!c->lattice.edges[0])
       return nqs_error_setk(err, NQS_EINPUT, "lattice.graph", "graph = edges needs the file: set [lattice] edges = FILE");
@@ -606,44 +625,74 @@ nqs_status nqs_config_spin_system(const nqs_config *c, nqs_spin_system *s, nqs_e
                               c->lattice.J, c->lattice.J2, c->lattice.h, c->lattice.delta, err);
 }
 
-nqs_status nqs_config_check(const nqs_config *c, nqs_error *err) {
-  if (strcmp(c->system.type, "lattice") == 0) {
-    nqs_spin_system s;
-    nqs_status st = nqs_config_spin_system(c, &s, err);
-    nqs_spin_system_free(&s);
-    return st;
+/* Which commands read each key: a key set for a run that does not read it is refused, not
+ * silently ignored. First match wins; a NULL key matches the whole section. */
+enum { S_PARTICLES = 1, S_LATTICE = 2, S_TRAIN = 4, S_TOMO = 8, S_ALL = 15 };
+static const struct {
+  const char *section, *key;
+  unsigned mask;
+} scope[] = {
+    {"system", "type", S_ALL},
+    {"system", NULL, S_PARTICLES},
+    {"lattice", NULL, S_LATTICE | S_TOMO},
+    {"wavefunction", "init_std", S_PARTICLES | S_LATTICE},
+    {"wavefunction", "ffnn_layers", S_PARTICLES | S_LATTICE},
+    {"wavefunction", "ffnn_activation", S_PARTICLES | S_LATTICE},
+    {"wavefunction", NULL, S_PARTICLES},
+    {"sampler", "walkers", S_PARTICLES | S_LATTICE},
+    {"sampler", "thermalization", S_PARTICLES | S_LATTICE},
+    {"sampler", NULL, S_PARTICLES},
+    {"optimizer", NULL, S_PARTICLES | S_LATTICE},
+    {"evaluation", NULL, S_PARTICLES | S_LATTICE},
+    {"boltzmann", NULL, S_TRAIN | S_TOMO},
+    {"observables", NULL, S_PARTICLES},
+    {"output", "checkpoint_every", S_PARTICLES | S_LATTICE | S_TRAIN},
+    {"run", "threads", S_PARTICLES | S_LATTICE | S_TRAIN},
+    {NULL, NULL, S_ALL},
+};
+
+static unsigned scope_of(const option *o) {
+  int k = 0;
+  while (scope[k].section && (strcmp(scope[k].section, o->section) != 0 || (scope[k].key && strcmp(scope[k].key, o->key) != 0)))
+    k++;
+  return scope[k].mask;
+}
+
+/* The commands' masks: "run" (by [system] type), "train-rbm", "tomography"; NULL: every key. */
+static unsigned command_mask(const nqs_config *c, const char *command) {
+  if (!command) return S_ALL;
+  if (strcmp(command, "train-rbm") == 0) return S_TRAIN;
+  if (strcmp(command, "tomography") == 0) return S_TOMO;
+  return strcmp(c->system.type, "lattice") == 0 ? S_LATTICE : S_PARTICLES;
+}
+
+nqs_status nqs_config_check_keys(const nqs_config *c, const char *command, nqs_error *err) {
+  const unsigned mask = command_mask(c, command);
+  for (int i = 0; i < NOPT; i++) {
+    if (c->line[i] == 0 || (scope_of(&options[i]) & mask)) continue;
+    char what[64];
+    if (mask & (S_PARTICLES | S_LATTICE)) snprintf(what, sizeof what, "a %s run (system.type = %s)", c->system.type, c->system.type);
+    else snprintf(what, sizeof what, "nqs %s", command);
+    char key[64];
+    snprintf(key, sizeof key, "%s.%s", options[i].section, options[i].key);
+    return nqs_error_setk(err, NQS_EINPUT, key, "this key does not apply to %s, which would ignore it; remove it%s", what,
+                          mask == S_LATTICE && strcmp(options[i].section, "sampler") == 0
+                              ? " (lattice moves are spin flips or exchanges, with no step)"
+                              : "");
   }
-  nqs_system sys;
-  nqs_status st = nqs_config_system(c, &sys, err);
-  if (st) return st;
-  nqs_factor_options fo = nqs_config_factor_options(c);
-  if (fo.ffnn_nhidden < 0)
-    return nqs_error_setk(err, NQS_EINPUT, "wavefunction.ffnn_layers",
-                          "ffnn_layers = %s: expected a comma list of 1 to 7 widths from 1 to 4096, e.g. 16, 16",
-                          c->wavefunction.ffnn_layers);
-  nqs_wavefunction *wf = nqs_wf_create(&sys, c->wavefunction.factors, &fo, err);
-  if (!wf) return err ? err->code : NQS_EINPUT;
-  const nqs_sampler_type *smp = nqs_sampler_find(c->sampler.method);
-  st = smp->check ? smp->check(wf, err) : NQS_OK;
-  nqs_wf_free(wf);
-  if (st) return st;
-  if (c->optimizer.iterations > 0 && c->optimizer.samples < c->sampler.walkers)
-    return nqs_error_setk(err, NQS_EINPUT, "optimizer.samples",
-                          "samples = %ld is fewer than walkers = %d: every walker gives one sample per sweep, so "
-                          "use samples >= walkers", c->optimizer.samples, c->sampler.walkers);
-  if (c->evaluation.samples < c->sampler.walkers)
-    return nqs_error_setk(err, NQS_EINPUT, "evaluation.samples",
-                          "samples = %ld is fewer than walkers = %d: use samples >= walkers", c->evaluation.samples,
-                          c->sampler.walkers);
   return NQS_OK;
 }
 
-void nqs_config_write(const nqs_config *c, FILE *out) {
-  fprintf(out, "# nqs resolved configuration: every key, with defaults filled in.\n");
+void nqs_config_write(const nqs_config *c, const char *command, FILE *out) {
+  const unsigned mask = command_mask(c, command);
+  fprintf(out, "# nqs resolved configuration: every key the run reads, with defaults filled in.\n");
   for (int s = 0; s < NSEC; s++) {
+    int any = 0;
+    for (int i = 0; i < NOPT; i++) any |= strcmp(options[i].section, sections[s]) == 0 && (scope_of(&options[i]) & mask);
+    if (!any) continue;
     fprintf(out, "\n[%s]\n", sections[s]);
     for (int i = 0; i < NOPT; i++) {
-      if (strcmp(options[i].section, sections[s]) != 0) continue;
+      if (strcmp(options[i].section, sections[s]) != 0 || !(scope_of(&options[i]) & mask)) continue;
       char v[600];
       format_value(c, &options[i], v, sizeof v);
       fprintf(out, "# %s\n%s = %s\n", options[i].help, options[i].key, v);
@@ -662,4 +711,14 @@ void nqs_config_help(FILE *out) {
               options[i].def[0] ? options[i].def : "\"\"", options[i].help, "", 23, "", allowed);
     }
   }
+}
+
+char *nqs_config_text(const nqs_config *c, const char *command) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f) return NULL;
+  nqs_config_write(c, command, f);
+  fclose(f);
+  return buf;
 }

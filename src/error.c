@@ -38,3 +38,14 @@ void nqs_error_prefix(nqs_error *err, const char *fmt, ...) {
   snprintf(out, sizeof out, "%s: %s", pre, err->msg);
   snprintf(err->msg, sizeof err->msg, "%.*s", (int)sizeof err->msg - 1, out);
 }
+
+const char *nqs_status_string(nqs_status st) {
+  switch (st) {
+  case NQS_OK: return "success";
+  case NQS_ERUNTIME: return "runtime failure";
+  case NQS_EINPUT: return "bad input";
+  case NQS_EIO: return "input/output error";
+  case NQS_ENOMEM: return "out of memory";
+  }
+  return "unknown status";
+}

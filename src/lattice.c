@@ -33,7 +33,7 @@ static void add_bond(nqs_spin_system *s, int i, int j, double J) {
   s->bond_J[s->nbonds++] = J;
 }
 
-nqs_status nqs_spin_system_init(nqs_spin_system *s, int dim, int L, int periodic, nqs_model model, double J, double J2,
+nqs_status nqs_spin_system_init(nqs_spin_system *s, int dim, int L, int periodic, nqs_spin_model model, double J, double J2,
                                 double h, double delta, nqs_error *err) {
   memset(s, 0, sizeof *s);
   if (dim < 1 || dim > 2) return nqs_error_setk(err, NQS_EINPUT, "lattice.graph", "lattice dimension %d: chain or square", dim);
@@ -80,7 +80,7 @@ nqs_status nqs_spin_system_init(nqs_spin_system *s, int dim, int L, int periodic
   return NQS_OK;
 }
 
-nqs_status nqs_spin_system_from_edges(nqs_spin_system *s, const char *path, nqs_model model, double J, double h,
+nqs_status nqs_spin_system_from_edges(nqs_spin_system *s, const char *path, nqs_spin_model model, double J, double h,
                                       double delta, nqs_error *err) {
   memset(s, 0, sizeof *s);
   FILE *f = fopen(path, "r");

@@ -1,4 +1,4 @@
-/* optimizer.c — SGD and Adam (Kingma & Ba, arXiv:1412.6980). */
+/* optimizer.c — the update-rule registry; SGD and Adam (Kingma & Ba, arXiv:1412.6980). SR lives in sr.c. */
 #include <math.h>
 #include <string.h>
 #include "nqs/optimizer.h"
@@ -19,12 +19,22 @@ static void adam_step(double *theta, const double *grad, double *state, int np, 
   }
 }
 
-const nqs_optimizer_type nqs_opt_sgd = {"sgd", "plain gradient descent: theta -= learning_rate * dE/dtheta", 0, sgd_step};
-const nqs_optimizer_type nqs_opt_adam = {"adam", "Adam with bias-corrected moments (beta1 0.9, beta2 0.999)", 2, adam_step};
-const nqs_optimizer_type *const nqs_optimizer_types[] = {&nqs_opt_sgd, &nqs_opt_adam, NULL};
+const nqs_optimizer_type nqs_opt_sgd = {.name = "sgd", .help = "plain gradient descent: theta -= learning_rate * dE/dtheta", .step = sgd_step};
+const nqs_optimizer_type nqs_opt_adam = {.name = "adam", .help = "Adam with bias-corrected moments (beta1 0.9, beta2 0.999)", .state_per_param = 2, .step = adam_step};
+const nqs_optimizer_type *const nqs_optimizer_types[] = {&nqs_opt_adam, &nqs_opt_sgd, &nqs_opt_sr, NULL};
+
+const char *nqs_optimizer_type_name(int i) { return nqs_optimizer_types[i] ? nqs_optimizer_types[i]->name : NULL; }
+
+nqs_status nqs_optimizer_apply(const nqs_optimizer_type *t, const nqs_update_input *in, double *theta, double *state, int np,
+                               double lr, long it, nqs_update_info *info, nqs_error *err) {
+  memset(info, 0, sizeof *info);
+  if (t->solve) return t->solve(in, theta, np, lr, info, err);
+  t->step(theta, in->grad, state, np, lr, it);
+  return NQS_OK;
+}
 
 const nqs_optimizer_type *nqs_optimizer_find(const char *name) {
-  for (int i = 0; nqs_optimizer_types[i]; i++)
+  for (int i = 0; name && nqs_optimizer_types[i]; i++)
     if (strcmp(nqs_optimizer_types[i]->name, name) == 0) return nqs_optimizer_types[i];
   return NULL;
 }

@@ -107,6 +107,8 @@ const nqs_sampler_type nqs_sampler_gibbs = {
 
 const nqs_sampler_type *const nqs_sampler_types[] = {&nqs_sampler_metropolis, &nqs_sampler_langevin, &nqs_sampler_gibbs, NULL};
 
+const char *nqs_sampler_type_name(int i) { return nqs_sampler_types[i] ? nqs_sampler_types[i]->name : NULL; }
+
 const nqs_sampler_type *nqs_sampler_find(const char *name) {
   for (int i = 0; nqs_sampler_types[i]; i++)
     if (strcmp(nqs_sampler_types[i]->name, name) == 0) return nqs_sampler_types[i];

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <complex.h>
+#include "nqs/optimizer.h"
 #include "nqs/sr.h"
 
 /* Eigen-decomposition pseudo-inverse solve of the symmetric A (n x n, overwritten) x = b. */
@@ -117,3 +119,82 @@ done:
   free(rhs);
   return st;
 }
+
+/* Complex parameters, as np / 2 complex numbers stored (Re, Im): with D = (O, i O) the SR matrix
+ * is S_ab = Re <D_a* D_b>_c and the force F_a = Re <D_a* E_L>_c. Two real rows per sample,
+ * [Re O_c, -Im O_c] and [Im O_c, Re O_c], with energies Re e_c and Im e_c, give exactly these
+ * sums; centring first makes nqs_sr_solve's own centring a no-op, and its 1/(2 ns) normalisation
+ * halves S and F alike (so the shift is halved to match). delta: np, (Re block | Im block). */
+static nqs_status sr_complex(const nqs_update_input *in, int P, const nqs_sr_options *so, double *delta, nqs_sr_info *info,
+                             nqs_error *err) {
+  const long ns = in->ns;
+  const int np = P / 2;
+  const double complex *O = (const double complex *)in->O;
+  double *R = malloc(sizeof(double) * (size_t)(2 * ns) * P), *e = malloc(sizeof(double) * (size_t)(2 * ns));
+  double complex *mean = calloc((size_t)np, sizeof(double complex));
+  if (!R || !e || !mean) {
+    free(R);
+    free(e);
+    free(mean);
+    return nqs_error_set(err, NQS_ENOMEM, "out of memory for complex SR (%ld samples, %d parameters)", ns, np);
+  }
+  double complex em = 0;
+  for (long q = 0; q < ns; q++) {
+    em += in->el[q] + I * in->eli[q];
+    for (int k = 0; k < np; k++) mean[k] += O[(size_t)q * np + k];
+  }
+  em /= ns;
+  for (int k = 0; k < np; k++) mean[k] /= ns;
+  for (long q = 0; q < ns; q++) {
+    double *r1 = R + (size_t)(2 * q) * P, *r2 = r1 + P;
+    for (int k = 0; k < np; k++) {
+      const double complex oc = O[(size_t)q * np + k] - mean[k];
+      r1[k] = creal(oc);
+      r1[np + k] = -cimag(oc);
+      r2[k] = cimag(oc);
+      r2[np + k] = creal(oc);
+    }
+    const double complex ec = in->el[q] + I * in->eli[q] - em;
+    e[2 * q] = creal(ec);
+    e[2 * q + 1] = cimag(ec);
+  }
+  nqs_sr_options half = *so;
+  half.diag_shift = 0.5 * so->diag_shift;
+  nqs_status st = nqs_sr_solve(R, e, 2 * ns, P, &half, delta, info, err);
+  free(R);
+  free(e);
+  free(mean);
+  return st;
+}
+
+/* The SR update rule: theta -= scale eta delta, scale capping |eta delta| at max_step. */
+static nqs_status sr_update(const nqs_update_input *in, double *theta, int np, double lr, nqs_update_info *ui, nqs_error *err) {
+  double *delta = malloc(sizeof(double) * (size_t)(np + 1));
+  if (!delta) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %d parameters", np);
+  nqs_sr_options so = {.diag_shift = in->diag_shift, .diag_shift_rel = in->diag_shift_rel, .solver = (nqs_sr_solver)in->sr_solver};
+  nqs_sr_info info = {0};
+  nqs_status st = in->cplx ? sr_complex(in, np, &so, delta, &info, err) : nqs_sr_solve(in->O, in->el, in->ns, np, &so, delta, &info, err);
+  if (st) {
+    free(delta);
+    return st;
+  }
+  double norm = 0;
+  for (int k = 0; k < np; k++) norm += delta[k] * delta[k];
+  norm = sqrt(norm) * lr;
+  const double scale = (in->max_step > 0 && norm > in->max_step) ? in->max_step / norm : 1.0;
+  if (!in->cplx)
+    for (int k = 0; k < np; k++) theta[k] -= scale * lr * delta[k];
+  else
+    for (int k = 0; k < np / 2; k++) {
+      theta[2 * k] -= scale * lr * delta[k];
+      theta[2 * k + 1] -= scale * lr * delta[np / 2 + k];
+    }
+  ui->used_minsr = info.used_minsr;
+  ui->used_fallback = info.used_fallback;
+  ui->step_norm = norm * scale;
+  free(delta);
+  return NQS_OK;
+}
+
+const nqs_optimizer_type nqs_opt_sr = {"sr", "stochastic reconfiguration (natural gradient): (S + shift) delta = F", 0, NULL, 1,
+                                       sr_update};

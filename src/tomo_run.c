@@ -67,7 +67,7 @@ nqs_status nqs_tomography_run(const nqs_config *c, const nqs_run_options *o, nqs
       st = nqs_error_set(err, NQS_EINPUT, "the ground state has amplitudes of both signs (min %.2g): a positive RBM cannot "
                          "hold it; use a TFIM, or a Heisenberg model whose signs are rotated out (not done yet)", neg);
   }
-  if (!st && !(st = nqs_run_make_dir(c, 0, res->dir, sizeof res->dir, err))) st = nqs_run_write_config(c, res->dir, err);
+  if (!st && !(st = nqs_run_make_dir(c, 0, res->dir, sizeof res->dir, err))) st = nqs_run_write_config(c, "tomography", res->dir, err);
   if (!st) {
     nqs_rng rng;
     nqs_rng_seed(&rng, c->run.seed, 0x7031);

@@ -149,9 +149,10 @@ static nqs_status save_training(const nqs_config *c, const char *dir, int np, co
   memcpy(ck.rng, rng->s, sizeof(uint64_t) * 4);
   ck.rng_spare[0] = rng->spare;
   ck.rng_has_spare[0] = rng->has_spare;
-  ck.config = nqs_run_config_text(c);
+  ck.config = nqs_config_text(c, "train-rbm");
+  ck.kind = strdup("train-rbm");
   ck.param_names = strdup("a | b | W (row-major visible x hidden), as in rbm.json");
-  st = ck.config && ck.param_names ? nqs_checkpoint_write(dir, &ck, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  st = ck.config && ck.param_names && ck.kind ? nqs_checkpoint_write(dir, &ck, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
   nqs_checkpoint_free(&ck);
   return st;
 }
@@ -201,7 +202,7 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
                        ck->np, ck->nwalkers, ck->nx, np, nc * nt, nv);
     goto out;
   }
-  if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, res->dir, err)))
+  if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, "train-rbm", res->dir, err)))
     goto out;
   params = calloc((size_t)np, sizeof(double));
   g = malloc(sizeof(double) * np);

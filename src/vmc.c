@@ -1,4 +1,6 @@
-/* vmc.c — walker ensemble, thermalisation with step adaptation, measurement. */
+/* vmc.c — the one sampler/estimator: walkers of any model over OpenMP threads and MPI ranks,
+ * thermalisation with step adaptation, measurement of the local-energy series, <O_k>, the energy
+ * gradient and (for SR) every O row. */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -9,17 +11,18 @@
  * Everything indexed by walker beyond them uses global indices over all nwg walkers
  * (see nqs/comm.h): each rank fills its own entries, zeros elsewhere, then sums. */
 struct nqs_vmc {
-  nqs_wavefunction *wf;
-  const nqs_sampler_type *sampler;
+  nqs_model *m;
+  int owns_model;
   const nqs_comm *comm;
   double step, target;
   int nw, nwg, w0, threads;
-  nqs_walker *w;
-  double *work;     /* nw * (n*dim + nparams): per-walker scratch */
+  void **w;
+  double *work;     /* nw * (work_doubles + nparams): per-walker scratch */
   double *sum_o;    /* nwg * nparams */
   double *sum_eo;   /* nwg * nparams */
-  double *series;   /* NSERIES * cap: per-sample E, T, V_trap, V_int, r^2, virial, layout [t * nw + w] */
-  double *wmean;    /* cap / nw: walker-averaged series, blocking scratch */
+  double *series;   /* nseries * cap: per-sample local-energy components, layout [t * nwg + w] */
+  double *eli;      /* cap: imaginary parts of E_L (complex models) */
+  double *wmean;    /* 2 * cap / nwg: walker-averaged series, blocking scratch */
   long cap;         /* samples the series buffers hold */
   double *O;        /* ocap * nparams: O vectors of every sample (SR) */
   long ocap;
@@ -31,8 +34,6 @@ struct nqs_vmc {
   void *hook_ctx;
 };
 
-enum { NSERIES = 6 };
-
 void nqs_vmc_set_hooks(nqs_vmc *v, nqs_vmc_observe_fn observe, nqs_vmc_progress_fn progress, void *ctx) {
   v->observe = observe;
   v->progress = progress;
@@ -42,57 +43,60 @@ void nqs_vmc_set_hooks(nqs_vmc *v, nqs_vmc_observe_fn observe, nqs_vmc_progress_
 int nqs_vmc_walkers(const nqs_vmc *v) { return v->nw; }
 int nqs_vmc_walkers_total(const nqs_vmc *v) { return v->nwg; }
 int nqs_vmc_first_walker(const nqs_vmc *v) { return v->w0; }
-nqs_walker *nqs_vmc_walker(nqs_vmc *v, int i) { return &v->w[i]; }
+void *nqs_vmc_walker(nqs_vmc *v, int i) { return v->w[i]; }
+void *const *nqs_vmc_walker_list(const nqs_vmc *v) { return v->w; }
+const nqs_model *nqs_vmc_model(const nqs_vmc *v) { return v->m; }
 double nqs_vmc_step(const nqs_vmc *v) { return v->step; }
 void nqs_vmc_set_step(nqs_vmc *v, double step) { v->step = step; }
 
 void nqs_vmc_free(nqs_vmc *v) {
   if (!v) return;
   if (v->w)
-    for (int i = 0; i < v->nw; i++) nqs_walker_free(&v->w[i]);
+    for (int i = 0; i < v->nw; i++)
+      if (v->w[i]) v->m->type->walker_free(v->m, v->w[i]);
   free(v->w);
   free(v->work);
   free(v->sum_o);
   free(v->sum_eo);
   free(v->series);
+  free(v->eli);
   free(v->O);
   free(v->wmean);
   free(v->o_mean);
   free(v->grad);
   free(v->acc);
   free(v->bad);
+  if (v->owns_model) nqs_model_free(v->m);
   free(v);
 }
 
 nqs_status nqs_vmc_reinit(nqs_vmc *v, nqs_error *err) {
   for (int i = 0; i < v->nw; i++) {
-    nqs_status st = nqs_wf_walker_init(v->wf, &v->w[i], err);
+    nqs_status st = v->m->type->walker_init(v->m, v->w[i], err);
     if (st) return st;
   }
   return NQS_OK;
 }
 
-nqs_vmc *nqs_vmc_create(nqs_wavefunction *wf, const nqs_vmc_options *opt, nqs_error *err) {
+nqs_vmc *nqs_vmc_create(nqs_model *m, const nqs_vmc_options *opt, nqs_error *err) {
   const int ranks = nqs_comm_size(opt->comm);
-  if (opt->walkers < ranks) {
+  if (opt->walkers < ranks || opt->walkers < 1) {
     nqs_error_setk(err, NQS_EINPUT, "sampler.walkers", "walkers = %d: need at least 1%s", opt->walkers,
                    ranks > 1 ? " per MPI rank" : "");
     return NULL;
   }
-  if (opt->sampler->check && opt->sampler->check(wf, err)) return NULL;
   nqs_vmc *v = calloc(1, sizeof *v);
   if (!v) goto oom;
-  v->wf = wf;
-  v->sampler = opt->sampler;
+  v->m = m;
   v->comm = opt->comm;
-  v->step = opt->step > 0 ? opt->step : opt->sampler->default_step;
-  v->target = opt->target_acceptance > 0 ? opt->target_acceptance : opt->sampler->default_target;
+  v->step = opt->step > 0 ? opt->step : m->default_step;
+  v->target = opt->target_acceptance > 0 ? opt->target_acceptance : m->default_target;
   v->nwg = opt->walkers;
   nqs_comm_walkers(opt->comm, v->nwg, &v->w0, &v->nw);
   v->threads = opt->threads;
-  const size_t nx = (size_t)wf->sys.n * wf->sys.dim, np = (size_t)(wf->nparams > 0 ? wf->nparams : 1);
+  const size_t np = (size_t)(m->nparams > 0 ? m->nparams : 1);
   v->w = calloc((size_t)v->nw, sizeof *v->w);
-  v->work = malloc((size_t)v->nw * (nx + np) * sizeof(double));
+  v->work = malloc((size_t)v->nw * (m->work_doubles + np) * sizeof(double));
   v->sum_o = malloc((size_t)v->nwg * np * sizeof(double));
   v->sum_eo = malloc((size_t)v->nwg * np * sizeof(double));
   v->o_mean = calloc(np, sizeof(double));
@@ -100,20 +104,13 @@ nqs_vmc *nqs_vmc_create(nqs_wavefunction *wf, const nqs_vmc_options *opt, nqs_er
   v->acc = calloc((size_t)v->nwg, sizeof(double));
   v->bad = calloc((size_t)v->nwg, sizeof(double));
   if (!v->w || !v->work || !v->sum_o || !v->sum_eo || !v->o_mean || !v->grad || !v->acc || !v->bad) goto oom;
-  const double width = 1.0 / sqrt(wf->sys.omega);
-  for (int i = 0; i < v->nw; i++) {
-    if (nqs_walker_alloc(wf, &v->w[i], err)) {
+  for (int i = 0; i < v->nw; i++) { /* walker i of this rank: stream (seed, global index) */
+    if (!(v->w[i] = m->type->walker_new(m, err))) {
       nqs_vmc_free(v);
       return NULL;
     }
-    nqs_rng_seed(&v->w[i].rng, opt->seed, (uint64_t)(v->w0 + i));
-    /* Draw starting positions until the wave function is non-singular there. */
-    nqs_status st = NQS_ERUNTIME;
-    for (int attempt = 0; attempt < 100 && st != NQS_OK; attempt++) {
-      for (size_t k = 0; k < nx; k++) v->w[i].x[k] = width * nqs_rng_normal(&v->w[i].rng);
-      st = nqs_wf_walker_init(wf, &v->w[i], err);
-    }
-    if (st) {
+    nqs_rng_seed(m->type->walker_rng(v->w[i]), opt->seed, (uint64_t)(v->w0 + i));
+    if (m->type->walker_start(m, v->w[i], err)) {
       nqs_vmc_free(v);
       return NULL;
     }
@@ -123,6 +120,15 @@ oom:
   nqs_vmc_free(v);
   nqs_error_set(err, NQS_ENOMEM, "out of memory creating %d walkers", opt->walkers);
   return NULL;
+}
+
+nqs_vmc *nqs_vmc_create_wf(struct nqs_wavefunction *wf, const struct nqs_sampler_type *s, const nqs_vmc_options *opt,
+                           nqs_error *err) {
+  nqs_model *m = nqs_particles_model_wrap(wf, s, err);
+  nqs_vmc *v = m ? nqs_vmc_create(m, opt, err) : NULL;
+  if (v) v->owns_model = 1;
+  else nqs_model_free(m);
+  return v;
 }
 
 /* Zero the global-index buffer x[nwg * stride] before this rank fills its entries. */
@@ -141,14 +147,14 @@ static nqs_status run_sweeps(nqs_vmc *v, int sweeps, long *accepted, long *propo
 #pragma omp parallel for schedule(static) num_threads(nt) if (nw > 1)
   for (int i = 0; i < nw; i++) {
     long a = 0;
-    for (int s = 0; s < sweeps; s++) a += v->sampler->sweep(v->wf, &v->w[i], step);
+    for (int s = 0; s < sweeps; s++) a += v->m->type->sweep(v->m, v->w[i], step);
     v->acc[v->w0 + i] = (double)a;
   }
   nqs_status st = nqs_comm_sum(v->comm, v->acc, v->nwg, err);
   long a = 0;
   for (int i = 0; i < v->nwg; i++) a += (long)v->acc[i];
   *accepted = a;
-  *proposed = (long)sweeps * v->nwg * v->wf->sys.n;
+  *proposed = (long)sweeps * v->nwg * v->m->moves;
   return st;
 }
 
@@ -159,7 +165,7 @@ nqs_status nqs_vmc_thermalize(nqs_vmc *v, int sweeps, int adapt, nqs_error *err)
     long a, p;
     nqs_status st = run_sweeps(v, s, &a, &p, err);
     if (st) return st;
-    if (adapt && v->sampler->adapts && p > 0) {
+    if (adapt && v->m->adapts && p > 0) {
       /* Multiplicative Robbins-Monro-like update: larger steps lower the acceptance. */
       double acc = (double)a / p;
       double f = exp(2.0 * (acc - v->target));
@@ -169,37 +175,70 @@ nqs_status nqs_vmc_thermalize(nqs_vmc *v, int sweeps, int adapt, nqs_error *err)
     }
   }
   int bad = -1;
-  for (int i = 0; i < v->nw; i++)
-    if (!isfinite(v->w[i].logpsi)) bad = v->w0 + i;
+  for (int i = 0; i < v->nw && v->m->type->walker_finite; i++)
+    if (!v->m->type->walker_finite(v->m, v->w[i])) bad = v->w0 + i;
   nqs_status st = bad >= 0 ? nqs_error_set(err, NQS_ERUNTIME, "walker %d reached a non-finite ln|Psi| during thermalisation", bad)
                            : NQS_OK;
   return nqs_comm_agree(v->comm, st, err);
 }
 
-nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res, nqs_error *err) {
-  const int want_grad = (want & NQS_WANT_GRAD) != 0, keep = (want & NQS_WANT_SAMPLES) != 0;
-  if (sweeps < 1) return nqs_error_set(err, NQS_EINPUT, "need at least one sweep per walker to sample");
-  const int nw = v->nw, nwg = v->nwg, w0 = v->w0, np = v->wf->nparams;
-  const size_t nx = (size_t)v->wf->sys.n * v->wf->sys.dim;
-  const size_t ps = (size_t)(np > 0 ? np : 1); /* per-walker stride of the O buffers */
-  const long ns = sweeps * nwg;                 /* samples over all ranks */
+/* Grow the per-sample buffers to ns samples of `sweeps` sweeps. */
+static nqs_status reserve(nqs_vmc *v, long ns, long sweeps, int keep, nqs_error *err) {
+  const int np = v->m->nparams;
   if (ns > v->cap) {
-    double *s = realloc(v->series, NSERIES * (size_t)ns * sizeof(double));
+    double *s = realloc(v->series, (size_t)v->m->nseries * (size_t)ns * sizeof(double));
     if (!s) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld samples", ns);
     v->series = s;
-    double *m = realloc(v->wmean, 2 * (size_t)sweeps * sizeof(double));
-    if (!m) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld samples", ns);
-    v->wmean = m;
+    if (v->m->cplx) {
+      double *e = realloc(v->eli, (size_t)ns * sizeof(double));
+      if (!e) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld samples", ns);
+      v->eli = e;
+    }
     v->cap = ns;
   }
+  double *m = realloc(v->wmean, 2 * (size_t)sweeps * sizeof(double));
+  if (!m) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld samples", ns);
+  v->wmean = m;
   if (keep && ns > v->ocap) {
     double *o = realloc(v->O, (size_t)ns * (size_t)np * sizeof(double));
     if (!o) return nqs_error_set(err, NQS_ENOMEM, "out of memory storing %ld x %d O samples for SR", ns, np);
     v->O = o;
     v->ocap = ns;
   }
-  double *E = v->series, *T = E + ns, *VT = T + ns, *VI = VT + ns, *R2 = VI + ns, *VIR = R2 + ns;
-  zero_others(v, v->series, NSERIES * (size_t)ns);
+  return NQS_OK;
+}
+
+/* Per-walker sums for the gradient: real, sum O_k and sum E_L O_k; complex (pairs), sum O_k and
+ * sum conj(O_k) E_L. */
+static void accumulate(int cplx, int np, const double *o, double e, double ei, double *so, double *seo) {
+  if (!cplx) {
+    for (int k = 0; k < np; k++) {
+      so[k] += o[k];
+      seo[k] += e * o[k];
+    }
+    return;
+  }
+  for (int k = 0; k < np; k += 2) {
+    so[k] += o[k];
+    so[k + 1] += o[k + 1];
+    seo[k] += o[k] * e + o[k + 1] * ei;     /* Re(conj(O) E) */
+    seo[k + 1] += o[k] * ei - o[k + 1] * e; /* Im(conj(O) E) */
+  }
+}
+
+nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res, nqs_error *err) {
+  const int want_grad = (want & NQS_WANT_GRAD) != 0, keep = (want & NQS_WANT_SAMPLES) != 0;
+  if (sweeps < 1) return nqs_error_set(err, NQS_EINPUT, "need at least one sweep per walker to sample");
+  const nqs_model *m = v->m;
+  const int nw = v->nw, nwg = v->nwg, w0 = v->w0, np = m->nparams, nser = m->nseries, cplx = m->cplx;
+  const size_t ps = (size_t)(np > 0 ? np : 1); /* per-walker stride of the O buffers */
+  const size_t wsz = m->work_doubles + ps;
+  const long ns = sweeps * nwg;                /* samples over all ranks */
+  nqs_status st = reserve(v, ns, sweeps, keep, err);
+  if (st) return st;
+  double *S = v->series;
+  zero_others(v, v->series, (size_t)nser * ns);
+  if (cplx) zero_others(v, v->eli, (size_t)ns);
   zero_others(v, v->acc, (size_t)nwg);
   zero_others(v, v->bad, (size_t)nwg);
   if (want_grad) {
@@ -209,50 +248,42 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
   if (keep) zero_others(v, v->O, (size_t)ns * np);
   const int nt = nthreads(v), chunk = (nw + nt - 1) / nt; /* walkers of thread 0 (static schedule) */
   const long report = sweeps * chunk / 100 > 0 ? sweeps * chunk / 100 : 1;
-  const double n = v->wf->sys.n;
 #pragma omp parallel for schedule(static) num_threads(nt) if (nw > 1)
   for (int i = 0; i < nw; i++) {
     const int g = w0 + i; /* global walker index */
-    nqs_walker *w = &v->w[i];
-    double *work = v->work + (size_t)i * (nx + ps);
-    double *o = work + nx;
+    void *w = v->w[i];
+    double *work = v->work + (size_t)i * wsz;
+    double *o = work + m->work_doubles;
     double *so = v->sum_o + (size_t)g * ps, *seo = v->sum_eo + (size_t)g * ps;
     if (want_grad)
       for (int k = 0; k < np; k++) so[k] = seo[k] = 0;
     long a = 0;
     v->bad[g] = 0;
     for (long t = 0; t < sweeps; t++) {
-      a += v->sampler->sweep(v->wf, w, v->step);
-      nqs_local el = nqs_wf_local_energy(v->wf, w, work);
+      a += m->type->sweep(m, w, v->step);
       const long idx = t * nwg + g;
-      E[idx] = el.e;
-      T[idx] = el.kinetic;
-      VT[idx] = el.v_trap;
-      VI[idx] = el.v_int;
-      double r2 = 0;
-      for (size_t k = 0; k < nx; k++) r2 += w->x[k] * w->x[k];
-      R2[idx] = r2 / n;
-      VIR[idx] = 2 * el.kinetic - 2 * el.v_trap + el.v_int;
+      double e[NQS_MAX_SERIES], ei = 0;
+      m->type->local(m, w, e, &ei, work);
+      for (int q = 0; q < nser; q++) S[(size_t)q * ns + idx] = e[q];
+      if (cplx) v->eli[idx] = ei;
       if (v->observe) v->observe(v->hook_ctx, g, w);
       if (v->progress && omp_get_thread_num() == 0 && i < chunk && ((long)i * sweeps + t + 1) % report == 0)
         v->progress(v->hook_ctx, (double)((long)i * sweeps + t + 1) / ((double)chunk * sweeps));
-      if (!isfinite(el.e)) {
+      if (!isfinite(e[0]) || !isfinite(ei)) {
         v->bad[g] = (double)(t + 1);
         break;
       }
       if (want_grad) {
         if (keep) o = v->O + (size_t)idx * np; /* write the sample's row directly */
-        nqs_wf_dparams(v->wf, w, o);
-        for (int k = 0; k < np; k++) {
-          so[k] += o[k];
-          seo[k] += el.e * o[k];
-        }
+        m->type->dlogpsi(m, w, o);
+        accumulate(cplx, np, o, e[0], ei, so, seo);
       }
     }
     v->acc[g] = (double)a;
   }
   /* every rank now gets every walker's numbers (exact: the other entries are zero) */
-  nqs_status st = nqs_comm_sum(v->comm, v->series, NSERIES * ns, err);
+  st = nqs_comm_sum(v->comm, v->series, (long)nser * ns, err);
+  if (!st && cplx) st = nqs_comm_sum(v->comm, v->eli, ns, err);
   if (!st) st = nqs_comm_sum(v->comm, v->acc, nwg, err);
   if (!st) st = nqs_comm_sum(v->comm, v->bad, nwg, err);
   if (!st && want_grad) st = nqs_comm_sum(v->comm, v->sum_o, (long)(nwg * ps), err);
@@ -268,15 +299,14 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
 
   double acc = 0;
   for (int i = 0; i < nwg; i++) acc += v->acc[i];
-  res->acceptance = acc / ((double)ns * v->wf->sys.n);
+  res->acceptance = acc / ((double)ns * m->moves);
   res->samples = ns;
 
   /* Estimates: blocking on the walker-averaged series; variance over all samples. */
-  double *arrs[NSERIES] = {E, T, VT, VI, R2, VIR};
-  nqs_estimate *outs[NSERIES] = {&res->energy, &res->kinetic, &res->v_trap, &res->v_int, &res->r2, &res->virial};
   double *wm = v->wmean, *scratch = v->wmean + sweeps;
-  for (int q = 0; q < NSERIES; q++) {
-    const double *x = arrs[q];
+  res->nseries = nser;
+  for (int q = 0; q < nser; q++) {
+    const double *x = S + (size_t)q * ns;
     for (long t = 0; t < sweeps; t++) {
       double s = 0;
       for (int i = 0; i < nwg; i++) s += x[t * nwg + i];
@@ -287,23 +317,35 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
     for (long k = 0; k < ns; k++) var += (x[k] - e.mean) * (x[k] - e.mean);
     e.variance = var / ns;
     e.n = ns;
-    *outs[q] = e;
+    res->series[q] = e;
   }
-  res->rhat = nqs_rhat(E, sweeps, nwg);
+  res->energy = res->series[0];
+  res->rhat = nqs_rhat(S, sweeps, nwg);
   res->O = keep ? v->O : NULL;
-  res->el = E;
+  res->el = S;
+  res->eli = cplx ? v->eli : NULL;
   res->o_mean = v->o_mean;
   res->grad = v->grad;
   res->grad_norm = 0;
   if (want_grad) {
+    double emi = 0; /* mean imaginary part of E_L (complex models) */
+    if (cplx) {
+      for (long k = 0; k < ns; k++) emi += v->eli[k];
+      emi /= ns;
+    }
     for (int k = 0; k < np; k++) {
-      double so = 0, seo = 0;
-      for (int i = 0; i < nwg; i++) {
-        so += v->sum_o[(size_t)i * ps + k];
-        seo += v->sum_eo[(size_t)i * ps + k];
-      }
+      double so = 0;
+      for (int i = 0; i < nwg; i++) so += v->sum_o[(size_t)i * ps + k];
       v->o_mean[k] = so / ns;
-      v->grad[k] = 2.0 * (seo / ns - res->energy.mean * v->o_mean[k]);
+    }
+    for (int k = 0; k < np; k++) {
+      double seo = 0;
+      for (int i = 0; i < nwg; i++) seo += v->sum_eo[(size_t)i * ps + k];
+      if (!cplx) v->grad[k] = 2.0 * (seo / ns - res->energy.mean * v->o_mean[k]);
+      else if (k % 2 == 0) /* Re(conj(<O>) <E>) */
+        v->grad[k] = 2.0 * (seo / ns - (v->o_mean[k] * res->energy.mean + v->o_mean[k + 1] * emi));
+      else /* Im(conj(<O>) <E>) */
+        v->grad[k] = 2.0 * (seo / ns - (v->o_mean[k - 1] * emi - v->o_mean[k] * res->energy.mean));
       res->grad_norm += v->grad[k] * v->grad[k];
     }
     res->grad_norm = sqrt(res->grad_norm);

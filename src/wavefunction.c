@@ -16,6 +16,8 @@ const nqs_factor_type *const nqs_factor_types[] = {
     NULL,
 };
 
+const char *nqs_factor_type_name(int i) { return nqs_factor_types[i] ? nqs_factor_types[i]->name : NULL; }
+
 const nqs_factor_type *nqs_factor_type_find(const char *name) {
   for (int i = 0; nqs_factor_types[i]; i++)
     if (strcmp(nqs_factor_types[i]->name, name) == 0) return nqs_factor_types[i];

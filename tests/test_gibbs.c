@@ -7,10 +7,10 @@
 #include "helpers.h"
 
 static nqs_vmc_result run(nqs_wavefunction *wf, const nqs_sampler_type *s, uint64_t seed, int *ok) {
-  nqs_vmc_options vo = {.sampler = s, .walkers = 16, .seed = seed};
+  nqs_vmc_options vo = {.walkers = 16, .seed = seed};
   nqs_error err;
   nqs_vmc_result r = {0};
-  nqs_vmc *v = nqs_vmc_create(wf, &vo, &err);
+  nqs_vmc *v = nqs_vmc_create_wf(wf, s, &vo, &err);
   *ok = v && !nqs_vmc_thermalize(v, 300, 1, &err) && !nqs_vmc_sample(v, 8192, 0, &r, &err);
   if (!*ok) printf("     failed: %s\n", err.msg);
   nqs_vmc_free(v);
@@ -32,13 +32,13 @@ int main(void) {
     int ok1, ok2;
     nqs_vmc_result g = run(wf, &nqs_sampler_gibbs, 1, &ok1);
     nqs_vmc_result m = run(wf, &nqs_sampler_metropolis, 2, &ok2);
-    double se = hypot(g.energy.error, m.energy.error), sx = hypot(g.v_trap.error, m.v_trap.error);
+    double se = hypot(g.energy.error, m.energy.error), sx = hypot(g.series[2].error, m.series[2].error);
     CHECK(ok1 && ok2 && fabs(g.energy.mean - m.energy.mean) < 4 * se,
           "%-31s <E_L>: gibbs %.5f +- %.5f, metropolis %.5f +- %.5f (%.1f sigma)", cases[c].label, g.energy.mean,
           g.energy.error, m.energy.mean, m.energy.error, (g.energy.mean - m.energy.mean) / se);
-    CHECK(ok1 && ok2 && fabs(g.v_trap.mean - m.v_trap.mean) < 4 * sx,
-          "%-31s <x^2>: gibbs %.5f +- %.5f, metropolis %.5f +- %.5f (%.1f sigma)", cases[c].label, 2 * g.v_trap.mean,
-          2 * g.v_trap.error, 2 * m.v_trap.mean, 2 * m.v_trap.error, (g.v_trap.mean - m.v_trap.mean) / sx);
+    CHECK(ok1 && ok2 && fabs(g.series[2].mean - m.series[2].mean) < 4 * sx,
+          "%-31s <x^2>: gibbs %.5f +- %.5f, metropolis %.5f +- %.5f (%.1f sigma)", cases[c].label, 2 * g.series[2].mean,
+          2 * g.series[2].error, 2 * m.series[2].mean, 2 * m.series[2].error, (g.series[2].mean - m.series[2].mean) / sx);
     CHECK(g.acceptance == 1.0, "%-31s gibbs acceptance %.3f", cases[c].label, g.acceptance);
     nqs_wf_free(wf);
   }
@@ -47,8 +47,8 @@ int main(void) {
   nqs_factor_options ff = fo;
   ff.rbm_sqrt = 0;
   nqs_wavefunction *wf = make_wf(2, 2, NQS_BOSONS, NQS_INTERACTION_NONE, 1.0, 1.0, "rbm", &ff);
-  nqs_vmc_options vo = {.sampler = &nqs_sampler_gibbs, .walkers = 2, .seed = 1};
-  nqs_vmc *v = nqs_vmc_create(wf, &vo, &err);
+  nqs_vmc_options vo = {.walkers = 2, .seed = 1};
+  nqs_vmc *v = nqs_vmc_create_wf(wf, &nqs_sampler_gibbs, &vo, &err);
   CHECK(!v && err.code == NQS_EINPUT, "gibbs with rbm_psi = F refused: %s", v ? "(accepted)" : err.msg);
   nqs_vmc_free(v);
   nqs_wf_free(wf);

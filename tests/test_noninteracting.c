@@ -11,9 +11,9 @@
 static void run(int d, int n, nqs_statistics st, double omega, double lambda, const char *factors, double exact) {
   nqs_factor_options fo = {.alpha = 1.0, .beta = 0.5, .pade_cusp = 1};
   nqs_wavefunction *wf = make_wf(d, n, st, NQS_INTERACTION_NONE, omega, lambda, factors, &fo);
-  nqs_vmc_options vo = {.sampler = &nqs_sampler_langevin, .walkers = 4, .seed = 7, .threads = 1};
+  nqs_vmc_options vo = {.walkers = 4, .seed = 7, .threads = 1};
   nqs_error err;
-  nqs_vmc *v = nqs_vmc_create(wf, &vo, &err);
+  nqs_vmc *v = nqs_vmc_create_wf(wf, &nqs_sampler_langevin, &vo, &err);
   nqs_vmc_result r;
   int ok = v && !nqs_vmc_thermalize(v, 20, 1, &err) && !nqs_vmc_sample(v, 100, 0, &r, &err);
   CHECK(ok && fabs(r.energy.mean - exact) <= 1e-9 * exact && r.energy.variance < 1e-10,

@@ -18,15 +18,15 @@
 #include "check.h"
 #include "helpers.h"
 
-static void measure(void *ctx, int walker, const nqs_walker *w) { nqs_obs_measure(ctx, walker, w->x); }
+static void measure(void *ctx, int walker, const void *w) { nqs_obs_measure(ctx, walker, ((const nqs_walker *)w)->x); }
 
 static void check_density(const char *label, int d, int n, nqs_statistics st, double omega, double r_max, int bins) {
   nqs_factor_options fo = {.alpha = 1.0};
   const char *factors = st == NQS_FERMIONS ? "slater" : "gaussian";
   nqs_wavefunction *wf = make_wf(d, n, st, NQS_INTERACTION_NONE, omega, 1.0, factors, &fo);
   nqs_error err = {0};
-  nqs_vmc_options vo = {.sampler = &nqs_sampler_metropolis, .walkers = 32, .seed = 7};
-  nqs_vmc *v = nqs_vmc_create(wf, &vo, &err);
+  nqs_vmc_options vo = {.walkers = 32, .seed = 7};
+  nqs_vmc *v = nqs_vmc_create_wf(wf, &nqs_sampler_metropolis, &vo, &err);
   nqs_obs_options oo = {.radial_bins = bins, .pair_bins = bins, .grid_bins = d <= 2 ? 20 : 8, .r_max = r_max};
   nqs_observables *ob = v ? nqs_obs_create(&wf->sys, &oo, 32, &err) : NULL;
   nqs_vmc_result res;

@@ -10,7 +10,8 @@
  * Datasets: parameters[np], previous_parameters[np], optimizer_state[opt_len],
  * walker_positions[walkers][n*dim], walker_rng[walkers][4] (uint64),
  * walker_rng_spare[walkers], walker_rng_has_spare[walkers], state[12] (see
- * src/checkpoint.c), config (the resolved config.ini text), parameter_names. */
+ * src/checkpoint.c), config (the resolved config.ini text), parameter_names, and kind: the command
+ * that wrote it ("vmc" for nqs run, "train-rbm"; absent in files of older versions, read as ""). */
 #ifndef NQS_CHECKPOINT_H
 #define NQS_CHECKPOINT_H
 #include <stdint.h>
@@ -31,6 +32,7 @@ typedef struct nqs_checkpoint {
   int32_t *rng_has_spare;                   /* nwalkers */
   char *config;                             /* resolved input, INI text */
   char *param_names;                        /* comma-separated */
+  char *kind;                               /* "vmc", "train-rbm" (malloc'ed; "" when the file has none) */
 } nqs_checkpoint;
 
 /* Allocate the arrays for the given sizes (zeroed); config/param_names are the caller's. */
@@ -44,5 +46,8 @@ nqs_status nqs_checkpoint_write(const char *dir, const nqs_checkpoint *c, nqs_er
  * A damaged, truncated or foreign file is NQS_EINPUT with a message naming the
  * problem. On success the caller frees with nqs_checkpoint_free. */
 nqs_status nqs_checkpoint_read(const char *path, nqs_checkpoint *c, nqs_error *err);
+
+/* NQS_EINPUT unless c was written by `kind`, with a message naming both and the command to use. */
+nqs_status nqs_checkpoint_expect(const nqs_checkpoint *c, const char *kind, const char *path, nqs_error *err);
 
 #endif

@@ -89,9 +89,10 @@ nqs_status nqs_config_read_text(nqs_config *c, const char *text, const char *nam
 /* Apply "section.key=value" (a command-line --set). */
 nqs_status nqs_config_set(nqs_config *c, const char *assignment, nqs_error *err);
 
-/* Cross-option consistency: builds the system and the wave function once to
- * check them (closed shells, factor choices, sample counts). */
-nqs_status nqs_config_check(const nqs_config *c, nqs_error *err);
+/* Refuse keys set (in the file or by --set) that the command would not read: command is "run"
+ * (particles or lattice by [system] type), "train-rbm" or "tomography". The message names the key
+ * (nqs_config_locate adds the file and line). Whole-run validation: nqs_driver_check. */
+nqs_status nqs_config_check_keys(const nqs_config *c, const char *command, nqs_error *err);
 
 /* The system and the factor options the configuration describes. */
 nqs_status nqs_config_system(const nqs_config *c, nqs_system *sys, nqs_error *err);
@@ -102,8 +103,11 @@ nqs_status nqs_config_spin_system(const nqs_config *c, nqs_spin_system *s, nqs_e
 /* If err->key names an option, prefix err->msg with "FILE:LINE: [section] key: ". */
 void nqs_config_locate(const nqs_config *c, nqs_error *err);
 
-/* The resolved configuration as an INI file (every key, with its help as a comment). */
-void nqs_config_write(const nqs_config *c, FILE *out);
+/* The resolved configuration as an INI file: every key the command reads (see
+ * nqs_config_check_keys; NULL: every key), with its help as a comment. nqs_config_text: the same
+ * as a malloc'ed string (NULL when out of memory). */
+void nqs_config_write(const nqs_config *c, const char *command, FILE *out);
+char *nqs_config_text(const nqs_config *c, const char *command);
 
 /* Every key with its default and meaning. */
 void nqs_config_help(FILE *out);

@@ -29,6 +29,9 @@ nqs_status nqs_error_set(nqs_error *err, nqs_status code, const char *fmt, ...)
 nqs_status nqs_error_setk(nqs_error *err, nqs_status code, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* A short English name of a status ("bad input", ...). */
+const char *nqs_status_string(nqs_status st);
+
 /* Prepend "PREFIX: " to err->msg (truncating at the buffer size). */
 void nqs_error_prefix(nqs_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

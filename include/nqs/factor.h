@@ -96,6 +96,8 @@ struct nqs_factor_options {
 /* The registered factor types, NULL-terminated. */
 extern const nqs_factor_type *const nqs_factor_types[];
 const nqs_factor_type *nqs_factor_type_find(const char *name);
+/* Name of the i-th registered factor, NULL past the end (drives [wavefunction] factors' allowed values). */
+const char *nqs_factor_type_name(int i);
 
 /* Allocate the common part of a factor (names, theta0, lower for nparams). */
 nqs_factor *nqs_factor_alloc(const nqs_factor_type *t, const nqs_system *sys, int nparams);

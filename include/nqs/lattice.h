@@ -11,7 +11,7 @@
 #define NQS_LATTICE_H
 #include "nqs/error.h"
 
-typedef enum { NQS_MODEL_TFIM, NQS_MODEL_HEISENBERG } nqs_model;
+typedef enum { NQS_MODEL_TFIM, NQS_MODEL_HEISENBERG } nqs_spin_model;
 
 typedef struct nqs_spin_system {
   int nsites, nbonds;
@@ -19,18 +19,18 @@ typedef struct nqs_spin_system {
   double *bond_J;         /* nbonds couplings J_b (owned) */
   int nbonds_nn;          /* the first nbonds_nn bonds are the nearest-neighbour ones (Marshall sublattices) */
   int dim, L, periodic;   /* geometry: chain (dim 1) or square (dim 2) of side L; dim 0: an edge list */
-  nqs_model model;
+  nqs_spin_model model;
   double J, J2, h, delta; /* J2: next-nearest coupling (0: none) */
 } nqs_spin_system;
 
 /* Chain (dim = 1, L sites) or square lattice (dim = 2, L x L sites), periodic or open.
  * Periodic chains need L >= 3 (L >= 5 with J2) and periodic squares L >= 3 (no doubled bonds). */
-nqs_status nqs_spin_system_init(nqs_spin_system *s, int dim, int L, int periodic, nqs_model model, double J, double J2,
+nqs_status nqs_spin_system_init(nqs_spin_system *s, int dim, int L, int periodic, nqs_spin_model model, double J, double J2,
                                 double h, double delta, nqs_error *err);
 
 /* A graph from a text file: one bond per line, "i j" (coupling J) or "i j J_ij", sites
  * numbered from 0, '#' starts a comment. Sites = largest index + 1; every site needs a bond. */
-nqs_status nqs_spin_system_from_edges(nqs_spin_system *s, const char *path, nqs_model model, double J, double h,
+nqs_status nqs_spin_system_from_edges(nqs_spin_system *s, const char *path, nqs_spin_model model, double J, double h,
                                       double delta, nqs_error *err);
 void nqs_spin_system_free(nqs_spin_system *s);
 

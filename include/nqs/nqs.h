@@ -5,6 +5,8 @@
 #include "nqs/boltzmann.h"
 #include "nqs/ising.h"
 #include "nqs/dataset.h"
+#include "nqs/driver.h"
+#include "nqs/model.h"
 #include "nqs/tomography.h"
 #include "nqs/checkpoint.h"
 #include "nqs/comm.h"

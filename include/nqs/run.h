@@ -1,14 +1,19 @@
-/* nqs/run.h — one complete run: optimise, then evaluate with frozen parameters,
- * writing the run folder (config.ini, log.jsonl, energy.csv, checkpoint.h5,
- * result.json, and the observables: observables.h5 and CSV files). */
+/* nqs/run.h — a run folder around the driver (nqs/driver.h): optimise, then evaluate with frozen
+ * parameters, writing config.ini, log.jsonl, energy.csv, checkpoint.h5, result.json (the schema of
+ * docs/output.md) and the model's observables. The files are this layer's business alone; the
+ * driver underneath writes nothing. */
 #ifndef NQS_RUN_H
 #define NQS_RUN_H
 #include "nqs/comm.h"
 #include "nqs/config.h"
+#include "nqs/model.h"
 #include "nqs/stats.h"
 
+/* The version of result.json's layout (docs/output.md). */
+#define NQS_SCHEMA_VERSION 2
+
 typedef struct nqs_progress {
-  const char *phase; /* "optimize", "evaluate" */
+  const char *phase; /* "optimize", "evaluate", "train" */
   int iteration, iterations;
   double fraction;   /* of the phase done, (0, 1] */
   int has_energy;    /* energy, error and acceptance are set (after each iteration, at the end of the evaluation) */
@@ -19,7 +24,10 @@ typedef struct nqs_progress {
 typedef void (*nqs_progress_fn)(void *user, const nqs_progress *p);
 
 typedef struct nqs_run_result {
-  nqs_estimate energy, kinetic, v_trap, v_int, r2, virial;
+  nqs_estimate energy;                       /* = series[0] */
+  nqs_estimate series[NQS_MAX_SERIES];       /* the model's local-energy components */
+  const char *series_names[NQS_MAX_SERIES];  /* "energy", "kinetic", ... (static strings) */
+  int nseries;
   double acceptance;
   long samples;
   double wall_seconds;
@@ -32,6 +40,8 @@ typedef struct nqs_run_result {
 } nqs_run_result;
 
 void nqs_run_result_free(nqs_run_result *res);
+/* The estimate of the series called name ("kinetic", "r2", ...), or NULL. */
+const nqs_estimate *nqs_run_result_series(const nqs_run_result *res, const char *name);
 
 typedef struct nqs_run_options {
   const struct nqs_checkpoint *restart; /* resume from this state (the run folder is c->output.dir) */

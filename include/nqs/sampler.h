@@ -24,5 +24,7 @@ long nqs_rbm_gibbs_sweep(const nqs_wavefunction *wf, nqs_walker *w, double step)
 nqs_status nqs_rbm_gibbs_check(const nqs_wavefunction *wf, nqs_error *err);
 extern const nqs_sampler_type *const nqs_sampler_types[]; /* NULL-terminated */
 const nqs_sampler_type *nqs_sampler_find(const char *name);
+/* Name of the i-th registered sampler, NULL past the end (drives [sampler] method's allowed values). */
+const char *nqs_sampler_type_name(int i);
 
 #endif
