@@ -161,9 +161,9 @@ static nqs_factor *p_create(const nqs_system *sys, const nqs_factor_options *o, 
   const int n = sys->n, d = sys->dim;
   double a_par = o->pade_a_parallel, a_anti = o->pade_a_antiparallel;
   if (o->pade_cusp) {
-    if (sys->interaction != NQS_INTERACTION_COULOMB) {
+    if (sys->pot != &nqs_potential_coulomb) {
       nqs_error_setk(err, NQS_EINPUT, "wavefunction.factors",
-                    "factor 'pade' with interaction = none: the cusp condition gives a = 0 and the factor would be constant; "
+                    "factor 'pade' without the Coulomb interaction: the cusp condition gives a = 0 and the factor would be constant; "
                     "remove 'pade' from [wavefunction] factors or set [system] interaction = coulomb");
       return NULL;
     }

@@ -52,8 +52,8 @@ static nqs_model *make(nqs_wavefunction *wf, int owns, const nqs_sampler_type *s
   m->units = wf->sys.n;
   m->unit = "particle";
   m->work_doubles = (size_t)wf->sys.n * wf->sys.dim;
-  m->nseries = 6;
-  for (int q = 0; q < 6; q++) m->series[q] = SERIES[q];
+  m->nseries = isnan(wf->sys.pot->virial_power) ? 5 : 6; /* the virial last, when the potential has one */
+  for (int q = 0; q < m->nseries; q++) m->series[q] = SERIES[q];
   m->moves_name = s->name;
   m->default_step = s->default_step;
   m->default_target = s->default_target;
@@ -124,8 +124,9 @@ static long p_sweep(const nqs_model *m, void *w, double step) {
   return ((particles *)m->priv)->sampler->sweep(WF(m), w, step);
 }
 
-/* E, T, V_trap, V_int, r^2 = (1/N) sum_i |x_i|^2 and the virial combination 2 T - 2 V_trap + V_int
- * (zero in expectation at a variational optimum over the length scale, trap + Coulomb). */
+/* E, T, V_trap, V_int, r^2 = (1/N) sum_i |x_i|^2 and the virial residual 2 T - 2 V_trap - k V_int
+ * (zero in expectation at a variational optimum over the length scale; only for homogeneous
+ * potentials V ~ r^k, see nqs/potential.h). */
 static void p_local(const nqs_model *m, const void *wv, double *e, double *ei, double *work) {
   const nqs_walker *w = wv;
   const nqs_local el = nqs_wf_local_energy(WF(m), w, work);
@@ -136,7 +137,7 @@ static void p_local(const nqs_model *m, const void *wv, double *e, double *ei, d
   double r2 = 0;
   for (int k = 0; k < m->ncoords; k++) r2 += w->x[k] * w->x[k];
   e[4] = r2 / (double)m->units;
-  e[5] = 2 * el.kinetic - 2 * el.v_trap + el.v_int;
+  e[5] = nqs_system_virial(&WF(m)->sys, el.kinetic, el.v_trap, el.v_int);
   *ei = 0;
 }
 

@@ -34,13 +34,12 @@ nqs_status nqs_system_init(nqs_system *sys, int dim, int n, nqs_statistics st, n
     return nqs_error_setk(err, NQS_EINPUT, "system.lambda", "lambda = %g: the frequency ratio must be a finite number > 0", lambda);
   if (dim == 1 && lambda != 1.0)
     return nqs_error_setk(err, NQS_EINPUT, "system.lambda", "lambda = %g: an elliptic trap needs dimensions = 2 or 3 (use lambda = 1 in 1D)", lambda);
-  if (in == NQS_INTERACTION_COULOMB && dim == 1)
-    return nqs_error_setk(err, NQS_EINPUT, "system.interaction",
-                         "interaction = coulomb in 1D: 1/|x| is not integrable at contact; use dimensions = 2 or 3, or interaction = none");
   sys->dim = dim;
   sys->n = n;
   sys->statistics = st;
-  sys->interaction = in;
+  nqs_status pst = nqs_system_set_potential(sys, in == NQS_INTERACTION_COULOMB ? &nqs_potential_coulomb : &nqs_potential_none,
+                                            NULL, err);
+  if (pst) return pst;
   sys->omega = omega;
   sys->lambda = lambda;
   sys->n_up = n;
@@ -74,8 +73,23 @@ double nqs_system_v_trap(const nqs_system *sys, const double *x) {
   return 0.5 * w2 * v;
 }
 
+nqs_status nqs_system_set_potential(nqs_system *sys, const nqs_potential_type *pot, const double *params, nqs_error *err) {
+  if (sys->dim < pot->min_dim)
+    return nqs_error_setk(err, NQS_EINPUT, "system.interaction",
+                          "interaction = %s in %dD: the potential is not integrable at contact; use dimensions >= %d or another interaction",
+                          pot->name, sys->dim, pot->min_dim);
+  sys->pot = pot;
+  for (int k = 0; k < NQS_POT_PARAMS; k++) sys->pot_param[k] = params ? params[k] : 0.0;
+  sys->core = pot->core ? pot->core(sys->pot_param) : 0.0;
+  return NQS_OK;
+}
+
+double nqs_system_virial(const nqs_system *sys, double kinetic, double v_trap, double v_int) {
+  return 2 * kinetic - 2 * v_trap - sys->pot->virial_power * v_int;
+}
+
 double nqs_system_v_int(const nqs_system *sys, const double *x) {
-  if (sys->interaction == NQS_INTERACTION_NONE) return 0.0;
+  if (sys->pot == &nqs_potential_none) return 0.0;
   const int d = sys->dim;
   double v = 0;
   for (int i = 0; i < sys->n; i++)
@@ -85,7 +99,7 @@ double nqs_system_v_int(const nqs_system *sys, const double *x) {
         double dx = x[i * d + k] - x[j * d + k];
         r2 += dx * dx;
       }
-      v += 1.0 / sqrt(r2);
+      v += sys->pot->pair(sys->pot_param, r2);
     }
   return v;
 }
@@ -104,7 +118,7 @@ static int same(double a, double b) { return fabs(a - b) < 1e-12 * fabs(b); }
 int nqs_system_reference(const nqs_system *sys, double *value, const char **source) {
   const int d = sys->dim, n = sys->n;
   const double w = sys->omega;
-  if (sys->interaction == NQS_INTERACTION_NONE) {
+  if (sys->pot == &nqs_potential_none) {
     if (sys->statistics != NQS_FERMIONS) {
       double per = (d > 1) ? 0.5 * (d - 1) + 0.5 * sys->lambda : 0.5;
       *value = n * w * per;

@@ -12,8 +12,9 @@
 #include "nqs/error.h"
 #include "nqs/factor.h"
 #include "nqs/lattice.h"
+#include "nqs/option.h"
 
-#define NQS_MAX_OPTIONS 96
+#define NQS_MAX_OPTIONS 128
 
 typedef struct nqs_config {
   struct {
@@ -72,6 +73,8 @@ typedef struct nqs_config {
     uint64_t seed;
     int threads;
   } run;
+
+  double registry[NQS_REGISTRY_SLOTS]; /* keys declared by registry entries (nqs/option.h) */
 
   /* Where each option got its value: line in `file` (> 0), 0 = default, -1 = --set. */
   char file[512];
