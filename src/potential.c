@@ -16,6 +16,8 @@ const nqs_potential_type nqs_potential_coulomb = {
 const nqs_potential_type *const nqs_potential_types[] = {
     &nqs_potential_coulomb,
     &nqs_potential_none,
+    &nqs_potential_hard_sphere,
+    &nqs_potential_gaussian,
     NULL,
 };
 

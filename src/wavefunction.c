@@ -6,13 +6,14 @@
 #include <string.h>
 #include "nqs/wavefunction.h"
 
-/* Registry: adding a factor type is one line here. */
+/* Registry: adding a factor type is one line here (and its declaration in nqs/factor.h). */
 const nqs_factor_type *const nqs_factor_types[] = {
     &nqs_factor_gaussian,
     &nqs_factor_slater,
     &nqs_factor_pade,
     &nqs_factor_rbm,
     &nqs_factor_ffnn,
+    &nqs_factor_hardcore,
     NULL,
 };
 

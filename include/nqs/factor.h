@@ -105,6 +105,6 @@ void nqs_factor_free(nqs_factor *f);
 
 /* The types (src/factor_*.c). */
 extern const nqs_factor_type nqs_factor_gaussian, nqs_factor_slater, nqs_factor_pade, nqs_factor_rbm,
-    nqs_factor_ffnn;
+    nqs_factor_ffnn, nqs_factor_hardcore;
 
 #endif

@@ -28,6 +28,6 @@ extern const nqs_potential_type *const nqs_potential_types[]; /* NULL-terminated
 const nqs_potential_type *nqs_potential_find(const char *name);
 const char *nqs_potential_type_name(int i);
 
-extern const nqs_potential_type nqs_potential_none, nqs_potential_coulomb;
+extern const nqs_potential_type nqs_potential_none, nqs_potential_coulomb, nqs_potential_hard_sphere, nqs_potential_gaussian;
 
 #endif
