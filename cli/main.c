@@ -17,36 +17,7 @@
 #include "sweep.h"
 #include "learn.h"
 
-static void usage(FILE *out) {
-  fprintf(out,
-          "nqs %s — variational Monte Carlo with neural-network quantum states\n\n"
-          "usage:\n"
-          "  nqs run [FILE] [--set section.key=value ...] [--out DIR] [--quiet]\n"
-          "  nqs run            the built-in demo: 2D quantum dot, N = 2, omega = 1 (exact E = 3)\n"
-          "  nqs run --restart DIR [--set ...]   continue the run in DIR from its checkpoint.h5\n"
-          "                     (e.g. --set optimizer.iterations=400 to go further)\n"
-          "  nqs evaluate DIR [--set evaluation.samples=N]   re-sample the trained state in DIR;\n"
-          "                     writes DIR/evaluate.json\n"
-          "  nqs sweep FILE --param section.key=LIST [--set ...] [--out DIR] [--quiet]\n"
-          "                     one run per value, each warm-started from the previous one's\n"
-          "                     parameters; LIST is 1.0,0.5,0.28 or a range FROM:TO:COUNT;\n"
-          "                     writes DIR/summary.csv, summary.json and sweep.png\n"
-          "  nqs plot DIR       (re)make the PNG figures of a run folder (needs gnuplot)\n"
-          "  nqs exact FILE [--correlations FILE.csv]\n"
-          "                     exact ground-state energy (and <sz sz> correlations) of a lattice spin model ([system] type = lattice;\n"
-          "                     Lanczos through ARPACK, up to 26 sites)\n"
-          "  nqs help | --help  this text;  nqs --version\n\n"
-          "options of run:\n"
-          "  --set section.key=value   override one input key (repeatable), e.g. --set system.omega=0.5\n"
-          "  --out DIR                 run folder (same as [output] dir)\n"
-          "  --quiet                   no progress lines\n"
-          "  --no-plots                no PNG figures at the end of the run\n\n"
-          "input keys (INI file; `seed` may also stand before the first section):\n",
-          NQS_VERSION);
-  nqs_config_help(out);
-  fprintf(out, "\nexit codes: 0 success, 2 bad input, 1 runtime failure\n");
-}
-
+static void usage(FILE *out);
 
 static void format_seconds(char *buf, size_t size, double s) {
   if (!(s >= 0) || s > 1e8) snprintf(buf, size, "?");
@@ -306,36 +277,71 @@ static int launched_by_mpirun(void) {
   return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK");
 }
 
-static int dispatch(int argc, char **argv, const nqs_comm *comm) {
-  if (argc < 2) {
-    /* no command: the demo, as `nqs run` */
-    return cmd_run(0, argv + 1, 0, comm);
-  }
-  if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 2, argv + 2, 0, comm);
-  if (strcmp(argv[1], "evaluate") == 0) return cmd_run(argc - 2, argv + 2, 1, comm);
-  if (nqs_comm_size(comm) > 1 && (strcmp(argv[1], "sweep") == 0 || strcmp(argv[1], "plot") == 0)) {
-    if (nqs_comm_rank(comm) == 0) fprintf(stderr, "nqs: error: nqs %s runs as one process: start it without mpirun\n", argv[1]);
+/* The command table: every command has a synopsis, a help text and `nqs CMD --help`. */
+static int run_cmd(int argc, char **argv, const nqs_comm *comm) { return cmd_run(argc, argv, 0, comm); }
+static int evaluate_cmd(int argc, char **argv, const nqs_comm *comm) { return cmd_run(argc, argv, 1, comm); }
+static int sweep_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_sweep(argc, argv, on_progress); }
+static int exact_cmd(int argc, char **argv, const nqs_comm *comm) { return cmd_exact(argc, argv); }
+static int sample_ising_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_sample_ising(argc, argv); }
+static int train_rbm_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_train_rbm(argc, argv); }
+static int sample_rbm_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_sample_rbm(argc, argv); }
+static int tomography_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_tomography(argc, argv); }
+static int plot_cmd(int argc, char **argv, const nqs_comm *comm) {
+  char msg[800];
+  if (argc != 1) {
+    fprintf(stderr, "nqs: error: nqs plot needs one run folder (nqs plot DIR)\n");
     return 2;
   }
-  if (strcmp(argv[1], "sweep") == 0) return nqs_cmd_sweep(argc - 2, argv + 2, on_progress);
-  if (strcmp(argv[1], "exact") == 0) return cmd_exact(argc - 2, argv + 2);
-  if (strcmp(argv[1], "sample-ising") == 0) return nqs_cmd_sample_ising(argc - 2, argv + 2);
-  if (strcmp(argv[1], "train-rbm") == 0) return nqs_cmd_train_rbm(argc - 2, argv + 2);
-  if (strcmp(argv[1], "sample-rbm") == 0) return nqs_cmd_sample_rbm(argc - 2, argv + 2);
-  if (strcmp(argv[1], "tomography") == 0) return nqs_cmd_tomography(argc - 2, argv + 2);
-  if (strcmp(argv[1], "plot") == 0) {
-    char msg[800];
-    if (argc != 3) {
-      fprintf(stderr, "nqs: error: nqs plot needs one run folder (nqs plot DIR)\n");
-      return 2;
-    }
-    if (nqs_plot_run(argv[2], msg, sizeof msg)) {
-      fprintf(stderr, "nqs: error: %s\n", msg);
-      return 1;
-    }
-    fprintf(stderr, "nqs: plots in %s/*.png\n", argv[2]);
-    return 0;
+  if (nqs_plot_run(argv[0], msg, sizeof msg)) {
+    fprintf(stderr, "nqs: error: %s\n", msg);
+    return 1;
   }
+  fprintf(stderr, "nqs: plots in %s/*.png\n", argv[0]);
+  return 0;
+}
+
+typedef struct {
+  const char *name, *synopsis, *help;
+  int (*run)(int argc, char **argv, const nqs_comm *comm);
+  int mpi;  /* runs under mpirun (ranks share the walkers) */
+  int keys; /* its help lists the input keys */
+} command;
+
+static const command commands[] = {
+    {"run", "nqs run [FILE] [--set section.key=value ...] [--out DIR] [--restart DIR] [--quiet] [--no-plots]",
+     "optimise a wave function and evaluate it (no FILE: the built-in demo, 2D dot N = 2, exact E = 3); --restart DIR "
+     "continues a run from its checkpoint", run_cmd, 1, 1},
+    {"evaluate", "nqs evaluate DIR [--set evaluation.samples=N]", "re-sample the trained state in DIR; writes DIR/evaluate.json",
+     evaluate_cmd, 1, 1},
+    {"sweep", "nqs sweep FILE --param section.key=LIST [--set ...] [--out DIR] [--quiet]",
+     "one run per value (1.0,0.5,0.28 or FROM:TO:COUNT), each warm-started from the previous one; summary.csv, summary.json, "
+     "sweep.png", sweep_cmd, 0, 0},
+    {"plot", "nqs plot DIR", "(re)make the PNG figures of a run folder (needs gnuplot)", plot_cmd, 0, 0},
+    {"exact", "nqs exact FILE [--set ...] [--correlations FILE.csv]",
+     "exact ground-state energy (and <sz sz> correlations) of a lattice spin model by Lanczos (ARPACK), up to 26 sites", exact_cmd,
+     0, 0},
+    {"sample-ising", "nqs sample-ising --length L --temperature T --samples N --out FILE.csv|FILE.h5 [--metropolis]",
+     "configurations of the 2D Ising model (Wolff clusters or Metropolis) as a data set", sample_ising_cmd, 0, 0},
+    {"train-rbm", "nqs train-rbm FILE [--set ...] [--out DIR] [--restart DIR] [--quiet] [--no-plots]",
+     "fit a restricted Boltzmann machine to data ([boltzmann] keys)", train_rbm_cmd, 0, 0},
+    {"sample-rbm", "nqs sample-rbm DIR --out FILE [--samples N] [--temperature T]", "draw samples from a trained RBM",
+     sample_rbm_cmd, 0, 0},
+    {"tomography", "nqs tomography FILE [--set ...] [--out DIR] [--quiet]",
+     "learn an RBM wave function from Z/X measurement records of a small lattice ground state", tomography_cmd, 0, 0},
+};
+#define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
+
+static void command_help(const command *c, FILE *out) {
+  fprintf(out, "usage: %s\n\n%s.\n", c->synopsis, c->help);
+  if (c->keys) {
+    fprintf(out, "\ninput keys (INI file; `seed` may also stand before the first section):\n");
+    nqs_config_help(out);
+  }
+  fprintf(out, "\nexit codes: 0 success, 2 bad input, 1 runtime failure\n");
+}
+
+static int dispatch(int argc, char **argv, const nqs_comm *comm) {
+  if (argc < 2) return cmd_run(0, argv + 1, 0, comm); /* no command: the demo, as `nqs run` */
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
     usage(stdout);
     return 0;
@@ -344,8 +350,33 @@ static int dispatch(int argc, char **argv, const nqs_comm *comm) {
     printf("nqs %s%s\n", NQS_VERSION, nqs_comm_have_mpi() ? " (with MPI)" : "");
     return 0;
   }
-  fprintf(stderr, "nqs: error: unknown command '%s'; commands: run, evaluate, sweep, plot, exact, help (see nqs --help)\n", argv[1]);
+  for (int k = 0; k < NCOMMANDS; k++) {
+    const command *c = &commands[k];
+    if (strcmp(argv[1], c->name) != 0) continue;
+    for (int i = 2; i < argc; i++)
+      if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        if (nqs_comm_rank(comm) == 0) command_help(c, stdout);
+        return 0;
+      }
+    if (!c->mpi && nqs_comm_size(comm) > 1) {
+      if (nqs_comm_rank(comm) == 0) fprintf(stderr, "nqs: error: nqs %s runs as one process: start it without mpirun\n", c->name);
+      return 2;
+    }
+    return c->run(argc - 2, argv + 2, comm);
+  }
+  fprintf(stderr, "nqs: error: unknown command '%s'; commands:", argv[1]);
+  for (int k = 0; k < NCOMMANDS; k++) fprintf(stderr, " %s", commands[k].name);
+  fprintf(stderr, " (see nqs --help)\n");
   return 2;
+}
+
+static void usage(FILE *out) {
+  fprintf(out, "nqs %s — variational Monte Carlo with neural-network quantum states\n\ncommands (nqs CMD --help for each):\n",
+          NQS_VERSION);
+  for (int k = 0; k < NCOMMANDS; k++) fprintf(out, "  %-13s %s\n", commands[k].name, commands[k].help);
+  fprintf(out, "\n  nqs help | --help  this text;  nqs --version\n\nusage:\n");
+  for (int k = 0; k < NCOMMANDS; k++) fprintf(out, "  %s\n", commands[k].synopsis);
+  fprintf(out, "\nexit codes: 0 success, 2 bad input, 1 runtime failure\n");
 }
 
 int main(int argc, char **argv) {

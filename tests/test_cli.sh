@@ -257,5 +257,22 @@ expect_error "tomography of a state with signs" "both signs" -- tomography "$SRC
 expect_error "tomography beyond 20 sites" "at most 20" -- tomography "$SRC/examples/tomography_tfim_6.ini" --set lattice.length=21 --out "$T/tomo_bad2"
 expect_error "sample-rbm on a folder without rbm.json" "rbm.json" -- sample-rbm "$T" --out "$T/y.csv"
 
+# one engine: keys a run would ignore are refused; checkpoints name the command that wrote them
+expect_error "sampler.method on a lattice" "--set sampler.method" "does not apply to a lattice run" "spin flips" -- run "$SRC/examples/tfim_chain_l12.ini" --set sampler.method=metropolis --out "$T/lat_bad"
+expect_error "observables key on a lattice" "--set observables.radial_bins" "does not apply to a lattice run" -- run --set system.type=lattice --set observables.radial_bins=10 --out "$T/lat_bad2"
+expect_error "boltzmann key on nqs run" "--set boltzmann.hidden" "does not apply to a continuum run" -- run --set boltzmann.hidden=3 --out "$T/run_bad"
+"$NQS" run "$SRC/examples/tfim_chain_l12.ini" --set optimizer.iterations=3 --set optimizer.samples=400 --set evaluation.samples=4000 \
+  --set optimizer.sr_solver=minsr --set optimizer.max_step=0.01 --no-plots --out "$T/lat_ok" > /dev/null 2> "$T/lat_ok.err"; rc=$?
+grep -q '"minsr":true' "$T/lat_ok/log.jsonl" && grep -q '"step_norm":0.01' "$T/lat_ok/log.jsonl" && grep -q "evaluate" "$T/lat_ok.err"
+check "lattice run honours sr_solver = minsr and max_step, and shows an evaluation progress line (exit $rc)" $(( $? | rc )) "$(cat "$T/lat_ok.err")"
+expect_error "train-rbm --restart of a VMC run" "written by nqs run" "kind 'vmc'" -- train-rbm --restart "$T/lat_ok"
+"$NQS" sample-ising --length 4 --temperature 2.269185 --samples 500 --out "$T/kind_ising.csv" > /dev/null 2>&1
+"$NQS" train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/kind_ising.csv" --set boltzmann.epochs=2 --quiet --no-plots --out "$T/rbm_kind" > /dev/null 2>&1
+expect_error "nqs run --restart of a train-rbm folder" "written by nqs train-rbm" -- run --restart "$T/rbm_kind"
+for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography; do
+  "$NQS" $cmd --help > /dev/null 2>&1
+  check "nqs $cmd --help exits 0" $? "exit $?"
+done
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

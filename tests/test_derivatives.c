@@ -100,6 +100,10 @@ static void check_wf(const char *label, nqs_wavefunction *wf, uint64_t seed) {
       double lap1;
       nqs_wf_grad_lap(wf, &tmp, gnew, &lap1);
       for (int k = 0; k < d; k++) x[p * d + k] = save[k];
+      if (!isfinite(l1)) { /* a move into a hard core: ratio 0, and no drift to compare */
+        worst_r = fmax(worst_r, lr == -INFINITY ? 0 : 1);
+        continue;
+      }
       worst_r = fmax(worst_r, rel(lr, l1 - l0));
       for (int k = 0; k < d; k++) worst_gn = fmax(worst_gn, rel(gn[k], gnew[p * d + k]));
     }
@@ -199,6 +203,23 @@ int main(void) {
     nqs_wavefunction *wf = make_wf(cases[i].d, cases[i].n, cases[i].st, cases[i].in, cases[i].omega, cases[i].lambda,
                                    cases[i].factors, cases[i].fo);
     check_wf(cases[i].label, wf, 1000 + i);
+    nqs_wf_free(wf);
+  }
+  /* the hard-core Jastrow (1 - a/r) of hard-sphere bosons, with a core large enough to matter
+   * (a = 0.3 against inter-particle distances of order 1) */
+  for (int d = 1; d <= 3; d++) {
+    nqs_system sys;
+    nqs_error err;
+    const double a[NQS_POT_PARAMS] = {0.3};
+    nqs_factor_options fog = {.alpha = 0.9};
+    nqs_wavefunction *wf = NULL;
+    if (!nqs_system_init(&sys, d, 4, NQS_BOSONS, NQS_INTERACTION_NONE, 1.0, d == 3 ? 2.8284271247461903 : 1.0, &err) &&
+        !nqs_system_set_potential(&sys, &nqs_potential_hard_sphere, a, &err))
+      wf = nqs_wf_create(&sys, "gaussian, hardcore", &fog, &err);
+    char label[64];
+    snprintf(label, sizeof label, "%dD N=4 bosons gaussian*hardcore (a = 0.3)", d);
+    if (!wf) CHECK(0, "%s: %s", label, err.msg);
+    else check_wf(label, wf, 3000 + d);
     nqs_wf_free(wf);
   }
   return check_done();
