@@ -93,7 +93,7 @@ nqs_status nqs_tomography_run(const nqs_config *c, const nqs_run_options *o, nqs
     double ent = 0; /* the Z-basis entropy: the best possible NLL of the Z records */
     for (long s = 0; s < N; s++)
       if (psi[s] != 0) ent -= psi[s] * psi[s] * log(psi[s] * psi[s]);
-    cJSON *j = cJSON_CreateObject();
+    cJSON *j = nqs_run_result_head("tomography", c);
     cJSON_AddNumberToObject(j, "qubits", n);
     cJSON_AddNumberToObject(j, "hidden", nh);
     cJSON_AddStringToObject(j, "model", c->lattice.model);

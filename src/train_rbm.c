@@ -334,7 +334,7 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   if ((st = nqs_bm_write_json(res->dir, nv, nh, gauss ? sigma : 0, params, err))) goto out;
 
   /* the model's own samples against the data: Ising energy and magnetisation */
-  cJSON *out = cJSON_CreateObject();
+  cJSON *out = nqs_run_result_head("train-rbm", c);
   cJSON_AddNumberToObject(out, "visible", nv);
   cJSON_AddNumberToObject(out, "hidden", nh);
   cJSON_AddNumberToObject(out, "rows_train", ntrain);
