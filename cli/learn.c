@@ -139,9 +139,12 @@ static int read_input(int argc, char **argv, const char *cmd, nqs_config *c, int
       if (!dir) return 2;
       char name[700];
       snprintf(name, sizeof name, "%s/checkpoint.h5 [config]", dir);
-      if (nqs_checkpoint_read(dir, ck, &err) || nqs_checkpoint_expect(ck, cmd, dir, &err)) return fail(err.msg);
+      if (nqs_checkpoint_read(dir, ck, &err)) return fail(err.msg);
+      if (nqs_checkpoint_expect(ck, cmd, dir, &err) || nqs_config_read_text(c, ck->config, name, &err)) {
+        nqs_checkpoint_free(ck);
+        return fail(err.msg);
+      }
       *restarted = 1;
-      if (nqs_config_read_text(c, ck->config, name, &err)) return fail(err.msg);
       file = dir;
       out = dir;
     } else if (strcmp(argv[i], "--set") == 0) {

@@ -226,6 +226,69 @@ static void accumulate(int cplx, int np, const double *o, double e, double ei, d
   }
 }
 
+/* After sampling: acceptance, blocking estimates of every series (walker-averaged per sweep),
+ * R-hat, and <O_k> with the energy gradient from the per-walker sums. */
+static void estimates(nqs_vmc *v, long sweeps, int want_grad, int keep, nqs_vmc_result *res) {
+  const nqs_model *m = v->m;
+  const int nwg = v->nwg, np = m->nparams, nser = m->nseries, cplx = m->cplx;
+  const size_t ps = (size_t)(np > 0 ? np : 1);
+  const long ns = sweeps * nwg;
+  double *S = v->series;
+  double acc = 0;
+  for (int i = 0; i < nwg; i++) acc += v->acc[i];
+  res->acceptance = acc / ((double)ns * m->moves);
+  res->samples = ns;
+
+  /* Estimates: blocking on the walker-averaged series; variance over all samples. */
+  double *wm = v->wmean, *scratch = v->wmean + sweeps;
+  res->nseries = nser;
+  for (int q = 0; q < nser; q++) {
+    const double *x = S + (size_t)q * ns;
+    for (long t = 0; t < sweeps; t++) {
+      double s = 0;
+      for (int i = 0; i < nwg; i++) s += x[t * nwg + i];
+      wm[t] = s / nwg;
+    }
+    nqs_estimate e = nqs_blocking(wm, sweeps, scratch);
+    double var = 0;
+    for (long k = 0; k < ns; k++) var += (x[k] - e.mean) * (x[k] - e.mean);
+    e.variance = var / ns;
+    e.n = ns;
+    res->series[q] = e;
+  }
+  res->energy = res->series[0];
+  res->rhat = nqs_rhat(S, sweeps, nwg);
+  res->O = keep ? v->O : NULL;
+  res->el = S;
+  res->eli = cplx ? v->eli : NULL;
+  res->o_mean = v->o_mean;
+  res->grad = v->grad;
+  res->grad_norm = 0;
+  if (want_grad) {
+    double emi = 0; /* mean imaginary part of E_L (complex models) */
+    if (cplx) {
+      for (long k = 0; k < ns; k++) emi += v->eli[k];
+      emi /= ns;
+    }
+    for (int k = 0; k < np; k++) {
+      double so = 0;
+      for (int i = 0; i < nwg; i++) so += v->sum_o[(size_t)i * ps + k];
+      v->o_mean[k] = so / ns;
+    }
+    for (int k = 0; k < np; k++) {
+      double seo = 0;
+      for (int i = 0; i < nwg; i++) seo += v->sum_eo[(size_t)i * ps + k];
+      if (!cplx) v->grad[k] = 2.0 * (seo / ns - res->energy.mean * v->o_mean[k]);
+      else if (k % 2 == 0) /* Re(conj(<O>) <E>) */
+        v->grad[k] = 2.0 * (seo / ns - (v->o_mean[k] * res->energy.mean + v->o_mean[k + 1] * emi));
+      else /* Im(conj(<O>) <E>) */
+        v->grad[k] = 2.0 * (seo / ns - (v->o_mean[k - 1] * emi - v->o_mean[k] * res->energy.mean));
+      res->grad_norm += v->grad[k] * v->grad[k];
+    }
+    res->grad_norm = sqrt(res->grad_norm);
+  }
+}
+
 nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res, nqs_error *err) {
   const int want_grad = (want & NQS_WANT_GRAD) != 0, keep = (want & NQS_WANT_SAMPLES) != 0;
   if (sweeps < 1) return nqs_error_set(err, NQS_EINPUT, "need at least one sweep per walker to sample");
@@ -297,58 +360,6 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
                            "parameters; lower [optimizer] learning_rate or start from other parameters", i,
                            (int)v->bad[i] - 1);
 
-  double acc = 0;
-  for (int i = 0; i < nwg; i++) acc += v->acc[i];
-  res->acceptance = acc / ((double)ns * m->moves);
-  res->samples = ns;
-
-  /* Estimates: blocking on the walker-averaged series; variance over all samples. */
-  double *wm = v->wmean, *scratch = v->wmean + sweeps;
-  res->nseries = nser;
-  for (int q = 0; q < nser; q++) {
-    const double *x = S + (size_t)q * ns;
-    for (long t = 0; t < sweeps; t++) {
-      double s = 0;
-      for (int i = 0; i < nwg; i++) s += x[t * nwg + i];
-      wm[t] = s / nwg;
-    }
-    nqs_estimate e = nqs_blocking(wm, sweeps, scratch);
-    double var = 0;
-    for (long k = 0; k < ns; k++) var += (x[k] - e.mean) * (x[k] - e.mean);
-    e.variance = var / ns;
-    e.n = ns;
-    res->series[q] = e;
-  }
-  res->energy = res->series[0];
-  res->rhat = nqs_rhat(S, sweeps, nwg);
-  res->O = keep ? v->O : NULL;
-  res->el = S;
-  res->eli = cplx ? v->eli : NULL;
-  res->o_mean = v->o_mean;
-  res->grad = v->grad;
-  res->grad_norm = 0;
-  if (want_grad) {
-    double emi = 0; /* mean imaginary part of E_L (complex models) */
-    if (cplx) {
-      for (long k = 0; k < ns; k++) emi += v->eli[k];
-      emi /= ns;
-    }
-    for (int k = 0; k < np; k++) {
-      double so = 0;
-      for (int i = 0; i < nwg; i++) so += v->sum_o[(size_t)i * ps + k];
-      v->o_mean[k] = so / ns;
-    }
-    for (int k = 0; k < np; k++) {
-      double seo = 0;
-      for (int i = 0; i < nwg; i++) seo += v->sum_eo[(size_t)i * ps + k];
-      if (!cplx) v->grad[k] = 2.0 * (seo / ns - res->energy.mean * v->o_mean[k]);
-      else if (k % 2 == 0) /* Re(conj(<O>) <E>) */
-        v->grad[k] = 2.0 * (seo / ns - (v->o_mean[k] * res->energy.mean + v->o_mean[k + 1] * emi));
-      else /* Im(conj(<O>) <E>) */
-        v->grad[k] = 2.0 * (seo / ns - (v->o_mean[k - 1] * emi - v->o_mean[k] * res->energy.mean));
-      res->grad_norm += v->grad[k] * v->grad[k];
-    }
-    res->grad_norm = sqrt(res->grad_norm);
-  }
+  estimates(v, sweeps, want_grad, keep, res);
   return NQS_OK;
 }
