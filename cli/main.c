@@ -80,9 +80,6 @@ static int cmd_run(int argc, char **argv, int evaluate, const nqs_comm *comm) {
         return 2;
       }
       restart = argv[++i];
-    } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      usage(stdout);
-      return 0;
     } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
       ps.quiet = 1;
     } else if (strcmp(argv[i], "--no-plots") == 0) {
