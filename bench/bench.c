@@ -1,4 +1,4 @@
-/* nqs-bench — what sampling 2D quantum dots costs, and how it scales (issue #5).
+/* nqs-bench — what sampling 2D quantum dots costs, and how it scales.
  *
  *   make bench        (or: build/nqs-bench [--json FILE] [--quick] [--ansatz "slater, ffnn, pade"])
  *
@@ -7,7 +7,7 @@
  *    thermalisation: one sweep (N one-particle moves), one local energy, one
  *    optimisation sample (sweep + E_L + d ln Psi/d theta); per move = (sweep + E_L)/N;
  *    evaluation samples per second = 1/(sweep + E_L). The reference C++ code's costs
- *    (issue #2/#5, same kind of machine) are printed beside ours with the ratio.
+ *    (same kind of machine) are printed beside ours with the ratio.
  * 2. The fitted exponent of the cost per sample (sweep + E_L) in N, N = 6 to 56.
  * 3. Network kernel: the batched pair-network pass with first and second input
  *    derivatives (nqs_mlp_forward_batch) in GFLOP/s for widths 16 ... 128, against
@@ -195,7 +195,7 @@ int main(int argc, char **argv) {
   const int ns[] = {2, 6, 12, 20, 30, 42, 56};
   const int nn = quick ? 4 : 7;
   const char *ansatz[] = {"slater, pade", "slater, rbm, pade", "slater, ffnn, pade"};
-  /* reference C++ code per sweep [us] (issue #5): Slater x Pade and RBM x Pade at N = 6, 12, 20 */
+  /* reference C++ code per sweep [us]: Slater x Pade and RBM x Pade at N = 6, 12, 20 */
   const double ref[2][7] = {{NAN, 15, 77, 239, NAN, NAN, NAN}, {NAN, 26, 142, 401, NAN, NAN, NAN}};
   row rows[3 * 7];
   int nrows = 0;

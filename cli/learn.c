@@ -1,4 +1,4 @@
-/* learn.c — `nqs sample-ising`, `nqs train-rbm FILE`, `nqs sample-rbm DIR` (issue #7). */
+/* learn.c — `nqs sample-ising`, `nqs train-rbm FILE`, `nqs sample-rbm DIR`. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduce the figures of docs/figures.md (issue #4) into docs/figures/.
+# Reproduce the figures of docs/figures.md into docs/figures/.
 #   scripts/figures.sh            (30-40 minutes on 2 cores; run folders go to runs/figures/)
 # Environment: NQS (default build/nqs), OUT (default runs/figures), THREADS (default 0 = all cores).
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The documented 4x4 Ising runs of docs/boltzmann.md (issue #7): Wolff data at three
+# The documented 4x4 Ising runs of docs/boltzmann.md: Wolff data at three
 # temperatures, then an RBM trained with the exact negative phase, with PCD-10
 # and with parallel tempering (about 30 minutes on 2 cores). Usage: scripts/rbm_ising_runs.sh [OUT]  (default runs/rbm_ising)
 set -e

@@ -1,4 +1,4 @@
-/* Boltzmann learning (issue #7, library part):
+/* Boltzmann learning (library part):
  * - ln Z summed over the hidden layer equals ln Z summed over the visible layer (1e-12);
  * - the exact log-likelihood gradient (positive minus exact negative phase) against central
  *   differences of the exact average log-likelihood, on a tiny RBM (6 visible, 4 hidden; 1e-7);

@@ -1,4 +1,4 @@
-/* Exact diagonalisation of spin models (issue #6) against closed forms:
+/* Exact diagonalisation of spin models against closed forms:
  * - periodic TFIM chains against the free-fermion energy (REFERENCES.md), L = 12 at
  *   h = 0.5, 1, 2 (ARPACK) and L = 6 (dense LAPACK path), to 1e-9;
  * - the 4 x 4 periodic Heisenberg model, E0 = -11.228483 in spin-1/2 units (x 4 in Pauli units);

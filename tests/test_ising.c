@@ -1,4 +1,4 @@
-/* The classical 2D Ising model (issue #7, data generator):
+/* The classical 2D Ising model (data generator):
  * - Metropolis and Wolff samples of the 3 x 3 periodic model at T = 1.5 and 2.5 reproduce the
  *   exact Boltzmann distribution: KL(frequencies || exact) within the sampling noise
  *   (states - 1) / (2 samples) times a small autocorrelation factor. The distribution is

@@ -1,4 +1,4 @@
-/* Densities against the exact non-interacting ones (issue #4).
+/* Densities against the exact non-interacting ones.
  *
  * With alpha = 1 the Slater determinant (fermions) or the Gaussian (bosons) is
  * the exact non-interacting ground state, so the sampled one-body radial

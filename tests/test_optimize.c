@@ -41,7 +41,7 @@ int main(void) {
   CHECK(r.has_reference && r.reference == 3.0, "reference value %g from %s", r.reference, r.has_reference ? r.reference_source : "-");
   CHECK(r.energy.variance < 0.01, "variance %.2e is small near the optimum", r.energy.variance);
   /* Virial theorem (trap + Coulomb): 2<T> = 2<V_trap> - <V_int> holds at the optimum over the
-   * orbital scale alpha, which this ansatz has as a free parameter (issue #4: within 1 %). */
+   * orbital scale alpha, which this ansatz has as a free parameter (target: within 1 %). */
   const nqs_estimate none = {.mean = NAN, .error = NAN};
   const nqs_estimate *pk = nqs_run_result_series(&r, "kinetic"), *pt = nqs_run_result_series(&r, "potential_trap"),
                      *pi = nqs_run_result_series(&r, "potential_interaction"), *pv = nqs_run_result_series(&r, "virial"),

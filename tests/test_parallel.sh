@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Results do not depend on how a fixed number of walkers is split over threads
-# and MPI ranks (issue #5): same seed, same total walkers -> the same energies and
+# and MPI ranks: same seed, same total walkers -> the same energies and
 # parameters, to the last bit (nqs/comm.h explains why this holds exactly).
 # Usage: test_parallel.sh path/to/nqs
 NQS=$1

@@ -1,4 +1,4 @@
-/* RBM and network states of spin lattices (issue #6):
+/* RBM and network states of spin lattices:
  * real and complex weights, plain and translation-symmetric RBMs, and the feed-forward network:
  * - ln Psi ratio after one and two flips from the cached angles equals full recomputation (1e-12);
  * - d ln Psi / d theta against central finite differences (1e-7), real and imaginary parts;

@@ -1,4 +1,4 @@
-/* Quantum-state tomography with an RBM (issue #7):
+/* Quantum-state tomography with an RBM:
  * - the Walsh-Hadamard transform is its own inverse and preserves the norm;
  * - the gradient of the negative log-likelihood (Z, all-X and one XX basis) against central
  *   differences (3 qubits, 2 hidden units);
