@@ -269,6 +269,12 @@ expect_error "train-rbm --restart of a VMC run" "written by nqs run" "kind 'vmc'
 "$NQS" sample-ising --length 4 --temperature 2.269185 --samples 500 --out "$T/kind_ising.csv" > /dev/null 2>&1
 "$NQS" train-rbm "$SRC/examples/rbm_ising_4x4.ini" --set boltzmann.data="$T/kind_ising.csv" --set boltzmann.epochs=2 --quiet --no-plots --out "$T/rbm_kind" > /dev/null 2>&1
 expect_error "nqs run --restart of a train-rbm folder" "written by nqs train-rbm" -- run --restart "$T/rbm_kind"
+expect_error "negative core_radius" "--set system.core_radius" "out of range" -- run --set system.interaction=hard_sphere --set system.core_radius=-0.1 --out "$T/hs_bad"
+expect_error "zero gaussian_r0" "--set system.gaussian_r0" "out of range" "> 0" -- run --set system.interaction=gaussian --set system.gaussian_r0=0 --out "$T/g_bad"
+expect_error "non-finite gaussian_v0" "--set system.gaussian_v0" "not a finite number" -- run --set system.interaction=gaussian --set system.gaussian_v0=inf --out "$T/g_bad2"
+expect_error "unknown interaction" "[system] interaction" "one of coulomb,none,hard_sphere,gaussian" -- run --set system.interaction=yukawa --out "$T/i_bad"
+expect_error "hardcore without hard spheres" "--set wavefunction.factors" "interaction = hard_sphere" -- run --set system.statistics=bosons --set wavefunction.factors=gaussian,hardcore --set system.interaction=none --out "$T/hc_bad"
+expect_error "hardcore for fermions" "--set wavefunction.factors" "statistics = bosons" -- run --set wavefunction.factors=slater,hardcore --set system.interaction=hard_sphere --out "$T/hc_bad2"
 for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography; do
   "$NQS" $cmd --help > /dev/null 2>&1
   check "nqs $cmd --help exits 0" $? "exit $?"
