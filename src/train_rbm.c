@@ -157,6 +157,131 @@ static nqs_status save_training(const nqs_config *c, const char *dir, int np, co
   return st;
 }
 
+/* What the monitors need to know about the data and the model. */
+typedef struct {
+  int nv, nh, gauss, exact, nrows, ntrain, ntest;
+  double sigma;
+  const double *data; /* nrows x nv: training rows first, then the held-out ones */
+  const double *q;    /* the exact target distribution over 2^nv states, or NULL */
+} fit;
+
+typedef struct {
+  double rec, pll_tr, pll_te, ll_tr, ll_te, kl;
+} epoch_monitors;
+
+/* Reconstruction error, pseudo-log-likelihoods (binary units), exact log-likelihoods (when ln Z is
+ * computable) and the KL divergence to a known target. */
+static void measure(const fit *f, const double *params, epoch_monitors *m) {
+  const int nv = f->nv, nh = f->nh, gauss = f->gauss, ntrain = f->ntrain, ntest = f->ntest;
+  const double sigma = f->sigma, *data = f->data;
+  m->rec = gauss ? nqs_gb_reconstruction_error(nv, nh, sigma, params, data, ntrain)
+                 : nqs_bm_reconstruction_error(nv, nh, params, data, ntrain);
+  m->pll_tr = gauss ? NAN : nqs_bm_pseudo_log_likelihood(nv, nh, params, data, ntrain); /* binary units only */
+  m->pll_te = gauss || !ntest ? NAN : nqs_bm_pseudo_log_likelihood(nv, nh, params, data + (size_t)ntrain * nv, ntest);
+  m->ll_tr = m->ll_te = m->kl = NAN;
+  if (f->exact) {
+    const double lz = gauss ? nqs_gb_log_z(nv, nh, sigma, params) : nqs_bm_log_z(nv, nh, params);
+    double *theta = malloc(sizeof(double) * nh), s_tr = 0, s_te = 0;
+    for (int d = 0; theta && d < f->nrows; d++) {
+      const double *v = data + (size_t)d * nv;
+      const double lf = (gauss ? nqs_gb_log_f(nv, nh, sigma, params, v, theta) : nqs_rbm_bb_log_marginal(nv, nh, params, v, theta)) - lz;
+      if (d < ntrain) s_tr += lf;
+      else s_te += lf;
+    }
+    free(theta);
+    m->ll_tr = s_tr / ntrain;
+    m->ll_te = ntest ? s_te / ntest : NAN;
+  }
+  if (f->q) m->kl = nqs_bm_kl(nv, nh, params, f->q);
+}
+
+/* One line of log.jsonl and of training.csv. */
+static void log_epoch(FILE *logf, FILE *csv, const fit *f, int ep, const epoch_monitors *m, double wall) {
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddNumberToObject(j, "epoch", ep);
+  cJSON_AddNumberToObject(j, "reconstruction_error", m->rec);
+  if (!f->gauss) cJSON_AddNumberToObject(j, "pseudo_log_likelihood_train", m->pll_tr);
+  if (!f->gauss && f->ntest) cJSON_AddNumberToObject(j, "pseudo_log_likelihood_test", m->pll_te);
+  if (f->exact) cJSON_AddNumberToObject(j, "log_likelihood_train", m->ll_tr);
+  if (f->exact && f->ntest) cJSON_AddNumberToObject(j, "log_likelihood_test", m->ll_te);
+  if (f->q) cJSON_AddNumberToObject(j, "kl", m->kl);
+  cJSON_AddNumberToObject(j, "wall_seconds", wall);
+  nqs_run_log_line(logf, j);
+  fprintf(csv, "%d,%.8g,%.8g,%.8g,%.8g,%.8g,%.8g,%.3f\n", ep, m->rec, m->pll_tr, m->pll_te, m->ll_tr, m->ll_te, m->kl, wall);
+  fflush(csv);
+}
+
+/* The model's own samples against the data: Ising energy and magnetisation (into res and out). */
+static nqs_status ising_comparison(const fit *f, const nqs_config *c, int L, const double *params, nqs_train_result *res,
+                                   cJSON *out, nqs_error *err) {
+  const int chains_s = 100, nv = f->nv;
+  const long per = (f->nrows + chains_s - 1) / chains_s;
+  double *samples = malloc(sizeof(double) * (size_t)per * chains_s * nv);
+  nqs_status st = samples ? NQS_OK : nqs_error_set(err, NQS_ENOMEM, "out of memory for the model's samples");
+  if (!st) st = nqs_bm_sample(nv, f->nh, 0, params, f->data, f->ntrain, chains_s, per, 1000, c->run.seed, samples, err);
+  if (!st) {
+    double od[8], om[8];
+    nqs_ising_observables(L, c->boltzmann.temperature, f->data, f->nrows, od);
+    nqs_ising_observables(L, c->boltzmann.temperature, samples, per * chains_s, om);
+    for (int k = 0; k < 8; k++) res->observables_data[k] = od[k], res->observables_model[k] = om[k];
+    res->has_observables = 1;
+    cJSON *ob = cJSON_AddObjectToObject(out, "ising_observables");
+    cJSON_AddNumberToObject(ob, "temperature", c->boltzmann.temperature);
+    cJSON_AddItemToObject(ob, "data", observables_json(od));
+    cJSON_AddItemToObject(ob, "rbm_samples", observables_json(om));
+    cJSON_AddNumberToObject(ob, "rbm_sample_count", (double)per * chains_s);
+  }
+  free(samples);
+  return st;
+}
+
+/* Combinations of [boltzmann] keys that cannot work with these data. */
+static nqs_status check_training(const nqs_config *c, int nv, int ntrain, int L, nqs_error *err) {
+  const int gauss = strcmp(c->boltzmann.visible, "gaussian") == 0, ising = strcmp(c->boltzmann.target, "ising") == 0;
+  const int method_exact = strcmp(c->boltzmann.method, "exact") == 0, pt = strcmp(c->boltzmann.method, "pt") == 0;
+  if (ntrain < 1) return nqs_error_setk(err, NQS_EINPUT, "boltzmann.held_out", "no training rows left: lower held_out");
+  if (gauss && method_exact)
+    return nqs_error_setk(err, NQS_EINPUT, "boltzmann.method", "real visible units have no exact negative phase: use pcd or cd");
+  if (gauss && pt)
+    return nqs_error_setk(err, NQS_EINPUT, "boltzmann.method", "parallel tempering is implemented for binary units: use pcd");
+  if (gauss && ising)
+    return nqs_error_setk(err, NQS_EINPUT, "boltzmann.target", "target = ising needs binary data: set visible = binary");
+  if (method_exact && nv > NQS_EXACT_MAX_UNITS)
+    return nqs_error_setk(err, NQS_EINPUT, "boltzmann.method", "exact needs at most %d visible units (the data have %d): use pcd",
+                          NQS_EXACT_MAX_UNITS, nv);
+  if (ising && !L)
+    return nqs_error_setk(err, NQS_EINPUT, "boltzmann.target", "ising data need L x L visible units; the data have %d", nv);
+  return NQS_OK;
+}
+
+/* The start: visible biases from the data's means (Hinton's recipe: binary, the log-odds of the
+ * mean; Gaussian, the mean), weights ~ N(0, init_std^2), hidden biases 0; the persistent chains
+ * (and replicas) at random training rows. */
+static void start(const nqs_config *c, const fit *f, double *params, double *chains, int nchains, nqs_rng *rng) {
+  const int nv = f->nv, nh = f->nh, np = nv + nh + nv * nh, ntrain = f->ntrain;
+  for (int i = 0; i < nv; i++) {
+    double m = 0;
+    for (int d = 0; d < ntrain; d++) m += f->data[(size_t)d * nv + i];
+    m /= ntrain;
+    params[i] = f->gauss ? m : log(fmin(fmax(m, 0.01), 0.99) / (1 - fmin(fmax(m, 0.01), 0.99)));
+  }
+  for (int k = nv + nh; k < np; k++) params[k] = c->boltzmann.init_std * nqs_rng_normal(rng);
+  for (int ch = 0; ch < nchains; ch++)
+    memcpy(chains + (size_t)ch * nv, f->data + (size_t)(nqs_rng_uniform(rng) * ntrain) % ntrain * nv, sizeof(double) * nv);
+}
+
+/* A new order of the training rows each epoch, from the RNG alone (Fisher-Yates). */
+static void shuffle(int *order, int n, nqs_rng *rng) {
+  for (int d = 0; d < n; d++) order[d] = d;
+  for (int d = n - 1; d > 0; d--) {
+    int r = (int)(nqs_rng_uniform(rng) * (d + 1));
+    r = r > d ? d : r;
+    const int tmp = order[d];
+    order[d] = order[r];
+    order[r] = tmp;
+  }
+}
+
 nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_train_result *res, nqs_error *err) {
   memset(res, 0, sizeof *res);
   res->kl = res->ll_train = res->ll_test = NAN;
@@ -177,21 +302,10 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   const int method_exact = strcmp(c->boltzmann.method, "exact") == 0, cd = strcmp(c->boltzmann.method, "cd") == 0;
   const int pt = strcmp(c->boltzmann.method, "pt") == 0, nt = pt ? c->boltzmann.replicas : 1; /* replicas per chain */
   const int batch = c->boltzmann.batch < ntrain ? c->boltzmann.batch : ntrain;
-  double *params = NULL, *g = NULL, *vel = NULL, *q = NULL, *chains = NULL, *bufb = NULL, *samples = NULL;
+  double *params = NULL, *g = NULL, *vel = NULL, *q = NULL, *chains = NULL, *bufb = NULL;
   int *order = NULL;
   FILE *logf = NULL, *csv = NULL;
-  if (ntrain < 1) st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.held_out", "no training rows left: lower held_out");
-  else if (gauss && method_exact)
-    st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.method", "real visible units have no exact negative phase: use pcd or cd");
-  else if (gauss && pt)
-    st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.method", "parallel tempering is implemented for binary units: use pcd");
-  else if (gauss && ising)
-    st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.target", "target = ising needs binary data: set visible = binary");
-  else if (method_exact && nv > NQS_EXACT_MAX_UNITS)
-    st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.method", "exact needs at most %d visible units (the data have %d): use pcd",
-                        NQS_EXACT_MAX_UNITS, nv);
-  else if (ising && !L)
-    st = nqs_error_setk(err, NQS_EINPUT, "boltzmann.target", "ising data need L x L visible units; the data have %d", nv);
+  st = check_training(c, nv, ntrain, L, err);
   if (st) goto out;
   const nqs_checkpoint *ck = o ? o->restart : NULL;
   const int nc = cd ? batch : c->boltzmann.chains;
@@ -216,18 +330,11 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
     goto out;
   }
   if (q && (st = nqs_ising_exact(L, c->boltzmann.temperature, q, err))) goto out;
-  /* start: visible biases from the data's means (Hinton's recipe), weights small, hidden biases 0 */
+  const fit fi = {.nv = nv, .nh = nh, .gauss = gauss, .exact = exact, .nrows = nrows, .ntrain = ntrain, .ntest = ntest,
+                  .sigma = sigma, .data = data, .q = q};
   nqs_rng rng;
   nqs_rng_seed(&rng, c->run.seed, 0xB01u);
-  for (int i = 0; i < nv; i++) { /* binary: the log-odds of the mean; Gaussian: the mean */
-    double m = 0;
-    for (int d = 0; d < ntrain; d++) m += data[(size_t)d * nv + i];
-    m /= ntrain;
-    params[i] = gauss ? m : log(fmin(fmax(m, 0.01), 0.99) / (1 - fmin(fmax(m, 0.01), 0.99)));
-  }
-  for (int k = nv + nh; k < np; k++) params[k] = c->boltzmann.init_std * nqs_rng_normal(&rng);
-  for (int ch = 0; ch < nc * nt; ch++) /* persistent chains (and replicas) start at random training rows */
-    memcpy(chains + (size_t)ch * nv, data + (size_t)(nqs_rng_uniform(&rng) * ntrain) % ntrain * nv, sizeof(double) * nv);
+  start(c, &fi, params, chains, nc * nt, &rng);
   int ep0 = 0;
   long step = 0;
   if (ck) { /* continue exactly where the checkpoint was written */
@@ -249,14 +356,7 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   nqs_progress pr = {.phase = "train", .iterations = c->boltzmann.epochs};
   for (int ep = ep0 + 1; ep <= c->boltzmann.epochs; ep++) {
     const double lr = c->boltzmann.learning_rate / (1 + c->boltzmann.decay * (ep - 1)); /* eta / (1 + decay (epoch - 1)) */
-    for (int d = 0; d < ntrain; d++) order[d] = d; /* a new order each epoch, from the RNG alone */
-    for (int d = ntrain - 1; d > 0; d--) {
-      int r = (int)(nqs_rng_uniform(&rng) * (d + 1));
-      r = r > d ? d : r;
-      const int tmp = order[d];
-      order[d] = order[r];
-      order[r] = tmp;
-    }
+    shuffle(order, ntrain, &rng);
     for (int b0 = 0; b0 + batch <= ntrain; b0 += batch) {
       for (int d = 0; d < batch; d++) memcpy(bufb + (size_t)d * nv, data + (size_t)order[b0 + d] * nv, sizeof(double) * nv);
       if (method_exact) nqs_bm_exact_gradient(nv, nh, params, bufb, batch, g);
@@ -282,42 +382,13 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
         st = nqs_error_set(err, NQS_ERUNTIME, "epoch %d: the parameters became non-finite; lower [boltzmann] learning_rate", ep);
         goto out;
       }
-    /* monitors */
-    const double rec = gauss ? nqs_gb_reconstruction_error(nv, nh, sigma, params, data, ntrain)
-                             : nqs_bm_reconstruction_error(nv, nh, params, data, ntrain);
-    const double pll_tr = gauss ? NAN : nqs_bm_pseudo_log_likelihood(nv, nh, params, data, ntrain); /* binary units only */
-    const double pll_te = gauss || !ntest ? NAN : nqs_bm_pseudo_log_likelihood(nv, nh, params, data + (size_t)ntrain * nv, ntest);
-    double ll_tr = NAN, ll_te = NAN, kl = NAN;
-    if (exact) {
-      const double lz = gauss ? nqs_gb_log_z(nv, nh, sigma, params) : nqs_bm_log_z(nv, nh, params);
-      double *theta = malloc(sizeof(double) * nh), s_tr = 0, s_te = 0;
-      for (int d = 0; theta && d < nrows; d++) {
-        const double *v = data + (size_t)d * nv;
-        const double lf = (gauss ? nqs_gb_log_f(nv, nh, sigma, params, v, theta) : nqs_rbm_bb_log_marginal(nv, nh, params, v, theta)) - lz;
-        if (d < ntrain) s_tr += lf;
-        else s_te += lf;
-      }
-      free(theta);
-      ll_tr = s_tr / ntrain;
-      ll_te = ntest ? s_te / ntest : NAN;
-    }
-    if (q) kl = nqs_bm_kl(nv, nh, params, q);
-    res->ll_train = ll_tr;
-    res->ll_test = ll_te;
-    res->kl = kl;
+    epoch_monitors m;
+    measure(&fi, params, &m);
+    res->ll_train = m.ll_tr;
+    res->ll_test = m.ll_te;
+    res->kl = m.kl;
     res->epochs = ep;
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "epoch", ep);
-    cJSON_AddNumberToObject(j, "reconstruction_error", rec);
-    if (!gauss) cJSON_AddNumberToObject(j, "pseudo_log_likelihood_train", pll_tr);
-    if (!gauss && ntest) cJSON_AddNumberToObject(j, "pseudo_log_likelihood_test", pll_te);
-    if (exact) cJSON_AddNumberToObject(j, "log_likelihood_train", ll_tr);
-    if (exact && ntest) cJSON_AddNumberToObject(j, "log_likelihood_test", ll_te);
-    if (q) cJSON_AddNumberToObject(j, "kl", kl);
-    cJSON_AddNumberToObject(j, "wall_seconds", nqs_run_now() - t0);
-    nqs_run_log_line(logf, j);
-    fprintf(csv, "%d,%.8g,%.8g,%.8g,%.8g,%.8g,%.8g,%.3f\n", ep, rec, pll_tr, pll_te, ll_tr, ll_te, kl, nqs_run_now() - t0);
-    fflush(csv);
+    log_epoch(logf, csv, &fi, ep, &m, nqs_run_now() - t0);
     const int every = c->output.checkpoint_every;
     if (((every > 0 && ep % every == 0) || ep == c->boltzmann.epochs) &&
         (st = save_training(c, res->dir, np, params, vel, nc * nt, nv, chains, &rng, ep, step, err)))
@@ -326,7 +397,7 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
       pr.iteration = ep;
       pr.fraction = (double)ep / c->boltzmann.epochs;
       pr.has_energy = q != NULL; /* shows the KL in the energy slot */
-      pr.energy = kl;
+      pr.energy = m.kl;
       pr.elapsed = nqs_run_now() - t0;
       o->progress(o->user, &pr);
     }
@@ -353,25 +424,7 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
       if (qq[s] > 0) ent -= qq[s] * log(qq[s]);
     cJSON_AddNumberToObject(out, "target_entropy", ent); /* the best possible -log-likelihood */
   }
-  if (ising) {
-    const int chains_s = 100;
-    const long per = (nrows + chains_s - 1) / chains_s;
-    samples = malloc(sizeof(double) * (size_t)per * chains_s * nv);
-    if (!samples) st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the model's samples");
-    if (!st) st = nqs_bm_sample(nv, nh, 0, params, data, ntrain, chains_s, per, 1000, c->run.seed, samples, err);
-    if (!st) {
-      double od[8], om[8];
-      nqs_ising_observables(L, c->boltzmann.temperature, data, nrows, od);
-      nqs_ising_observables(L, c->boltzmann.temperature, samples, per * chains_s, om);
-      for (int k = 0; k < 8; k++) res->observables_data[k] = od[k], res->observables_model[k] = om[k];
-      res->has_observables = 1;
-      cJSON *ob = cJSON_AddObjectToObject(out, "ising_observables");
-      cJSON_AddNumberToObject(ob, "temperature", c->boltzmann.temperature);
-      cJSON_AddItemToObject(ob, "data", observables_json(od));
-      cJSON_AddItemToObject(ob, "rbm_samples", observables_json(om));
-      cJSON_AddNumberToObject(ob, "rbm_sample_count", (double)per * chains_s);
-    }
-  }
+  if (ising) st = ising_comparison(&fi, c, L, params, res, out, err);
   res->nv = nv;
   res->nh = nh;
   res->wall_seconds = nqs_run_now() - t0;
@@ -389,6 +442,5 @@ out:
   free(chains);
   free(bufb);
   free(order);
-  free(samples);
   return st;
 }
