@@ -140,7 +140,7 @@ static int read_input(int argc, char **argv, const char *cmd, nqs_config *c, int
       char name[700];
       snprintf(name, sizeof name, "%s/checkpoint.h5 [config]", dir);
       if (nqs_checkpoint_read(dir, ck, &err)) return fail(err.msg);
-      if (nqs_checkpoint_expect(ck, cmd, dir, &err) || nqs_config_read_text(c, ck->config, name, &err)) {
+      if (nqs_checkpoint_expect(ck, cmd, dir, &err) || nqs_config_read_text(c, nqs_checkpoint_text(ck, "config"), name, &err)) {
         nqs_checkpoint_free(ck);
         return fail(err.msg);
       }

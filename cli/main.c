@@ -111,7 +111,7 @@ static int cmd_run(int argc, char **argv, int evaluate, const nqs_comm *comm) {
     /* The checkpoint carries the resolved input; --set may change it (e.g. more iterations). */
     char name[600];
     snprintf(name, sizeof name, "%s/checkpoint.h5 [config]", restart); /* every rank reads it */
-    if (nqs_checkpoint_read(restart, &ck, &err) || nqs_config_read_text(&c, ck.config, name, &err)) goto fail;
+    if (nqs_checkpoint_read(restart, &ck, &err) || nqs_config_read_text(&c, nqs_checkpoint_text(&ck, "config"), name, &err)) goto fail;
     out = restart;
   }
   if (file && nqs_config_read(&c, file, &err)) goto fail;

@@ -63,37 +63,47 @@ static nqs_status params_changed(nqs_driver *d, nqs_error *err) {
   return nqs_vmc_reinit(d->vmc, err);
 }
 
-/* Put the checkpointed state back; sizes must match the configuration. */
+/* Put the checkpointed state back. Every record is asked for with the size this configuration
+ * needs, so a checkpoint of another system, wave function, walker count or optimiser is refused
+ * by name; counts and scalars are checked before use. */
 static nqs_status restore(nqs_driver *d, const nqs_checkpoint *ck, nqs_error *err) {
   const nqs_model *m = d->m;
   const int nw = nqs_vmc_walkers(d->vmc), nwg = nqs_vmc_walkers_total(d->vmc), w0 = nqs_vmc_first_walker(d->vmc);
-  const int nx = m->ncoords, np = m->nparams;
-  if (ck->np != np || ck->nwalkers != nwg || ck->nx != nx || ck->opt_len != d->ls.opt_len)
-    return nqs_error_set(err, NQS_EINPUT,
-                         "the checkpoint holds %d parameters, %d walkers of %d coordinates and %d optimiser values, "
-                         "but this configuration needs %d, %d, %d and %d: the system, the wave function, the walkers "
-                         "and the optimiser method cannot change on restart",
-                         ck->np, ck->nwalkers, ck->nx, ck->opt_len, np, nwg, nx, d->ls.opt_len);
+  const size_t nx = (size_t)m->ncoords, np = (size_t)m->nparams;
   loop_state *ls = &d->ls;
-  ls->it = ck->iteration;
-  ls->lr_scale = ck->lr_scale;
-  ls->diag_shift = ck->diag_shift;
-  ls->have_prev = ck->have_prev;
-  ls->prev_mean = ck->prev_mean;
-  ls->prev_var = ck->prev_var;
-  ls->prev_err = ck->prev_err;
-  memcpy(m->params, ck->params, sizeof(double) * np);
-  memcpy(ls->prev, ck->prev_params, sizeof(double) * np);
-  memcpy(ls->opt_state, ck->opt_state, sizeof(double) * ls->opt_len);
-  nqs_vmc_set_step(d->vmc, ck->step);
+  const double *params = nqs_checkpoint_get(ck, "parameters", NQS_RECORD_F64, np, err);
+  const double *prev = params ? nqs_checkpoint_get(ck, "previous_parameters", NQS_RECORD_F64, np, err) : NULL;
+  const double *opt = prev ? nqs_checkpoint_get(ck, "optimizer_state", NQS_RECORD_F64, (size_t)ls->opt_len, err) : NULL;
+  const double *pe = opt ? nqs_checkpoint_get(ck, "previous_energy", NQS_RECORD_F64, 3, err) : NULL;
+  const double *x = pe ? nqs_checkpoint_get(ck, "walkers", NQS_RECORD_F64, (size_t)nwg * nx, err) : NULL;
+  const uint64_t *rw = x ? nqs_checkpoint_get(ck, "walker_rng", NQS_RECORD_U64, (size_t)nwg * NQS_RNG_WORDS, err) : NULL;
+  if (!rw) return NQS_EINPUT;
+  long have_prev;
+  double step;
+  nqs_status st;
+  if ((st = nqs_checkpoint_count(ck, "iteration", 0, 1000000000L, &ls->it, err)) ||
+      (st = nqs_checkpoint_count(ck, "have_previous", 0, 1, &have_prev, err)) ||
+      (st = nqs_checkpoint_scalar(ck, "sampler_step", &step, err)) ||
+      (st = nqs_checkpoint_scalar(ck, "lr_scale", &ls->lr_scale, err)) ||
+      (st = nqs_checkpoint_scalar(ck, "diag_shift", &ls->diag_shift, err)))
+    return st;
+  for (size_t k = 0; k < np; k++)
+    if (!isfinite(params[k]) || !isfinite(prev[k]))
+      return nqs_error_set(err, NQS_EINPUT, "the checkpoint's parameter %zu is not finite: the file is damaged", k);
+  ls->have_prev = (int)have_prev;
+  ls->prev_mean = pe[0];
+  ls->prev_var = pe[1];
+  ls->prev_err = pe[2];
+  memcpy(m->params, params, sizeof(double) * np);
+  memcpy(ls->prev, prev, sizeof(double) * np);
+  memcpy(ls->opt_state, opt, sizeof(double) * ls->opt_len);
+  nqs_vmc_set_step(d->vmc, step);
   for (int i = 0; i < nw; i++) {
     void *w = nqs_vmc_walker(d->vmc, i);
-    nqs_rng *rng = m->type->walker_rng(w);
-    const int g = w0 + i;
-    memcpy(m->type->walker_coords(w), ck->x + (size_t)g * nx, sizeof(double) * nx);
-    memcpy(rng->s, ck->rng + (size_t)g * 4, sizeof(uint64_t) * 4);
-    rng->spare = ck->rng_spare[g];
-    rng->has_spare = ck->rng_has_spare[g];
+    const size_t g = (size_t)(w0 + i);
+    memcpy(m->type->walker_coords(w), x + g * nx, sizeof(double) * nx);
+    if (nqs_rng_unpack(m->type->walker_rng(w), rw + g * NQS_RNG_WORDS))
+      return nqs_error_set(err, NQS_EINPUT, "the checkpoint's random stream of walker %zu is invalid: the file is damaged", g);
   }
   return params_changed(d, err);
 }
@@ -292,58 +302,57 @@ nqs_status nqs_driver_evaluate(nqs_driver *d, nqs_evaluation *ev, nqs_error *err
   return NQS_OK;
 }
 
+/* The records written here are the ones restore() reads. */
+static nqs_status put_state(const nqs_driver *d, nqs_checkpoint *ck, nqs_error *err) {
+  const nqs_model *m = d->m;
+  const loop_state *ls = &d->ls;
+  const size_t np = (size_t)m->nparams;
+  const double pe[3] = {ls->prev_mean, ls->prev_var, ls->prev_err};
+  nqs_status st;
+  if ((st = nqs_checkpoint_put_text(ck, "kind", "vmc", err)) || (st = nqs_checkpoint_put(ck, "parameters", m->params, np, err)) ||
+      (st = nqs_checkpoint_put(ck, "previous_parameters", ls->prev, np, err)) ||
+      (st = nqs_checkpoint_put(ck, "optimizer_state", ls->opt_state, (size_t)ls->opt_len, err)) ||
+      (st = nqs_checkpoint_put(ck, "previous_energy", pe, 3, err)) ||
+      (st = nqs_checkpoint_put_scalar(ck, "iteration", (double)ls->it, err)) ||
+      (st = nqs_checkpoint_put_scalar(ck, "have_previous", ls->have_prev, err)) ||
+      (st = nqs_checkpoint_put_scalar(ck, "sampler_step", nqs_vmc_step(d->vmc), err)) ||
+      (st = nqs_checkpoint_put_scalar(ck, "lr_scale", ls->lr_scale, err)) ||
+      (st = nqs_checkpoint_put_scalar(ck, "diag_shift", ls->diag_shift, err)))
+    return st;
+  char *text = nqs_config_text(&d->c, "run"), *names = calloc(np * 72 + 1, 1);
+  if (!text || !names) st = nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");
+  for (size_t k = 0, at = 0; k < np && !st; k++) {
+    char name[64];
+    m->type->param_name(m, (int)k, name, sizeof name);
+    at += (size_t)sprintf(names + at, "%s%s", k ? "," : "", name);
+  }
+  if (!st) st = nqs_checkpoint_put_text(ck, "config", text, err);
+  if (!st) st = nqs_checkpoint_put_text(ck, "parameter_names", names, err);
+  free(text);
+  free(names);
+  return st;
+}
+
 nqs_status nqs_driver_checkpoint(const nqs_driver *d, nqs_checkpoint *ck, nqs_error *err) {
   nqs_error local;
   if (!err) err = &local;
   const nqs_model *m = d->m;
-  const loop_state *ls = &d->ls;
   const int nw = nqs_vmc_walkers(d->vmc), nwg = nqs_vmc_walkers_total(d->vmc), w0 = nqs_vmc_first_walker(d->vmc);
-  const int nx = m->ncoords, np = m->nparams;
-  nqs_status st = nqs_checkpoint_alloc(ck, np, ls->opt_len, nwg, nx, err);
-  if (st) return nqs_comm_agree(d->comm, st, err);
-  ck->iteration = ls->it;
-  ck->step = nqs_vmc_step(d->vmc);
-  ck->lr_scale = ls->lr_scale;
-  ck->diag_shift = ls->diag_shift;
-  ck->have_prev = ls->have_prev;
-  ck->prev_mean = ls->prev_mean;
-  ck->prev_var = ls->prev_var;
-  ck->prev_err = ls->prev_err;
-  memcpy(ck->params, m->params, sizeof(double) * np);
-  memcpy(ck->prev_params, ls->prev, sizeof(double) * np);
-  memcpy(ck->opt_state, ls->opt_state, sizeof(double) * ls->opt_len);
+  const size_t nx = (size_t)m->ncoords;
+  nqs_checkpoint_init(ck);
+  nqs_status st = put_state(d, ck, err);
   /* every rank fills its walkers at their global places; the sums give every rank all of them */
-  double *spare = calloc((size_t)nwg * 2, sizeof(double));
-  if (!spare) st = nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");
-  for (int i = 0; i < nw && spare; i++) {
+  double *x = st ? NULL : nqs_checkpoint_add(ck, "walkers", NQS_RECORD_F64, (size_t)nwg, nx, err);
+  uint64_t *rw = x ? nqs_checkpoint_add(ck, "walker_rng", NQS_RECORD_U64, (size_t)nwg, NQS_RNG_WORDS, err) : NULL;
+  if (!st && !rw) st = err->code;
+  for (int i = 0; i < nw && !st; i++) {
     void *w = nqs_vmc_walker(d->vmc, i);
-    const nqs_rng *rng = m->type->walker_rng(w);
-    const int g = w0 + i;
-    memcpy(ck->x + (size_t)g * nx, m->type->walker_coords(w), sizeof(double) * nx);
-    memcpy(ck->rng + (size_t)g * 4, rng->s, sizeof(uint64_t) * 4);
-    spare[2 * g] = rng->spare;
-    spare[2 * g + 1] = rng->has_spare;
+    const size_t g = (size_t)(w0 + i);
+    memcpy(x + g * nx, m->type->walker_coords(w), sizeof(double) * nx);
+    nqs_rng_pack(m->type->walker_rng(w), rw + g * NQS_RNG_WORDS);
   }
-  if (!st) st = nqs_comm_sum(d->comm, ck->x, (long)nwg * nx, err);
-  if (!st) st = nqs_comm_sum_u64(d->comm, ck->rng, (long)nwg * 4, err);
-  if (!st) st = nqs_comm_sum(d->comm, spare, 2L * nwg, err);
-  for (int g = 0; g < nwg && !st; g++) {
-    ck->rng_spare[g] = spare[2 * g];
-    ck->rng_has_spare[g] = (int32_t)spare[2 * g + 1];
-  }
-  free(spare);
-  if (!st) {
-    ck->config = nqs_config_text(&d->c, "run");
-    ck->kind = strdup("vmc");
-    ck->param_names = calloc((size_t)np * 72 + 1, 1);
-    if (!ck->config || !ck->kind || !ck->param_names) st = nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");
-    char *p = ck->param_names;
-    for (int k = 0; k < np && !st; k++) {
-      char name[64];
-      m->type->param_name(m, k, name, sizeof name);
-      p += sprintf(p, "%s%s", k ? "," : "", name);
-    }
-  }
+  if (!st) st = nqs_comm_sum(d->comm, x, (long)((size_t)nwg * nx), err);
+  if (!st) st = nqs_comm_sum_u64(d->comm, rw, (long)nwg * NQS_RNG_WORDS, err);
   if (st) nqs_checkpoint_free(ck);
   return nqs_comm_agree(d->comm, st, err);
 }

@@ -1,6 +1,7 @@
 /* rng.c — xoshiro256** (Blackman & Vigna, "Scrambled linear pseudorandom number
  * generators", ACM TOMS 2021), seeded through splitmix64. */
 #include <math.h>
+#include <string.h>
 #include "nqs/rng.h"
 
 static uint64_t splitmix64(uint64_t *state) {
@@ -55,4 +56,21 @@ double nqs_rng_normal(nqs_rng *r) {
   r->spare = v * f;
   r->has_spare = 1;
   return u * f;
+}
+
+void nqs_rng_pack(const nqs_rng *r, uint64_t w[NQS_RNG_WORDS]) {
+  for (int i = 0; i < 4; i++) w[i] = r->s[i];
+  memcpy(&w[4], &r->spare, sizeof(double));
+  w[5] = (uint64_t)(r->has_spare != 0);
+}
+
+int nqs_rng_unpack(nqs_rng *r, const uint64_t w[NQS_RNG_WORDS]) {
+  if ((w[0] | w[1] | w[2] | w[3]) == 0 || w[5] > 1) return -1;
+  double spare;
+  memcpy(&spare, &w[4], sizeof(double));
+  if (w[5] && !isfinite(spare)) return -1;
+  for (int i = 0; i < 4; i++) r->s[i] = w[i];
+  r->spare = spare;
+  r->has_spare = (int)w[5];
+  return 0;
 }

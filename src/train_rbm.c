@@ -133,28 +133,50 @@ static int ising_side(int nv) {
   return L * L == nv && L >= 2 ? L : 0;
 }
 
-/* checkpoint.h5 of a training: parameters, optimiser state (2 np), the persistent chains (as
- * the walker positions, nc x nv), the RNG (in the first walker's slots), epoch and step. */
+/* checkpoint.h5 of a training: parameters, optimiser state (2 np), the persistent chains (and
+ * replicas, nc x nv), the RNG, epoch and step. */
 static nqs_status save_training(const nqs_config *c, const char *dir, int np, const double *params, const double *vel, int nc,
                                 int nv, const double *chains, const nqs_rng *rng, int epoch, long step, nqs_error *err) {
   nqs_checkpoint ck;
-  nqs_status st = nqs_checkpoint_alloc(&ck, np, 2 * np, nc, nv, err);
-  if (st) return st;
-  ck.iteration = epoch;
-  ck.step = (double)step;
-  memcpy(ck.params, params, sizeof(double) * np);
-  memcpy(ck.prev_params, params, sizeof(double) * np);
-  memcpy(ck.opt_state, vel, sizeof(double) * 2 * np);
-  memcpy(ck.x, chains, sizeof(double) * (size_t)nc * nv);
-  memcpy(ck.rng, rng->s, sizeof(uint64_t) * 4);
-  ck.rng_spare[0] = rng->spare;
-  ck.rng_has_spare[0] = rng->has_spare;
-  ck.config = nqs_config_text(c, "train-rbm");
-  ck.kind = strdup("train-rbm");
-  ck.param_names = strdup("a | b | W (row-major visible x hidden), as in rbm.json");
-  st = ck.config && ck.param_names && ck.kind ? nqs_checkpoint_write(dir, &ck, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  nqs_checkpoint_init(&ck);
+  char *text = nqs_config_text(c, "train-rbm");
+  nqs_status st = text ? NQS_OK : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  uint64_t *rw = NULL;
+  if (!st && !(st = nqs_checkpoint_put_text(&ck, "kind", "train-rbm", err)) && !(st = nqs_checkpoint_put_text(&ck, "config", text, err)) &&
+      !(st = nqs_checkpoint_put_text(&ck, "parameter_names", "a | b | W (row-major visible x hidden), as in rbm.json", err)) &&
+      !(st = nqs_checkpoint_put(&ck, "parameters", params, (size_t)np, err)) &&
+      !(st = nqs_checkpoint_put(&ck, "optimizer_state", vel, 2 * (size_t)np, err)) &&
+      !(st = nqs_checkpoint_put_scalar(&ck, "epoch", epoch, err)) && !(st = nqs_checkpoint_put_scalar(&ck, "step", (double)step, err))) {
+    double *x = nqs_checkpoint_add(&ck, "chains", NQS_RECORD_F64, (size_t)nc, (size_t)nv, err);
+    if (x) memcpy(x, chains, sizeof(double) * (size_t)nc * nv);
+    if (x && (rw = nqs_checkpoint_add(&ck, "rng", NQS_RECORD_U64, NQS_RNG_WORDS, 1, err))) nqs_rng_pack(rng, rw);
+    st = rw ? nqs_checkpoint_write(dir, &ck, err) : err->code;
+  }
+  free(text);
   nqs_checkpoint_free(&ck);
   return st;
+}
+
+/* The state save_training wrote, checked against this configuration's sizes. */
+static nqs_status load_training(const nqs_checkpoint *ck, int np, int nc, int nv, double *params, double *vel,
+                                double *chains, nqs_rng *rng, int *epoch, long *step, nqs_error *err) {
+  const double *p = nqs_checkpoint_get(ck, "parameters", NQS_RECORD_F64, (size_t)np, err);
+  const double *v = p ? nqs_checkpoint_get(ck, "optimizer_state", NQS_RECORD_F64, 2 * (size_t)np, err) : NULL;
+  const double *x = v ? nqs_checkpoint_get(ck, "chains", NQS_RECORD_F64, (size_t)nc * nv, err) : NULL;
+  const uint64_t *rw = x ? nqs_checkpoint_get(ck, "rng", NQS_RECORD_U64, NQS_RNG_WORDS, err) : NULL;
+  long ep;
+  if (!rw) return NQS_EINPUT;
+  nqs_status st = nqs_checkpoint_count(ck, "epoch", 0, 1000000000L, &ep, err);
+  if (!st) st = nqs_checkpoint_count(ck, "step", 0, 1L << 52, step, err);
+  if (st) return st;
+  for (int k = 0; k < np; k++)
+    if (!isfinite(p[k])) return nqs_error_set(err, NQS_EINPUT, "the checkpoint's parameter %d is not finite: the file is damaged", k);
+  if (nqs_rng_unpack(rng, rw)) return nqs_error_set(err, NQS_EINPUT, "the checkpoint's random stream is invalid: the file is damaged");
+  memcpy(params, p, sizeof(double) * np);
+  memcpy(vel, v, sizeof(double) * 2 * np);
+  memcpy(chains, x, sizeof(double) * (size_t)nc * nv);
+  *epoch = (int)ep;
+  return NQS_OK;
 }
 
 /* What the monitors need to know about the data and the model. */
@@ -309,15 +331,6 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   if (st) goto out;
   const nqs_checkpoint *ck = o ? o->restart : NULL;
   const int nc = cd ? batch : c->boltzmann.chains;
-  if (ck && (ck->np != np || ck->opt_len != 2 * np || ck->nwalkers != nc * nt || ck->nx != nv)) {
-    st = nqs_error_set(err, NQS_EINPUT,
-                       "the checkpoint holds %d parameters and %d chains of %d units, but this configuration needs %d, %d "
-                       "and %d: the data, hidden, method, chains, replicas and batch cannot change on restart",
-                       ck->np, ck->nwalkers, ck->nx, np, nc * nt, nv);
-    goto out;
-  }
-  if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, "train-rbm", res->dir, err)))
-    goto out;
   params = calloc((size_t)np, sizeof(double));
   g = malloc(sizeof(double) * np);
   vel = calloc((size_t)2 * np + 1, sizeof(double)); /* momentum, or Adam's two moments */
@@ -337,17 +350,9 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   start(c, &fi, params, chains, nc * nt, &rng);
   int ep0 = 0;
   long step = 0;
-  if (ck) { /* continue exactly where the checkpoint was written */
-    memcpy(params, ck->params, sizeof(double) * np);
-    memcpy(vel, ck->opt_state, sizeof(double) * 2 * np);
-    memcpy(chains, ck->x, sizeof(double) * (size_t)nc * nt * nv);
-    memcpy(rng.s, ck->rng, sizeof(uint64_t) * 4);
-    rng.spare = ck->rng_spare[0];
-    rng.has_spare = ck->rng_has_spare[0];
-    ep0 = (int)ck->iteration;
-    step = (long)ck->step;
-  }
-
+  if (ck && (st = load_training(ck, np, nc * nt, nv, params, vel, chains, &rng, &ep0, &step, err))) goto out;
+  if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, "train-rbm", res->dir, err)))
+    goto out;
   if ((st = nqs_run_open_logs(res->dir, "training.csv", "epoch,reconstruction_error,pll_train,pll_test,ll_train,ll_test,kl,wall_seconds",
                               ck != NULL, &logf, &csv, err)))
     goto out;

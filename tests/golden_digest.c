@@ -65,7 +65,9 @@ int main(int argc, char **argv) {
   nqs_checkpoint ck;
   nqs_error err;
   if (nqs_checkpoint_read(argv[1], &ck, &err) == NQS_OK) {
-    printf(" params[%d] %016" PRIx64, ck.np, fnv(ck.params, sizeof(double) * (size_t)ck.np, 0xcbf29ce484222325ull));
+    const nqs_record *r = nqs_checkpoint_find(&ck, "parameters");
+    const size_t np = r ? r->rows * r->cols : 0;
+    if (r) printf(" params[%zu] %016" PRIx64, np, fnv(r->data, sizeof(double) * np, 0xcbf29ce484222325ull));
     nqs_checkpoint_free(&ck);
   }
   snprintf(path, sizeof path, "%s/rbm.json", argv[1]);

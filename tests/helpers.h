@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include "nqs/checkpoint.h"
 #include "nqs/nqs.h"
 
 /* |a - b| / max(|b|, 1): relative for values of order one and more, absolute below. */
@@ -14,6 +16,24 @@ static inline int remove_tree(const char *dir) {
   char cmd[700];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   return system(cmd) != 0;
+}
+
+/* The number of records of a and b that differ (type, shape or any byte), `skip` (a record name
+ * or NULL) aside; a record missing from either side counts. The first difference goes to stdout. */
+static inline int checkpoint_differences(const nqs_checkpoint *a, const nqs_checkpoint *b, const char *skip) {
+  int diff = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    const nqs_checkpoint *x = pass ? b : a, *y = pass ? a : b;
+    for (int i = 0; i < x->count; i++) {
+      const nqs_record *r = &x->rec[i], *q = nqs_checkpoint_find(y, r->name);
+      if (skip && strcmp(r->name, skip) == 0) continue;
+      const int bad = !q || (!pass && (q->type != r->type || q->rows != r->rows || q->cols != r->cols ||
+                                       memcmp(q->data, r->data, r->rows * r->cols * (r->type == NQS_RECORD_TEXT ? 1 : 8))));
+      if (bad && !diff) printf("     checkpoint record %s differs\n", r->name);
+      diff += bad;
+    }
+  }
+  return diff;
 }
 
 static inline nqs_wavefunction *make_wf(int d, int n, nqs_statistics st, nqs_interaction in, double omega,

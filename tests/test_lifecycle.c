@@ -41,8 +41,11 @@ static void drive(const char *label, nqs_config *c, double lo, double hi) {
   if (np > 0) nqs_driver_param_name(d, 0, name, sizeof name);
   CHECK(np > 0 && isfinite(p[0]) && name[0], "%s: %d parameters, %s = %.6f", label, np, name, np > 0 ? p[0] : NAN);
   nqs_checkpoint ck;
-  CHECK(nqs_driver_checkpoint(d, &ck, NULL) == NQS_OK && ck.iteration == 5 && ck.np == np && strcmp(ck.kind, "vmc") == 0,
-        "%s: checkpoint in memory (iteration %ld, kind %s)", label, ck.iteration, ck.kind ? ck.kind : "-");
+  long ck_it = -1;
+  const int okck = nqs_driver_checkpoint(d, &ck, NULL) == NQS_OK;
+  CHECK(okck && nqs_checkpoint_count(&ck, "iteration", 0, 100, &ck_it, NULL) == NQS_OK && ck_it == 5 &&
+            nqs_checkpoint_get(&ck, "parameters", NQS_RECORD_F64, (size_t)np, NULL) && strcmp(nqs_checkpoint_text(&ck, "kind"), "vmc") == 0,
+        "%s: checkpoint in memory (iteration %ld, kind %s)", label, ck_it, okck ? nqs_checkpoint_text(&ck, "kind") : "-");
   nqs_checkpoint_free(&ck);
   nqs_driver_free(d);
 }

@@ -20,4 +20,10 @@ double nqs_rng_uniform(nqs_rng *r);
 /* Standard normal deviate (Marsaglia polar method). */
 double nqs_rng_normal(nqs_rng *r);
 
+/* A stream as NQS_RNG_WORDS words (the state, the spare deviate's bits, the flag), for checkpoints;
+ * unpack refuses (returns -1) words no stream can have: an all-zero state or a flag not 0/1. */
+#define NQS_RNG_WORDS 6
+void nqs_rng_pack(const nqs_rng *r, uint64_t w[NQS_RNG_WORDS]);
+int nqs_rng_unpack(nqs_rng *r, const uint64_t w[NQS_RNG_WORDS]);
+
 #endif
