@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "args.h"
 #include "learn.h"
 #include "nqs/nqs.h"
 #include "plot.h"
@@ -10,26 +11,6 @@
 static int fail(const char *msg) {
   fprintf(stderr, "nqs: error: %s\n", msg);
   return 2;
-}
-
-/* value of option argv[i] ("--name VALUE"), advancing i; NULL (and a message) if missing */
-static const char *arg(int argc, char **argv, int *i) {
-  if (*i + 1 >= argc) {
-    fprintf(stderr, "nqs: error: %s needs a value\n", argv[*i]);
-    return NULL;
-  }
-  return argv[++*i];
-}
-
-static int to_long(const char *s, long lo, long hi, long *out, const char *name) {
-  char *end;
-  const long v = strtol(s, &end, 10);
-  if (*s == 0 || *end || v < lo || v > hi) {
-    fprintf(stderr, "nqs: error: %s %s: need an integer from %ld to %ld\n", name, s, lo, hi);
-    return -1;
-  }
-  *out = v;
-  return 0;
 }
 
 static void print_observables(const char *what, const double o[8]) {
@@ -40,34 +21,17 @@ static void print_observables(const char *what, const double o[8]) {
 int nqs_cmd_sample_ising(int argc, char **argv) {
   long L = 4, samples = 10000, between = 0, therm = 1000, seed = 1;
   double T = NAN;
-  const char *out = NULL, *algo = "wolff";
-  for (int i = 0; i < argc; i++) {
-    const char *v = NULL;
-    if (strcmp(argv[i], "--length") == 0) {
-      if (!(v = arg(argc, argv, &i)) || to_long(v, 2, 64, &L, "--length")) return 2;
-    } else if (strcmp(argv[i], "--temperature") == 0) {
-      if (!(v = arg(argc, argv, &i))) return 2;
-      char *end;
-      T = strtod(v, &end);
-      if (*end || !(T > 0) || !isfinite(T)) return fail("--temperature: need a number > 0");
-    } else if (strcmp(argv[i], "--samples") == 0) {
-      if (!(v = arg(argc, argv, &i)) || to_long(v, 1, 100000000, &samples, "--samples")) return 2;
-    } else if (strcmp(argv[i], "--between") == 0) {
-      if (!(v = arg(argc, argv, &i)) || to_long(v, 1, 1000000, &between, "--between")) return 2;
-    } else if (strcmp(argv[i], "--thermalization") == 0) {
-      if (!(v = arg(argc, argv, &i)) || to_long(v, 0, 100000000, &therm, "--thermalization")) return 2;
-    } else if (strcmp(argv[i], "--seed") == 0) {
-      if (!(v = arg(argc, argv, &i)) || to_long(v, 0, 2147483647, &seed, "--seed")) return 2;
-    } else if (strcmp(argv[i], "--algorithm") == 0) {
-      if (!(algo = arg(argc, argv, &i))) return 2;
-      if (strcmp(algo, "wolff") && strcmp(algo, "metropolis")) return fail("--algorithm: wolff or metropolis");
-    } else if (strcmp(argv[i], "--out") == 0) {
-      if (!(out = arg(argc, argv, &i))) return 2;
-    } else {
-      fprintf(stderr, "nqs: error: sample-ising: unknown option %s (see nqs --help)\n", argv[i]);
-      return 2;
-    }
-  }
+  cli_args a;
+  int rc = cli_parse("sample-ising", "--length= --temperature= --samples= --between= --thermalization= --seed= --algorithm= --out=", argc,
+                     argv, &a);
+  if (rc || (rc = cli_long(&a, "--length", 2, 64, &L)) || (rc = cli_double(&a, "--temperature", 1e-6, 1e6, &T)) ||
+      (rc = cli_long(&a, "--samples", 1, 100000000, &samples)) || (rc = cli_long(&a, "--between", 1, 1000000, &between)) ||
+      (rc = cli_long(&a, "--thermalization", 0, 100000000, &therm)) || (rc = cli_long(&a, "--seed", 0, 2147483647, &seed)))
+    return rc;
+  const char *out = cli_get(&a, "--out"), *algo = cli_get(&a, "--algorithm");
+  if (!algo) algo = "wolff";
+  if (strcmp(algo, "wolff") && strcmp(algo, "metropolis")) return fail("--algorithm: wolff or metropolis");
+  if (a.positional) return fail("sample-ising takes no FILE: give --out FILE.csv");
   if (!isfinite(T)) return fail("sample-ising needs --temperature T (T_c = 2.269)");
   if (!out) return fail("sample-ising needs --out FILE.csv");
   const int wolff = strcmp(algo, "wolff") == 0, n = (int)(L * L);
@@ -83,7 +47,7 @@ int nqs_cmd_sample_ising(int argc, char **argv) {
     for (int i = 0; i < n; i++) rows[(size_t)r * n + i] = m.s[i] > 0;
   }
   nqs_ising_free(&m);
-  int rc = 0;
+  rc = 0;
   if (nqs_dataset_write(out, rows, samples, n, 1, &err)) rc = fail(err.msg);
   else {
     double o[8];
@@ -126,77 +90,19 @@ static void train_progress(void *user, const nqs_progress *p) {
   else fprintf(stderr, "  train %d/%d  %.1f s\n", p->iteration, p->iterations, p->elapsed);
 }
 
-/* FILE [--set k=v ...] [--out DIR] [--quiet] [--no-plots] into c, or (ck != NULL) --restart DIR
- * with the input taken from DIR/checkpoint.h5 into *ck; 0, or the exit code */
-static int read_input(int argc, char **argv, const char *cmd, nqs_config *c, int *quiet, int *plots, nqs_checkpoint *ck,
-                      int *restarted) {
-  nqs_config_defaults(c);
-  nqs_error err = {0};
-  const char *file = NULL, *out = NULL;
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--restart") == 0 && ck && !file) {
-      const char *dir = arg(argc, argv, &i);
-      if (!dir) return 2;
-      char name[700];
-      snprintf(name, sizeof name, "%s/checkpoint.h5 [config]", dir);
-      if (nqs_checkpoint_read(dir, ck, &err)) return fail(err.msg);
-      if (nqs_checkpoint_expect(ck, cmd, dir, &err) || nqs_config_read_text(c, nqs_checkpoint_text(ck, "config"), name, &err)) {
-        nqs_checkpoint_free(ck);
-        return fail(err.msg);
-      }
-      *restarted = 1;
-      file = dir;
-      out = dir;
-    } else if (strcmp(argv[i], "--set") == 0) {
-      const char *v = arg(argc, argv, &i);
-      if (!v) return 2;
-      if (!file) return fail("give the input FILE before --set");
-      if (nqs_config_set(c, v, &err)) return fail(err.msg);
-    } else if (strcmp(argv[i], "--out") == 0) {
-      if (*restarted) return fail("--out cannot move a training being continued");
-      if (!(out = arg(argc, argv, &i))) return 2;
-    } else if (strcmp(argv[i], "--quiet") == 0) {
-      *quiet = 1;
-    } else if (strcmp(argv[i], "--no-plots") == 0) {
-      *plots = 0;
-    } else if (!file && argv[i][0] != '-') {
-      file = argv[i];
-      if (nqs_config_read(c, file, &err)) {
-        nqs_config_locate(c, &err);
-        return fail(err.msg);
-      }
-    } else {
-      fprintf(stderr, "nqs: error: %s: unexpected argument %s (usage: nqs %s FILE [--set k=v] [--out DIR])\n", cmd, argv[i], cmd);
-      return 2;
-    }
-  }
-  if (!file) {
-    fprintf(stderr, "nqs: error: %s needs an input FILE (see examples/%s)\n", cmd,
-            strcmp(cmd, "train-rbm") == 0 ? "rbm_ising_4x4.ini" : "tomography_tfim_6.ini");
-    return 2;
-  }
-  if (out) {
-    char set[700];
-    snprintf(set, sizeof set, "output.dir=%s", out);
-    if (nqs_config_set(c, set, &err)) return fail(err.msg);
-  }
-  return 0;
-}
-
 int nqs_cmd_train_rbm(int argc, char **argv) {
   nqs_config c;
   nqs_error err = {0};
   nqs_checkpoint ck;
-  int quiet = 0, plots = 1, restarted = 0, rc = read_input(argc, argv, "train-rbm", &c, &quiet, &plots, &ck, &restarted);
-  if (rc) {
-    if (restarted) nqs_checkpoint_free(&ck);
-    return rc;
-  }
+  cli_args a;
+  int restarted, rc = cli_parse("train-rbm", "--set --out= --restart= --quiet --no-plots", argc, argv, &a);
+  if (rc || (rc = cli_config(&a, "train-rbm", 1, &c, &ck, &restarted))) return rc;
+  const int quiet = cli_flag(&a, "--quiet"), plots = !cli_flag(&a, "--no-plots");
   train_display show = {.quiet = quiet, .last_tenth = -1, .what = "KL"};
   nqs_run_options o = {.progress = train_progress, .user = &show, .restart = restarted ? &ck : NULL};
   nqs_train_result r;
   const nqs_status st = nqs_train_rbm(&c, &o, &r, &err);
-  if (restarted) nqs_checkpoint_free(&ck);
+  nqs_checkpoint_free(&ck);
   if (st) {
     nqs_config_locate(&c, &err);
     fprintf(stderr, "nqs: error: %s\n", err.msg);
@@ -220,8 +126,11 @@ int nqs_cmd_train_rbm(int argc, char **argv) {
 int nqs_cmd_tomography(int argc, char **argv) {
   nqs_config c;
   nqs_error err = {0};
-  int quiet = 0, plots = 1, restarted = 0, rc = read_input(argc, argv, "tomography", &c, &quiet, &plots, NULL, &restarted);
-  if (rc) return rc;
+  nqs_checkpoint none;
+  cli_args a;
+  int restarted, rc = cli_parse("tomography", "--set --out= --quiet --no-plots", argc, argv, &a);
+  if (rc || (rc = cli_config(&a, "tomography", 1, &c, &none, &restarted))) return rc;
+  const int quiet = cli_flag(&a, "--quiet");
   train_display show = {.quiet = quiet, .last_tenth = -1, .what = "fidelity"};
   nqs_run_options o = {.progress = train_progress, .user = &show};
   nqs_tomo_result r;
@@ -234,37 +143,19 @@ int nqs_cmd_tomography(int argc, char **argv) {
   printf("tomography of %d qubits from %ld records in each of %d bases (%s): fidelity to the exact ground state %.6f\n",
          r.n, c.boltzmann.measurements, r.bases, c.boltzmann.bases, r.fidelity);
   printf("nqs: %.1f s; results in %s/result.json, learning curve in %s/tomography.csv\n", r.wall_seconds, r.dir, r.dir);
-  (void)plots;
   return 0;
 }
 
 int nqs_cmd_sample_rbm(int argc, char **argv) {
-  const char *dir = NULL, *out = NULL;
   long samples = 10000, chains = 100, burn = 1000, seed = 1, L = 0;
   double T = NAN;
-  for (int i = 0; i < argc; i++) {
-    const char *v;
-    if (strcmp(argv[i], "--samples") == 0) {
-      if (!(v = arg(argc, argv, &i)) || to_long(v, 1, 100000000, &samples, "--samples")) return 2;
-    } else if (strcmp(argv[i], "--chains") == 0) {
-      if (!(v = arg(argc, argv, &i)) || to_long(v, 1, 1000000, &chains, "--chains")) return 2;
-    } else if (strcmp(argv[i], "--burn") == 0) {
-      if (!(v = arg(argc, argv, &i)) || to_long(v, 0, 100000000, &burn, "--burn")) return 2;
-    } else if (strcmp(argv[i], "--seed") == 0) {
-      if (!(v = arg(argc, argv, &i)) || to_long(v, 0, 2147483647, &seed, "--seed")) return 2;
-    } else if (strcmp(argv[i], "--temperature") == 0) {
-      if (!(v = arg(argc, argv, &i))) return 2;
-      T = strtod(v, NULL);
-      if (!(T > 0)) return fail("--temperature: need a number > 0");
-    } else if (strcmp(argv[i], "--out") == 0) {
-      if (!(out = arg(argc, argv, &i))) return 2;
-    } else if (!dir && argv[i][0] != '-') {
-      dir = argv[i];
-    } else {
-      fprintf(stderr, "nqs: error: sample-rbm: unexpected argument %s\n", argv[i]);
-      return 2;
-    }
-  }
+  cli_args a;
+  int rc = cli_parse("sample-rbm", "--samples= --chains= --burn= --seed= --temperature= --out=", argc, argv, &a);
+  if (rc || (rc = cli_long(&a, "--samples", 1, 100000000, &samples)) || (rc = cli_long(&a, "--chains", 1, 1000000, &chains)) ||
+      (rc = cli_long(&a, "--burn", 0, 100000000, &burn)) || (rc = cli_long(&a, "--seed", 0, 2147483647, &seed)) ||
+      (rc = cli_double(&a, "--temperature", 1e-6, 1e6, &T)))
+    return rc;
+  const char *dir = a.positional, *out = cli_get(&a, "--out");
   if (!dir || !out) return fail("usage: nqs sample-rbm DIR --out FILE.csv [--samples N] [--chains C] [--burn B] [--temperature T]");
   nqs_error err = {0};
   int nv, nh;
@@ -272,7 +163,7 @@ int nqs_cmd_sample_rbm(int argc, char **argv) {
   if (nqs_bm_read_json(dir, &nv, &nh, &sigma, &params, &err)) return fail(err.msg);
   const long per = (samples + chains - 1) / chains;
   double *rows = malloc(sizeof(double) * (size_t)per * chains * nv);
-  int rc = 0;
+  rc = 0;
   if (!rows) rc = fail("out of memory for the samples");
   else if (nqs_bm_sample(nv, nh, sigma, params, NULL, 0, (int)chains, per, (int)burn, (uint64_t)seed, rows, &err) ||
            nqs_dataset_write(out, rows, per * chains, nv, sigma == 0, &err))

@@ -13,6 +13,7 @@
 #include <mpi.h>
 #endif
 #include "nqs/nqs.h"
+#include "args.h"
 #include "plot.h"
 #include "sweep.h"
 #include "learn.h"
@@ -61,129 +62,68 @@ static void on_progress(void *user, const nqs_progress *p) {
   fprintf(stderr, "  %s %s%s  %s%s%s\n", p->phase, count, ve, el, done ? "" : "  ETA ", done ? "" : eta);
 }
 
-/* nqs run / nqs evaluate. evaluate: argv holds DIR instead of FILE. */
+/* The one-line summary of a finished run, and its plots. */
+static void report_run(const nqs_run_result *r, int evaluate, int quiet, int plots) {
+  char ve[96], ref[160] = "";
+  nqs_format_value_error(ve, sizeof ve, r->energy.mean, r->energy.error);
+  if (r->has_reference)
+    snprintf(ref, sizeof ref, "  (%s %.10g)", strncmp(r->reference_source, "exact", 5) == 0 ? "exact" : "DMC", r->reference);
+  printf("E = %s  σ² = %.2e  acc = %.2f%s\n", ve, r->energy.variance, r->acceptance, ref);
+  if (!quiet)
+    fprintf(stderr, "nqs: %ld samples in %.2f s; results in %s/%s\n", r->samples, r->wall_seconds, r->dir,
+            evaluate ? "evaluate.json" : "result.json");
+  if (!plots || evaluate) return;
+  char msg[800];
+  if (!nqs_have_gnuplot()) {
+    if (!quiet) fprintf(stderr, "nqs: gnuplot not found: no plots (install gnuplot-nox, then nqs plot %s)\n", r->dir);
+  } else if (nqs_plot_run(r->dir, msg, sizeof msg)) {
+    fprintf(stderr, "nqs: warning: %s\n", msg); /* the run itself succeeded */
+  } else if (!quiet) {
+    fprintf(stderr, "nqs: plots in %s/*.png\n", r->dir);
+  }
+}
+
+/* nqs run [FILE] / nqs evaluate DIR (a restart that only evaluates). */
 static int cmd_run(int argc, char **argv, int evaluate, const nqs_comm *comm) {
   const int root = nqs_comm_rank(comm) == 0;
-  const char *file = NULL, *out = NULL, *restart = NULL;
-  progress_state ps = {0, isatty(STDERR_FILENO), -1};
-  int plots = 1;
+  cli_args a;
+  int rc = cli_parse(evaluate ? "evaluate" : "run", evaluate ? "--set --quiet --no-plots" : "--set --out= --restart= --quiet --no-plots", argc,
+                     argv, &a);
+  if (rc) return rc;
+  if (evaluate) { /* the folder is the restart, not an input file */
+    if (!a.positional) {
+      fprintf(stderr, "nqs: error: nqs evaluate needs a run folder (see nqs evaluate --help)\n");
+      return 2;
+    }
+    a.names[a.nopts] = "--restart";
+    a.values[a.nopts++] = a.positional;
+    a.positional = NULL;
+  }
+  progress_state ps = {cli_flag(&a, "--quiet") || !root, isatty(STDERR_FILENO), -1};
+  const int plots = !cli_flag(&a, "--no-plots") && root;
   nqs_config c;
-  nqs_config_defaults(&c);
-  nqs_error err = {0};
-  /* First pass: the file (so --set overrides it, in any argument order). */
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--set") == 0 || strcmp(argv[i], "--out") == 0) {
-      i++;
-    } else if (strcmp(argv[i], "--restart") == 0 && !evaluate) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "nqs: error: --restart needs the run folder\n");
-        return 2;
-      }
-      restart = argv[++i];
-    } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
-      ps.quiet = 1;
-    } else if (strcmp(argv[i], "--no-plots") == 0) {
-      plots = 0;
-    } else if (argv[i][0] == '-') {
-      fprintf(stderr, "nqs: error: unknown option '%s' (see nqs run --help)\n", argv[i]);
-      return 2;
-    } else if (file) {
-      fprintf(stderr, "nqs: error: more than one input file ('%s' and '%s')\n", file, argv[i]);
-      return 2;
-    } else {
-      file = argv[i];
-    }
-  }
-  nqs_checkpoint ck = {0};
-  if (evaluate) {
-    restart = file;
-    file = NULL;
-    if (!restart) {
-      fprintf(stderr, "nqs: error: nqs evaluate needs a run folder (see nqs --help)\n");
-      return 2;
-    }
-  }
-  if (restart && file) {
-    fprintf(stderr, "nqs: error: give an input FILE or --restart DIR, not both (a restart reads its input from the checkpoint)\n");
-    return 2;
-  }
-  if (restart) {
-    /* The checkpoint carries the resolved input; --set may change it (e.g. more iterations). */
-    char name[600];
-    snprintf(name, sizeof name, "%s/checkpoint.h5 [config]", restart); /* every rank reads it */
-    if (nqs_checkpoint_read(restart, &ck, &err) || nqs_config_read_text(&c, nqs_checkpoint_text(&ck, "config"), name, &err)) goto fail;
-    out = restart;
-  }
-  if (file && nqs_config_read(&c, file, &err)) goto fail;
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--set") == 0 || strcmp(argv[i], "--out") == 0) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "nqs: error: %s needs a value\n", argv[i]);
-        return 2;
-      }
-      if (argv[i][2] == 's' && nqs_config_set(&c, argv[i + 1], &err)) goto fail;
-      if (argv[i][2] == 'o') {
-        if (restart) {
-          fprintf(stderr, "nqs: error: --out cannot move a run being continued; it stays in %s\n", restart);
-          nqs_checkpoint_free(&ck);
-          return 2;
-        }
-        out = argv[i + 1];
-      }
-      i++;
-    }
-  }
-  if (out) {
-    char a[600];
-    snprintf(a, sizeof a, "output.dir=%s", out);
-    if (nqs_config_set(&c, a, &err)) goto fail;
-  }
-  if (!file && !restart && !ps.quiet)
-    fprintf(stderr, "nqs: no input file: running the built-in demo (2D quantum dot, N = %d, omega = %g)\n",
-            c.system.particles, c.system.omega);
-
+  nqs_checkpoint ck;
+  int restarted;
+  if ((rc = cli_config(&a, "vmc", 0, &c, &ck, &restarted))) return rc;
+  if (!a.positional && !restarted && !ps.quiet)
+    fprintf(stderr, "nqs: no input file: running the built-in demo (2D quantum dot, N = %d, omega = %g)\n", c.system.particles,
+            c.system.omega);
   nqs_run_result r;
-  if (!root) { /* MPI ranks other than 0 stay silent */
-    ps.quiet = 1;
-    plots = 0;
-  }
-  nqs_run_options ro = {.restart = restart ? &ck : NULL, .evaluate_only = evaluate, .progress = on_progress, .user = &ps,
+  nqs_error err = {0};
+  nqs_run_options ro = {.restart = restarted ? &ck : NULL, .evaluate_only = evaluate, .progress = on_progress, .user = &ps,
                         .comm = comm};
   nqs_status st = nqs_run(&c, &ro, &r, &err);
   nqs_checkpoint_free(&ck);
-  nqs_run_result_free(&r);
   if (st) {
     nqs_config_locate(&c, &err);
     if (root || !strstr(err.msg, "another MPI rank")) fprintf(stderr, "nqs: error: %s\n", err.msg);
     if (r.dir[0] && root) fprintf(stderr, "nqs: the run folder %s keeps everything written so far\n", r.dir);
+    nqs_run_result_free(&r);
     return st == NQS_EINPUT ? 2 : 1;
   }
-  if (!root) return 0;
-  char ve[96], ref[160] = "";
-  nqs_format_value_error(ve, sizeof ve, r.energy.mean, r.energy.error);
-  if (r.has_reference)
-    snprintf(ref, sizeof ref, "  (%s %.10g)", strncmp(r.reference_source, "exact", 5) == 0 ? "exact" : "DMC",
-             r.reference);
-  printf("E = %s  σ² = %.2e  acc = %.2f%s\n", ve, r.energy.variance, r.acceptance, ref);
-  if (!ps.quiet)
-    fprintf(stderr, "nqs: %ld samples in %.2f s; results in %s/%s\n", r.samples, r.wall_seconds, r.dir,
-            evaluate ? "evaluate.json" : "result.json");
-  if (plots && !evaluate) {
-    char msg[800];
-    if (!nqs_have_gnuplot()) {
-      if (!ps.quiet) fprintf(stderr, "nqs: gnuplot not found: no plots (install gnuplot-nox, then nqs plot %s)\n", r.dir);
-    } else if (nqs_plot_run(r.dir, msg, sizeof msg)) {
-      fprintf(stderr, "nqs: warning: %s\n", msg); /* the run itself succeeded */
-    } else if (!ps.quiet) {
-      fprintf(stderr, "nqs: plots in %s/*.png\n", r.dir);
-    }
-  }
+  if (root) report_run(&r, evaluate, ps.quiet, plots);
+  nqs_run_result_free(&r);
   return 0;
-fail:
-  nqs_checkpoint_free(&ck);
-  nqs_config_locate(&c, &err);
-  fprintf(stderr, "nqs: error: %s\n", err.msg);
-  return err.code == NQS_EINPUT ? 2 : 1;
 }
 
 /* Write <sz_i sz_j> of the ground state as correlations.csv does for VMC: C(dx, dy) averaged
@@ -212,28 +152,13 @@ static int write_exact_correlations(const char *path, const nqs_spin_system *s, 
 
 /* nqs exact FILE [--set ...] [--correlations FILE.csv]: exact ground state of a lattice spin model. */
 static int cmd_exact(int argc, char **argv) {
-  const char *file = NULL, *corr = NULL;
+  cli_args a;
   nqs_config c;
-  nqs_config_defaults(&c);
+  nqs_checkpoint none;
+  int rc = cli_parse("exact", "--set --correlations=", argc, argv, &a), restarted;
+  if (rc || (rc = cli_config(&a, "exact", 1, &c, &none, &restarted))) return rc;
+  const char *corr = cli_get(&a, "--correlations");
   nqs_error err = {0};
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--set") == 0) i++;
-    else if (strcmp(argv[i], "--correlations") == 0 && i + 1 < argc) corr = argv[++i];
-    else if (argv[i][0] == '-') {
-      fprintf(stderr, "nqs: error: unknown option '%s' of exact (nqs exact FILE [--set section.key=value ...] "
-                      "[--correlations FILE.csv])\n", argv[i]);
-      return 2;
-    } else file = argv[i];
-  }
-  if (file && nqs_config_read(&c, file, &err)) goto fail;
-  for (int i = 0; i < argc; i++)
-    if (strcmp(argv[i], "--set") == 0) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "nqs: error: --set needs a value\n");
-        return 2;
-      }
-      if (nqs_config_set(&c, argv[++i], &err)) goto fail;
-    }
   if (strcmp(c.system.type, "lattice") != 0) {
     fprintf(stderr, "nqs: error: nqs exact solves lattice spin models: set [system] type = lattice\n");
     return 2;
@@ -264,9 +189,7 @@ static int cmd_exact(int argc, char **argv) {
   if (corr) printf("ground-state <sz sz> correlations in %s (a degenerate ground state gives one vector of the multiplet)\n", corr);
   return 0;
 fail:
-  nqs_config_locate(&c, &err);
-  fprintf(stderr, "nqs: error: %s\n", err.msg);
-  return err.code == NQS_EINPUT ? 2 : 1;
+  return cli_error(&c, &err);
 }
 
 /* Under mpirun (Open MPI or a PMI launcher sets these), initialise MPI; else run alone. */
@@ -317,11 +240,12 @@ static const command commands[] = {
     {"exact", "nqs exact FILE [--set ...] [--correlations FILE.csv]",
      "exact ground-state energy (and <sz sz> correlations) of a lattice spin model by Lanczos (ARPACK), up to 26 sites", exact_cmd,
      0, 0},
-    {"sample-ising", "nqs sample-ising --length L --temperature T --samples N --out FILE.csv|FILE.h5 [--metropolis]",
+    {"sample-ising", "nqs sample-ising --temperature T --out FILE.csv|FILE.h5 [--length L] [--samples N] [--between K] "
+     "[--thermalization K] [--seed S] [--algorithm wolff|metropolis]",
      "configurations of the 2D Ising model (Wolff clusters or Metropolis) as a data set", sample_ising_cmd, 0, 0},
     {"train-rbm", "nqs train-rbm FILE [--set ...] [--out DIR] [--restart DIR] [--quiet] [--no-plots]",
      "fit a restricted Boltzmann machine to data ([boltzmann] keys)", train_rbm_cmd, 0, 0},
-    {"sample-rbm", "nqs sample-rbm DIR --out FILE [--samples N] [--temperature T]", "draw samples from a trained RBM",
+    {"sample-rbm", "nqs sample-rbm DIR --out FILE [--samples N] [--chains C] [--burn B] [--seed S] [--temperature T]", "draw samples from a trained RBM",
      sample_rbm_cmd, 0, 0},
     {"tomography", "nqs tomography FILE [--set ...] [--out DIR] [--quiet]",
      "learn an RBM wave function from Z/X measurement records of a small lattice ground state", tomography_cmd, 0, 0},
@@ -334,7 +258,8 @@ static void command_help(const command *c, FILE *out) {
     fprintf(out, "\ninput keys (INI file; `seed` may also stand before the first section):\n");
     nqs_config_help(out);
   }
-  fprintf(out, "\nexit codes: 0 success, 2 bad input, 1 runtime failure\n");
+  fprintf(out, "\n--set section.key=value may stand anywhere and repeat; later ones win.\n"
+               "exit codes: 0 success, 2 bad input, 1 runtime failure\n");
 }
 
 static int dispatch(int argc, char **argv, const nqs_comm *comm) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "nqs/nqs.h"
 #include "plot.h"
+#include "args.h"
 #include "sweep.h"
 
 #define MAX_POINTS 256
@@ -99,38 +100,77 @@ static int write_summary(const char *dir, const char *key, char vals[][64], cons
   return bad ? -1 : 0;
 }
 
-int nqs_cmd_sweep(int argc, char **argv, nqs_progress_fn progress) {
-  const char *file = NULL, *param = NULL, *out = NULL;
-  progress_state ps = {0, isatty(STDERR_FILENO), -1};
-  int plots = 1;
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--set") == 0 || strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "--param") == 0) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "nqs: error: %s needs a value\n", argv[i]);
-        return 2;
-      }
-      if (argv[i][2] == 'o') out = argv[i + 1];
-      if (argv[i][2] == 'p') param = argv[i + 1];
-      i++;
-    } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
-      ps.quiet = 1;
-    } else if (strcmp(argv[i], "--no-plots") == 0) {
-      plots = 0;
-    } else if (argv[i][0] == '-') {
-      fprintf(stderr, "nqs: error: unknown option '%s' of sweep (see nqs --help)\n", argv[i]);
+/* Every point's configuration validated before the first run starts; 0 or the exit code. */
+static int check_points(const nqs_config *base, const char *key, char vals[][64], int n) {
+  nqs_error err = {0};
+  for (int k = 0; k < n; k++) {
+    nqs_config c = *base;
+    char set[512];
+    snprintf(set, sizeof set, "%s=%.63s", key, vals[k]);
+    if (nqs_config_set(&c, set, &err) || nqs_driver_check(&c, &err)) {
+      nqs_config_locate(&c, &err);
+      fprintf(stderr, "nqs: error: sweep point %s = %s: %s\n", key, vals[k], err.msg);
       return 2;
-    } else if (file) {
-      fprintf(stderr, "nqs: error: more than one input file ('%s' and '%s')\n", file, argv[i]);
-      return 2;
-    } else {
-      file = argv[i];
     }
   }
+  return 0;
+}
+
+/* The runs, each warm-started from the previous one, into DIR/key=value; *done counts the
+ * finished ones. 0 or the exit code of the first failure. */
+static int run_points(const nqs_config *base, const char *key, char vals[][64], int n, const char *dir, nqs_progress_fn progress,
+                      progress_state *ps, nqs_run_result *res, int *done) {
+  const char *shortkey = strchr(key, '.') ? strchr(key, '.') + 1 : key;
+  nqs_error err = {0};
+  for (int k = 0; k < n; k++) {
+    nqs_config c = *base;
+    char set[1024];
+    snprintf(set, sizeof set, "%s=%.63s", key, vals[k]);
+    nqs_config_set(&c, set, &err);
+    snprintf(set, sizeof set, "output.dir=%s/%s=%.63s", dir, shortkey, vals[k]);
+    if (nqs_config_set(&c, set, &err)) return cli_error(&c, &err);
+    const nqs_run_result *prev = k > 0 ? &res[k - 1] : NULL;
+    nqs_run_options o = {.progress = progress, .user = ps, .init_params = prev ? prev->params : NULL,
+                         .init_nparams = prev ? prev->nparams : 0};
+    if (!ps->quiet) fprintf(stderr, "nqs: sweep point %d/%d: %s = %s%s\n", k + 1, n, key, vals[k], prev ? " (warm start)" : "");
+    nqs_status st = nqs_run(&c, &o, &res[k], &err);
+    if (st == NQS_EINPUT && prev && strstr(err.msg, "warm start")) {
+      /* the wave function changed shape (e.g. more particles): start this point afresh */
+      if (!ps->quiet) fprintf(stderr, "nqs: %s; starting this point from the input's initial parameters\n", err.msg);
+      o.init_params = NULL;
+      o.init_nparams = 0;
+      char p[1024];
+      snprintf(p, sizeof p, "%s/%s=%.63s/config.ini", dir, shortkey, vals[k]);
+      unlink(p); /* the refused attempt wrote only config.ini */
+      st = nqs_run(&c, &o, &res[k], &err);
+    }
+    if (st) {
+      fprintf(stderr, "nqs: error: sweep point %s = %s: %s\n", key, vals[k], err.msg);
+      return st == NQS_EINPUT ? 2 : 1;
+    }
+    ++*done;
+    char ve[96];
+    nqs_format_value_error(ve, sizeof ve, res[k].energy.mean, res[k].energy.error);
+    printf("%s = %-10s E = %s  σ² = %.2e\n", key, vals[k], ve, res[k].energy.variance);
+    fflush(stdout);
+  }
+  return 0;
+}
+
+int nqs_cmd_sweep(int argc, char **argv, nqs_progress_fn progress) {
+  cli_args a;
+  nqs_config base;
+  nqs_checkpoint none;
+  int restarted, rc = cli_parse("sweep", "--set --param= --out= --quiet --no-plots", argc, argv, &a);
+  if (rc) return rc;
+  const char *param = cli_get(&a, "--param"), *out = cli_get(&a, "--out");
   const char *eq = param ? strchr(param, '=') : NULL;
-  if (!file || !eq) {
+  if (!a.positional || !eq) {
     fprintf(stderr, "nqs: error: usage: nqs sweep FILE --param section.key=v1,v2,... (or FROM:TO:COUNT)\n");
     return 2;
   }
+  progress_state ps = {cli_flag(&a, "--quiet"), isatty(STDERR_FILENO), -1};
+  const int plots = !cli_flag(&a, "--no-plots");
   char key[128], msg[800];
   snprintf(key, sizeof key, "%.*s", (int)(eq - param), param);
   static char vals[MAX_POINTS][64];
@@ -139,23 +179,10 @@ int nqs_cmd_sweep(int argc, char **argv, nqs_progress_fn progress) {
     fprintf(stderr, "nqs: error: --param %s: %s\n", key, msg);
     return 2;
   }
-  nqs_config base;
-  nqs_config_defaults(&base);
-  nqs_error err = {0};
-  if (nqs_config_read(&base, file, &err)) goto bad_input;
-  for (int i = 0; i < argc; i++)
-    if (strcmp(argv[i], "--set") == 0 && nqs_config_set(&base, argv[++i], &err)) goto bad_input;
-  /* validate every point's configuration before the first run starts */
-  for (int k = 0; k < n; k++) {
-    nqs_config c = base;
-    char a[512];
-    snprintf(a, sizeof a, "%s=%.63s", key, vals[k]);
-    if (nqs_config_set(&c, a, &err) || nqs_driver_check(&c, &err)) {
-      nqs_config_locate(&c, &err);
-      fprintf(stderr, "nqs: error: sweep point %s = %s: %s\n", key, vals[k], err.msg);
-      return 2;
-    }
-  }
+  for (int k = 0; k < a.nopts; k++) /* the sweep's --out is a folder of runs, not one run's output.dir */
+    if (strcmp(a.names[k], "--out") == 0) a.names[k] = "--sweep-out";
+  if ((rc = cli_config(&a, "sweep", 1, &base, &none, &restarted))) return rc;
+  if ((rc = check_points(&base, key, vals, n))) return rc;
   char dir[512];
   if (out) snprintf(dir, sizeof dir, "%s", out);
   else {
@@ -170,41 +197,8 @@ int nqs_cmd_sweep(int argc, char **argv, nqs_progress_fn progress) {
     return 1;
   }
   static nqs_run_result res[MAX_POINTS];
-  const char *shortkey = strchr(key, '.') ? strchr(key, '.') + 1 : key;
-  int done = 0, rc = 0;
-  for (int k = 0; k < n; k++) {
-    nqs_config c = base;
-    char a[1024];
-    snprintf(a, sizeof a, "%s=%.63s", key, vals[k]);
-    nqs_config_set(&c, a, &err);
-    snprintf(a, sizeof a, "output.dir=%s/%s=%.63s", dir, shortkey, vals[k]);
-    if (nqs_config_set(&c, a, &err)) goto bad_input;
-    const nqs_run_result *prev = k > 0 ? &res[k - 1] : NULL;
-    nqs_run_options o = {.progress = progress, .user = &ps, .init_params = prev ? prev->params : NULL,
-                         .init_nparams = prev ? prev->nparams : 0};
-    if (!ps.quiet) fprintf(stderr, "nqs: sweep point %d/%d: %s = %s%s\n", k + 1, n, key, vals[k], prev ? " (warm start)" : "");
-    nqs_status st = nqs_run(&c, &o, &res[k], &err);
-    if (st == NQS_EINPUT && prev && strstr(err.msg, "warm start")) {
-      /* the wave function changed shape (e.g. more particles): start this point afresh */
-      if (!ps.quiet) fprintf(stderr, "nqs: %s; starting this point from the input's initial parameters\n", err.msg);
-      o.init_params = NULL;
-      o.init_nparams = 0;
-      char p[1024];
-      snprintf(p, sizeof p, "%s/%s=%.63s/config.ini", dir, shortkey, vals[k]);
-      unlink(p); /* the refused attempt wrote only config.ini */
-      st = nqs_run(&c, &o, &res[k], &err);
-    }
-    if (st) {
-      fprintf(stderr, "nqs: error: sweep point %s = %s: %s\n", key, vals[k], err.msg);
-      rc = st == NQS_EINPUT ? 2 : 1;
-      break;
-    }
-    done++;
-    char ve[96];
-    nqs_format_value_error(ve, sizeof ve, res[k].energy.mean, res[k].energy.error);
-    printf("%s = %-10s E = %s  σ² = %.2e\n", key, vals[k], ve, res[k].energy.variance);
-    fflush(stdout);
-  }
+  int done = 0;
+  rc = run_points(&base, key, vals, n, dir, progress, &ps, res, &done);
   if (done > 0) {
     if (write_summary(dir, key, vals, res, done)) {
       fprintf(stderr, "nqs: error: cannot write the summary in %s\n", dir);
@@ -221,8 +215,4 @@ int nqs_cmd_sweep(int argc, char **argv, nqs_progress_fn progress) {
   }
   for (int k = 0; k < done; k++) nqs_run_result_free(&res[k]);
   return rc;
-bad_input:
-  nqs_config_locate(&base, &err);
-  fprintf(stderr, "nqs: error: %s\n", err.msg);
-  return 2;
 }

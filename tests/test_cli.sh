@@ -256,6 +256,15 @@ check "tomography of the TFIM ring of 6 from Z and X records: fidelity ${fid:-?}
 expect_error "tomography of a state with signs" "both signs" -- tomography "$SRC/examples/tomography_tfim_6.ini" --set lattice.model=heisenberg --out "$T/tomo_bad"
 expect_error "tomography beyond 20 sites" "at most 20" -- tomography "$SRC/examples/tomography_tfim_6.ini" --set lattice.length=21 --out "$T/tomo_bad2"
 expect_error "sample-rbm on a folder without rbm.json" "rbm.json" -- sample-rbm "$T" --out "$T/y.csv"
+# one argument parser: --set may stand before the FILE, for every command that reads one
+expect_error "--set before FILE reaches train-rbm" "--set boltzmann.hidden" "out of range" -- train-rbm --set boltzmann.hidden=0 "$SRC/examples/rbm_ising_4x4.ini" --out "$T/never2"
+expect_error "--set before FILE reaches tomography" "at most 20" -- tomography --set lattice.length=21 "$SRC/examples/tomography_tfim_6.ini" --out "$T/tomo_bad3"
+expect_error "--set before FILE reaches exact" "--set lattice.length" -- exact --set lattice.length=0 "$SRC/examples/tfim_chain_l12.ini"
+for cmd in run exact train-rbm tomography sweep; do
+  expect_error "two input files for $cmd" "takes one FILE or DIR" -- $cmd "$T/good.ini" "$T/good.ini"
+  expect_error "an option with no value for $cmd" "needs a value" -- $cmd "$T/good.ini" --set
+done
+expect_error "a command-specific option elsewhere" "unknown option '--param' of nqs run" -- run --param system.omega=1,2
 
 # one engine: keys a run would ignore are refused; checkpoints name the command that wrote them
 expect_error "sampler.method on a lattice" "--set sampler.method" "does not apply to a lattice run" "spin flips" -- run "$SRC/examples/tfim_chain_l12.ini" --set sampler.method=metropolis --out "$T/lat_bad"

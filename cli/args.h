@@ -1,0 +1,42 @@
+/* args.h — the one argument parser of every command.
+ *
+ * A command names the options it takes in a spec string, e.g. "--out= --restart= --quiet
+ * --no-plots" ("--name=" takes a value, "--name" is a flag). `--set section.key=value` is
+ * accepted by every command that reads an input, may stand anywhere and may repeat; `-q` is
+ * `--quiet`. At most one positional argument (the input FILE or a run folder DIR). */
+#ifndef NQS_CLI_ARGS_H
+#define NQS_CLI_ARGS_H
+#include "nqs/nqs.h"
+
+#define CLI_MAX_ARGS 128
+
+typedef struct {
+  const char *cmd;        /* the command, for messages */
+  const char *positional; /* FILE or DIR, or NULL */
+  int nsets, nopts;
+  const char *sets[CLI_MAX_ARGS];                          /* --set values in order */
+  const char *names[CLI_MAX_ARGS], *values[CLI_MAX_ARGS]; /* other options ("" for a flag) */
+} cli_args;
+
+/* Parse argv (the words after the command) against spec; 0, or 2 after a message on stderr. */
+int cli_parse(const char *cmd, const char *spec, int argc, char **argv, cli_args *a);
+/* The value of option `name` ("--out"), the last one given, or NULL. */
+const char *cli_get(const cli_args *a, const char *name);
+int cli_flag(const cli_args *a, const char *name);
+/* An integer / a finite number in [lo, hi] from option `name`, left as it is when absent;
+ * 0, or 2 after a message. */
+int cli_long(const cli_args *a, const char *name, long lo, long hi, long *out);
+int cli_double(const cli_args *a, const char *name, double lo, double hi, double *out);
+
+/* The input of a command: defaults; the positional FILE, or with --restart DIR the input
+ * stored in DIR/checkpoint.h5 (which must have been written by `kind`; it stays in *ck, and
+ * *restarted says so); then every --set in order; then --out (refused for a restart: a run
+ * being continued stays in its folder). need_file: no FILE and no restart is an error (else the
+ * built-in defaults run). 0, or the exit code after a message. */
+int cli_config(const cli_args *a, const char *kind, int need_file, nqs_config *c, nqs_checkpoint *ck, int *restarted);
+
+/* Report a library error (with the input line or --set that caused it) and return its exit
+ * code: 2 for bad input, 1 otherwise. */
+int cli_error(const nqs_config *c, nqs_error *err);
+
+#endif
