@@ -304,148 +304,188 @@ static void shuffle(int *order, int n, nqs_rng *rng) {
   }
 }
 
+/* A training in progress: the data, the model, the optimiser, the chains and the RNG. */
+typedef struct {
+  const nqs_config *c;
+  fit f;
+  int np, nc, nt, batch, method_exact, cd, pt, ising, L;
+  double *data, *params, *g, *vel, *q, *chains, *bufb;
+  int *order;
+  const nqs_optimizer_type *adam;
+  double mu; /* momentum (0 for plain SGD) */
+  nqs_rng rng;
+  long step;
+} training;
+
+static void training_free(training *t) {
+  free(t->data);
+  free(t->params);
+  free(t->g);
+  free(t->vel);
+  free(t->q);
+  free(t->chains);
+  free(t->bufb);
+  free(t->order);
+}
+
+/* The data read and split, the options checked against them, the buffers allocated, the exact
+ * Ising target computed (when asked for and small enough) and the fresh start drawn. */
+static nqs_status training_open(training *t, const nqs_config *c, nqs_error *err) {
+  memset(t, 0, sizeof *t);
+  t->c = c;
+  if (!c->boltzmann.data[0])
+    return nqs_error_setk(err, NQS_EINPUT, "boltzmann.data", "no data: set [boltzmann] data = FILE.csv (e.g. from nqs sample-ising)");
+  const int gauss = strcmp(c->boltzmann.visible, "gaussian") == 0;
+  int nrows, nv;
+  nqs_status st = nqs_dataset_read(c->boltzmann.data, !gauss, &t->data, &nrows, &nv, err);
+  if (st) return st;
+  const int nh = c->boltzmann.hidden, ntest = (int)floor(c->boltzmann.held_out * nrows), ntrain = nrows - ntest;
+  t->np = nv + nh + nv * nh;
+  t->L = ising_side(nv);
+  t->ising = strcmp(c->boltzmann.target, "ising") == 0;
+  t->method_exact = strcmp(c->boltzmann.method, "exact") == 0;
+  t->cd = strcmp(c->boltzmann.method, "cd") == 0;
+  t->pt = strcmp(c->boltzmann.method, "pt") == 0;
+  t->nt = t->pt ? c->boltzmann.replicas : 1; /* replicas per chain */
+  t->batch = c->boltzmann.batch < ntrain ? c->boltzmann.batch : ntrain;
+  t->nc = t->cd ? t->batch : c->boltzmann.chains;
+  t->adam = strcmp(c->boltzmann.optimizer, "adam") == 0 ? nqs_optimizer_find("adam") : NULL;
+  t->mu = strcmp(c->boltzmann.optimizer, "momentum") == 0 ? c->boltzmann.momentum : 0;
+  if ((st = check_training(c, nv, ntrain, t->L, err))) return st;
+  const int np = t->np, want_q = t->ising && nv <= NQS_EXACT_MAX_UNITS;
+  t->params = calloc((size_t)np, sizeof(double));
+  t->g = malloc(sizeof(double) * np);
+  t->vel = calloc((size_t)2 * np + 1, sizeof(double)); /* momentum, or Adam's two moments */
+  t->chains = malloc(sizeof(double) * (size_t)t->nc * t->nt * nv);
+  t->bufb = malloc(sizeof(double) * (size_t)t->batch * nv);
+  t->order = malloc(sizeof(int) * (size_t)ntrain);
+  if (want_q) t->q = malloc(sizeof(double) * ((size_t)1 << nv));
+  if (!t->params || !t->g || !t->vel || !t->chains || !t->bufb || !t->order || (want_q && !t->q))
+    return nqs_error_set(err, NQS_ENOMEM, "out of memory for an RBM of %d x %d and %d rows", nv, nh, nrows);
+  if (t->q && (st = nqs_ising_exact(t->L, c->boltzmann.temperature, t->q, err))) return st;
+  /* exact ln Z: binary, by the smaller layer; Gaussian-binary, by the hidden layer */
+  const int exact = gauss ? nh <= NQS_EXACT_MAX_UNITS : (nv <= NQS_EXACT_MAX_UNITS || nh <= NQS_EXACT_MAX_UNITS);
+  t->f = (fit){.nv = nv, .nh = nh, .gauss = gauss, .exact = exact, .nrows = nrows, .ntrain = ntrain, .ntest = ntest,
+               .sigma = c->boltzmann.sigma, .data = t->data, .q = t->q};
+  nqs_rng_seed(&t->rng, c->run.seed, 0xB01u);
+  start(c, &t->f, t->params, t->chains, t->nc * t->nt, &t->rng);
+  return NQS_OK;
+}
+
+/* One epoch: the training rows in a new order, one gradient step per mini-batch. */
+static nqs_status training_epoch(training *t, int ep, nqs_error *err) {
+  const nqs_config *c = t->c;
+  const int nv = t->f.nv, nh = t->f.nh, np = t->np, batch = t->batch, nc = t->nc, k = c->boltzmann.k;
+  double *params = t->params, *g = t->g, *chains = t->chains, *bufb = t->bufb;
+  const double lr = c->boltzmann.learning_rate / (1 + c->boltzmann.decay * (ep - 1)); /* eta / (1 + decay (epoch - 1)) */
+  shuffle(t->order, t->f.ntrain, &t->rng);
+  for (int b0 = 0; b0 + batch <= t->f.ntrain; b0 += batch) {
+    for (int d = 0; d < batch; d++) memcpy(bufb + (size_t)d * nv, t->data + (size_t)t->order[b0 + d] * nv, sizeof(double) * nv);
+    if (t->method_exact) nqs_bm_exact_gradient(nv, nh, params, bufb, batch, g);
+    else {
+      if (t->cd) memcpy(chains, bufb, sizeof(double) * (size_t)batch * nv); /* CD: chains restart at the data */
+      if (t->pt) nqs_bm_pt_gradient(nv, nh, params, bufb, batch, chains, nc, t->nt, k, &t->rng, g);
+      else if (t->f.gauss) nqs_gb_pcd_gradient(nv, nh, t->f.sigma, params, bufb, batch, chains, nc, k, &t->rng, g);
+      else nqs_bm_pcd_gradient(nv, nh, params, bufb, batch, chains, nc, k, &t->rng, g);
+    }
+    for (int q = nv + nh; q < np; q++) g[q] -= c->boltzmann.weight_decay * params[q];
+    t->step++;
+    if (t->adam) {
+      for (int q = 0; q < np; q++) g[q] = -g[q]; /* Adam descends */
+      t->adam->step(params, g, t->vel, np, lr, t->step);
+    } else
+      for (int q = 0; q < np; q++) {
+        t->vel[q] = t->mu * t->vel[q] + lr * g[q];
+        params[q] += t->vel[q];
+      }
+  }
+  for (int q = 0; q < np; q++)
+    if (!isfinite(params[q]))
+      return nqs_error_set(err, NQS_ERUNTIME, "epoch %d: the parameters became non-finite; lower [boltzmann] learning_rate", ep);
+  return NQS_OK;
+}
+
+/* rbm.json and result.json of a finished training. */
+static nqs_status training_result(training *t, nqs_train_result *res, double t0, nqs_error *err) {
+  const nqs_config *c = t->c;
+  const int nv = t->f.nv, nh = t->f.nh;
+  nqs_status st = nqs_bm_write_json(res->dir, nv, nh, t->f.gauss ? t->f.sigma : 0, t->params, err);
+  if (st) return st;
+  cJSON *out = nqs_run_result_head("train-rbm", c);
+  cJSON_AddNumberToObject(out, "visible", nv);
+  cJSON_AddNumberToObject(out, "hidden", nh);
+  cJSON_AddNumberToObject(out, "rows_train", t->f.ntrain);
+  cJSON_AddNumberToObject(out, "rows_test", t->f.ntest);
+  cJSON_AddStringToObject(out, "method", c->boltzmann.method);
+  cJSON_AddStringToObject(out, "visible_units", c->boltzmann.visible);
+  cJSON_AddNumberToObject(out, "epochs", c->boltzmann.epochs);
+  if (t->f.exact) {
+    cJSON_AddNumberToObject(out, "log_likelihood_train", res->ll_train);
+    if (t->f.ntest) cJSON_AddNumberToObject(out, "log_likelihood_test", res->ll_test);
+  }
+  if (t->q) {
+    cJSON_AddNumberToObject(out, "kl", res->kl);
+    double ent = 0;
+    for (long s = 0; s < (1L << nv); s++)
+      if (t->q[s] > 0) ent -= t->q[s] * log(t->q[s]);
+    cJSON_AddNumberToObject(out, "target_entropy", ent); /* the best possible -log-likelihood */
+  }
+  /* the model's own samples against the data: Ising energy and magnetisation */
+  if (t->ising) st = ising_comparison(&t->f, c, t->L, t->params, res, out, err);
+  res->nv = nv;
+  res->nh = nh;
+  res->wall_seconds = nqs_run_now() - t0;
+  cJSON_AddNumberToObject(out, "wall_seconds", res->wall_seconds);
+  if (!st) return nqs_run_write_json(res->dir, "result.json", out, err);
+  cJSON_Delete(out);
+  return st;
+}
+
 nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_train_result *res, nqs_error *err) {
   memset(res, 0, sizeof *res);
   res->kl = res->ll_train = res->ll_test = NAN;
   const double t0 = nqs_run_now();
-  if (!c->boltzmann.data[0])
-    return nqs_error_setk(err, NQS_EINPUT, "boltzmann.data", "no data: set [boltzmann] data = FILE.csv (e.g. from nqs sample-ising)");
-  double *data = NULL;
-  int nrows, nv;
-  const int gauss = strcmp(c->boltzmann.visible, "gaussian") == 0;
-  const double sigma = c->boltzmann.sigma;
-  nqs_status st = nqs_dataset_read(c->boltzmann.data, !gauss, &data, &nrows, &nv, err);
-  if (st) return st;
-  const int nh = c->boltzmann.hidden, np = nv + nh + nv * nh;
-  const int ntest = (int)floor(c->boltzmann.held_out * nrows), ntrain = nrows - ntest;
-  /* exact ln Z: binary, by the smaller layer; Gaussian-binary, by the hidden layer */
-  const int exact = gauss ? nh <= NQS_EXACT_MAX_UNITS : (nv <= NQS_EXACT_MAX_UNITS || nh <= NQS_EXACT_MAX_UNITS);
-  const int L = ising_side(nv), ising = strcmp(c->boltzmann.target, "ising") == 0;
-  const int method_exact = strcmp(c->boltzmann.method, "exact") == 0, cd = strcmp(c->boltzmann.method, "cd") == 0;
-  const int pt = strcmp(c->boltzmann.method, "pt") == 0, nt = pt ? c->boltzmann.replicas : 1; /* replicas per chain */
-  const int batch = c->boltzmann.batch < ntrain ? c->boltzmann.batch : ntrain;
-  double *params = NULL, *g = NULL, *vel = NULL, *q = NULL, *chains = NULL, *bufb = NULL;
-  int *order = NULL;
-  FILE *logf = NULL, *csv = NULL;
-  st = check_training(c, nv, ntrain, L, err);
-  if (st) goto out;
   const nqs_checkpoint *ck = o ? o->restart : NULL;
-  const int nc = cd ? batch : c->boltzmann.chains;
-  params = calloc((size_t)np, sizeof(double));
-  g = malloc(sizeof(double) * np);
-  vel = calloc((size_t)2 * np + 1, sizeof(double)); /* momentum, or Adam's two moments */
-  chains = malloc(sizeof(double) * (size_t)nc * nt * nv);
-  bufb = malloc(sizeof(double) * (size_t)batch * nv);
-  order = malloc(sizeof(int) * (size_t)ntrain);
-  if (ising && nv <= NQS_EXACT_MAX_UNITS) q = malloc(sizeof(double) * ((size_t)1 << nv));
-  if (!params || !g || !vel || !chains || !bufb || !order || (ising && nv <= NQS_EXACT_MAX_UNITS && !q)) {
-    st = nqs_error_set(err, NQS_ENOMEM, "out of memory for an RBM of %d x %d and %d rows", nv, nh, nrows);
-    goto out;
-  }
-  if (q && (st = nqs_ising_exact(L, c->boltzmann.temperature, q, err))) goto out;
-  const fit fi = {.nv = nv, .nh = nh, .gauss = gauss, .exact = exact, .nrows = nrows, .ntrain = ntrain, .ntest = ntest,
-                  .sigma = sigma, .data = data, .q = q};
-  nqs_rng rng;
-  nqs_rng_seed(&rng, c->run.seed, 0xB01u);
-  start(c, &fi, params, chains, nc * nt, &rng);
+  training t;
+  FILE *logf = NULL, *csv = NULL;
   int ep0 = 0;
-  long step = 0;
-  if (ck && (st = load_training(ck, np, nc * nt, nv, params, vel, chains, &rng, &ep0, &step, err))) goto out;
-  if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, "train-rbm", res->dir, err)))
-    goto out;
-  if ((st = nqs_run_open_logs(res->dir, "training.csv", "epoch,reconstruction_error,pll_train,pll_test,ll_train,ll_test,kl,wall_seconds",
-                              ck != NULL, &logf, &csv, err)))
-    goto out;
-  const nqs_optimizer_type *adam = strcmp(c->boltzmann.optimizer, "adam") == 0 ? nqs_optimizer_find("adam") : NULL;
-  const double mu = strcmp(c->boltzmann.optimizer, "momentum") == 0 ? c->boltzmann.momentum : 0;
+  nqs_status st = training_open(&t, c, err);
+  if (!st && ck)
+    st = load_training(ck, t.np, t.nc * t.nt, t.f.nv, t.params, t.vel, t.chains, &t.rng, &ep0, &t.step, err);
+  if (!st) st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err);
+  if (!st) st = nqs_run_write_config(c, "train-rbm", res->dir, err);
+  if (!st)
+    st = nqs_run_open_logs(res->dir, "training.csv", "epoch,reconstruction_error,pll_train,pll_test,ll_train,ll_test,kl,wall_seconds",
+                           ck != NULL, &logf, &csv, err);
   nqs_progress pr = {.phase = "train", .iterations = c->boltzmann.epochs};
-  for (int ep = ep0 + 1; ep <= c->boltzmann.epochs; ep++) {
-    const double lr = c->boltzmann.learning_rate / (1 + c->boltzmann.decay * (ep - 1)); /* eta / (1 + decay (epoch - 1)) */
-    shuffle(order, ntrain, &rng);
-    for (int b0 = 0; b0 + batch <= ntrain; b0 += batch) {
-      for (int d = 0; d < batch; d++) memcpy(bufb + (size_t)d * nv, data + (size_t)order[b0 + d] * nv, sizeof(double) * nv);
-      if (method_exact) nqs_bm_exact_gradient(nv, nh, params, bufb, batch, g);
-      else {
-        if (cd) memcpy(chains, bufb, sizeof(double) * (size_t)batch * nv); /* CD: chains restart at the data */
-        if (pt) nqs_bm_pt_gradient(nv, nh, params, bufb, batch, chains, nc, nt, c->boltzmann.k, &rng, g);
-        else if (gauss) nqs_gb_pcd_gradient(nv, nh, sigma, params, bufb, batch, chains, nc, c->boltzmann.k, &rng, g);
-        else nqs_bm_pcd_gradient(nv, nh, params, bufb, batch, chains, nc, c->boltzmann.k, &rng, g);
-      }
-      for (int k = nv + nh; k < np; k++) g[k] -= c->boltzmann.weight_decay * params[k];
-      step++;
-      if (adam) {
-        for (int k = 0; k < np; k++) g[k] = -g[k]; /* Adam descends */
-        adam->step(params, g, vel, np, lr, step);
-      } else
-        for (int k = 0; k < np; k++) {
-          vel[k] = mu * vel[k] + lr * g[k];
-          params[k] += vel[k];
-        }
-    }
-    for (int k = 0; k < np; k++)
-      if (!isfinite(params[k])) {
-        st = nqs_error_set(err, NQS_ERUNTIME, "epoch %d: the parameters became non-finite; lower [boltzmann] learning_rate", ep);
-        goto out;
-      }
-    epoch_monitors m;
-    measure(&fi, params, &m);
-    res->ll_train = m.ll_tr;
-    res->ll_test = m.ll_te;
-    res->kl = m.kl;
-    res->epochs = ep;
-    log_epoch(logf, csv, &fi, ep, &m, nqs_run_now() - t0);
+  epoch_monitors m;
+  if (!st && ep0 >= c->boltzmann.epochs) measure(&t.f, t.params, &m); /* a finished training: its final monitors */
+  for (int ep = ep0 + 1; !st && ep <= c->boltzmann.epochs; ep++) {
+    if ((st = training_epoch(&t, ep, err))) break;
+    measure(&t.f, t.params, &m);
+    log_epoch(logf, csv, &t.f, ep, &m, nqs_run_now() - t0);
     const int every = c->output.checkpoint_every;
     if (((every > 0 && ep % every == 0) || ep == c->boltzmann.epochs) &&
-        (st = save_training(c, res->dir, np, params, vel, nc * nt, nv, chains, &rng, ep, step, err)))
-      goto out;
+        (st = save_training(c, res->dir, t.np, t.params, t.vel, t.nc * t.nt, t.f.nv, t.chains, &t.rng, ep, t.step, err)))
+      break;
     if (o && o->progress) {
       pr.iteration = ep;
       pr.fraction = (double)ep / c->boltzmann.epochs;
-      pr.has_energy = q != NULL; /* shows the KL in the energy slot */
+      pr.has_energy = t.q != NULL; /* shows the KL in the energy slot */
       pr.energy = m.kl;
       pr.elapsed = nqs_run_now() - t0;
       o->progress(o->user, &pr);
     }
   }
-  if ((st = nqs_bm_write_json(res->dir, nv, nh, gauss ? sigma : 0, params, err))) goto out;
-
-  /* the model's own samples against the data: Ising energy and magnetisation */
-  cJSON *out = nqs_run_result_head("train-rbm", c);
-  cJSON_AddNumberToObject(out, "visible", nv);
-  cJSON_AddNumberToObject(out, "hidden", nh);
-  cJSON_AddNumberToObject(out, "rows_train", ntrain);
-  cJSON_AddNumberToObject(out, "rows_test", ntest);
-  cJSON_AddStringToObject(out, "method", c->boltzmann.method);
-  cJSON_AddStringToObject(out, "visible_units", c->boltzmann.visible);
-  cJSON_AddNumberToObject(out, "epochs", c->boltzmann.epochs);
-  if (exact) {
-    cJSON_AddNumberToObject(out, "log_likelihood_train", res->ll_train);
-    if (ntest) cJSON_AddNumberToObject(out, "log_likelihood_test", res->ll_test);
+  if (!st) {
+    res->ll_train = m.ll_tr;
+    res->ll_test = m.ll_te;
+    res->kl = m.kl;
+    res->epochs = c->boltzmann.epochs > ep0 ? c->boltzmann.epochs : ep0;
+    st = training_result(&t, res, t0, err);
   }
-  if (q) {
-    cJSON_AddNumberToObject(out, "kl", res->kl);
-    double ent = 0, *qq = q;
-    for (long s = 0; s < (1L << nv); s++)
-      if (qq[s] > 0) ent -= qq[s] * log(qq[s]);
-    cJSON_AddNumberToObject(out, "target_entropy", ent); /* the best possible -log-likelihood */
-  }
-  if (ising) st = ising_comparison(&fi, c, L, params, res, out, err);
-  res->nv = nv;
-  res->nh = nh;
-  res->wall_seconds = nqs_run_now() - t0;
-  cJSON_AddNumberToObject(out, "wall_seconds", res->wall_seconds);
-  if (!st) st = nqs_run_write_json(res->dir, "result.json", out, err);
-  else cJSON_Delete(out);
-out:
   if (logf) fclose(logf);
   if (csv) fclose(csv);
-  free(data);
-  free(params);
-  free(g);
-  free(vel);
-  free(q);
-  free(chains);
-  free(bufb);
-  free(order);
+  training_free(&t);
   return st;
 }
