@@ -32,6 +32,35 @@ static int report(void *user, int epoch, double nll, const double *params) {
   return 0;
 }
 
+/* The exact ground state with its overall sign fixed; a state with amplitudes of both signs
+ * is refused (a positive RBM cannot hold it). */
+static nqs_status positive_ground_state(const nqs_spin_system *sys, double *e0, double *psi, nqs_error *err) {
+  nqs_status st = nqs_exact_ground_state(sys, e0, psi, err);
+  if (st) return st;
+  const long N = 1L << sys->nsites;
+  double sum = 0, neg = 0;
+  for (long s = 0; s < N; s++) sum += psi[s];
+  for (long s = 0; s < N; s++) psi[s] = sum < 0 ? -psi[s] : psi[s];
+  for (long s = 0; s < N; s++) neg = fmin(neg, psi[s]);
+  if (neg < -1e-8)
+    return nqs_error_set(err, NQS_EINPUT, "the ground state has amplitudes of both signs (min %.2g): a positive RBM cannot "
+                         "hold it; use a TFIM, or a Heisenberg model whose signs are rotated out (not done yet)", neg);
+  return NQS_OK;
+}
+
+/* M simulated measurement records in each basis, as histograms over the 2^n outcomes. */
+static nqs_status record(const nqs_config *c, int n, const double *psi, const uint32_t *masks, int nb, long M, double *hist,
+                         uint32_t *rec, nqs_error *err) {
+  nqs_rng rng;
+  nqs_rng_seed(&rng, c->run.seed, 0x7031);
+  nqs_status st = NQS_OK;
+  for (int b = 0; b < nb && !st; b++) {
+    st = nqs_tomo_measure(n, psi, masks[b], M, &rng, rec, err);
+    for (long k = 0; !st && k < M; k++) hist[((size_t)b << n) + rec[k]] += 1;
+  }
+  return st;
+}
+
 nqs_status nqs_tomography_run(const nqs_config *c, const nqs_run_options *o, nqs_tomo_result *res, nqs_error *err) {
   memset(res, 0, sizeof *res);
   const double t0 = nqs_run_now();
@@ -57,25 +86,9 @@ nqs_status nqs_tomography_run(const nqs_config *c, const nqs_run_options *o, nqs
   FILE *csv = NULL;
   double e0 = 0;
   if (!psi || !model || !hist || !params || !rec) st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %d qubits", n);
-  if (!st) st = nqs_exact_ground_state(&sys, &e0, psi, err);
-  if (!st) { /* the ground state of a stoquastic model is positive: fix the overall sign */
-    double sum = 0, neg = 0;
-    for (long s = 0; s < N; s++) sum += psi[s];
-    for (long s = 0; s < N; s++) psi[s] = sum < 0 ? -psi[s] : psi[s];
-    for (long s = 0; s < N; s++) neg = fmin(neg, psi[s]);
-    if (neg < -1e-8)
-      st = nqs_error_set(err, NQS_EINPUT, "the ground state has amplitudes of both signs (min %.2g): a positive RBM cannot "
-                         "hold it; use a TFIM, or a Heisenberg model whose signs are rotated out (not done yet)", neg);
-  }
+  if (!st) st = positive_ground_state(&sys, &e0, psi, err);
   if (!st && !(st = nqs_run_make_dir(c, 0, res->dir, sizeof res->dir, err))) st = nqs_run_write_config(c, "tomography", res->dir, err);
-  if (!st) {
-    nqs_rng rng;
-    nqs_rng_seed(&rng, c->run.seed, 0x7031);
-    for (int b = 0; b < nb && !st; b++) {
-      st = nqs_tomo_measure(n, psi, masks[b], M, &rng, rec, err);
-      for (long k = 0; !st && k < M; k++) hist[(size_t)b * N + rec[k]] += 1;
-    }
-  }
+  if (!st) st = record(c, n, psi, masks, nb, M, hist, rec, err);
   char path[700];
   if (!st) {
     snprintf(path, sizeof path, "%s/tomography.csv", res->dir);
