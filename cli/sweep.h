@@ -1,7 +1,7 @@
 /* sweep.h — `nqs sweep`: one run per value of one input key. */
 #ifndef NQS_CLI_SWEEP_H
 #define NQS_CLI_SWEEP_H
-#include "nqs/run.h"
+#include "nqs/core/run.h"
 
 /* The progress display's state (cli/main.c). */
 typedef struct {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "nqs/checkpoint.h"
+#include "nqs/core/checkpoint.h"
 
 static char *slurp(const char *path) {
   FILE *f = fopen(path, "r");

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "nqs/checkpoint.h"
+#include "nqs/core/checkpoint.h"
 #include "nqs/nqs.h"
 
 /* |a - b| / max(|b|, 1): relative for values of order one and more, absolute below. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Results do not depend on how a fixed number of walkers is split over threads
 # and MPI ranks: same seed, same total walkers -> the same energies and
-# parameters, to the last bit (nqs/comm.h explains why this holds exactly).
+# parameters, to the last bit (nqs/core/comm.h explains why this holds exactly).
 # Usage: test_parallel.sh path/to/nqs
 NQS=$1
 # OpenBLAS's own threads split the SR matrix product (dsyrk) differently for other

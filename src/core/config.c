@@ -1,0 +1,665 @@
+/* config.c — the option table and everything driven by it. */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <ini.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nqs/core/config.h"
+#include "nqs/particles/factor.h"
+#include "nqs/lattice/lattice.h"
+#include "nqs/nn/mlp.h"
+#include "nqs/core/model.h"
+#include "nqs/particles/potential.h"
+#include "nqs/core/optimizer.h"
+#include "nqs/particles/sampler.h"
+#include "nqs/particles/wavefunction.h"
+
+typedef nqs_option option;
+
+#define F(field) offsetof(nqs_config, field), sizeof(((nqs_config *)0)->field)
+#define BIG 1e300
+
+/* Declared once; everything else reads this table and the registries' own rows (OPT). */
+static const option core_options[] = {
+    {"system", "type", NQS_K_CHOICE, F(system.type), "continuum", 0, 0, 0, "@model",
+     "continuum: particles in a trap (the keys below); lattice: spin-1/2 model of [lattice]"},
+    {"system", "dimensions", NQS_K_INT, F(system.dimensions), "2", 1, 3, 0, NULL, "spatial dimensions d"},
+    {"system", "particles", NQS_K_INT, F(system.particles), "2", 1, 4096, 0, NULL,
+     "number of particles N (fermions: a closed shell, 2D 2,6,12,20,30,42,56; 3D 2,8,20,40)"},
+    {"system", "statistics", NQS_K_CHOICE, F(system.statistics), "fermions", 0, 0, 0, "fermions|bosons|distinguishable",
+     "particle statistics (fermions are spin-1/2, half up and half down)"},
+    {"system", "omega", NQS_K_REAL, F(system.omega), "1.0", 0, 1e6, 1, NULL, "harmonic trap frequency omega"},
+    {"system", "lambda", NQS_K_REAL, F(system.lambda), "1.0", 0, 1e3, 1, NULL,
+     "elliptic trap: frequency ratio on the last axis (z in 3D); 1 = isotropic"},
+    {"system", "interaction", NQS_K_CHOICE, F(system.interaction), "coulomb", 0, 0, 0, "@potential",
+     "pair interaction (the potential's own keys follow in this section)"},
+
+    {"lattice", "graph", NQS_K_CHOICE, F(lattice.graph), "chain", 0, 0, 0, "chain|square|edges",
+     "chain of L sites, L x L square lattice, or the bonds listed in the file of edges"},
+    {"lattice", "edges", NQS_K_STRING, F(lattice.edges), "", 0, 0, 0, NULL,
+     "graph = edges: a file with one bond per line, \"i j\" or \"i j J_ij\" (sites from 0; relative to the input file)"},
+    {"lattice", "length", NQS_K_INT, F(lattice.length), "12", 2, 4096, 0, NULL, "sites per side L"},
+    {"lattice", "boundary", NQS_K_CHOICE, F(lattice.boundary), "periodic", 0, 0, 0, "periodic|open", "boundary conditions"},
+    {"lattice", "model", NQS_K_CHOICE, F(lattice.model), "tfim", 0, 0, 0, "tfim|heisenberg",
+     "tfim: -J sum sz sz - h sum sx; heisenberg: J sum (sx sx + sy sy + delta sz sz) (Pauli matrices)"},
+    {"lattice", "J", NQS_K_REAL, F(lattice.J), "1.0", -1e6, 1e6, 0, NULL, "coupling J (nearest neighbours)"},
+    {"lattice", "J2", NQS_K_REAL, F(lattice.J2), "0", -1e6, 1e6, 0, NULL,
+     "next-nearest-neighbour coupling (J1-J2; chain: i, i+2; square: diagonals); 0 = none"},
+    {"lattice", "h", NQS_K_REAL, F(lattice.h), "1.0", -1e6, 1e6, 0, NULL, "tfim: transverse field h"},
+    {"lattice", "delta", NQS_K_REAL, F(lattice.delta), "1.0", -1e6, 1e6, 0, NULL, "heisenberg: anisotropy Delta (1 = isotropic XXX)"},
+    {"lattice", "ansatz", NQS_K_CHOICE, F(lattice.ansatz), "rbm", 0, 0, 0, "rbm|ffnn",
+     "rbm (alpha, weights, symmetry), or ffnn: ln Psi = NN(s), [wavefunction] ffnn_layers and ffnn_activation, real"},
+    {"lattice", "alpha", NQS_K_INT, F(lattice.alpha), "1", 1, 64, 0, NULL, "RBM hidden-unit density: H = alpha x sites"},
+    {"lattice", "weights", NQS_K_CHOICE, F(lattice.weights), "real", 0, 0, 0, "real|complex",
+     "RBM weights: real, or complex (signs and phases without the Marshall rule)"},
+    {"lattice", "symmetry", NQS_K_CHOICE, F(lattice.symmetry), "none", 0, 0, 0, "none|translation",
+     "RBM: none, or translation (alpha filters shared by all translations; periodic chains and squares)"},
+    {"lattice", "marshall", NQS_K_CHOICE, F(lattice.marshall), "yes", 0, 0, 0, "yes|no",
+     "heisenberg: Marshall sign rule (bipartite lattices), so a real RBM can hold the ground state"},
+
+    {"wavefunction", "factors", NQS_K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "@factor",
+     "product of factors: gaussian (bosons), slater (fermions), pade (Pade-Jastrow), rbm (Gaussian-binary RBM), ffnn (network)"},
+    {"wavefunction", "hidden", NQS_K_INT, F(wavefunction.hidden), "4", 1, 100000, 0, NULL, "hidden units of the rbm factor"},
+    {"wavefunction", "rbm_psi", NQS_K_CHOICE, F(wavefunction.rbm_psi), "sqrtF", 0, 0, 0, "sqrtF|F",
+     "RBM convention: Psi = sqrt(F) (|Psi|^2 = F, Gibbs-samplable) or Psi = F"},
+    {"wavefunction", "sigma", NQS_K_REAL, F(wavefunction.sigma), "0", 0, 1e3, 0, NULL,
+     "RBM visible width sigma; 0 = the trap's: 1/sqrt(omega) for F, 1/sqrt(2 omega) for sqrtF"},
+    {"wavefunction", "init_std", NQS_K_REAL, F(wavefunction.init_std), "0.01", 0, 10, 0, NULL,
+     "standard deviation of the random initial RBM weights and of the ffnn output layer"},
+    {"wavefunction", "ffnn_layers", NQS_K_STRING, F(wavefunction.ffnn_layers), "16, 16", 0, 0, 0, NULL,
+     "hidden-layer widths of the ffnn factor, comma list (at most 7 layers of 1..4096)"},
+    {"wavefunction", "ffnn_activation", NQS_K_CHOICE, F(wavefunction.ffnn_activation), "tanh", 0, 0, 0,
+     "tanh|sigmoid|softplus|elu|gelu", "activation of the ffnn hidden layers"},
+    {"wavefunction", "ffnn_input", NQS_K_CHOICE, F(wavefunction.ffnn_input), "pairs", 0, 0, 0, "pairs|coords",
+     "ffnn inputs: pairs = sum over pairs of NN(r_ij, like-spin) (symmetric); coords = NN(all coordinates), distinguishable only"},
+    {"wavefunction", "alpha", NQS_K_REAL, F(wavefunction.alpha), "1.0", 0, 1e3, 1, NULL,
+     "initial Gaussian width / orbital scale (1 = non-interacting optimum)"},
+    {"wavefunction", "beta", NQS_K_REAL, F(wavefunction.beta), "0.5", 0, 1e3, 0, NULL, "initial Pade-Jastrow beta"},
+
+    {"sampler", "method", NQS_K_CHOICE, F(sampler.method), "langevin", 0, 0, 0, "@sampler",
+     "metropolis (uniform moves), langevin (importance sampling with drift), gibbs (rbm with rbm_psi = sqrtF only)"},
+    {"sampler", "step", NQS_K_REAL, F(sampler.step), "0", 0, 100, 0, NULL,
+     "initial step (metropolis) or time step (langevin); 0 = sampler default (1.0 / 0.1)"},
+    {"sampler", "target_acceptance", NQS_K_REAL, F(sampler.target_acceptance), "0", 0, 0.999, 0, NULL,
+     "acceptance the step is adapted to during thermalisation; 0 = sampler default (0.5 / 0.9)"},
+    {"sampler", "walkers", NQS_K_INT, F(sampler.walkers), "16", 1, 1000000, 0, NULL, "independent Markov chains"},
+    {"sampler", "thermalization", NQS_K_INT, F(sampler.thermalization), "200", 0, 100000000, 0, NULL,
+     "sweeps per walker discarded before measuring (step adapted only here)"},
+
+    {"optimizer", "method", NQS_K_CHOICE, F(optimizer.method), "adam", 0, 0, 0, "@update",
+     "parameter update rule: adam, sgd, or sr (stochastic reconfiguration)"},
+    {"optimizer", "learning_rate", NQS_K_REAL, F(optimizer.learning_rate), "0.01", 0, 10, 1, NULL, "step size eta"},
+    {"optimizer", "schedule", NQS_K_CHOICE, F(optimizer.schedule), "constant", 0, 0, 0, "constant|inverse|exponential",
+     "learning-rate schedule: eta, eta/(1 + decay t), or eta exp(-decay t)"},
+    {"optimizer", "decay", NQS_K_REAL, F(optimizer.decay), "0", 0, 10, 0, NULL, "decay rate of the schedule"},
+    {"optimizer", "diag_shift", NQS_K_REAL, F(optimizer.diag_shift), "0.001", 0, 1e6, 0, NULL,
+     "sr: absolute diagonal shift added to S"},
+    {"optimizer", "diag_shift_rel", NQS_K_REAL, F(optimizer.diag_shift_rel), "0", 0, 1e6, 0, NULL,
+     "sr: relative diagonal shift, S_kk *= 1 + diag_shift_rel"},
+    {"optimizer", "sr_solver", NQS_K_CHOICE, F(optimizer.sr_solver), "auto", 0, 0, 0, "auto|cholesky|minsr",
+     "sr: cholesky on S (P x P), minsr on the kernel (samples x samples); auto = minsr when P > samples"},
+    {"optimizer", "max_step", NQS_K_REAL, F(optimizer.max_step), "0", 0, 1e6, 0, NULL,
+     "cap on the parameter step norm |eta delta| (sr); 0 = no cap"},
+    {"optimizer", "iterations", NQS_K_INT, F(optimizer.iterations), "100", 0, 10000000, 0, NULL,
+     "optimisation iterations (0: evaluate the initial parameters)"},
+    {"optimizer", "samples", NQS_K_LONG, F(optimizer.samples), "8000", 1, 1e12, 0, NULL,
+     "samples per iteration, all walkers together (one per sweep per walker)"},
+
+    {"evaluation", "samples", NQS_K_LONG, F(evaluation.samples), "200000", 1, 1e12, 0, NULL,
+     "samples of the final evaluation with frozen parameters"},
+
+    {"boltzmann", "data", NQS_K_STRING, F(boltzmann.data), "", 0, 0, 0, NULL,
+     "nqs train-rbm: CSV of samples, one per row, 0/1 entries (a header line is skipped; relative to the input file)"},
+    {"boltzmann", "held_out", NQS_K_REAL, F(boltzmann.held_out), "0.2", 0, 0.9, 0, NULL,
+     "fraction of the rows (the last ones) kept out of training to measure generalisation"},
+    {"boltzmann", "visible", NQS_K_CHOICE, F(boltzmann.visible), "binary", 0, 0, 0, "binary|gaussian",
+     "visible units: binary (0/1 data) or gaussian (real data; width sigma)"},
+    {"boltzmann", "sigma", NQS_K_REAL, F(boltzmann.sigma), "1.0", 0, 1e6, 1, NULL, "visible = gaussian: the visible width sigma"},
+    {"boltzmann", "hidden", NQS_K_INT, F(boltzmann.hidden), "16", 1, 100000, 0, NULL, "hidden units of the binary-binary RBM"},
+    {"boltzmann", "method", NQS_K_CHOICE, F(boltzmann.method), "pcd", 0, 0, 0, "pcd|cd|pt|exact",
+     "negative phase: pcd (persistent chains), cd (chains restarted at the batch), pt (persistent chains with parallel "
+     "tempering), exact (sum over 2^visible states)"},
+    {"boltzmann", "replicas", NQS_K_INT, F(boltzmann.replicas), "10", 2, 1000, 0, NULL,
+     "pt: replicas per chain, at inverse temperatures 1, 1 - 1/replicas, ..., 1/replicas"},
+    {"boltzmann", "k", NQS_K_INT, F(boltzmann.k), "1", 1, 100000, 0, NULL, "block-Gibbs sweeps per update (CD-k, PCD-k)"},
+    {"boltzmann", "chains", NQS_K_INT, F(boltzmann.chains), "100", 1, 1000000, 0, NULL, "pcd: persistent chains"},
+    {"boltzmann", "batch", NQS_K_INT, F(boltzmann.batch), "100", 1, 100000000, 0, NULL, "rows per mini-batch"},
+    {"boltzmann", "epochs", NQS_K_INT, F(boltzmann.epochs), "100", 1, 100000000, 0, NULL, "passes over the training rows"},
+    {"boltzmann", "optimizer", NQS_K_CHOICE, F(boltzmann.optimizer), "momentum", 0, 0, 0, "momentum|adam|sgd",
+     "update rule for the log-likelihood ascent"},
+    {"boltzmann", "learning_rate", NQS_K_REAL, F(boltzmann.learning_rate), "0.05", 0, 10, 1, NULL, "step size"},
+    {"boltzmann", "decay", NQS_K_REAL, F(boltzmann.decay), "0", 0, 1e6, 0, NULL,
+     "learning-rate schedule: learning_rate / (1 + decay (epoch - 1)); 0 = constant"},
+    {"boltzmann", "momentum", NQS_K_REAL, F(boltzmann.momentum), "0.9", 0, 0.999, 0, NULL, "optimizer = momentum: mu"},
+    {"boltzmann", "weight_decay", NQS_K_REAL, F(boltzmann.weight_decay), "0.0001", 0, 10, 0, NULL,
+     "L2 penalty on the weights W (added to the negative log-likelihood as weight_decay |W|^2 / 2)"},
+    {"boltzmann", "init_std", NQS_K_REAL, F(boltzmann.init_std), "0.01", 0, 10, 0, NULL, "initial weights ~ N(0, init_std^2); biases 0"},
+    {"boltzmann", "target", NQS_K_CHOICE, F(boltzmann.target), "none", 0, 0, 0, "none|ising",
+     "known distribution of the data for the exact KL divergence: ising (L x L periodic, L^2 = visible units <= 24)"},
+    {"boltzmann", "temperature", NQS_K_REAL, F(boltzmann.temperature), "2.269185314", 0, 1e6, 1, NULL,
+     "target = ising: the temperature of the data"},
+
+    {"boltzmann", "measurements", NQS_K_LONG, F(boltzmann.measurements), "10000", 1, 1e9, 0, NULL,
+     "nqs tomography: records per measurement basis"},
+    {"boltzmann", "bases", NQS_K_CHOICE, F(boltzmann.bases), "zx", 0, 0, 0, "z|zx|pairs",
+     "nqs tomography: z (all qubits in Z), zx (all Z and all X), pairs (all Z, all X, and X on each bond's two qubits)"},
+
+    {"observables", "radial_bins", NQS_K_INT, F(observables.radial_bins), "100", 0, 100000, 0, NULL,
+     "bins of the one-body radial density rho(r) measured in the evaluation; 0 = off"},
+    {"observables", "grid_bins", NQS_K_INT, F(observables.grid_bins), "64", 0, 4096, 0, NULL,
+     "bins per axis of the d-dimensional one-body density histogram; 0 = off"},
+    {"observables", "pair_bins", NQS_K_INT, F(observables.pair_bins), "100", 0, 100000, 0, NULL,
+     "bins of the two-body radial density over pair distances [0, 2 r_max); 0 = off"},
+    {"observables", "r_max", NQS_K_REAL, F(observables.r_max), "0", 0, 1e6, 0, NULL,
+     "radius of the density histograms; 0 = twice the largest |x_i| among the walkers when the evaluation starts"},
+
+    {"output", "dir", NQS_K_STRING, F(output.dir), "", 0, 0, 0, NULL,
+     "run folder; empty = runs/YYYYMMDD-HHMMSS (must not hold an earlier run)"},
+    {"output", "checkpoint_every", NQS_K_INT, F(output.checkpoint_every), "10", 0, 100000000, 0, NULL,
+     "write checkpoint.h5 every this many iterations (0: only after the last one)"},
+
+    {"run", "seed", NQS_K_U64, F(run.seed), "1", 0, 1.8e19, 0, NULL, "master random seed: the one number that makes a run reproducible"},
+    {"run", "threads", NQS_K_INT, F(run.threads), "0", 0, 4096, 0, NULL, "OpenMP threads; 0 = OMP_NUM_THREADS or all cores"},
+};
+#define NCORE ((int)(sizeof core_options / sizeof core_options[0]))
+
+/* Option i: the core table, then the rows each registered potential declares. */
+static const option *OPT(int i) {
+  if (i < NCORE) return &core_options[i];
+  i -= NCORE;
+  for (int t = 0; nqs_potential_types[t]; t++)
+    for (const option *o = nqs_potential_types[t]->options; o && o->key; o++)
+      if (i-- == 0) return o;
+  return NULL;
+}
+
+static int nopt(void) {
+  int n = NCORE;
+  while (OPT(n)) n++;
+  assert(n <= NQS_MAX_OPTIONS && "raise NQS_MAX_OPTIONS");
+  return n;
+}
+#define NOPT nopt()
+
+static const char *sections[] = {"system", "lattice", "wavefunction", "sampler", "optimizer", "evaluation", "boltzmann", "observables", "output", "run"};
+#define NSEC ((int)(sizeof sections / sizeof sections[0]))
+
+static int known_section(const char *section) {
+  for (int s = 0; s < NSEC; s++)
+    if (strcmp(sections[s], section) == 0) return 1;
+  return 0;
+}
+
+static int find_option(const char *section, const char *key) {
+  for (int i = 0; i < NOPT; i++)
+    if (strcmp(OPT(i)->section, section) == 0 && strcmp(OPT(i)->key, key) == 0) return i;
+  return -1;
+}
+
+static int levenshtein(const char *a, const char *b) {
+  int la = (int)strlen(a), lb = (int)strlen(b);
+  if (la > 63 || lb > 63) return 99;
+  int d[64][64];
+  for (int i = 0; i <= la; i++) d[i][0] = i;
+  for (int j = 0; j <= lb; j++) d[0][j] = j;
+  for (int i = 1; i <= la; i++)
+    for (int j = 1; j <= lb; j++) {
+      int c = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+      if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+      d[i][j] = c;
+    }
+  return d[la][lb];
+}
+
+/* Nearest known key (within 3 edits), searching the given section first, then all. */
+static void suggest_key(const char *section, const char *key, char *buf, size_t size) {
+  int best = -1, bd = 4;
+  for (int pass = 0; pass < 2 && best < 0; pass++)
+    for (int i = 0; i < NOPT; i++) {
+      if (pass == 0 && strcmp(OPT(i)->section, section) != 0) continue;
+      int dd = levenshtein(key, OPT(i)->key);
+      if (dd < bd) {
+        bd = dd;
+        best = i;
+      }
+    }
+  if (best >= 0)
+    snprintf(buf, size, "; did you mean [%s] %s?", OPT(best)->section, OPT(best)->key);
+  else
+    buf[0] = 0;
+}
+
+static void keys_of_section(const char *section, char *buf, size_t size) {
+  buf[0] = 0;
+  for (int i = 0; i < NOPT; i++) {
+    if (strcmp(OPT(i)->section, section) != 0) continue;
+    if (buf[0]) strncat(buf, ", ", size - strlen(buf) - 1);
+    strncat(buf, OPT(i)->key, size - strlen(buf) - 1);
+  }
+}
+
+/* The allowed values of a choice option as "a|b|c": its own list, or the names of a registry. */
+static const char *choices_of(const option *o, char *buf, size_t size) {
+  if (!o->choices || o->choices[0] != '@') return o->choices;
+  const char *(*name)(int) = strcmp(o->choices, "@model") == 0     ? nqs_model_type_name
+                             : strcmp(o->choices, "@factor") == 0  ? nqs_factor_type_name
+                             : strcmp(o->choices, "@sampler") == 0 ? nqs_sampler_type_name
+                             : strcmp(o->choices, "@potential") == 0 ? nqs_potential_type_name
+                                                                   : nqs_optimizer_type_name;
+  buf[0] = 0;
+  for (int i = 0; name(i); i++) {
+    if (i) strncat(buf, "|", size - strlen(buf) - 1);
+    strncat(buf, name(i), size - strlen(buf) - 1);
+  }
+  return buf;
+}
+
+static int in_choices(const char *choices, const char *v) {
+  size_t n = strlen(v);
+  for (const char *p = choices; *p;) {
+    const char *e = strchr(p, '|');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len == n && strncmp(p, v, n) == 0) return 1;
+    if (!e) break;
+    p = e + 1;
+  }
+  return 0;
+}
+
+static void allowed_text(const option *o, char *buf, size_t size) {
+  if (o->kind == NQS_K_CHOICE || o->kind == NQS_K_LIST) {
+    char names[256];
+    snprintf(buf, size, "%s%s", o->kind == NQS_K_LIST ? "a comma list of " : "one of ", choices_of(o, names, sizeof names));
+    for (char *p = buf; *p; p++)
+      if (*p == '|') *p = ',';
+  } else if (o->kind == NQS_K_STRING) {
+    snprintf(buf, size, "a path of at most %zu characters", o->size - 1);
+  } else {
+    const char *what = o->kind == NQS_K_REAL ? "a number" : "an integer";
+    if (o->min_open)
+      snprintf(buf, size, "%s > %g and <= %g", what, o->min, o->max);
+    else
+      snprintf(buf, size, "%s from %g to %g", what, o->min, o->max);
+  }
+}
+
+static char *trim(char *s) {
+  while (isspace((unsigned char)*s)) s++;
+  for (char *e = s + strlen(s); e > s && isspace((unsigned char)e[-1]);) *--e = 0;
+  return s;
+}
+
+/* Parse text into the option's field; returns 0 on success. */
+static int parse_value(nqs_config *c, const option *o, const char *text, char *why, size_t wsize) {
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", text);
+  char *v = trim(buf);
+  void *dst = (char *)c + o->offset;
+  char *end = NULL, names[256];
+  const char *choices = (o->kind == NQS_K_CHOICE || o->kind == NQS_K_LIST) ? choices_of(o, names, sizeof names) : NULL;
+  errno = 0;
+  switch (o->kind) {
+  case NQS_K_INT:
+  case NQS_K_LONG:
+  case NQS_K_U64:
+  case NQS_K_REAL: {
+    double num;
+    if (o->kind == NQS_K_REAL) {
+      num = strtod(v, &end);
+    } else if (o->kind == NQS_K_U64) {
+      if (*v == '-') end = v; /* reject negatives explicitly: strtoull accepts them */
+      else num = (double)strtoull(v, &end, 10);
+    } else {
+      num = (double)strtoll(v, &end, 10);
+    }
+    if (!*v || end == v || *end || errno == ERANGE || !isfinite(num)) {
+      snprintf(why, wsize, "'%s' is not %s", v, o->kind == NQS_K_REAL ? "a finite number" : "an integer");
+      return -1;
+    }
+    if ((o->min_open ? num <= o->min : num < o->min) || num > o->max) {
+      snprintf(why, wsize, "%s is out of range", v);
+      return -1;
+    }
+    if (o->kind == NQS_K_INT) *(int *)dst = (int)num;
+    else if (o->kind == NQS_K_LONG) *(long *)dst = (long)strtoll(v, NULL, 10);
+    else if (o->kind == NQS_K_U64) *(uint64_t *)dst = strtoull(v, NULL, 10);
+    else *(double *)dst = num;
+    return 0;
+  }
+  case NQS_K_CHOICE:
+    if (!in_choices(choices, v)) {
+      snprintf(why, wsize, "'%s' is not allowed", v);
+      return -1;
+    }
+    snprintf(dst, o->size, "%s", v);
+    return 0;
+  case NQS_K_LIST: {
+    char items[512], out[512] = "";
+    snprintf(items, sizeof items, "%s", v);
+    for (char *save = NULL, *t = strtok_r(items, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+      t = trim(t);
+      if (!in_choices(choices, t)) {
+        snprintf(why, wsize, "'%s' is not allowed", t);
+        return -1;
+      }
+      if (out[0]) strncat(out, ", ", sizeof out - strlen(out) - 1);
+      strncat(out, t, sizeof out - strlen(out) - 1);
+    }
+    if (!out[0]) {
+      snprintf(why, wsize, "the list is empty");
+      return -1;
+    }
+    if (strlen(out) >= o->size) {
+      snprintf(why, wsize, "the list is too long");
+      return -1;
+    }
+    snprintf(dst, o->size, "%s", out);
+    return 0;
+  }
+  case NQS_K_STRING:
+    if (strlen(v) >= o->size) {
+      snprintf(why, wsize, "the value is longer than %zu characters", o->size - 1);
+      return -1;
+    }
+    snprintf(dst, o->size, "%s", v);
+    return 0;
+  }
+  return -1;
+}
+
+static void format_value(const nqs_config *c, const option *o, char *buf, size_t size) {
+  const void *src = (const char *)c + o->offset;
+  switch (o->kind) {
+  case NQS_K_INT: snprintf(buf, size, "%d", *(const int *)src); break;
+  case NQS_K_LONG: snprintf(buf, size, "%ld", *(const long *)src); break;
+  case NQS_K_U64: snprintf(buf, size, "%llu", (unsigned long long)*(const uint64_t *)src); break;
+  case NQS_K_REAL: snprintf(buf, size, "%.17g", *(const double *)src); break;
+  default: snprintf(buf, size, "%s", (const char *)src); break;
+  }
+}
+
+void nqs_config_defaults(nqs_config *c) {
+  memset(c, 0, sizeof *c);
+  char why[256];
+  for (int i = 0; i < NOPT; i++) {
+    int rc = parse_value(c, OPT(i), OPT(i)->def, why, sizeof why);
+    assert(rc == 0 && "a default in the option table does not parse");
+    (void)rc;
+  }
+}
+
+/* Assign one value from `where` (file:line or --set) with a full error message. */
+static nqs_status assign(nqs_config *c, const char *section, const char *key, const char *value,
+                        const char *where, int line, nqs_error *err) {
+  if (!known_section(section)) {
+    const char *best = NULL;
+    int bd = 4;
+    for (int s = 0; s < NSEC; s++) {
+      int d = levenshtein(section, sections[s]);
+      if (d < bd) {
+        bd = d;
+        best = sections[s];
+      }
+    }
+    char hint[64] = "";
+    if (best) snprintf(hint, sizeof hint, "; did you mean [%s]?", best);
+    return nqs_error_set(err, NQS_EINPUT,
+                         "%s: unknown section [%s]%s (sections: system, wavefunction, sampler, optimizer, evaluation, output, run)",
+                         where, section, hint);
+  }
+  int i = find_option(section, key);
+  if (i < 0) {
+    char hint[96], keys[512];
+    suggest_key(section, key, hint, sizeof hint);
+    keys_of_section(section, keys, sizeof keys);
+    return nqs_error_set(err, NQS_EINPUT, "%s: unknown key '%s' in [%s]%s (keys of [%s]: %s)", where, key, section,
+                         hint, section, keys);
+  }
+  if (line > 0 && c->line[i] > 0)
+    return nqs_error_set(err, NQS_EINPUT, "%s: [%s] %s is already set on line %d; give each key once", where,
+                         section, key, c->line[i]);
+  char why[600], allowed[256];
+  if (parse_value(c, OPT(i), value, why, sizeof why) != 0) {
+    allowed_text(OPT(i), allowed, sizeof allowed);
+    return nqs_error_set(err, NQS_EINPUT, "%s: [%s] %s = %s: %s; allowed: %s", where, section, key, value, why,
+                         allowed);
+  }
+  c->line[i] = line;
+  return NQS_OK;
+}
+
+/* inih gives no line numbers in this build, so we count the lines our reader hands it. */
+typedef struct {
+  FILE *fp;         /* the file, or NULL when reading from text */
+  const char *text; /* cursor in the text */
+  int line, section_line; /* current line; line of the last [section] header */
+  nqs_config *c;
+  nqs_error *err;
+  nqs_status st;
+  const char *path;
+} reader_ctx;
+
+/* fgets over a string */
+static char *text_gets(char *str, int num, const char **cur) {
+  const char *p = *cur;
+  if (!*p || num < 2) return NULL;
+  int i = 0;
+  while (p[i] && p[i] != '\n' && i < num - 2) {
+    str[i] = p[i];
+    i++;
+  }
+  if (p[i] == '\n') str[i++] = '\n';
+  str[i] = 0;
+  *cur = p + i;
+  return str;
+}
+
+static char *reader(char *str, int num, void *stream) {
+  reader_ctx *r = stream;
+  char *s = r->fp ? fgets(str, num, r->fp) : text_gets(str, num, &r->text);
+  if (s) {
+    r->line++;
+    const char *t = s;
+    while (isspace((unsigned char)*t)) t++;
+    if (*t == '[') r->section_line = r->line;
+  }
+  return s;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value) {
+  reader_ctx *r = user;
+  if (r->st != NQS_OK) return 1; /* keep the first error */
+  const char *sec = section;
+  if (!section[0]) {
+    if (strcmp(name, "seed") == 0) sec = "run";
+    else {
+      r->st = nqs_error_set(r->err, NQS_EINPUT, "%s:%d: key '%s' stands before any [section]; only 'seed' may", r->path,
+                            r->line, name);
+      return 1;
+    }
+  }
+  /* an unknown section is reported at its header line */
+  int line = known_section(sec) ? r->line : r->section_line;
+  char where[600];
+  snprintf(where, sizeof where, "%s:%d", r->path, line);
+  r->st = assign(r->c, sec, name, value, where, r->line, r->err);
+  return 1;
+}
+
+static nqs_status parse(nqs_config *c, FILE *fp, const char *text, const char *path, nqs_error *err) {
+  reader_ctx r = {fp, text, 0, 0, c, err, NQS_OK, path};
+  snprintf(c->file, sizeof c->file, "%s", path);
+  int rc = ini_parse_stream(reader, &r, handler, &r);
+  if (r.st != NQS_OK) return r.st;
+  if (rc > 0)
+    return nqs_error_set(err, NQS_EINPUT,
+                         "%s:%d: syntax error: expected '[section]', 'key = value' or a comment (line longer than %d characters?)",
+                         path, rc, INI_MAX_LINE);
+  if (rc < 0) return nqs_error_set(err, NQS_EIO, "%s: read error", path);
+  return NQS_OK;
+}
+
+/* A file named relative to the input file `path`: made absolute (when it exists), so that
+ * config.ini in the run folder, and a restart from it, find the same file. */
+static void absolute_from(const char *path, char *name, size_t size) {
+  if (!name[0] || name[0] == '/') return;
+  char joined[1100], full[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  snprintf(joined, sizeof joined, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, name);
+  if (realpath(joined, full) && strlen(full) < size) snprintf(name, size, "%s", full);
+}
+
+nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
+  FILE *fp = fopen(path, "r");
+  if (!fp)
+    return nqs_error_set(err, NQS_EINPUT, "%s: cannot open the input file (%s); check the path", path, strerror(errno));
+  nqs_status st = parse(c, fp, NULL, path, err);
+  fclose(fp);
+  if (!st) { /* files named relative to the input file */
+    absolute_from(path, c->lattice.edges, sizeof c->lattice.edges);
+    absolute_from(path, c->boltzmann.data, sizeof c->boltzmann.data);
+  }
+  return st;
+}
+
+nqs_status nqs_config_read_text(nqs_config *c, const char *text, const char *name, nqs_error *err) {
+  return parse(c, NULL, text, name, err);
+}
+
+nqs_status nqs_config_set(nqs_config *c, const char *assignment, nqs_error *err) {
+  char buf[600];
+  snprintf(buf, sizeof buf, "%s", assignment);
+  char *eq = strchr(buf, '=');
+  if (!eq)
+    return nqs_error_set(err, NQS_EINPUT, "--set %s: expected section.key=value, e.g. --set system.omega=0.5", assignment);
+  *eq = 0;
+  char *lhs = trim(buf), *value = eq + 1;
+  char *dot = strchr(lhs, '.');
+  char where[700];
+  snprintf(where, sizeof where, "--set %s", assignment);
+  if (!dot) {
+    if (strcmp(lhs, "seed") == 0) return assign(c, "run", "seed", value, where, -1, err);
+    return nqs_error_set(err, NQS_EINPUT, "%s: expected section.key=value, e.g. --set system.omega=0.5", where);
+  }
+  *dot = 0;
+  return assign(c, lhs, dot + 1, value, where, -1, err);
+}
+
+void nqs_config_locate(const nqs_config *c, nqs_error *err) {
+  if (!err || !err->key[0]) return;
+  char sec[48];
+  snprintf(sec, sizeof sec, "%s", err->key);
+  char *dot = strchr(sec, '.');
+  if (!dot) return;
+  *dot = 0;
+  int i = find_option(sec, dot + 1);
+  if (i < 0) return;
+  if (c->line[i] > 0) nqs_error_prefix(err, "%s:%d: [%s] %s", c->file, c->line[i], sec, dot + 1);
+  else if (c->line[i] < 0) nqs_error_prefix(err, "--set %s.%s", sec, dot + 1);
+  else nqs_error_prefix(err, "[%s] %s (default)", sec, dot + 1);
+  err->key[0] = 0;
+}
+
+/* Which commands read each key: a key set for a run that does not read it is refused, not
+ * silently ignored. First match wins; a NULL key matches the whole section. */
+enum { S_PARTICLES = 1, S_LATTICE = 2, S_TRAIN = 4, S_TOMO = 8, S_ALL = 15 };
+static const struct {
+  const char *section, *key;
+  unsigned mask;
+} scope[] = {
+    {"system", "type", S_ALL},
+    {"system", NULL, S_PARTICLES},
+    {"lattice", NULL, S_LATTICE | S_TOMO},
+    {"wavefunction", "init_std", S_PARTICLES | S_LATTICE},
+    {"wavefunction", "ffnn_layers", S_PARTICLES | S_LATTICE},
+    {"wavefunction", "ffnn_activation", S_PARTICLES | S_LATTICE},
+    {"wavefunction", NULL, S_PARTICLES},
+    {"sampler", "walkers", S_PARTICLES | S_LATTICE},
+    {"sampler", "thermalization", S_PARTICLES | S_LATTICE},
+    {"sampler", NULL, S_PARTICLES},
+    {"optimizer", NULL, S_PARTICLES | S_LATTICE},
+    {"evaluation", NULL, S_PARTICLES | S_LATTICE},
+    {"boltzmann", NULL, S_TRAIN | S_TOMO},
+    {"observables", NULL, S_PARTICLES},
+    {"output", "checkpoint_every", S_PARTICLES | S_LATTICE | S_TRAIN},
+    {"run", "threads", S_PARTICLES | S_LATTICE | S_TRAIN},
+    {NULL, NULL, S_ALL},
+};
+
+static unsigned scope_of(const option *o) {
+  int k = 0;
+  while (scope[k].section && (strcmp(scope[k].section, o->section) != 0 || (scope[k].key && strcmp(scope[k].key, o->key) != 0)))
+    k++;
+  return scope[k].mask;
+}
+
+/* The commands' masks: "run" (by [system] type), "train-rbm", "tomography"; NULL: every key. */
+static unsigned command_mask(const nqs_config *c, const char *command) {
+  if (!command) return S_ALL;
+  if (strcmp(command, "train-rbm") == 0) return S_TRAIN;
+  if (strcmp(command, "tomography") == 0) return S_TOMO;
+  return strcmp(c->system.type, "lattice") == 0 ? S_LATTICE : S_PARTICLES;
+}
+
+nqs_status nqs_config_check_keys(const nqs_config *c, const char *command, nqs_error *err) {
+  const unsigned mask = command_mask(c, command);
+  for (int i = 0; i < NOPT; i++) {
+    if (c->line[i] == 0 || (scope_of(OPT(i)) & mask)) continue;
+    char what[64];
+    if (mask & (S_PARTICLES | S_LATTICE)) snprintf(what, sizeof what, "a %s run (system.type = %s)", c->system.type, c->system.type);
+    else snprintf(what, sizeof what, "nqs %s", command);
+    char key[64];
+    snprintf(key, sizeof key, "%s.%s", OPT(i)->section, OPT(i)->key);
+    return nqs_error_setk(err, NQS_EINPUT, key, "this key does not apply to %s, which would ignore it; remove it%s", what,
+                          mask == S_LATTICE && strcmp(OPT(i)->section, "sampler") == 0
+                              ? " (lattice moves are spin flips or exchanges, with no step)"
+                              : "");
+  }
+  return NQS_OK;
+}
+
+void nqs_config_write(const nqs_config *c, const char *command, FILE *out) {
+  const unsigned mask = command_mask(c, command);
+  fprintf(out, "# nqs resolved configuration: every key the run reads, with defaults filled in.\n");
+  for (int s = 0; s < NSEC; s++) {
+    int any = 0;
+    for (int i = 0; i < NOPT; i++) any |= strcmp(OPT(i)->section, sections[s]) == 0 && (scope_of(OPT(i)) & mask);
+    if (!any) continue;
+    fprintf(out, "\n[%s]\n", sections[s]);
+    for (int i = 0; i < NOPT; i++) {
+      if (strcmp(OPT(i)->section, sections[s]) != 0 || !(scope_of(OPT(i)) & mask)) continue;
+      char v[600];
+      format_value(c, OPT(i), v, sizeof v);
+      fprintf(out, "# %s\n%s = %s\n", OPT(i)->help, OPT(i)->key, v);
+    }
+  }
+}
+
+void nqs_config_help(FILE *out) {
+  for (int s = 0; s < NSEC; s++) {
+    fprintf(out, "  [%s]\n", sections[s]);
+    for (int i = 0; i < NOPT; i++) {
+      if (strcmp(OPT(i)->section, sections[s]) != 0) continue;
+      char allowed[256];
+      allowed_text(OPT(i), allowed, sizeof allowed);
+      fprintf(out, "    %-18s default %-14s %s\n    %-18s %*s(%s)\n", OPT(i)->key,
+              OPT(i)->def[0] ? OPT(i)->def : "\"\"", OPT(i)->help, "", 23, "", allowed);
+    }
+  }
+}
+
+char *nqs_config_text(const nqs_config *c, const char *command) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f) return NULL;
+  nqs_config_write(c, command, f);
+  fclose(f);
+  return buf;
+}

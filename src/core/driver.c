@@ -1,0 +1,358 @@
+/* driver.c — the one VMC driver (nqs/core/driver.h): thermalise, optimise with any update rule and
+ * step rejection, evaluate; checkpoints as state in memory. No files, no printing. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nqs/core/driver.h"
+#include "nqs/core/sr.h"
+
+/* Everything the optimisation carries from one iteration to the next: with the walkers and the
+ * parameters, the whole state a checkpoint holds. */
+typedef struct {
+  long it; /* completed iterations */
+  double lr_scale, diag_shift;
+  int have_prev, retries;
+  double prev_mean, prev_var, prev_err;
+  double *prev;      /* np: parameters before the last step (restored on rejection) */
+  double *opt_state; /* opt_len */
+  int opt_len;
+} loop_state;
+
+struct nqs_driver {
+  nqs_config c;
+  nqs_model *m;
+  nqs_vmc *vmc;
+  const nqs_optimizer_type *rule;
+  loop_state ls;
+  const nqs_comm *comm;
+  nqs_fraction_fn progress;
+  void *user;
+  void *obs; /* the last evaluation's observables */
+};
+
+nqs_status nqs_driver_check(const nqs_config *c, nqs_error *err) {
+  nqs_model *m = nqs_model_create(c, err);
+  if (!m) return err ? err->code : NQS_EINPUT;
+  nqs_model_free(m);
+  nqs_status st = nqs_config_check_keys(c, "run", err);
+  if (st) return st;
+  if (c->optimizer.iterations > 0 && c->optimizer.samples < c->sampler.walkers)
+    return nqs_error_setk(err, NQS_EINPUT, "optimizer.samples",
+                          "samples = %ld is fewer than walkers = %d: every walker gives one sample per sweep, so "
+                          "use samples >= walkers", c->optimizer.samples, c->sampler.walkers);
+  if (c->evaluation.samples < c->sampler.walkers)
+    return nqs_error_setk(err, NQS_EINPUT, "evaluation.samples",
+                          "samples = %ld is fewer than walkers = %d: use samples >= walkers", c->evaluation.samples,
+                          c->sampler.walkers);
+  return NQS_OK;
+}
+
+void nqs_driver_free(nqs_driver *d) {
+  if (!d) return;
+  if (d->obs) d->m->type->obs_free(d->obs);
+  nqs_vmc_free(d->vmc);
+  nqs_model_free(d->m);
+  free(d->ls.prev);
+  free(d->ls.opt_state);
+  free(d);
+}
+
+/* The parameters were written: let the model expand or clamp them, rebuild every walker. */
+static nqs_status params_changed(nqs_driver *d, nqs_error *err) {
+  d->m->type->params_changed(d->m);
+  return nqs_vmc_reinit(d->vmc, err);
+}
+
+/* Put the checkpointed state back. Every record is asked for with the size this configuration
+ * needs, so a checkpoint of another system, wave function, walker count or optimiser is refused
+ * by name; counts and scalars are checked before use. */
+static nqs_status restore(nqs_driver *d, const nqs_checkpoint *ck, nqs_error *err) {
+  const nqs_model *m = d->m;
+  const int nw = nqs_vmc_walkers(d->vmc), nwg = nqs_vmc_walkers_total(d->vmc), w0 = nqs_vmc_first_walker(d->vmc);
+  const size_t nx = (size_t)m->ncoords, np = (size_t)m->nparams;
+  loop_state *ls = &d->ls;
+  const double *params = nqs_checkpoint_get(ck, "parameters", NQS_RECORD_F64, np, err);
+  const double *prev = params ? nqs_checkpoint_get(ck, "previous_parameters", NQS_RECORD_F64, np, err) : NULL;
+  const double *opt = prev ? nqs_checkpoint_get(ck, "optimizer_state", NQS_RECORD_F64, (size_t)ls->opt_len, err) : NULL;
+  const double *pe = opt ? nqs_checkpoint_get(ck, "previous_energy", NQS_RECORD_F64, 3, err) : NULL;
+  const double *x = pe ? nqs_checkpoint_get(ck, "walkers", NQS_RECORD_F64, (size_t)nwg * nx, err) : NULL;
+  const uint64_t *rw = x ? nqs_checkpoint_get(ck, "walker_rng", NQS_RECORD_U64, (size_t)nwg * NQS_RNG_WORDS, err) : NULL;
+  if (!rw) return NQS_EINPUT;
+  long have_prev;
+  double step;
+  nqs_status st;
+  if ((st = nqs_checkpoint_count(ck, "iteration", 0, 1000000000L, &ls->it, err)) ||
+      (st = nqs_checkpoint_count(ck, "have_previous", 0, 1, &have_prev, err)) ||
+      (st = nqs_checkpoint_scalar(ck, "sampler_step", &step, err)) ||
+      (st = nqs_checkpoint_scalar(ck, "lr_scale", &ls->lr_scale, err)) ||
+      (st = nqs_checkpoint_scalar(ck, "diag_shift", &ls->diag_shift, err)))
+    return st;
+  for (size_t k = 0; k < np; k++)
+    if (!isfinite(params[k]) || !isfinite(prev[k]))
+      return nqs_error_set(err, NQS_EINPUT, "the checkpoint's parameter %zu is not finite: the file is damaged", k);
+  ls->have_prev = (int)have_prev;
+  ls->prev_mean = pe[0];
+  ls->prev_var = pe[1];
+  ls->prev_err = pe[2];
+  memcpy(m->params, params, sizeof(double) * np);
+  memcpy(ls->prev, prev, sizeof(double) * np);
+  memcpy(ls->opt_state, opt, sizeof(double) * ls->opt_len);
+  nqs_vmc_set_step(d->vmc, step);
+  for (int i = 0; i < nw; i++) {
+    void *w = nqs_vmc_walker(d->vmc, i);
+    const size_t g = (size_t)(w0 + i);
+    memcpy(m->type->walker_coords(w), x + g * nx, sizeof(double) * nx);
+    if (nqs_rng_unpack(m->type->walker_rng(w), rw + g * NQS_RNG_WORDS))
+      return nqs_error_set(err, NQS_EINPUT, "the checkpoint's random stream of walker %zu is invalid: the file is damaged", g);
+  }
+  return params_changed(d, err);
+}
+
+nqs_driver *nqs_driver_create(const nqs_config *c, const nqs_driver_options *o, nqs_error *err) {
+  nqs_error local;
+  if (!err) err = &local;
+  const nqs_checkpoint *ck = o ? o->restart : NULL;
+  nqs_driver *d = calloc(1, sizeof *d);
+  if (!d) {
+    nqs_error_set(err, NQS_ENOMEM, "out of memory");
+    return NULL;
+  }
+  d->c = *c;
+  d->comm = o ? o->comm : NULL;
+  d->progress = o ? o->progress : NULL;
+  d->user = o ? o->user : NULL;
+  nqs_status st = NQS_OK;
+  if (!(d->m = nqs_model_create(c, err))) goto fail;
+  d->rule = nqs_optimizer_find(c->optimizer.method);
+  const int np = d->m->nparams;
+  d->ls.lr_scale = 1.0;
+  d->ls.diag_shift = c->optimizer.diag_shift;
+  d->ls.opt_len = np * d->rule->state_per_param;
+  d->ls.prev = calloc((size_t)np + 1, sizeof(double));
+  d->ls.opt_state = calloc((size_t)d->ls.opt_len + 1, sizeof(double));
+  if (!d->ls.prev || !d->ls.opt_state) {
+    nqs_error_set(err, NQS_ENOMEM, "out of memory for the optimiser state of %d parameters", np);
+    goto fail;
+  }
+  nqs_vmc_options vo = {.step = c->sampler.step,
+                        .target_acceptance = c->sampler.target_acceptance,
+                        .walkers = c->sampler.walkers,
+                        .seed = c->run.seed,
+                        .threads = c->run.threads,
+                        .comm = d->comm};
+  if (!(d->vmc = nqs_vmc_create(d->m, &vo, err))) goto fail;
+  if (ck) { /* the walkers continue where they were: no new thermalisation */
+    st = nqs_comm_agree(d->comm, restore(d, ck, err), err);
+  } else {
+    if (o && o->init_params) { /* a warm start */
+      if (o->init_nparams != np) {
+        nqs_error_set(err, NQS_EINPUT, "a warm start gives %d parameters, but this wave function has %d", o->init_nparams, np);
+        goto fail;
+      }
+      memcpy(d->m->params, o->init_params, sizeof(double) * np);
+    }
+    st = params_changed(d, err);
+    if (!st) st = nqs_vmc_thermalize(d->vmc, c->sampler.thermalization, 1, err);
+  }
+  if (st) goto fail;
+  return d;
+fail:
+  nqs_driver_free(d);
+  return NULL;
+}
+
+long nqs_driver_iteration(const nqs_driver *d) { return d->ls.it; }
+const nqs_model *nqs_driver_model(const nqs_driver *d) { return d->m; }
+nqs_vmc *nqs_driver_vmc(const nqs_driver *d) { return d->vmc; }
+const nqs_config *nqs_driver_config(const nqs_driver *d) { return &d->c; }
+const nqs_comm *nqs_driver_comm(const nqs_driver *d) { return d->comm; }
+void *nqs_driver_observables(const nqs_driver *d) { return d->obs; }
+
+const double *nqs_driver_params(const nqs_driver *d, int *n) {
+  if (n) *n = d->m->nparams;
+  return d->m->params;
+}
+
+void nqs_driver_param_name(const nqs_driver *d, int k, char *buf, size_t size) { d->m->type->param_name(d->m, k, buf, size); }
+
+static double learning_rate(const nqs_config *c, long it) {
+  const double eta = c->optimizer.learning_rate, k = c->optimizer.decay;
+  if (strcmp(c->optimizer.schedule, "inverse") == 0) return eta / (1.0 + k * it);
+  if (strcmp(c->optimizer.schedule, "exponential") == 0) return eta * exp(-k * it);
+  return eta;
+}
+
+nqs_status nqs_driver_step(nqs_driver *d, nqs_iteration *out, nqs_error *err) {
+  nqs_error local;
+  if (!err) err = &local;
+  const nqs_config *c = &d->c;
+  nqs_model *m = d->m;
+  loop_state *ls = &d->ls;
+  const int W = nqs_vmc_walkers_total(d->vmc), np = m->nparams;
+  const long it = ls->it + 1, sweeps = (c->optimizer.samples + W - 1) / W;
+  memset(out, 0, sizeof *out);
+  out->iteration = it;
+  nqs_vmc_result res;
+  nqs_status st = nqs_vmc_sample(d->vmc, sweeps, NQS_WANT_GRAD | (d->rule->needs_samples ? NQS_WANT_SAMPLES : 0), &res, err);
+  /* A step that made the energy non-finite or explode is undone and retried with half the
+   * learning rate and ten times the SR shift. */
+  if (st == NQS_ERUNTIME) snprintf(out->reason, sizeof out->reason, "%.255s", err->msg);
+  else if (st == NQS_OK && ls->have_prev &&
+           res.energy.mean - ls->prev_mean > 5 * sqrt(ls->prev_var) + 10 * (ls->prev_err + res.energy.error))
+    snprintf(out->reason, sizeof out->reason, "energy rose by more than 5 standard deviations of E_L");
+  else if (st == NQS_OK && ls->have_prev && res.energy.variance > 100 * ls->prev_var + 1e-12)
+    snprintf(out->reason, sizeof out->reason, "variance of E_L grew more than a hundredfold");
+  if (out->reason[0] && ls->have_prev && ls->retries < 8) {
+    ls->retries++;
+    memcpy(m->params, ls->prev, sizeof(double) * np);
+    ls->lr_scale *= 0.5;
+    ls->diag_shift = ls->diag_shift > 0 ? 10 * ls->diag_shift : 1e-3;
+    out->rejected = 1;
+    out->learning_rate = learning_rate(c, it) * ls->lr_scale;
+    out->diag_shift = ls->diag_shift;
+    out->sample_rule = d->rule->needs_samples;
+    return params_changed(d, err);
+  }
+  out->reason[0] = 0;
+  if (st) {
+    nqs_error_prefix(err, "iteration %ld", it);
+    return st;
+  }
+  ls->retries = 0;
+  const double lr = learning_rate(c, it) * ls->lr_scale;
+  memcpy(ls->prev, m->params, sizeof(double) * np);
+  ls->have_prev = 1;
+  ls->prev_mean = res.energy.mean;
+  ls->prev_var = res.energy.variance;
+  ls->prev_err = res.energy.error;
+  out->energy = res.energy;
+  out->acceptance = res.acceptance;
+  out->grad_norm = res.grad_norm;
+  out->learning_rate = lr;
+  out->step = nqs_vmc_step(d->vmc);
+  out->diag_shift = ls->diag_shift;
+  out->params = ls->prev;
+  out->sample_rule = d->rule->needs_samples;
+  const nqs_update_input in = {.grad = res.grad, .O = res.O, .el = res.el, .eli = res.eli, .ns = res.samples, .cplx = m->cplx,
+                               .diag_shift = ls->diag_shift, .diag_shift_rel = c->optimizer.diag_shift_rel,
+                               .sr_solver = strcmp(c->optimizer.sr_solver, "minsr") == 0      ? NQS_SR_MINSR
+                                            : strcmp(c->optimizer.sr_solver, "cholesky") == 0 ? NQS_SR_CHOLESKY
+                                                                                              : NQS_SR_AUTO,
+                               .max_step = c->optimizer.max_step};
+  st = nqs_optimizer_apply(d->rule, &in, m->params, ls->opt_state, np, lr, it, &out->update, err);
+  if (st) {
+    nqs_error_prefix(err, "iteration %ld", it);
+    return st;
+  }
+  if ((st = params_changed(d, err))) return st;
+  ls->it = it;
+  return NQS_OK;
+}
+
+/* Hooks of the evaluation: the model's observables and the progress callback. */
+static void observe(void *ctx, int walker, const void *w) {
+  const nqs_driver *d = ctx;
+  d->m->type->obs_measure(d->obs, walker, w);
+}
+
+static void eval_progress(void *ctx, double fraction) {
+  const nqs_driver *d = ctx;
+  d->progress(d->user, fraction);
+}
+
+nqs_status nqs_driver_evaluate(nqs_driver *d, nqs_evaluation *ev, nqs_error *err) {
+  nqs_error local;
+  if (!err) err = &local;
+  const nqs_config *c = &d->c;
+  const nqs_model *m = d->m;
+  memset(ev, 0, sizeof *ev);
+  /* walkers re-equilibrate after the last parameter change (no step change) */
+  nqs_status st = d->ls.it > 0 ? nqs_vmc_thermalize(d->vmc, c->sampler.thermalization, 0, err) : NQS_OK;
+  if (st) return st;
+  const int W = nqs_vmc_walkers_total(d->vmc);
+  if (d->obs) {
+    m->type->obs_free(d->obs);
+    d->obs = NULL;
+  }
+  if (m->type->obs_create) {
+    st = m->type->obs_create(m, c, W, nqs_vmc_walker_list(d->vmc), nqs_vmc_walkers(d->vmc), d->comm, &d->obs, err);
+    if ((st = nqs_comm_agree(d->comm, st, err))) return st;
+  }
+  nqs_vmc_set_hooks(d->vmc, d->obs ? observe : NULL, d->progress ? eval_progress : NULL, d);
+  nqs_vmc_result v;
+  const long sweeps = (c->evaluation.samples + W - 1) / W;
+  st = nqs_vmc_sample(d->vmc, sweeps, 0, &v, err);
+  nqs_vmc_set_hooks(d->vmc, NULL, NULL, NULL);
+  if (!st && d->obs) st = m->type->obs_reduce(d->obs, d->comm, err);
+  if (st) {
+    nqs_error_prefix(err, "evaluation");
+    return st;
+  }
+  ev->energy = v.energy;
+  ev->nseries = v.nseries;
+  for (int q = 0; q < v.nseries; q++) {
+    ev->series[q] = v.series[q];
+    ev->names[q] = m->series[q];
+  }
+  ev->acceptance = v.acceptance;
+  ev->rhat = v.rhat;
+  ev->samples = v.samples;
+  ev->sweeps = sweeps;
+  ev->has_reference = m->type->reference ? m->type->reference(m, &ev->reference, &ev->reference_source) : 0;
+  return NQS_OK;
+}
+
+/* The records written here are the ones restore() reads. */
+static nqs_status put_state(const nqs_driver *d, nqs_checkpoint *ck, nqs_error *err) {
+  const nqs_model *m = d->m;
+  const loop_state *ls = &d->ls;
+  const size_t np = (size_t)m->nparams;
+  const double pe[3] = {ls->prev_mean, ls->prev_var, ls->prev_err};
+  nqs_status st;
+  if ((st = nqs_checkpoint_put_text(ck, "kind", "vmc", err)) || (st = nqs_checkpoint_put(ck, "parameters", m->params, np, err)) ||
+      (st = nqs_checkpoint_put(ck, "previous_parameters", ls->prev, np, err)) ||
+      (st = nqs_checkpoint_put(ck, "optimizer_state", ls->opt_state, (size_t)ls->opt_len, err)) ||
+      (st = nqs_checkpoint_put(ck, "previous_energy", pe, 3, err)) ||
+      (st = nqs_checkpoint_put_scalar(ck, "iteration", (double)ls->it, err)) ||
+      (st = nqs_checkpoint_put_scalar(ck, "have_previous", ls->have_prev, err)) ||
+      (st = nqs_checkpoint_put_scalar(ck, "sampler_step", nqs_vmc_step(d->vmc), err)) ||
+      (st = nqs_checkpoint_put_scalar(ck, "lr_scale", ls->lr_scale, err)) ||
+      (st = nqs_checkpoint_put_scalar(ck, "diag_shift", ls->diag_shift, err)))
+    return st;
+  char *text = nqs_config_text(&d->c, "run"), *names = calloc(np * 72 + 1, 1);
+  if (!text || !names) st = nqs_error_set(err, NQS_ENOMEM, "out of memory writing a checkpoint");
+  for (size_t k = 0, at = 0; k < np && !st; k++) {
+    char name[64];
+    m->type->param_name(m, (int)k, name, sizeof name);
+    at += (size_t)sprintf(names + at, "%s%s", k ? "," : "", name);
+  }
+  if (!st) st = nqs_checkpoint_put_text(ck, "config", text, err);
+  if (!st) st = nqs_checkpoint_put_text(ck, "parameter_names", names, err);
+  free(text);
+  free(names);
+  return st;
+}
+
+nqs_status nqs_driver_checkpoint(const nqs_driver *d, nqs_checkpoint *ck, nqs_error *err) {
+  nqs_error local;
+  if (!err) err = &local;
+  const nqs_model *m = d->m;
+  const int nw = nqs_vmc_walkers(d->vmc), nwg = nqs_vmc_walkers_total(d->vmc), w0 = nqs_vmc_first_walker(d->vmc);
+  const size_t nx = (size_t)m->ncoords;
+  nqs_checkpoint_init(ck);
+  nqs_status st = put_state(d, ck, err);
+  /* every rank fills its walkers at their global places; the sums give every rank all of them */
+  double *x = st ? NULL : nqs_checkpoint_add(ck, "walkers", NQS_RECORD_F64, (size_t)nwg, nx, err);
+  uint64_t *rw = x ? nqs_checkpoint_add(ck, "walker_rng", NQS_RECORD_U64, (size_t)nwg, NQS_RNG_WORDS, err) : NULL;
+  if (!st && !rw) st = err->code;
+  for (int i = 0; i < nw && !st; i++) {
+    void *w = nqs_vmc_walker(d->vmc, i);
+    const size_t g = (size_t)(w0 + i);
+    memcpy(x + g * nx, m->type->walker_coords(w), sizeof(double) * nx);
+    nqs_rng_pack(m->type->walker_rng(w), rw + g * NQS_RNG_WORDS);
+  }
+  if (!st) st = nqs_comm_sum(d->comm, x, (long)((size_t)nwg * nx), err);
+  if (!st) st = nqs_comm_sum_u64(d->comm, rw, (long)nwg * NQS_RNG_WORDS, err);
+  if (st) nqs_checkpoint_free(ck);
+  return nqs_comm_agree(d->comm, st, err);
+}

@@ -1,0 +1,181 @@
+/* dataset.c — reading and writing sample tables (CSV). See nqs/learn/dataset.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "nqs/learn/dataset.h"
+
+/* Parse the numbers of one line into out (at most cap); returns the count, -1 if a field is not a number. */
+static int parse_line(char *line, double *out, int cap) {
+  int n = 0;
+  char *p = line;
+  for (;;) {
+    while (*p == ' ' || *p == '\t' || *p == ',') p++;
+    if (!*p || *p == '\n' || *p == '\r') return n;
+    char *end;
+    const double x = strtod(p, &end);
+    if (end == p || (*end && !strchr(" \t,\r\n", *end))) return -1;
+    if (n < cap) out[n] = x;
+    n++;
+    p = end;
+  }
+}
+
+static int has_suffix(const char *s, const char *suf) {
+  const size_t a = strlen(s), b = strlen(suf);
+  return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* HDF5: the two-dimensional dataset "data" (rows x columns, any numeric type, read as double). */
+static nqs_status read_h5(const char *path, int binary, double **rows, int *nrows, int *ncols, nqs_error *err) {
+  hid_t f = -1, ds = -1, sp = -1;
+  H5E_BEGIN_TRY {
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ds = f >= 0 ? H5Dopen2(f, "data", H5P_DEFAULT) : -1;
+  }
+  H5E_END_TRY;
+  nqs_status st = NQS_OK;
+  hsize_t dims[2] = {0, 0};
+  if (f < 0) st = nqs_error_set(err, NQS_EINPUT, "cannot open the data file %s as HDF5", path);
+  else if (ds < 0) st = nqs_error_set(err, NQS_EINPUT, "%s holds no dataset named \"data\" (rows x columns)", path);
+  else if ((sp = H5Dget_space(ds)) < 0 || H5Sget_simple_extent_ndims(sp) != 2 || H5Sget_simple_extent_dims(sp, dims, NULL) != 2 ||
+           dims[0] < 1 || dims[1] < 1 || dims[0] > 2000000000ULL || dims[1] > 1000000ULL)
+    st = nqs_error_set(err, NQS_EINPUT, "%s: \"data\" must be a non-empty two-dimensional dataset (rows x columns)", path);
+  double *d = st ? NULL : malloc(sizeof(double) * (size_t)dims[0] * dims[1]);
+  if (!st && !d) st = nqs_error_set(err, NQS_ENOMEM, "out of memory reading %s", path);
+  if (!st && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d) < 0)
+    st = nqs_error_set(err, NQS_EINPUT, "%s: cannot read \"data\" as numbers", path);
+  for (size_t k = 0; !st && k < (size_t)dims[0] * dims[1]; k++)
+    if (!isfinite(d[k]) || (binary && d[k] != 0 && d[k] != 1))
+      st = nqs_error_set(err, NQS_EINPUT, "%s: data row %zu, entry %zu is %g; binary data must be 0 or 1", path,
+                         (size_t)(k / dims[1] + 1), (size_t)(k % dims[1] + 1), d[k]);
+  if (sp >= 0) H5Sclose(sp);
+  if (ds >= 0) H5Dclose(ds);
+  if (f >= 0) H5Fclose(f);
+  if (st) {
+    free(d);
+    return st;
+  }
+  *rows = d;
+  *nrows = (int)dims[0];
+  *ncols = (int)dims[1];
+  return NQS_OK;
+}
+
+nqs_status nqs_dataset_read(const char *path, int binary, double **rows, int *nrows, int *ncols, nqs_error *err) {
+  if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) return read_h5(path, binary, rows, nrows, ncols, err);
+  *rows = NULL;
+  *nrows = *ncols = 0;
+  FILE *f = fopen(path, "r");
+  if (!f) return nqs_error_set(err, NQS_EINPUT, "cannot open the data file %s (%s)", path, strerror(errno));
+  size_t cap = 0;
+  char *line = NULL;
+  double *data = NULL, *one = NULL;
+  long n = 0, have = 0, lineno = 0;
+  int cols = 0;
+  nqs_status st = NQS_OK;
+  ssize_t got;
+  while (!st && (got = getline(&line, &cap, f)) >= 0) {
+    lineno++;
+    char *p = line;
+    while (isspace((unsigned char)*p)) p++;
+    if (!*p || *p == '#') continue;
+    if (!cols) { /* the first row fixes the width (a header is skipped) */
+      const int w = parse_line(line, NULL, 0);
+      if (w < 0 && lineno == 1) continue;
+      if (w <= 0) {
+        st = nqs_error_set(err, NQS_EINPUT, "%s:%ld: expected numbers separated by commas", path, lineno);
+        break;
+      }
+      cols = w;
+      one = malloc(sizeof(double) * cols);
+      if (!one) st = nqs_error_set(err, NQS_ENOMEM, "out of memory reading %s", path);
+      if (st) break;
+    }
+    const int w = parse_line(line, one, cols);
+    if (w != cols) {
+      st = nqs_error_set(err, NQS_EINPUT, "%s:%ld: %s (rows must all have %d numbers)", path, lineno,
+                         w < 0 ? "a field is not a number" : "wrong number of fields", cols);
+      break;
+    }
+    for (int i = 0; i < cols; i++)
+      if (!isfinite(one[i]) || (binary && one[i] != 0 && one[i] != 1)) {
+        st = nqs_error_set(err, NQS_EINPUT, "%s:%ld: entry %d is %g; binary data must be 0 or 1", path, lineno, i + 1, one[i]);
+        break;
+      }
+    if (st) break;
+    if (n == have) {
+      have = have ? 2 * have : 1024;
+      double *bigger = realloc(data, sizeof(double) * (size_t)have * cols);
+      if (!bigger) {
+        st = nqs_error_set(err, NQS_ENOMEM, "out of memory reading %s (%ld rows)", path, n);
+        break;
+      }
+      data = bigger;
+    }
+    memcpy(data + (size_t)n * cols, one, sizeof(double) * cols);
+    n++;
+  }
+  fclose(f);
+  free(line);
+  free(one);
+  if (!st && n == 0) st = nqs_error_set(err, NQS_EINPUT, "%s holds no rows of numbers", path);
+  if (!st && n > 2000000000L) st = nqs_error_set(err, NQS_EINPUT, "%s: %ld rows, at most 2e9", path, n);
+  if (st) {
+    free(data);
+    return st;
+  }
+  *rows = data;
+  *nrows = (int)n;
+  *ncols = cols;
+  return NQS_OK;
+}
+
+/* HDF5: the dataset "data" (nrows x ncols, unsigned 8-bit), through a temporary file */
+static nqs_status write_h5(const char *path, const char *tmp, const double *rows, long nrows, int ncols, int binary,
+                           nqs_error *err) {
+  unsigned char *b = binary ? malloc((size_t)nrows * ncols) : NULL;
+  if (binary && !b) return nqs_error_set(err, NQS_ENOMEM, "out of memory writing %s", path);
+  for (size_t k = 0; binary && k < (size_t)nrows * ncols; k++) b[k] = rows[k] > 0.5;
+  const hsize_t dims[2] = {(hsize_t)nrows, (hsize_t)ncols};
+  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t sp = f >= 0 ? H5Screate_simple(2, dims, NULL) : -1;
+  hid_t ds = sp >= 0 ? H5Dcreate2(f, "data", binary ? H5T_STD_U8LE : H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+  const int ok = ds >= 0 && (binary ? H5Dwrite(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, b)
+                                    : H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows)) >= 0;
+  if (ds >= 0) H5Dclose(ds);
+  if (sp >= 0) H5Sclose(sp);
+  const int closed = f >= 0 && H5Fclose(f) >= 0;
+  free(b);
+  if (!ok || !closed || rename(tmp, path)) return nqs_error_set(err, NQS_EIO, "cannot write %s as HDF5", path);
+  return NQS_OK;
+}
+
+nqs_status nqs_dataset_write(const char *path, const double *rows, long nrows, int ncols, int binary, nqs_error *err) {
+  char tmp[1100];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) return write_h5(path, tmp, rows, nrows, ncols, binary, err);
+  FILE *f = fopen(tmp, "w");
+  if (!f) return nqs_error_set(err, NQS_EIO, "cannot write %s (%s)", tmp, strerror(errno));
+  for (int i = 0; i < ncols; i++) fprintf(f, "%sv%d", i ? "," : "", i);
+  fputc('\n', f);
+  char *line = malloc((size_t)2 * ncols + 2);
+  for (long r = 0; !binary && r < nrows; r++)
+    for (int i = 0; i < ncols; i++) fprintf(f, "%.10g%c", rows[(size_t)r * ncols + i], i + 1 < ncols ? ',' : '\n');
+  for (long r = 0; binary && line && r < nrows; r++) {
+    for (int i = 0; i < ncols; i++) {
+      line[2 * i] = rows[(size_t)r * ncols + i] > 0.5 ? '1' : '0';
+      line[2 * i + 1] = i + 1 < ncols ? ',' : '\n';
+    }
+    fwrite(line, 1, (size_t)2 * ncols, f);
+  }
+  const int wrote = line != NULL;
+  free(line);
+  if (fflush(f) || fsync(fileno(f)) || fclose(f) || !wrote || rename(tmp, path))
+    return nqs_error_set(err, NQS_EIO, "cannot finish %s", path);
+  return NQS_OK;
+}
