@@ -281,6 +281,7 @@ expect_error "nqs run --restart of a train-rbm folder" "written by nqs train-rbm
 expect_error "negative core_radius" "--set system.core_radius" "out of range" -- run --set system.interaction=hard_sphere --set system.core_radius=-0.1 --out "$T/hs_bad"
 expect_error "zero gaussian_r0" "--set system.gaussian_r0" "out of range" "> 0" -- run --set system.interaction=gaussian --set system.gaussian_r0=0 --out "$T/g_bad"
 expect_error "non-finite gaussian_v0" "--set system.gaussian_v0" "not a finite number" -- run --set system.interaction=gaussian --set system.gaussian_v0=inf --out "$T/g_bad2"
+expect_error "a potential's key with another interaction" "--set system.core_radius" "belongs to interaction = hard_sphere" -- run --set system.core_radius=0.1 --out "$T/pk_bad"
 expect_error "unknown interaction" "[system] interaction" "one of coulomb,none,hard_sphere,gaussian" -- run --set system.interaction=yukawa --out "$T/i_bad"
 expect_error "hardcore without hard spheres" "--set wavefunction.factors" "interaction = hard_sphere" -- run --set system.statistics=bosons --set wavefunction.factors=gaussian,hardcore --set system.interaction=none --out "$T/hc_bad"
 expect_error "hardcore for fermions" "--set wavefunction.factors" "statistics = bosons" -- run --set wavefunction.factors=slater,hardcore --set system.interaction=hard_sphere --out "$T/hc_bad2"

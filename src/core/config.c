@@ -178,6 +178,24 @@ static const option *OPT(int i) {
   return NULL;
 }
 
+/* The potential that declared option i, or NULL for a core option. */
+static const char *owner_of(int i) {
+  if (i < NCORE) return NULL;
+  i -= NCORE;
+  for (int t = 0; nqs_potential_types[t]; t++)
+    for (const option *o = nqs_potential_types[t]->options; o && o->key; o++)
+      if (i-- == 0) return nqs_potential_types[t]->name;
+  return NULL;
+}
+
+/* Whether command `mask` with this configuration reads option i: its scope, and for a
+ * potential's own keys, that potential being the interaction. */
+static unsigned scope_of(const option *o);
+static int reads(const nqs_config *c, unsigned mask, int i) {
+  const char *owner = owner_of(i);
+  return (scope_of(OPT(i)) & mask) && (!owner || strcmp(owner, c->system.interaction) == 0);
+}
+
 static int nopt(void) {
   int n = NCORE;
   while (OPT(n)) n++;
@@ -610,12 +628,16 @@ static unsigned command_mask(const nqs_config *c, const char *command) {
 nqs_status nqs_config_check_keys(const nqs_config *c, const char *command, nqs_error *err) {
   const unsigned mask = command_mask(c, command);
   for (int i = 0; i < NOPT; i++) {
-    if (c->line[i] == 0 || (scope_of(OPT(i)) & mask)) continue;
+    if (c->line[i] == 0 || reads(c, mask, i)) continue;
+    char key[64];
+    snprintf(key, sizeof key, "%s.%s", OPT(i)->section, OPT(i)->key);
+    if (scope_of(OPT(i)) & mask)
+      return nqs_error_setk(err, NQS_EINPUT, key, "this key belongs to interaction = %s, but the run has interaction = %s, "
+                            "which would ignore it; remove it or set [system] interaction = %s", owner_of(i),
+                            c->system.interaction, owner_of(i));
     char what[64];
     if (mask & (S_PARTICLES | S_LATTICE)) snprintf(what, sizeof what, "a %s run (system.type = %s)", c->system.type, c->system.type);
     else snprintf(what, sizeof what, "nqs %s", command);
-    char key[64];
-    snprintf(key, sizeof key, "%s.%s", OPT(i)->section, OPT(i)->key);
     return nqs_error_setk(err, NQS_EINPUT, key, "this key does not apply to %s, which would ignore it; remove it%s", what,
                           mask == S_LATTICE && strcmp(OPT(i)->section, "sampler") == 0
                               ? " (lattice moves are spin flips or exchanges, with no step)"
@@ -629,11 +651,11 @@ void nqs_config_write(const nqs_config *c, const char *command, FILE *out) {
   fprintf(out, "# nqs resolved configuration: every key the run reads, with defaults filled in.\n");
   for (int s = 0; s < NSEC; s++) {
     int any = 0;
-    for (int i = 0; i < NOPT; i++) any |= strcmp(OPT(i)->section, sections[s]) == 0 && (scope_of(OPT(i)) & mask);
+    for (int i = 0; i < NOPT; i++) any |= strcmp(OPT(i)->section, sections[s]) == 0 && reads(c, mask, i);
     if (!any) continue;
     fprintf(out, "\n[%s]\n", sections[s]);
     for (int i = 0; i < NOPT; i++) {
-      if (strcmp(OPT(i)->section, sections[s]) != 0 || !(scope_of(OPT(i)) & mask)) continue;
+      if (strcmp(OPT(i)->section, sections[s]) != 0 || !reads(c, mask, i)) continue;
       char v[600];
       format_value(c, OPT(i), v, sizeof v);
       fprintf(out, "# %s\n%s = %s\n", OPT(i)->help, OPT(i)->key, v);
