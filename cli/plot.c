@@ -90,6 +90,110 @@ static const char *header =
     "set key autotitle columnhead\n"
     "set grid\n";
 
+/* One figure each: the gnuplot commands into g when the folder holds its data. */
+static void fig_energy(FILE *g, const char *dir, const char *title, double ref) {
+  if (!has(dir, "energy.csv")) return;
+  fprintf(g,
+          "set output '%s/energy.png'\n"
+          "set title \"Energy during optimisation: %s\" noenhanced\n"
+          "set xlabel 'iteration'; set ylabel 'E (units of %s)'\n",
+          dir, title, has(dir, "correlations.csv") ? "J" : "hbar omega_0");
+  if (ref != 0) fprintf(g, "ref = %.10g\n", ref);
+  fprintf(g,
+          "plot '%s/energy.csv' using 1:($2-$3):($2+$3) with filledcurves lc rgb '#a0c0ff' title 'E +- error', "
+          "'' using 1:2 with lines lw 2 lc rgb '#0030a0' title 'E'%s\n",
+          dir, ref != 0 ? ", ref with lines dt 2 lw 2 lc rgb '#c00000' title sprintf('reference %g', ref)" : "");
+}
+
+static void fig_densities(FILE *g, const char *dir, const char *title, double ref) {
+  if (has(dir, "density_radial.csv"))
+    fprintf(g,
+            "set output '%s/density_radial.png'\n"
+            "set title \"One-body radial density: %s\" noenhanced\n"
+            "set xlabel 'r'; set ylabel 'rho(r)'\n"
+            "plot '%s/density_radial.csv' using 1:2:3 with yerrorbars pt 7 ps 0.5 lc rgb '#0030a0' title 'sampled', "
+            "'' using 1:4 with lines lw 2 lc rgb '#c00000' title 'non-interacting'\n",
+            dir, title, dir);
+  if (has(dir, "pair_density.csv"))
+    fprintf(g,
+            "set output '%s/pair_density.png'\n"
+            "set title \"Two-body radial density: %s\" noenhanced\n"
+            "set xlabel 'r_{12}'; set ylabel 'rho_2(r_{12})'\n"
+            "plot '%s/pair_density.csv' using 1:2:3 with yerrorbars pt 7 ps 0.5 lc rgb '#0030a0' title 'sampled'\n",
+            dir, title, dir);
+}
+
+/* The header line of dir/name ("" if unreadable). */
+static void header_of(const char *dir, const char *name, char *line, size_t size) {
+  char p[700];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  FILE *f = fopen(p, "r");
+  line[0] = 0;
+  if (f && !fgets(line, (int)size, f)) line[0] = 0;
+  if (f) fclose(f);
+}
+
+static void fig_grid(FILE *g, const char *dir, const char *title, double ref) {
+  char line[256];
+  header_of(dir, "density_grid.csv", line, sizeof line);
+  if (strncmp(line, "x,y,rho", 7) == 0) /* a map only for 2D grids (x,y,rho,error) */
+    fprintf(g,
+            "set output '%s/density_2d.png'\n"
+            "set title \"One-body density: %s\" noenhanced\n"
+            "set xlabel 'x'; set ylabel 'y'; set size ratio -1; unset grid\n"
+            "set view map; set pm3d map; set palette rgbformulae 33,13,10\n"
+            "splot '%s/density_grid.csv' using 1:2:3 with pm3d notitle\n"
+            "set size noratio; set grid\n",
+            dir, title, dir);
+  header_of(dir, "density_axes.csv", line, sizeof line);
+  int cols = line[0] ? 1 : 0;
+  for (const char *c = line; *c; c++) cols += *c == ',';
+  const int d = (cols - 1) / 3, last = 2 + 3 * (d - 1); /* columns of x: 2,3,4; of the last axis: last.. */
+  static const char *ax[] = {"x", "y", "z"};
+  if (d >= 2 && d <= 3)
+    fprintf(g,
+            "set output '%s/density_axes.png'\n"
+            "set title \"One-body density along x and %s: %s\" noenhanced\n"
+            "set xlabel 'coordinate'; set ylabel 'density along the axis'\n"
+            "plot '%s/density_axes.csv' using 1:2:3 with yerrorbars pt 7 ps 0.5 lc rgb '#0030a0' title 'x, sampled', "
+            "'' using 1:4 with lines lw 2 lc rgb '#0030a0' dt 2 title 'x, non-interacting', "
+            "'' using 1:%d:%d with yerrorbars pt 5 ps 0.5 lc rgb '#c00000' title '%s, sampled', "
+            "'' using 1:%d with lines lw 2 lc rgb '#c00000' dt 2 title '%s, non-interacting'\n",
+            dir, ax[d - 1], title, dir, last, last + 1, ax[d - 1], last + 2, ax[d - 1]);
+}
+
+static void fig_training(FILE *g, const char *dir, const char *title, double ref) {
+  if (!has(dir, "training.csv")) return; /* nqs train-rbm: columns epoch,rec,pll_train,pll_test,ll_train,ll_test,kl,wall */
+  fprintf(g,
+          "set output '%s/training.png'\n"
+          "set multiplot layout 2,1 title \"RBM training: %s\" noenhanced\n"
+          "set xlabel 'epoch'; set ylabel 'log-likelihood per sample'\n"
+          "plot '%s/training.csv' using 1:5 with lines lw 2 lc rgb '#0030a0' title 'exact, training rows', "
+          "'' using 1:6 with lines lw 2 dt 2 lc rgb '#c00000' title 'exact, held-out rows', "
+          "'' using 1:3 with lines lc rgb '#80a0ff' title 'pseudo, training', '' using 1:4 with lines dt 2 lc rgb '#ff8080' "
+          "title 'pseudo, held-out'\n"
+          "set logscale y; set ylabel 'KL(data || RBM) (nats)'\n"
+          "plot '%s/training.csv' using 1:7 with lines lw 2 lc rgb '#0030a0' title 'exact KL to the target'\n"
+          "unset logscale y; unset multiplot\n",
+          dir, title, dir, dir);
+}
+
+static void fig_correlations(FILE *g, const char *dir, const char *title, double ref) {
+  char line[256];
+  header_of(dir, "correlations.csv", line, sizeof line);
+  if (strncmp(line, "dx,dy,C", 7) == 0) /* lattice runs: C(d) along x (dy = 0); edge lists list pairs i, j */
+    fprintf(g,
+            "set output '%s/correlations.png'\n"
+            "set title \"Spin-spin correlation C(d) = <s_x s_{x+d}>: %s\" noenhanced\n"
+            "set xlabel 'd (sites, along x)'; set ylabel 'C(d)'\n"
+            "plot '%s/correlations.csv' using ($2 == 0 ? $1 : 1/0):3:4 with yerrorbars pt 7 ps 0.7 "
+            "lc rgb '#0030a0' title 'sampled'\n",
+            dir, title, dir);
+}
+
+static void (*const figures[])(FILE *, const char *, const char *, double) = {fig_energy, fig_densities, fig_grid, fig_training,
+                                                                              fig_correlations};
+
 int nqs_plot_run(const char *dir, char *msg, size_t size) {
   if (strchr(dir, '\'')) {
     snprintf(msg, size, "the folder name %s contains a quote, which gnuplot scripts cannot hold", dir);
@@ -109,76 +213,7 @@ int nqs_plot_run(const char *dir, char *msg, size_t size) {
     return -1;
   }
   fprintf(g, "# nqs plots; rerun with: gnuplot '%s' (or nqs plot %s)\n%s", script, dir, header);
-  if (has(dir, "energy.csv")) {
-    fprintf(g,
-            "set output '%s/energy.png'\n"
-            "set title \"Energy during optimisation: %s\" noenhanced\n"
-            "set xlabel 'iteration'; set ylabel 'E (units of %s)'\n",
-            dir, title, has(dir, "correlations.csv") ? "J" : "hbar omega_0");
-    if (ref != 0) fprintf(g, "ref = %.10g\n", ref);
-    fprintf(g,
-            "plot '%s/energy.csv' using 1:($2-$3):($2+$3) with filledcurves lc rgb '#a0c0ff' title 'E +- error', "
-            "'' using 1:2 with lines lw 2 lc rgb '#0030a0' title 'E'%s\n",
-            dir, ref != 0 ? ", ref with lines dt 2 lw 2 lc rgb '#c00000' title sprintf('reference %g', ref)" : "");
-  }
-  if (has(dir, "density_radial.csv"))
-    fprintf(g,
-            "set output '%s/density_radial.png'\n"
-            "set title \"One-body radial density: %s\" noenhanced\n"
-            "set xlabel 'r'; set ylabel 'rho(r)'\n"
-            "plot '%s/density_radial.csv' using 1:2:3 with yerrorbars pt 7 ps 0.5 lc rgb '#0030a0' title 'sampled', "
-            "'' using 1:4 with lines lw 2 lc rgb '#c00000' title 'non-interacting'\n",
-            dir, title, dir);
-  if (has(dir, "pair_density.csv"))
-    fprintf(g,
-            "set output '%s/pair_density.png'\n"
-            "set title \"Two-body radial density: %s\" noenhanced\n"
-            "set xlabel 'r_{12}'; set ylabel 'rho_2(r_{12})'\n"
-            "plot '%s/pair_density.csv' using 1:2:3 with yerrorbars pt 7 ps 0.5 lc rgb '#0030a0' title 'sampled'\n",
-            dir, title, dir);
-  if (has(dir, "density_grid.csv")) {
-    /* a map only for 2D grids (x,y,rho,error): count the header's columns */
-    char p[700], line[256] = "";
-    snprintf(p, sizeof p, "%s/density_grid.csv", dir);
-    FILE *f = fopen(p, "r");
-    if (f && fgets(line, sizeof line, f) && strncmp(line, "x,y,rho", 7) == 0)
-      fprintf(g,
-              "set output '%s/density_2d.png'\n"
-              "set title \"One-body density: %s\" noenhanced\n"
-              "set xlabel 'x'; set ylabel 'y'; set size ratio -1; unset grid\n"
-              "set view map; set pm3d map; set palette rgbformulae 33,13,10\n"
-              "splot '%s/density_grid.csv' using 1:2:3 with pm3d notitle\n"
-              "set size noratio; set grid\n",
-              dir, title, dir);
-    if (f) fclose(f);
-  }
-  if (has(dir, "training.csv")) /* nqs train-rbm: columns epoch,rec,pll_train,pll_test,ll_train,ll_test,kl,wall */
-    fprintf(g,
-            "set output '%s/training.png'\n"
-            "set multiplot layout 2,1 title \"RBM training: %s\" noenhanced\n"
-            "set xlabel 'epoch'; set ylabel 'log-likelihood per sample'\n"
-            "plot '%s/training.csv' using 1:5 with lines lw 2 lc rgb '#0030a0' title 'exact, training rows', "
-            "'' using 1:6 with lines lw 2 dt 2 lc rgb '#c00000' title 'exact, held-out rows', "
-            "'' using 1:3 with lines lc rgb '#80a0ff' title 'pseudo, training', '' using 1:4 with lines dt 2 lc rgb '#ff8080' "
-            "title 'pseudo, held-out'\n"
-            "set logscale y; set ylabel 'KL(data || RBM) (nats)'\n"
-            "plot '%s/training.csv' using 1:7 with lines lw 2 lc rgb '#0030a0' title 'exact KL to the target'\n"
-            "unset logscale y; unset multiplot\n",
-            dir, title, dir, dir);
-  if (has(dir, "correlations.csv")) { /* lattice runs: C(d) along x (dy = 0); edge lists list pairs i, j */
-    char p[700], line[256] = "";
-    snprintf(p, sizeof p, "%s/correlations.csv", dir);
-    FILE *f = fopen(p, "r");
-    if (f && fgets(line, sizeof line, f) && strncmp(line, "dx,dy,C", 7) == 0)
-      fprintf(g,
-              "set output '%s/correlations.png'\n"
-              "set title \"Spin-spin correlation C(d) = <s_x s_{x+d}>: %s\" noenhanced\n"
-              "set xlabel 'd (sites, along x)'; set ylabel 'C(d)'\n"
-              "plot '%s/correlations.csv' using ($2 == 0 ? $1 : 1/0):3:4 with yerrorbars pt 7 ps 0.7 "
-              "lc rgb '#0030a0' title 'sampled'\n",
-              dir, title, dir);
-    if (f) fclose(f);
-  }
+  for (size_t k = 0; k < sizeof figures / sizeof figures[0]; k++) figures[k](g, dir, title, ref);
   fclose(g);
   return run_gnuplot(script, msg, size);
 }

@@ -256,6 +256,18 @@ check "tomography of the TFIM ring of 6 from Z and X records: fidelity ${fid:-?}
 expect_error "tomography of a state with signs" "both signs" -- tomography "$SRC/examples/tomography_tfim_6.ini" --set lattice.model=heisenberg --out "$T/tomo_bad"
 expect_error "tomography beyond 20 sites" "at most 20" -- tomography "$SRC/examples/tomography_tfim_6.ini" --set lattice.length=21 --out "$T/tomo_bad2"
 expect_error "sample-rbm on a folder without rbm.json" "rbm.json" -- sample-rbm "$T" --out "$T/y.csv"
+# densities along the axes: non-interacting bosons in an elliptic trap (alpha = 1 samples |Psi|^2
+# exactly) against the Gaussian marginals; each axis integrates to N
+out=$("$NQS" run --set system.dimensions=3 --set system.particles=4 --set system.statistics=bosons --set wavefunction.factors=gaussian \
+  --set wavefunction.alpha=1 --set system.interaction=none --set system.lambda=2 --set optimizer.iterations=0 \
+  --set evaluation.samples=40000 --set observables.grid_bins=24 --out "$T/axes" --quiet --no-plots 2>&1); rc=$?
+res=$(awk -F, 'NR==2 { lo = $1 } NR > 1 { n++; for (a = 0; a < 3; a++) { r = $(2+3*a); e = $(3+3*a); f = $(4+3*a); s[a] += r;
+  if (e > 0 && (r - f)^2 > 16 * e * e) bad++ } }
+  END { dx = -2 * lo / (n - 1); ok = bad == 0 && n == 24; for (a = 0; a < 3; a++) ok = ok && (s[a] * dx - 4)^2 < 1e-6;
+        printf "%s: N along x, y, z %.6f %.6f %.6f, %d of %d bins beyond 4 sigma\n", ok ? "ok" : "bad", s[0]*dx, s[1]*dx, s[2]*dx, bad, 3*n }' \
+  "$T/axes/density_axes.csv" 2>&1)
+[[ $res == ok* ]]
+check "density_axes.csv of free bosons in an elliptic trap (exit $rc): $res" $(( $? | rc )) "$out"
 # one argument parser: --set may stand before the FILE, for every command that reads one
 expect_error "--set before FILE reaches train-rbm" "--set boltzmann.hidden" "out of range" -- train-rbm --set boltzmann.hidden=0 "$SRC/examples/rbm_ising_4x4.ini" --out "$T/never2"
 expect_error "--set before FILE reaches tomography" "at most 20" -- tomography --set lattice.length=21 "$SRC/examples/tomography_tfim_6.ini" --out "$T/tomo_bad3"

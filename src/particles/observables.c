@@ -264,6 +264,70 @@ static nqs_status write_radial_csv(const char *dir, const char *name, const nqs_
   return NQS_OK;
 }
 
+/* The density along axis a, integrated over the other axes: each walker's marginal of its grid
+ * histogram, then the mean and standard error over walkers (as for every histogram here). */
+static void axis_density(const nqs_observables *ob, int a, double *value, double *error, double *rho) {
+  const int W = ob->walkers, B = ob->grid.bins, g = ob->g, d = ob->sys.dim;
+  const double dx = (ob->grid.hi - ob->grid.lo) / g;
+  int stride = 1;
+  for (int q = a + 1; q < d; q++) stride *= g;
+  for (int b = 0; b < g; b++) value[b] = error[b] = 0;
+  for (int w = 0; w < W; w++) {
+    const double m = ob->samples[w] > 0 ? ob->samples[w] : 1.0, *c = ob->grid.count + (size_t)w * (B + 1);
+    for (int b = 0; b < g; b++) rho[b] = 0;
+    for (int k = 0; k < B; k++) rho[(k / stride) % g] += c[k];
+    for (int b = 0; b < g; b++) {
+      rho[b] /= m * dx;
+      value[b] += rho[b];
+      error[b] += rho[b] * rho[b];
+    }
+  }
+  for (int b = 0; b < g; b++) {
+    value[b] /= W;
+    error[b] = W > 1 ? sqrt(fmax(error[b] / W - value[b] * value[b], 0) / (W - 1)) : NAN;
+  }
+}
+
+/* The non-interacting density along axis a averaged over [x0, x1): all N particles in the
+ * lowest orbital, a Gaussian of frequency omega (omega lambda on the last axis of an elliptic
+ * trap). NAN for fermions, whose marginal is a sum over shells. */
+static double axis_free(const nqs_system *sys, int a, double x0, double x1) {
+  if (sys->statistics == NQS_FERMIONS) return NAN;
+  const double w = sys->omega * (a == sys->dim - 1 ? sys->lambda : 1.0), s = sqrt(w);
+  return sys->n * 0.5 * (erf(s * x1) - erf(s * x0)) / (x1 - x0);
+}
+
+/* density_axes.csv: x, then for each axis the sampled density along it, its error and the
+ * non-interacting one (sum over bins times dx = N, up to the weight outside the range). */
+static nqs_status write_axes_csv(const nqs_observables *ob, const char *dir, nqs_error *err) {
+  const int g = ob->g, d = ob->sys.dim;
+  const double dx = (ob->grid.hi - ob->grid.lo) / g;
+  double *v = malloc(sizeof(double) * (size_t)(2 * d + 1) * g), *e = v + (size_t)d * g;
+  if (!v) return nqs_error_set(err, NQS_ENOMEM, "out of memory for the axis densities");
+  for (int a = 0; a < d; a++) axis_density(ob, a, v + (size_t)a * g, e + (size_t)a * g, e + (size_t)d * g);
+  char path[600];
+  snprintf(path, sizeof path, "%s/density_axes.csv", dir);
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    free(v);
+    return nqs_error_set(err, NQS_EIO, "cannot write %s: %s", path, strerror(errno));
+  }
+  static const char *ax[] = {"x", "y", "z"};
+  fprintf(f, "coordinate");
+  for (int a = 0; a < d; a++) fprintf(f, ",rho_%s,error_%s,rho_free_%s", ax[a], ax[a], ax[a]);
+  fputc('\n', f);
+  for (int b = 0; b < g; b++) {
+    const double x0 = ob->grid.lo + b * dx;
+    fprintf(f, "%.8g", x0 + 0.5 * dx);
+    for (int a = 0; a < d; a++)
+      fprintf(f, ",%.10g,%.4g,%.10g", v[(size_t)a * g + b], e[(size_t)a * g + b], axis_free(&ob->sys, a, x0, x0 + dx));
+    fputc('\n', f);
+  }
+  free(v);
+  if (fclose(f)) return nqs_error_set(err, NQS_EIO, "cannot finish writing %s", path);
+  return NQS_OK;
+}
+
 nqs_status nqs_obs_write(nqs_observables *ob, const char *dir, nqs_error *err) {
   const nqs_histogram *rad = nqs_obs_radial(ob), *grid = nqs_obs_grid(ob), *pair = nqs_obs_pair(ob);
   const int d = ob->sys.dim;
@@ -287,6 +351,7 @@ nqs_status nqs_obs_write(nqs_observables *ob, const char *dir, nqs_error *err) {
       if (d >= 2 && (k + 1) % ob->g == 0) fputc('\n', f);
     }
     if (fclose(f)) return nqs_error_set(err, NQS_EIO, "cannot finish writing %s", path);
+    if (d >= 2 && (st = write_axes_csv(ob, dir, err))) return st;
   }
   /* HDF5: one group per histogram */
   char path[600];
