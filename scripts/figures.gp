@@ -23,3 +23,19 @@ plot sprintf('%s/sweep_n2/summary.csv', runs) using 1:($2/2):($3/2) with yerrorl
      sprintf('%s/sweep_n2/summary.csv', runs) using 1:($12 != 0 ? $12/2 : NaN) with points pt 6 ps 2 lc rgb '#c00000' title 'exact / DMC', \
      sprintf('%s/sweep_n6/summary.csv', runs) using 1:($12 != 0 ? $12/6 : NaN) with points pt 6 ps 2 lc rgb '#c00000' notitle, \
      sprintf('%s/sweep_n12/summary.csv', runs) using 1:($12 != 0 ? $12/12 : NaN) with points pt 6 ps 2 lc rgb '#c00000' notitle
+
+# hard-sphere bosons: the one-body density per particle along x and along z, N = 10, 50, 100
+set terminal pngcairo size 1000,450 font ",10"
+set output sprintf('%s/hard_sphere_density_axes.png', out)
+set datafile separator ','
+set key top right
+set multiplot layout 1,2 title "Hard-sphere bosons, elliptic trap (lambda = sqrt 8, a = 0.0043): one-body density per particle"
+set xlabel 'x (trap units)'; set ylabel 'rho_x(x) / N'
+set xrange [-2.5:2.5]; set yrange [*:*]
+plot for [n in "10 50 100"] sprintf('%s/hs_n%s/density_axes.csv', runs, n) using 1:($2/n):($3/n) with yerrorbars pt 7 ps 0.4 title 'N = '.n, \
+     sprintf('%s/hs_n10/density_axes.csv', runs) using 1:($4/10) with lines dt 2 lw 2 lc rgb 'black' title 'non-interacting'
+set xlabel 'z (trap units)'; set ylabel 'rho_z(z) / N'
+set xrange [-1.2:1.2]
+plot for [n in "10 50 100"] sprintf('%s/hs_n%s/density_axes.csv', runs, n) using 1:($8/n):($9/n) with yerrorbars pt 7 ps 0.4 title 'N = '.n, \
+     sprintf('%s/hs_n10/density_axes.csv', runs) using 1:($10/10) with lines dt 2 lw 2 lc rgb 'black' title 'non-interacting'
+unset multiplot

@@ -32,7 +32,10 @@ sweep sweep_n2 examples/dot2d_n2_slater_ffnn_pade.ini --set evaluation.samples=4
 sweep sweep_n6 examples/dot2d_n6.ini
 sweep sweep_n12 examples/dot2d_n6.ini --set system.particles=12
 
-# 3. The figures
+# 3. Hard-sphere bosons in the elliptic trap: densities along x and z (about 5 minutes)
+for n in 10 50 100; do run hs_n$n examples/bosons3d_hard_sphere_n$n.ini; done
+
+# 4. The figures
 for r in n6_w0.1 n6_w0.1_free n30_w1 n30_w1_free; do
   cp "$OUT/$r/density_2d.png" "$FIG/density_2d_$r.png"
 done
