@@ -64,22 +64,6 @@ static const option core_options[] = {
 
     {"wavefunction", "factors", NQS_K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "@factor",
      "product of factors: gaussian (bosons), slater (fermions), pade (Pade-Jastrow), rbm (Gaussian-binary RBM), ffnn (network)"},
-    {"wavefunction", "hidden", NQS_K_INT, F(wavefunction.hidden), "4", 1, 100000, 0, NULL, "hidden units of the rbm factor"},
-    {"wavefunction", "rbm_psi", NQS_K_CHOICE, F(wavefunction.rbm_psi), "sqrtF", 0, 0, 0, "sqrtF|F",
-     "RBM convention: Psi = sqrt(F) (|Psi|^2 = F, Gibbs-samplable) or Psi = F"},
-    {"wavefunction", "sigma", NQS_K_REAL, F(wavefunction.sigma), "0", 0, 1e3, 0, NULL,
-     "RBM visible width sigma; 0 = the trap's: 1/sqrt(omega) for F, 1/sqrt(2 omega) for sqrtF"},
-    {"wavefunction", "init_std", NQS_K_REAL, F(wavefunction.init_std), "0.01", 0, 10, 0, NULL,
-     "standard deviation of the random initial RBM weights and of the ffnn output layer"},
-    {"wavefunction", "ffnn_layers", NQS_K_STRING, F(wavefunction.ffnn_layers), "16, 16", 0, 0, 0, NULL,
-     "hidden-layer widths of the ffnn factor, comma list (at most 7 layers of 1..4096)"},
-    {"wavefunction", "ffnn_activation", NQS_K_CHOICE, F(wavefunction.ffnn_activation), "tanh", 0, 0, 0,
-     "tanh|sigmoid|softplus|elu|gelu", "activation of the ffnn hidden layers"},
-    {"wavefunction", "ffnn_input", NQS_K_CHOICE, F(wavefunction.ffnn_input), "pairs", 0, 0, 0, "pairs|coords",
-     "ffnn inputs: pairs = sum over pairs of NN(r_ij, like-spin) (symmetric); coords = NN(all coordinates), distinguishable only"},
-    {"wavefunction", "alpha", NQS_K_REAL, F(wavefunction.alpha), "1.0", 0, 1e3, 1, NULL,
-     "initial Gaussian width / orbital scale (1 = non-interacting optimum)"},
-    {"wavefunction", "beta", NQS_K_REAL, F(wavefunction.beta), "0.5", 0, 1e3, 0, NULL, "initial Pade-Jastrow beta"},
 
     {"sampler", "method", NQS_K_CHOICE, F(sampler.method), "langevin", 0, 0, 0, "@sampler",
      "metropolis (uniform moves), langevin (importance sampling with drift), gibbs (rbm with rbm_psi = sqrtF only)"},
@@ -168,24 +152,34 @@ static const option core_options[] = {
 };
 #define NCORE ((int)(sizeof core_options / sizeof core_options[0]))
 
-/* Option i: the core table, then the rows each registered potential declares. */
-static const option *OPT(int i) {
+/* Option i: the core table, then the rows each registered factor declares, then those of each
+ * registered potential. *owner: the potential that declared it (NULL otherwise). */
+static const option *option_at(int i, const char **owner) {
+  *owner = NULL;
   if (i < NCORE) return &core_options[i];
   i -= NCORE;
+  for (int t = 0; nqs_factor_types[t]; t++)
+    for (const option *o = nqs_factor_types[t]->options; o && o->key; o++)
+      if (i-- == 0) return o;
   for (int t = 0; nqs_potential_types[t]; t++)
     for (const option *o = nqs_potential_types[t]->options; o && o->key; o++)
-      if (i-- == 0) return o;
+      if (i-- == 0) {
+        *owner = nqs_potential_types[t]->name;
+        return o;
+      }
   return NULL;
 }
 
-/* The potential that declared option i, or NULL for a core option. */
+static const option *OPT(int i) {
+  const char *owner;
+  return option_at(i, &owner);
+}
+
+/* The potential that declared option i, or NULL. */
 static const char *owner_of(int i) {
-  if (i < NCORE) return NULL;
-  i -= NCORE;
-  for (int t = 0; nqs_potential_types[t]; t++)
-    for (const option *o = nqs_potential_types[t]->options; o && o->key; o++)
-      if (i-- == 0) return nqs_potential_types[t]->name;
-  return NULL;
+  const char *owner;
+  option_at(i, &owner);
+  return owner;
 }
 
 /* Whether command `mask` with this configuration reads option i: its scope, and for a
@@ -297,7 +291,7 @@ static void allowed_text(const option *o, char *buf, size_t size) {
     for (char *p = buf; *p; p++)
       if (*p == '|') *p = ',';
   } else if (o->kind == NQS_K_STRING) {
-    snprintf(buf, size, "a path of at most %zu characters", o->size - 1);
+    snprintf(buf, size, "a text of at most %zu characters", o->size - 1);
   } else {
     const char *what = o->kind == NQS_K_REAL ? "a number" : "an integer";
     if (o->min_open)

@@ -249,6 +249,16 @@ static void f_free(nqs_factor *f) {
 
 static nqs_factor *f_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err);
 
+/* Own input keys ([wavefunction]). */
+static const nqs_option own_options[] = {
+    {"wavefunction", "ffnn_layers", NQS_K_STRING, NQS_OPTION_FIELD(wavefunction.ffnn_layers), "16, 16", 0, 0, 0, NULL,
+     "hidden-layer widths of the ffnn factor, comma list (at most 7 layers of 1..4096)"},
+    {"wavefunction", "ffnn_activation", NQS_K_CHOICE, NQS_OPTION_FIELD(wavefunction.ffnn_activation), "tanh", 0, 0, 0,
+     "tanh|sigmoid|softplus|elu|gelu", "activation of the ffnn hidden layers"},
+    {"wavefunction", "ffnn_input", NQS_K_CHOICE, NQS_OPTION_FIELD(wavefunction.ffnn_input), "pairs", 0, 0, 0, "pairs|coords",
+     "ffnn inputs: pairs = sum over pairs of NN(r_ij, like-spin) (symmetric); coords = NN(all coordinates), distinguishable only"},
+    {0}};
+
 const nqs_factor_type nqs_factor_ffnn = {
     .name = "ffnn",
     .help = "feed-forward network correlator: sum over pairs of NN(r_ij, like-spin), or NN(all coordinates)",
@@ -263,7 +273,7 @@ const nqs_factor_type nqs_factor_ffnn = {
     .grad_lap = f_grad_lap,
     .dparams = f_dparams,
     .free_priv = f_free,
-};
+    .options = own_options};
 
 static nqs_factor *f_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err) {
   if (o->ffnn_coords && sys->statistics != NQS_DISTINGUISHABLE) {

@@ -66,6 +66,12 @@ static void g_dparams(const nqs_factor *f, const double *th, const double *x, co
 
 static nqs_factor *g_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err);
 
+/* Own input keys ([wavefunction]). */
+static const nqs_option own_options[] = {
+    {"wavefunction", "alpha", NQS_K_REAL, NQS_OPTION_FIELD(wavefunction.alpha), "1.0", 0, 1e3, 1, NULL,
+     "initial Gaussian width / orbital scale (1 = non-interacting optimum)"},
+    {0}};
+
 const nqs_factor_type nqs_factor_gaussian = {
     .name = "gaussian",
     .binds = 1,
@@ -80,7 +86,7 @@ const nqs_factor_type nqs_factor_gaussian = {
     .grad_lap = g_grad_lap,
     .dparams = g_dparams,
     .free_priv = NULL,
-};
+    .options = own_options};
 static nqs_factor *g_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err) {
   if (!(o->alpha > 0)) {
     nqs_error_setk(err, NQS_EINPUT, "wavefunction.alpha", "alpha = %g: the Gaussian width parameter must be > 0", o->alpha);

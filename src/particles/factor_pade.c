@@ -141,6 +141,11 @@ static void p_free(nqs_factor *f) {
 
 static nqs_factor *p_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err);
 
+/* Own input keys ([wavefunction]). */
+static const nqs_option own_options[] = {
+    {"wavefunction", "beta", NQS_K_REAL, NQS_OPTION_FIELD(wavefunction.beta), "0.5", 0, 1e3, 0, NULL, "initial Pade-Jastrow beta"},
+    {0}};
+
 const nqs_factor_type nqs_factor_pade = {
     .name = "pade",
     .help = "Pade-Jastrow exp(sum_{i<j} a_ij r_ij/(1+beta r_ij)), a_ij fixed by the Coulomb cusp, variational beta",
@@ -155,7 +160,7 @@ const nqs_factor_type nqs_factor_pade = {
     .grad_lap = p_grad_lap,
     .dparams = p_dparams,
     .free_priv = p_free,
-};
+    .options = own_options};
 
 static nqs_factor *p_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err) {
   const int n = sys->n, d = sys->dim;

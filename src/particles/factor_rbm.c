@@ -145,6 +145,17 @@ static void r_free(nqs_factor *f) { free(f->priv); }
 
 static nqs_factor *r_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err);
 
+/* Own input keys ([wavefunction]). */
+static const nqs_option own_options[] = {
+    {"wavefunction", "hidden", NQS_K_INT, NQS_OPTION_FIELD(wavefunction.hidden), "4", 1, 100000, 0, NULL, "hidden units of the rbm factor"},
+    {"wavefunction", "rbm_psi", NQS_K_CHOICE, NQS_OPTION_FIELD(wavefunction.rbm_psi), "sqrtF", 0, 0, 0, "sqrtF|F",
+     "RBM convention: Psi = sqrt(F) (|Psi|^2 = F, Gibbs-samplable) or Psi = F"},
+    {"wavefunction", "sigma", NQS_K_REAL, NQS_OPTION_FIELD(wavefunction.sigma), "0", 0, 1e3, 0, NULL,
+     "RBM visible width sigma; 0 = the trap's: 1/sqrt(omega) for F, 1/sqrt(2 omega) for sqrtF"},
+    {"wavefunction", "init_std", NQS_K_REAL, NQS_OPTION_FIELD(wavefunction.init_std), "0.01", 0, 10, 0, NULL,
+     "standard deviation of the random initial RBM weights and of the ffnn output layer"},
+    {0}};
+
 const nqs_factor_type nqs_factor_rbm = {
     .name = "rbm",
     .help = "Gaussian-binary RBM: Psi = F(x) or sqrt(F(x)), F = sum_h exp(-E(x,h)); hidden units, sigma",
@@ -159,7 +170,7 @@ const nqs_factor_type nqs_factor_rbm = {
     .grad_lap = r_grad_lap,
     .dparams = r_dparams,
     .free_priv = r_free,
-};
+    .options = own_options};
 
 static nqs_factor *r_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err) {
   if (o->hidden < 1) {

@@ -21,6 +21,9 @@ typedef struct nqs_option {
   const char *help;
 } nqs_option;
 
+/* offset and size of a member of nqs_config (for rows declared outside config.c) */
+#define NQS_OPTION_FIELD(member) offsetof(struct nqs_config, member), sizeof(((struct nqs_config *)0)->member)
+
 #define NQS_REGISTRY_SLOTS 16
 /* offset and size of registry slot k in nqs_config (a double) */
 #define NQS_OPTION_SLOT(k) (offsetof(struct nqs_config, registry) + (size_t)(k) * sizeof(double)), sizeof(double)

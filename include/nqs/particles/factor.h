@@ -26,6 +26,7 @@ typedef struct nqs_factor_type {
   const char *help;
   int binds;     /* 1 if the factor alone makes |Psi|^2 normalisable (decays at infinity) */
   int fermionic; /* 1 if the factor is antisymmetric under exchange of equal spins */
+  const nqs_option *options; /* own input keys ([wavefunction] section), NULL-key terminated (may be NULL) */
 
   /* Create for a system; NULL with *err set (NQS_EINPUT for unsuitable systems). */
   nqs_factor *(*create)(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err);
