@@ -81,12 +81,6 @@ static const option core_options[] = {
     {"optimizer", "schedule", NQS_K_CHOICE, F(optimizer.schedule), "constant", 0, 0, 0, "constant|inverse|exponential",
      "learning-rate schedule: eta, eta/(1 + decay t), or eta exp(-decay t)"},
     {"optimizer", "decay", NQS_K_REAL, F(optimizer.decay), "0", 0, 10, 0, NULL, "decay rate of the schedule"},
-    {"optimizer", "diag_shift", NQS_K_REAL, F(optimizer.diag_shift), "0.001", 0, 1e6, 0, NULL,
-     "sr: absolute diagonal shift added to S"},
-    {"optimizer", "diag_shift_rel", NQS_K_REAL, F(optimizer.diag_shift_rel), "0", 0, 1e6, 0, NULL,
-     "sr: relative diagonal shift, S_kk *= 1 + diag_shift_rel"},
-    {"optimizer", "sr_solver", NQS_K_CHOICE, F(optimizer.sr_solver), "auto", 0, 0, 0, "auto|cholesky|minsr",
-     "sr: cholesky on S (P x P), minsr on the kernel (samples x samples); auto = minsr when P > samples"},
     {"optimizer", "max_step", NQS_K_REAL, F(optimizer.max_step), "0", 0, 1e6, 0, NULL,
      "cap on the parameter step norm |eta delta| (sr); 0 = no cap"},
     {"optimizer", "iterations", NQS_K_INT, F(optimizer.iterations), "100", 0, 10000000, 0, NULL,
@@ -152,42 +146,50 @@ static const option core_options[] = {
 };
 #define NCORE ((int)(sizeof core_options / sizeof core_options[0]))
 
-/* Option i: the core table, then the rows each registered factor declares, then those of each
- * registered potential. *owner: the potential that declared it (NULL otherwise). */
-static const option *option_at(int i, const char **owner) {
-  *owner = NULL;
+/* Option i: the core table, then the rows each registered factor, update rule and potential
+ * declares. *owner: the update rule or potential that declared it (NULL for core and factor
+ * rows), *selector: the key that chooses that owner. */
+static const option *option_at(int i, const char **owner, const char **selector) {
+  *owner = *selector = NULL;
   if (i < NCORE) return &core_options[i];
   i -= NCORE;
   for (int t = 0; nqs_factor_types[t]; t++)
     for (const option *o = nqs_factor_types[t]->options; o && o->key; o++)
       if (i-- == 0) return o;
+  for (int t = 0; nqs_optimizer_types[t]; t++)
+    for (const option *o = nqs_optimizer_types[t]->options; o && o->key; o++)
+      if (i-- == 0) {
+        *owner = nqs_optimizer_types[t]->name;
+        *selector = "optimizer.method";
+        return o;
+      }
   for (int t = 0; nqs_potential_types[t]; t++)
     for (const option *o = nqs_potential_types[t]->options; o && o->key; o++)
       if (i-- == 0) {
         *owner = nqs_potential_types[t]->name;
+        *selector = "system.interaction";
         return o;
       }
   return NULL;
 }
 
 static const option *OPT(int i) {
-  const char *owner;
-  return option_at(i, &owner);
+  const char *owner, *selector;
+  return option_at(i, &owner, &selector);
 }
 
-/* The potential that declared option i, or NULL. */
-static const char *owner_of(int i) {
-  const char *owner;
-  option_at(i, &owner);
-  return owner;
+/* The value of the selector key (optimizer.method or system.interaction). */
+static const char *selected(const nqs_config *c, const char *selector) {
+  return strcmp(selector, "optimizer.method") == 0 ? c->optimizer.method : c->system.interaction;
 }
 
-/* Whether command `mask` with this configuration reads option i: its scope, and for a
- * potential's own keys, that potential being the interaction. */
+/* Whether command `mask` with this configuration reads option i: its scope, and for the keys
+ * of an update rule or a potential, that one being chosen. */
 static unsigned scope_of(const option *o);
 static int reads(const nqs_config *c, unsigned mask, int i) {
-  const char *owner = owner_of(i);
-  return (scope_of(OPT(i)) & mask) && (!owner || strcmp(owner, c->system.interaction) == 0);
+  const char *owner, *selector;
+  option_at(i, &owner, &selector);
+  return (scope_of(OPT(i)) & mask) && (!owner || strcmp(owner, selected(c, selector)) == 0);
 }
 
 static int nopt(void) {
@@ -625,10 +627,11 @@ nqs_status nqs_config_check_keys(const nqs_config *c, const char *command, nqs_e
     if (c->line[i] == 0 || reads(c, mask, i)) continue;
     char key[64];
     snprintf(key, sizeof key, "%s.%s", OPT(i)->section, OPT(i)->key);
+    const char *owner, *selector;
+    option_at(i, &owner, &selector);
     if (scope_of(OPT(i)) & mask)
-      return nqs_error_setk(err, NQS_EINPUT, key, "this key belongs to interaction = %s, but the run has interaction = %s, "
-                            "which would ignore it; remove it or set [system] interaction = %s", owner_of(i),
-                            c->system.interaction, owner_of(i));
+      return nqs_error_setk(err, NQS_EINPUT, key, "this key belongs to %s = %s, but the run has %s = %s, which would ignore "
+                            "it; remove it or set %s = %s", selector, owner, selector, selected(c, selector), selector, owner);
     char what[64];
     if (mask & (S_PARTICLES | S_LATTICE)) snprintf(what, sizeof what, "a %s run (system.type = %s)", c->system.type, c->system.type);
     else snprintf(what, sizeof what, "nqs %s", command);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <complex.h>
+#include "nqs/core/config.h"
 #include "nqs/core/optimizer.h"
 #include "nqs/core/sr.h"
 
@@ -196,5 +197,15 @@ static nqs_status sr_update(const nqs_update_input *in, double *theta, int np, d
   return NQS_OK;
 }
 
+/* Own input keys ([optimizer]). */
+static const nqs_option own_options[] = {
+    {"optimizer", "diag_shift", NQS_K_REAL, NQS_OPTION_FIELD(optimizer.diag_shift), "0.001", 0, 1e6, 0, NULL,
+     "sr: absolute diagonal shift added to S"},
+    {"optimizer", "diag_shift_rel", NQS_K_REAL, NQS_OPTION_FIELD(optimizer.diag_shift_rel), "0", 0, 1e6, 0, NULL,
+     "sr: relative diagonal shift, S_kk *= 1 + diag_shift_rel"},
+    {"optimizer", "sr_solver", NQS_K_CHOICE, NQS_OPTION_FIELD(optimizer.sr_solver), "auto", 0, 0, 0, "auto|cholesky|minsr",
+     "sr: cholesky on S (P x P), minsr on the kernel (samples x samples); auto = minsr when P > samples"},
+    {0}};
+
 const nqs_optimizer_type nqs_opt_sr = {"sr", "stochastic reconfiguration (natural gradient): (S + shift) delta = F", 0, NULL, 1,
-                                       sr_update};
+                                       sr_update, own_options};

@@ -33,6 +33,7 @@ typedef struct nqs_optimizer_type {
   /* Sample rules (needs_samples): the step from every sample's O row and E_L. */
   int needs_samples;
   nqs_status (*solve)(const nqs_update_input *in, double *theta, int np, double lr, nqs_update_info *info, nqs_error *err);
+  const struct nqs_option *options; /* own input keys ([optimizer]), NULL-key terminated (may be NULL) */
 } nqs_optimizer_type;
 
 /* One update of theta[np] by rule t at step it (from 1) with learning rate lr. */
