@@ -39,29 +39,6 @@ static const option core_options[] = {
     {"system", "interaction", NQS_K_CHOICE, F(system.interaction), "coulomb", 0, 0, 0, "@potential",
      "pair interaction (the potential's own keys follow in this section)"},
 
-    {"lattice", "graph", NQS_K_CHOICE, F(lattice.graph), "chain", 0, 0, 0, "chain|square|edges",
-     "chain of L sites, L x L square lattice, or the bonds listed in the file of edges"},
-    {"lattice", "edges", NQS_K_STRING, F(lattice.edges), "", 0, 0, 0, NULL,
-     "graph = edges: a file with one bond per line, \"i j\" or \"i j J_ij\" (sites from 0; relative to the input file)"},
-    {"lattice", "length", NQS_K_INT, F(lattice.length), "12", 2, 4096, 0, NULL, "sites per side L"},
-    {"lattice", "boundary", NQS_K_CHOICE, F(lattice.boundary), "periodic", 0, 0, 0, "periodic|open", "boundary conditions"},
-    {"lattice", "model", NQS_K_CHOICE, F(lattice.model), "tfim", 0, 0, 0, "tfim|heisenberg",
-     "tfim: -J sum sz sz - h sum sx; heisenberg: J sum (sx sx + sy sy + delta sz sz) (Pauli matrices)"},
-    {"lattice", "J", NQS_K_REAL, F(lattice.J), "1.0", -1e6, 1e6, 0, NULL, "coupling J (nearest neighbours)"},
-    {"lattice", "J2", NQS_K_REAL, F(lattice.J2), "0", -1e6, 1e6, 0, NULL,
-     "next-nearest-neighbour coupling (J1-J2; chain: i, i+2; square: diagonals); 0 = none"},
-    {"lattice", "h", NQS_K_REAL, F(lattice.h), "1.0", -1e6, 1e6, 0, NULL, "tfim: transverse field h"},
-    {"lattice", "delta", NQS_K_REAL, F(lattice.delta), "1.0", -1e6, 1e6, 0, NULL, "heisenberg: anisotropy Delta (1 = isotropic XXX)"},
-    {"lattice", "ansatz", NQS_K_CHOICE, F(lattice.ansatz), "rbm", 0, 0, 0, "rbm|ffnn",
-     "rbm (alpha, weights, symmetry), or ffnn: ln Psi = NN(s), [wavefunction] ffnn_layers and ffnn_activation, real"},
-    {"lattice", "alpha", NQS_K_INT, F(lattice.alpha), "1", 1, 64, 0, NULL, "RBM hidden-unit density: H = alpha x sites"},
-    {"lattice", "weights", NQS_K_CHOICE, F(lattice.weights), "real", 0, 0, 0, "real|complex",
-     "RBM weights: real, or complex (signs and phases without the Marshall rule)"},
-    {"lattice", "symmetry", NQS_K_CHOICE, F(lattice.symmetry), "none", 0, 0, 0, "none|translation",
-     "RBM: none, or translation (alpha filters shared by all translations; periodic chains and squares)"},
-    {"lattice", "marshall", NQS_K_CHOICE, F(lattice.marshall), "yes", 0, 0, 0, "yes|no",
-     "heisenberg: Marshall sign rule (bipartite lattices), so a real RBM can hold the ground state"},
-
     {"wavefunction", "factors", NQS_K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "@factor",
      "product of factors: gaussian (bosons), slater (fermions), pade (Pade-Jastrow), rbm (Gaussian-binary RBM), ffnn (network)"},
 
@@ -146,13 +123,16 @@ static const option core_options[] = {
 };
 #define NCORE ((int)(sizeof core_options / sizeof core_options[0]))
 
-/* Option i: the core table, then the rows each registered factor, update rule and potential
- * declares. *owner: the update rule or potential that declared it (NULL for core and factor
+/* Option i: the core table, then the rows each registered model, factor, update rule and
+ * potential declares. *owner: the update rule or potential that declared it (NULL for core and factor
  * rows), *selector: the key that chooses that owner. */
 static const option *option_at(int i, const char **owner, const char **selector) {
   *owner = *selector = NULL;
   if (i < NCORE) return &core_options[i];
   i -= NCORE;
+  for (int t = 0; nqs_model_types[t]; t++)
+    for (const option *o = nqs_model_types[t]->options; o && o->key; o++)
+      if (i-- == 0) return o;
   for (int t = 0; nqs_factor_types[t]; t++)
     for (const option *o = nqs_factor_types[t]->options; o && o->key; o++)
       if (i-- == 0) return o;

@@ -331,9 +331,36 @@ static void l_describe(const nqs_model *m, cJSON *sy) {
   cJSON_AddStringToObject(sy, "symmetry", c->lattice.symmetry);
 }
 
+/* Own input keys: the [lattice] section (also read by nqs tomography and nqs exact). */
+static const nqs_option own_options[] = {
+    {"lattice", "graph", NQS_K_CHOICE, NQS_OPTION_FIELD(lattice.graph), "chain", 0, 0, 0, "chain|square|edges",
+     "chain of L sites, L x L square lattice, or the bonds listed in the file of edges"},
+    {"lattice", "edges", NQS_K_STRING, NQS_OPTION_FIELD(lattice.edges), "", 0, 0, 0, NULL,
+     "graph = edges: a file with one bond per line, \"i j\" or \"i j J_ij\" (sites from 0; relative to the input file)"},
+    {"lattice", "length", NQS_K_INT, NQS_OPTION_FIELD(lattice.length), "12", 2, 4096, 0, NULL, "sites per side L"},
+    {"lattice", "boundary", NQS_K_CHOICE, NQS_OPTION_FIELD(lattice.boundary), "periodic", 0, 0, 0, "periodic|open", "boundary conditions"},
+    {"lattice", "model", NQS_K_CHOICE, NQS_OPTION_FIELD(lattice.model), "tfim", 0, 0, 0, "tfim|heisenberg",
+     "tfim: -J sum sz sz - h sum sx; heisenberg: J sum (sx sx + sy sy + delta sz sz) (Pauli matrices)"},
+    {"lattice", "J", NQS_K_REAL, NQS_OPTION_FIELD(lattice.J), "1.0", -1e6, 1e6, 0, NULL, "coupling J (nearest neighbours)"},
+    {"lattice", "J2", NQS_K_REAL, NQS_OPTION_FIELD(lattice.J2), "0", -1e6, 1e6, 0, NULL,
+     "next-nearest-neighbour coupling (J1-J2; chain: i, i+2; square: diagonals); 0 = none"},
+    {"lattice", "h", NQS_K_REAL, NQS_OPTION_FIELD(lattice.h), "1.0", -1e6, 1e6, 0, NULL, "tfim: transverse field h"},
+    {"lattice", "delta", NQS_K_REAL, NQS_OPTION_FIELD(lattice.delta), "1.0", -1e6, 1e6, 0, NULL, "heisenberg: anisotropy Delta (1 = isotropic XXX)"},
+    {"lattice", "ansatz", NQS_K_CHOICE, NQS_OPTION_FIELD(lattice.ansatz), "rbm", 0, 0, 0, "rbm|ffnn",
+     "rbm (alpha, weights, symmetry), or ffnn: ln Psi = NN(s), [wavefunction] ffnn_layers and ffnn_activation, real"},
+    {"lattice", "alpha", NQS_K_INT, NQS_OPTION_FIELD(lattice.alpha), "1", 1, 64, 0, NULL, "RBM hidden-unit density: H = alpha x sites"},
+    {"lattice", "weights", NQS_K_CHOICE, NQS_OPTION_FIELD(lattice.weights), "real", 0, 0, 0, "real|complex",
+     "RBM weights: real, or complex (signs and phases without the Marshall rule)"},
+    {"lattice", "symmetry", NQS_K_CHOICE, NQS_OPTION_FIELD(lattice.symmetry), "none", 0, 0, 0, "none|translation",
+     "RBM: none, or translation (alpha filters shared by all translations; periodic chains and squares)"},
+    {"lattice", "marshall", NQS_K_CHOICE, NQS_OPTION_FIELD(lattice.marshall), "yes", 0, 0, 0, "yes|no",
+     "heisenberg: Marshall sign rule (bipartite lattices), so a real RBM can hold the ground state"},
+    {0}};
+
 const nqs_model_type nqs_model_lattice = {
     .name = "lattice",
     .help = "spin-1/2 model of [lattice] (TFIM, Heisenberg, J1-J2) with an RBM or a network on spins",
+    .options = own_options,
     .create = l_create,
     .free = l_free,
     .walker_new = l_walker_new,

@@ -29,6 +29,7 @@ typedef struct nqs_model nqs_model;
 typedef struct nqs_model_type {
   const char *name; /* the value of [system] type */
   const char *help;
+  const struct nqs_option *options; /* own input keys (a section of their own), NULL-key terminated (may be NULL) */
   /* Build from a configuration (validating it); NULL with *err set. */
   nqs_model *(*create)(const nqs_config *c, nqs_error *err);
   void (*free)(nqs_model *m);
