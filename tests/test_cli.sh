@@ -295,6 +295,15 @@ expect_error "zero gaussian_r0" "--set system.gaussian_r0" "out of range" "> 0" 
 expect_error "non-finite gaussian_v0" "--set system.gaussian_v0" "not a finite number" -- run --set system.interaction=gaussian --set system.gaussian_v0=inf --out "$T/g_bad2"
 expect_error "a potential's key with another interaction" "--set system.core_radius" "belongs to system.interaction = hard_sphere" -- run --set system.core_radius=0.1 --out "$T/pk_bad"
 expect_error "an update rule's key with another rule" "--set optimizer.sr_solver" "belongs to optimizer.method = sr" -- run --set optimizer.sr_solver=minsr --out "$T/sr_bad"
+# input edges: a folder, an empty file, a NUL byte, hex and non-finite spellings, empty list elements
+expect_error "a folder as the input" "is not a regular file" -- run "$T"
+: > "$T/empty.ini"
+expect_error "an empty input file" "the input file is empty" -- run "$T/empty.ini"
+printf '[system]\nomega = 1.0\000\nparticles = 6\n' > "$T/nul.ini"
+expect_error "a NUL byte in the input" "nul.ini:2" "NUL byte" -- run "$T/nul.ini"
+expect_error "a hexadecimal number" "--set system.omega" "write it in decimal" -- run --set system.omega=0x10
+expect_error "inf as a number" "--set system.omega" "write it in decimal" -- run --set system.omega=inf
+expect_error "an empty list element" "--set wavefunction.factors" "empty element" -- run --set "wavefunction.factors=slater,,pade"
 expect_error "unknown interaction" "[system] interaction" "one of coulomb,none,hard_sphere,gaussian" -- run --set system.interaction=yukawa --out "$T/i_bad"
 expect_error "hardcore without hard spheres" "--set wavefunction.factors" "interaction = hard_sphere" -- run --set system.statistics=bosons --set wavefunction.factors=gaussian,hardcore --set system.interaction=none --out "$T/hc_bad"
 expect_error "hardcore for fermions" "--set wavefunction.factors" "statistics = bosons" -- run --set wavefunction.factors=slater,hardcore --set system.interaction=hard_sphere --out "$T/hc_bad2"

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "nqs/core/config.h"
 #include "nqs/particles/factor.h"
 #include "nqs/lattice/lattice.h"
@@ -303,7 +304,12 @@ static int parse_value(nqs_config *c, const option *o, const char *text, char *w
   case NQS_K_LONG:
   case NQS_K_U64:
   case NQS_K_REAL: {
-    double num;
+    double num = NAN;
+    /* plain decimal spellings only: strtod would also read 0x10 as 16, and inf or nan */
+    if (strpbrk(v, "xXpPiInN")) {
+      snprintf(why, wsize, "'%s' is not %s (write it in decimal)", v, o->kind == NQS_K_REAL ? "a finite number" : "an integer");
+      return -1;
+    }
     if (o->kind == NQS_K_REAL) {
       num = strtod(v, &end);
     } else if (o->kind == NQS_K_U64) {
@@ -336,6 +342,15 @@ static int parse_value(nqs_config *c, const option *o, const char *text, char *w
   case NQS_K_LIST: {
     char items[512], out[512] = "";
     snprintf(items, sizeof items, "%s", v);
+    const size_t len = strlen(items);
+    for (size_t k = 0; k < len; k++) { /* strtok would skip an empty element silently */
+      size_t j = k + 1;
+      while (j < len && isspace((unsigned char)items[j])) j++;
+      if ((items[k] == ',' && (j == len || items[j] == ',')) || (k == 0 && items[0] == ',')) {
+        snprintf(why, wsize, "the list '%s' has an empty element", v);
+        return -1;
+      }
+    }
     for (char *save = NULL, *t = strtok_r(items, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
       t = trim(t);
       if (!in_choices(choices, t)) {
@@ -509,12 +524,41 @@ static void absolute_from(const char *path, char *name, size_t size) {
   if (realpath(joined, full) && strlen(full) < size) snprintf(name, size, "%s", full);
 }
 
-nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
-  FILE *fp = fopen(path, "r");
-  if (!fp)
+/* The whole input file as text: refused when it is not a regular file, is empty, is larger
+ * than any input should be, or holds a NUL byte (which would cut a line silently). */
+static nqs_status slurp_input(const char *path, char **text, nqs_error *err) {
+  struct stat sb;
+  *text = NULL;
+  if (stat(path, &sb))
     return nqs_error_set(err, NQS_EINPUT, "%s: cannot open the input file (%s); check the path", path, strerror(errno));
-  nqs_status st = parse(c, fp, NULL, path, err);
+  if (!S_ISREG(sb.st_mode)) return nqs_error_set(err, NQS_EINPUT, "%s: is not a regular file; give an INI input file", path);
+  if (sb.st_size == 0)
+    return nqs_error_set(err, NQS_EINPUT, "%s: the input file is empty; to run the built-in demo give no FILE at all", path);
+  if (sb.st_size > (1 << 20)) return nqs_error_set(err, NQS_EINPUT, "%s: %lld bytes is too large for an input file", path, (long long)sb.st_size);
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return nqs_error_set(err, NQS_EINPUT, "%s: cannot open the input file (%s); check the path", path, strerror(errno));
+  char *s = malloc((size_t)sb.st_size + 1);
+  const size_t n = s ? fread(s, 1, (size_t)sb.st_size, fp) : 0;
   fclose(fp);
+  if (!s) return nqs_error_set(err, NQS_ENOMEM, "out of memory reading %s", path);
+  s[n] = 0;
+  if (memchr(s, 0, n)) {
+    const size_t at = (size_t)((char *)memchr(s, 0, n) - s);
+    int line = 1;
+    for (size_t k = 0; k < at; k++) line += s[k] == '\n';
+    free(s);
+    return nqs_error_set(err, NQS_EINPUT, "%s:%d: a NUL byte in the input (a binary file?)", path, line);
+  }
+  *text = s;
+  return NQS_OK;
+}
+
+nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
+  char *text;
+  nqs_status st = slurp_input(path, &text, err);
+  if (st) return st;
+  st = parse(c, NULL, text, path, err);
+  free(text);
   if (!st) { /* files named relative to the input file */
     absolute_from(path, c->lattice.edges, sizeof c->lattice.edges);
     absolute_from(path, c->boltzmann.data, sizeof c->boltzmann.data);
