@@ -91,13 +91,18 @@ int cli_error(const nqs_config *c, nqs_error *err) {
   return err->code == NQS_EINPUT ? 2 : 1;
 }
 
-int cli_config(const cli_args *a, const char *kind, int need_file, nqs_config *c, nqs_checkpoint *ck, int *restarted) {
+cli_input cli_input_of(const cli_args *a) {
+  return (cli_input){.file = a->positional, .restart = cli_get(a, "--restart"), .out = cli_get(a, "--out")};
+}
+
+int cli_config(const cli_args *a, cli_input in, const char *kind, int need_file, nqs_config *c, nqs_checkpoint *ck,
+               int *restarted) {
   nqs_config_defaults(c);
   nqs_checkpoint_init(ck);
   *restarted = 0;
   nqs_error err = {0};
-  const char *restart = cli_get(a, "--restart"), *out = cli_get(a, "--out");
-  if (restart && a->positional) {
+  const char *restart = in.restart, *out = in.out;
+  if (restart && in.file) {
     fprintf(stderr, "nqs: error: give an input FILE or --restart DIR, not both (a restart reads its input from the checkpoint)\n");
     return 2;
   }
@@ -105,7 +110,7 @@ int cli_config(const cli_args *a, const char *kind, int need_file, nqs_config *c
     fprintf(stderr, "nqs: error: --out cannot move a run being continued; it stays in %s\n", restart);
     return 2;
   }
-  if (need_file && !restart && !a->positional) {
+  if (need_file && !restart && !in.file) {
     fprintf(stderr, "nqs: error: nqs %s needs an input FILE (see nqs %s --help and examples/)\n", a->cmd, a->cmd);
     return 2;
   }
@@ -119,7 +124,7 @@ int cli_config(const cli_args *a, const char *kind, int need_file, nqs_config *c
     }
     *restarted = 1;
     out = restart;
-  } else if (a->positional && nqs_config_read(c, a->positional, &err))
+  } else if (in.file && nqs_config_read(c, in.file, &err))
     return cli_error(c, &err);
   for (int k = 0; k < a->nsets; k++)
     if (nqs_config_set(c, a->sets[k], &err)) break;

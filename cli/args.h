@@ -28,12 +28,22 @@ int cli_flag(const cli_args *a, const char *name);
 int cli_long(const cli_args *a, const char *name, long lo, long hi, long *out);
 int cli_double(const cli_args *a, const char *name, double lo, double hi, double *out);
 
-/* The input of a command: defaults; the positional FILE, or with --restart DIR the input
- * stored in DIR/checkpoint.h5 (which must have been written by `kind`; it stays in *ck, and
- * *restarted says so); then every --set in order; then --out (refused for a restart: a run
- * being continued stays in its folder). need_file: no FILE and no restart is an error (else the
+/* Where a command's input comes from: an INI file, a run folder to continue, and the run
+ * folder to write (output.dir). */
+typedef struct {
+  const char *file, *restart, *out;
+} cli_input;
+
+/* The usual sources: the positional FILE, --restart DIR and --out DIR. */
+cli_input cli_input_of(const cli_args *a);
+
+/* The input of a command: defaults; in.file, or with in.restart the input stored in
+ * DIR/checkpoint.h5 (which must have been written by `kind`; it stays in *ck, and *restarted
+ * says so); then every --set of a in order; then in.out (refused for a restart: a run being
+ * continued stays in its folder). need_file: no file and no restart is an error (else the
  * built-in defaults run). 0, or the exit code after a message. */
-int cli_config(const cli_args *a, const char *kind, int need_file, nqs_config *c, nqs_checkpoint *ck, int *restarted);
+int cli_config(const cli_args *a, cli_input in, const char *kind, int need_file, nqs_config *c, nqs_checkpoint *ck,
+               int *restarted);
 
 /* Report a library error (with the input line or --set that caused it) and return its exit
  * code: 2 for bad input, 1 otherwise. */

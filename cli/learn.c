@@ -96,7 +96,7 @@ int nqs_cmd_train_rbm(int argc, char **argv) {
   nqs_checkpoint ck;
   cli_args a;
   int restarted, rc = cli_parse("train-rbm", "--set --out= --restart= --quiet --no-plots", argc, argv, &a);
-  if (rc || (rc = cli_config(&a, "train-rbm", 1, &c, &ck, &restarted))) return rc;
+  if (rc || (rc = cli_config(&a, cli_input_of(&a), "train-rbm", 1, &c, &ck, &restarted))) return rc;
   const int quiet = cli_flag(&a, "--quiet"), plots = !cli_flag(&a, "--no-plots");
   train_display show = {.quiet = quiet, .last_tenth = -1, .what = "KL"};
   nqs_run_options o = {.progress = train_progress, .user = &show, .restart = restarted ? &ck : NULL};
@@ -129,7 +129,7 @@ int nqs_cmd_tomography(int argc, char **argv) {
   nqs_checkpoint none;
   cli_args a;
   int restarted, rc = cli_parse("tomography", "--set --out= --quiet --no-plots", argc, argv, &a);
-  if (rc || (rc = cli_config(&a, "tomography", 1, &c, &none, &restarted))) return rc;
+  if (rc || (rc = cli_config(&a, cli_input_of(&a), "tomography", 1, &c, &none, &restarted))) return rc;
   const int quiet = cli_flag(&a, "--quiet");
   train_display show = {.quiet = quiet, .last_tenth = -1, .what = "fidelity"};
   nqs_run_options o = {.progress = train_progress, .user = &show};

@@ -90,22 +90,19 @@ static int cmd_run(int argc, char **argv, int evaluate, const nqs_comm *comm) {
   int rc = cli_parse(evaluate ? "evaluate" : "run", evaluate ? "--set --quiet --no-plots" : "--set --out= --restart= --quiet --no-plots", argc,
                      argv, &a);
   if (rc) return rc;
-  if (evaluate) { /* the folder is the restart, not an input file */
-    if (!a.positional) {
-      fprintf(stderr, "nqs: error: nqs evaluate needs a run folder (see nqs evaluate --help)\n");
-      return 2;
-    }
-    a.names[a.nopts] = "--restart";
-    a.values[a.nopts++] = a.positional;
-    a.positional = NULL;
+  if (evaluate && !a.positional) {
+    fprintf(stderr, "nqs: error: nqs evaluate needs a run folder (see nqs evaluate --help)\n");
+    return 2;
   }
+  /* evaluate: the folder is the restart, not an input file */
+  const cli_input in = evaluate ? (cli_input){.restart = a.positional} : cli_input_of(&a);
   progress_state ps = {cli_flag(&a, "--quiet") || !root, isatty(STDERR_FILENO), -1};
   const int plots = !cli_flag(&a, "--no-plots") && root;
   nqs_config c;
   nqs_checkpoint ck;
   int restarted;
-  if ((rc = cli_config(&a, "vmc", 0, &c, &ck, &restarted))) return rc;
-  if (!a.positional && !restarted && !ps.quiet)
+  if ((rc = cli_config(&a, in, "vmc", 0, &c, &ck, &restarted))) return rc;
+  if (!in.file && !restarted && !ps.quiet)
     fprintf(stderr, "nqs: no input file: running the built-in demo (2D quantum dot, N = %d, omega = %g)\n", c.system.particles,
             c.system.omega);
   nqs_run_result r;
@@ -156,7 +153,7 @@ static int cmd_exact(int argc, char **argv) {
   nqs_config c;
   nqs_checkpoint none;
   int rc = cli_parse("exact", "--set --correlations=", argc, argv, &a), restarted;
-  if (rc || (rc = cli_config(&a, "exact", 1, &c, &none, &restarted))) return rc;
+  if (rc || (rc = cli_config(&a, cli_input_of(&a), "exact", 1, &c, &none, &restarted))) return rc;
   const char *corr = cli_get(&a, "--correlations");
   nqs_error err = {0};
   if (strcmp(c.system.type, "lattice") != 0) {

@@ -179,9 +179,8 @@ int nqs_cmd_sweep(int argc, char **argv, nqs_progress_fn progress) {
     fprintf(stderr, "nqs: error: --param %s: %s\n", key, msg);
     return 2;
   }
-  for (int k = 0; k < a.nopts; k++) /* the sweep's --out is a folder of runs, not one run's output.dir */
-    if (strcmp(a.names[k], "--out") == 0) a.names[k] = "--sweep-out";
-  if ((rc = cli_config(&a, "sweep", 1, &base, &none, &restarted))) return rc;
+  /* the sweep's --out is the folder of the runs, not one run's output.dir */
+  if ((rc = cli_config(&a, (cli_input){.file = a.positional}, "sweep", 1, &base, &none, &restarted))) return rc;
   if ((rc = check_points(&base, key, vals, n))) return rc;
   char dir[512];
   if (out) snprintf(dir, sizeof dir, "%s", out);
