@@ -88,8 +88,10 @@ int cli_double(const cli_args *a, const char *name, double lo, double hi, double
 int cli_error(const nqs_config *c, nqs_error *err) {
   if (c) nqs_config_locate(c, err);
   fprintf(stderr, "nqs: error: %s\n", err->msg);
-  return err->code == NQS_EINPUT ? 2 : 1;
+  return cli_exit_code(err->code);
 }
+
+int cli_exit_code(nqs_status st) { return st == NQS_OK ? 0 : st == NQS_EINPUT ? 2 : st == NQS_EFAILED ? 3 : 1; }
 
 cli_input cli_input_of(const cli_args *a) {
   return (cli_input){.file = a->positional, .restart = cli_get(a, "--restart"), .out = cli_get(a, "--out")};

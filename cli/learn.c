@@ -107,7 +107,7 @@ int nqs_cmd_train_rbm(int argc, char **argv) {
     nqs_config_locate(&c, &err);
     fprintf(stderr, "nqs: error: %s\n", err.msg);
     if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
-    return err.code == NQS_EINPUT ? 2 : 1;
+    return cli_exit_code(err.code);
   }
   printf("RBM %d visible x %d hidden, %d epochs:", r.nv, r.nh, r.epochs);
   if (isfinite(r.ll_train)) printf("  log-likelihood train %.4f, held-out %.4f", r.ll_train, r.ll_test);
@@ -138,7 +138,7 @@ int nqs_cmd_tomography(int argc, char **argv) {
     nqs_config_locate(&c, &err);
     fprintf(stderr, "nqs: error: %s\n", err.msg);
     if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
-    return err.code == NQS_EINPUT ? 2 : 1;
+    return cli_exit_code(err.code);
   }
   printf("tomography of %d qubits from %ld records in each of %d bases (%s): fidelity to the exact ground state %.6f\n",
          r.n, c.boltzmann.measurements, r.bases, c.boltzmann.bases, r.fidelity);

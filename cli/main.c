@@ -83,6 +83,12 @@ static void report_run(const nqs_run_result *r, int evaluate, int quiet, int plo
   }
 }
 
+/* The findings of the health check other than the one the error names. */
+static void report_verdict(const nqs_verdict *v) {
+  for (int k = 0; k < v->count; k++)
+    if (v->finding[k].level == NQS_VERDICT_WARNING) fprintf(stderr, "nqs: warning: %s\n", v->finding[k].text);
+}
+
 /* nqs run [FILE] / nqs evaluate DIR (a restart that only evaluates). */
 static int cmd_run(int argc, char **argv, int evaluate, const nqs_comm *comm) {
   const int root = nqs_comm_rank(comm) == 0;
@@ -111,14 +117,21 @@ static int cmd_run(int argc, char **argv, int evaluate, const nqs_comm *comm) {
                         .comm = comm};
   nqs_status st = nqs_run(&c, &ro, &r, &err);
   nqs_checkpoint_free(&ck);
+  if (st == NQS_EFAILED && r.samples > 0 && root) { /* evaluated, but not to be trusted: show it, then say why */
+    report_run(&r, evaluate, 1, 0);
+    report_verdict(&r.verdict);
+  }
   if (st) {
     nqs_config_locate(&c, &err);
     if (root || !strstr(err.msg, "another MPI rank")) fprintf(stderr, "nqs: error: %s\n", err.msg);
     if (r.dir[0] && root) fprintf(stderr, "nqs: the run folder %s keeps everything written so far\n", r.dir);
     nqs_run_result_free(&r);
-    return st == NQS_EINPUT ? 2 : 1;
+    return cli_exit_code(st);
   }
-  if (root) report_run(&r, evaluate, ps.quiet, plots);
+  if (root) {
+    report_run(&r, evaluate, ps.quiet, plots);
+    report_verdict(&r.verdict);
+  }
   nqs_run_result_free(&r);
   return 0;
 }
@@ -256,7 +269,7 @@ static void command_help(const command *c, FILE *out) {
     nqs_config_help(out);
   }
   fprintf(out, "\n--set section.key=value may stand anywhere and repeat; later ones win.\n"
-               "exit codes: 0 success, 2 bad input, 1 runtime failure\n");
+               "exit codes: 0 success, 2 bad input, 3 a result that failed its health check, 1 any other failure\n");
 }
 
 static int dispatch(int argc, char **argv, const nqs_comm *comm) {
@@ -295,7 +308,7 @@ static void usage(FILE *out) {
   for (int k = 0; k < NCOMMANDS; k++) fprintf(out, "  %-13s %s\n", commands[k].name, commands[k].help);
   fprintf(out, "\n  nqs help | --help  this text;  nqs --version\n\nusage:\n");
   for (int k = 0; k < NCOMMANDS; k++) fprintf(out, "  %s\n", commands[k].synopsis);
-  fprintf(out, "\nexit codes: 0 success, 2 bad input, 1 runtime failure\n");
+  fprintf(out, "\nexit codes: 0 success, 2 bad input, 3 a result that failed its health check, 1 any other failure\n");
 }
 
 int main(int argc, char **argv) {

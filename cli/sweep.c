@@ -146,7 +146,7 @@ static int run_points(const nqs_config *base, const char *key, char vals[][64], 
     }
     if (st) {
       fprintf(stderr, "nqs: error: sweep point %s = %s: %s\n", key, vals[k], err.msg);
-      return st == NQS_EINPUT ? 2 : 1;
+      return cli_exit_code(st);
     }
     ++*done;
     char ve[96];

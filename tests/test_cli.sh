@@ -108,11 +108,13 @@ cmp -s "$T/config.before" "$T/demo/config.ini"
 check "a refused restart leaves config.ini as it was" $? "config.ini changed"
 expect_error "rerun into a finished folder" "holds an earlier run" "--restart" -- run "$T/good.ini" --out "$T/demo"
 
-# an exploding step is rejected, retried with half the learning rate, and logged
+# an exploding step is rejected, retried with half the learning rate, and logged; five
+# iterations at rate 8 end worse than they began, and the verdict says so (exit 3)
 (cd "$T" && "$NQS" run --quiet --set optimizer.method=sgd --set optimizer.learning_rate=8 \
-    --set optimizer.iterations=5 --set evaluation.samples=2000 --out explode >/dev/null 2>&1); rc=$?
-grep -q '"event":"step_rejected"' "$T/explode/log.jsonl" 2>/dev/null
-check "exploding step rejected and logged in log.jsonl (exit $rc)" $(( $? | rc )) "no step_rejected event"
+    --set optimizer.iterations=5 --set evaluation.samples=2000 --out explode >/dev/null 2>"$T/explode.err"); rc=$?
+grep -q '"event":"step_rejected"' "$T/explode/log.jsonl" 2>/dev/null && [ $rc -eq 3 ] &&
+  python3 -c "import json,sys; sys.exit(json.load(open(sys.argv[1]))['verdict']['status'] != 'failed')" "$T/explode/result.json" && grep -q "left its best state" "$T/explode.err"
+check "exploding step rejected and logged; the worse final state fails the verdict (exit $rc)" $? "$(tail -2 "$T/explode.err")"
 
 # observables: the run folder holds the densities, and result.json the virial check and <r^2>
 for f in density_radial.csv pair_density.csv density_grid.csv observables.h5 energy.csv; do

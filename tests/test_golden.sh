@@ -16,6 +16,12 @@
 #   - dot3d_n8_free: steps after which the variance of E_L grew a hundredfold are now undone for
 #     every model (only lattices did before); at the exact non-interacting state Adam's normalised
 #     step at iteration 3 raised the variance from 1e-15 to 1e-4 and is now rejected.
+#   - heisenberg_chain_l40_sym, heisenberg_j1j2_chain_l16, tfim_chain_l12, tfim_l12_complex_sr,
+#     tfim_l12_restart: a step is now undone when the energy rises by more than 5 error bars
+#     (not 5 standard deviations of E_L); the second SR step from the random start of these
+#     short runs raised the energy by 6 to 16 error bars and is undone now (j1j2: -14.58 ->
+#     -4.73). dot3d_n8_free: an undone step now also puts the walkers back where they were, and
+#     the re-measurement of the old parameters is not judged again.
 set -u
 NQS=$(realpath "$1")
 DIGEST=$(realpath "$2")

@@ -1,6 +1,8 @@
 /* driver.c — the one VMC driver (nqs/core/driver.h): thermalise, optimise with any update rule and
  * step rejection, evaluate; checkpoints as state in memory. No files, no printing. */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "nqs/core/driver.h"
@@ -12,8 +14,11 @@ typedef struct {
   long it; /* completed iterations */
   double lr_scale, diag_shift;
   int have_prev, retries;
-  double prev_mean, prev_var, prev_err;
+  int remeasure; /* the next sample is at parameters already measured (after an undone step) */
+  double prev_mean, prev_var, prev_err, prev_acc;
+  double best[3];    /* the lowest E + 2 error of an iteration: mean, error, iteration (0: none yet) */
   double *prev;      /* np: parameters before the last step (restored on rejection) */
+  double *prev_x;    /* this rank's walker coordinates before the last step's sampling */
   double *opt_state; /* opt_len */
   int opt_len;
 } loop_state;
@@ -53,6 +58,7 @@ void nqs_driver_free(nqs_driver *d) {
   nqs_vmc_free(d->vmc);
   nqs_model_free(d->m);
   free(d->ls.prev);
+  free(d->ls.prev_x);
   free(d->ls.opt_state);
   free(d);
 }
@@ -90,6 +96,15 @@ static nqs_status restore(nqs_driver *d, const nqs_checkpoint *ck, nqs_error *er
   for (size_t k = 0; k < np; k++)
     if (!isfinite(params[k]) || !isfinite(prev[k]))
       return nqs_error_set(err, NQS_EINPUT, "the checkpoint's parameter %zu is not finite: the file is damaged", k);
+  /* what the step checks and the verdict remember (absent from older checkpoints: no memory) */
+  if (nqs_checkpoint_find(ck, "health")) {
+    const double *h = nqs_checkpoint_get(ck, "health", NQS_RECORD_F64, 4, err);
+    if (!h) return NQS_EINPUT;
+    if (!(h[0] >= 0 && h[0] <= 1) || !isfinite(h[1]) || !(h[2] >= 0 && h[2] < INFINITY) || !(h[3] >= 0 && h[3] <= (double)ls->it))
+      return nqs_error_set(err, NQS_EINPUT, "the checkpoint's record 'health' holds impossible values: the file is damaged");
+    ls->prev_acc = h[0];
+    memcpy(ls->best, h + 1, sizeof ls->best);
+  }
   ls->have_prev = (int)have_prev;
   ls->prev_mean = pe[0];
   ls->prev_var = pe[1];
@@ -141,6 +156,10 @@ nqs_driver *nqs_driver_create(const nqs_config *c, const nqs_driver_options *o, 
                         .threads = c->run.threads,
                         .comm = d->comm};
   if (!(d->vmc = nqs_vmc_create(d->m, &vo, err))) goto fail;
+  if (!(d->ls.prev_x = malloc(sizeof(double) * ((size_t)nqs_vmc_walkers(d->vmc) * (size_t)d->m->ncoords + 1)))) {
+    nqs_error_set(err, NQS_ENOMEM, "out of memory for the walkers' saved coordinates");
+    goto fail;
+  }
   if (ck) { /* the walkers continue where they were: no new thermalisation */
     st = nqs_comm_agree(d->comm, restore(d, ck, err), err);
   } else {
@@ -182,6 +201,51 @@ static double learning_rate(const nqs_config *c, long it) {
   return eta;
 }
 
+/* The walkers' coordinates are saved before each step's sampling and put back when the step is
+ * undone, so that the re-measurement starts from walkers in equilibrium with the restored
+ * parameters (walkers that drifted under a bad wave function would bias it for many sweeps). */
+static void save_walkers(nqs_driver *d) {
+  const int nw = nqs_vmc_walkers(d->vmc);
+  const size_t nx = (size_t)d->m->ncoords;
+  for (int i = 0; i < nw; i++) memcpy(d->ls.prev_x + i * nx, d->m->type->walker_coords(nqs_vmc_walker(d->vmc, i)), sizeof(double) * nx);
+}
+
+static void restore_walkers(nqs_driver *d) {
+  const int nw = nqs_vmc_walkers(d->vmc);
+  const size_t nx = (size_t)d->m->ncoords;
+  for (int i = 0; i < nw; i++) memcpy(d->m->type->walker_coords(nqs_vmc_walker(d->vmc, i)), d->ls.prev_x + i * nx, sizeof(double) * nx);
+}
+
+/* Why the sample just taken (after the last step) says that step went wrong, into why ("" if it
+ * did not). Statistics decide: the energy moved by more than 5 error bars of the two iterations
+ * in the wrong direction (down only counts with a variance that grew tenfold: a wave function
+ * that stopped being normalisable), the variance of E_L grew a hundredfold, the acceptance fell
+ * to a quarter, or the energy went below a rigorous lower bound of the system. */
+static void judge_step(const nqs_driver *d, nqs_status st, const nqs_vmc_result *res, const nqs_error *err, char *why, size_t size) {
+  const loop_state *ls = &d->ls;
+  why[0] = 0;
+  if (st == NQS_ERUNTIME) snprintf(why, size, "%.255s", err->msg);
+  if (st || !ls->have_prev || ls->remeasure) return;
+  const nqs_estimate *e = &res->energy;
+  /* variances below 1e-10 E^2 are round-off around an exact eigenstate, not a signal */
+  const double bars = ls->prev_err + e->error, rise = e->mean - ls->prev_mean, tiny = 1e-12 * fabs(ls->prev_mean),
+               vfloor = 1e-10 * ls->prev_mean * ls->prev_mean + 1e-300;
+  double bound;
+  const char *source;
+  const int has_bound = d->m->type->lower_bound && d->m->type->lower_bound(d->m, &bound, &source);
+  if (rise > 5 * bars + tiny)
+    snprintf(why, size, "the energy rose from %.8g to %.8g, %.3g error bars", ls->prev_mean, e->mean, rise / (bars + 1e-300));
+  else if (-rise > 5 * bars + tiny && e->variance > 10 * ls->prev_var + vfloor)
+    snprintf(why, size, "the energy fell from %.8g to %.8g while the variance of E_L grew from %.3g to %.3g: the samples no longer follow |Psi|^2",
+             ls->prev_mean, e->mean, ls->prev_var, e->variance);
+  else if (e->variance > 100 * ls->prev_var + vfloor)
+    snprintf(why, size, "the variance of E_L grew more than a hundredfold, from %.3g to %.3g", ls->prev_var, e->variance);
+  else if (res->acceptance < 0.25 * ls->prev_acc)
+    snprintf(why, size, "the acceptance collapsed from %.3f to %.3f", ls->prev_acc, res->acceptance);
+  else if (has_bound && e->mean + 5 * e->error < bound - 1e-6 * fabs(bound))
+    snprintf(why, size, "the energy %.8g +- %.2g lies below the lower bound %.8g (%s)", e->mean, e->error, bound, source);
+}
+
 nqs_status nqs_driver_step(nqs_driver *d, nqs_iteration *out, nqs_error *err) {
   nqs_error local;
   if (!err) err = &local;
@@ -192,39 +256,49 @@ nqs_status nqs_driver_step(nqs_driver *d, nqs_iteration *out, nqs_error *err) {
   const long it = ls->it + 1, sweeps = (c->optimizer.samples + W - 1) / W;
   memset(out, 0, sizeof *out);
   out->iteration = it;
+  save_walkers(d);
   nqs_vmc_result res;
   nqs_status st = nqs_vmc_sample(d->vmc, sweeps, NQS_WANT_GRAD | (d->rule->needs_samples ? NQS_WANT_SAMPLES : 0), &res, err);
-  /* A step that made the energy non-finite or explode is undone and retried with half the
-   * learning rate and ten times the SR shift. */
-  if (st == NQS_ERUNTIME) snprintf(out->reason, sizeof out->reason, "%.255s", err->msg);
-  else if (st == NQS_OK && ls->have_prev &&
-           res.energy.mean - ls->prev_mean > 5 * sqrt(ls->prev_var) + 10 * (ls->prev_err + res.energy.error))
-    snprintf(out->reason, sizeof out->reason, "energy rose by more than 5 standard deviations of E_L");
-  else if (st == NQS_OK && ls->have_prev && res.energy.variance > 100 * ls->prev_var + 1e-12)
-    snprintf(out->reason, sizeof out->reason, "variance of E_L grew more than a hundredfold");
-  if (out->reason[0] && ls->have_prev && ls->retries < 8) {
+  /* A step the sample condemns is undone and tried again, after a re-measurement at the old
+   * parameters, with half the learning rate and ten times the SR shift. */
+  judge_step(d, st, &res, err, out->reason, sizeof out->reason);
+  if (out->reason[0] && ls->have_prev) {
+    if (ls->retries >= 8)
+      return nqs_error_set(err, NQS_EFAILED,
+                           "iteration %ld: the optimisation diverged: %d steps in a row were undone although the learning "
+                           "rate was cut to %.3g; the last one because %s. Lower optimizer.learning_rate (now %g)%s",
+                           it, ls->retries + 1, learning_rate(c, it) * ls->lr_scale, out->reason, c->optimizer.learning_rate,
+                           d->rule->needs_samples ? " or raise optimizer.diag_shift" : "");
     ls->retries++;
     memcpy(m->params, ls->prev, sizeof(double) * np);
+    restore_walkers(d);
     ls->lr_scale *= 0.5;
     ls->diag_shift = ls->diag_shift > 0 ? 10 * ls->diag_shift : 1e-3;
+    ls->remeasure = 1;
     out->rejected = 1;
     out->learning_rate = learning_rate(c, it) * ls->lr_scale;
     out->diag_shift = ls->diag_shift;
     out->sample_rule = d->rule->needs_samples;
     return params_changed(d, err);
   }
-  out->reason[0] = 0;
   if (st) {
     nqs_error_prefix(err, "iteration %ld", it);
     return st;
   }
-  ls->retries = 0;
+  if (!ls->remeasure) ls->retries = 0;
+  ls->remeasure = 0;
   const double lr = learning_rate(c, it) * ls->lr_scale;
   memcpy(ls->prev, m->params, sizeof(double) * np);
   ls->have_prev = 1;
   ls->prev_mean = res.energy.mean;
   ls->prev_var = res.energy.variance;
   ls->prev_err = res.energy.error;
+  ls->prev_acc = res.acceptance;
+  if (ls->best[2] == 0 || res.energy.mean + 2 * res.energy.error < ls->best[0] + 2 * ls->best[1]) {
+    ls->best[0] = res.energy.mean;
+    ls->best[1] = res.energy.error;
+    ls->best[2] = (double)it;
+  }
   out->energy = res.energy;
   out->acceptance = res.acceptance;
   out->grad_norm = res.grad_norm;
@@ -258,6 +332,81 @@ static void observe(void *ctx, int walker, const void *w) {
 static void eval_progress(void *ctx, double fraction) {
   const nqs_driver *d = ctx;
   d->progress(d->user, fraction);
+}
+
+const char *nqs_verdict_name(nqs_verdict_level level) {
+  return level == NQS_VERDICT_FAILED ? "failed" : level == NQS_VERDICT_WARNING ? "warning" : "ok";
+}
+
+static void finding(nqs_verdict *v, nqs_verdict_level level, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void finding(nqs_verdict *v, nqs_verdict_level level, const char *check, const char *fmt, ...) {
+  if (level > v->level) v->level = level;
+  if (v->count == NQS_MAX_FINDINGS) return;
+  v->finding[v->count].level = level;
+  snprintf(v->finding[v->count].check, sizeof v->finding[0].check, "%s", check);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(v->finding[v->count].text, sizeof v->finding[0].text, fmt, ap);
+  va_end(ap);
+  v->count++;
+}
+
+/* The health check of the evaluation (docs/verdicts.md). Failures: a non-finite energy, stuck
+ * walkers, an energy below a rigorous bound, an evaluation far above the best iteration. Warnings:
+ * low acceptance, no blocking plateau, walkers that disagree, undone steps, an energy far above
+ * the reference. A zero variance with moving walkers is an exact eigenstate, not a failure. */
+static void judge_run(const nqs_driver *d, nqs_evaluation *ev) {
+  const nqs_config *c = &d->c;
+  const loop_state *ls = &d->ls;
+  const nqs_estimate *e = &ev->energy;
+  nqs_verdict *v = &ev->verdict;
+  memset(v, 0, sizeof *v);
+  if (!isfinite(e->mean) || !isfinite(e->error)) {
+    finding(v, NQS_VERDICT_FAILED, "finite", "the energy is not finite (%g +- %g)", e->mean, e->error);
+    return;
+  }
+  const int eigenstate = e->variance <= 1e-20 * (1 + e->mean * e->mean);
+  if (ev->acceptance < 0.01)
+    finding(v, NQS_VERDICT_FAILED, "acceptance",
+            "the walkers are stuck: acceptance %.4f%s. %s", ev->acceptance,
+            eigenstate ? ", so the zero variance means that nothing moved, not an exact state" : "",
+            d->m->adapts ? "Lower sampler.step or raise sampler.thermalization so that the step adapts"
+                         : "The wave function is too peaked for these moves: lower optimizer.learning_rate");
+  else if (ev->acceptance < 0.1)
+    finding(v, NQS_VERDICT_WARNING, "acceptance",
+            "the acceptance %.3f is low: the samples are strongly correlated and the error bar rests on the blocking analysis",
+            ev->acceptance);
+  if (!eigenstate && !e->converged)
+    finding(v, NQS_VERDICT_WARNING, "blocking",
+            "the blocking analysis of E_L found no plateau, so the error bar may be too small: raise evaluation.samples (now %ld)",
+            c->evaluation.samples);
+  if (!eigenstate && isfinite(ev->rhat) && ev->rhat > 1.1)
+    finding(v, NQS_VERDICT_WARNING, "mixing",
+            "the walkers disagree (R-hat = %.3f > 1.1): raise sampler.thermalization or evaluation.samples", ev->rhat);
+  double bound;
+  const char *source;
+  if (d->m->type->lower_bound && d->m->type->lower_bound(d->m, &bound, &source) &&
+      e->mean + 5 * e->error < bound - 1e-6 * fabs(bound))
+    finding(v, NQS_VERDICT_FAILED, "bound",
+            "E = %.8g +- %.2g lies below the lower bound %.8g (%s), which no wave function can do: the samples do not "
+            "follow |Psi|^2 (a wave function that is not normalisable, or a sampler that does not mix)",
+            e->mean, e->error, bound, source);
+  const double gap = e->mean - ls->best[0];
+  if (ls->it > 0 && ls->best[2] > 0 && gap > 7 * ls->best[1] + 5 * e->error + 1e-9 * fabs(e->mean))
+    finding(v, NQS_VERDICT_FAILED, "optimisation",
+            "E = %.8g +- %.2g lies %.3g above the %.8g +- %.2g of iteration %.0f: the optimisation left its best state "
+            "(it diverged or oscillates). Lower optimizer.learning_rate (now %g)",
+            e->mean, e->error, gap, ls->best[0], ls->best[1], ls->best[2], c->optimizer.learning_rate);
+  if (ls->lr_scale < 0.1) /* four or more undone steps; fewer are the step control doing its job */
+    finding(v, NQS_VERDICT_WARNING, "steps",
+            "steps were undone during the optimisation and the learning rate was cut to %.3g of its schedule: "
+            "optimizer.learning_rate = %g is too large for this state (log.jsonl lists the undone steps)",
+            ls->lr_scale, c->optimizer.learning_rate);
+  if (ev->has_reference && e->mean - ev->reference > 0.05 * fabs(ev->reference) + 5 * e->error)
+    finding(v, NQS_VERDICT_WARNING, "reference",
+            "E lies %.1f%% above the reference %.8g (%s): the wave function or its optimisation falls short",
+            100 * (e->mean - ev->reference) / fabs(ev->reference), ev->reference, ev->reference_source);
 }
 
 nqs_status nqs_driver_evaluate(nqs_driver *d, nqs_evaluation *ev, nqs_error *err) {
@@ -299,6 +448,7 @@ nqs_status nqs_driver_evaluate(nqs_driver *d, nqs_evaluation *ev, nqs_error *err
   ev->samples = v.samples;
   ev->sweeps = sweeps;
   ev->has_reference = m->type->reference ? m->type->reference(m, &ev->reference, &ev->reference_source) : 0;
+  judge_run(d, ev);
   return NQS_OK;
 }
 
@@ -308,11 +458,12 @@ static nqs_status put_state(const nqs_driver *d, nqs_checkpoint *ck, nqs_error *
   const loop_state *ls = &d->ls;
   const size_t np = (size_t)m->nparams;
   const double pe[3] = {ls->prev_mean, ls->prev_var, ls->prev_err};
+  const double health[4] = {ls->prev_acc, ls->best[0], ls->best[1], ls->best[2]};
   nqs_status st;
   if ((st = nqs_checkpoint_put_text(ck, "kind", "vmc", err)) || (st = nqs_checkpoint_put(ck, "parameters", m->params, np, err)) ||
       (st = nqs_checkpoint_put(ck, "previous_parameters", ls->prev, np, err)) ||
       (st = nqs_checkpoint_put(ck, "optimizer_state", ls->opt_state, (size_t)ls->opt_len, err)) ||
-      (st = nqs_checkpoint_put(ck, "previous_energy", pe, 3, err)) ||
+      (st = nqs_checkpoint_put(ck, "previous_energy", pe, 3, err)) || (st = nqs_checkpoint_put(ck, "health", health, 4, err)) ||
       (st = nqs_checkpoint_put_scalar(ck, "iteration", (double)ls->it, err)) ||
       (st = nqs_checkpoint_put_scalar(ck, "have_previous", ls->have_prev, err)) ||
       (st = nqs_checkpoint_put_scalar(ck, "sampler_step", nqs_vmc_step(d->vmc), err)) ||

@@ -46,6 +46,7 @@ const char *nqs_status_string(nqs_status st) {
   case NQS_EINPUT: return "bad input";
   case NQS_EIO: return "input/output error";
   case NQS_ENOMEM: return "out of memory";
+  case NQS_EFAILED: return "failed health check";
   }
   return "unknown status";
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,6 +89,149 @@ nqs_status nqs_run_write_config(const nqs_config *c, const char *command, const 
   nqs_status st = text ? nqs_run_write_atomic(dir, "config.ini", text, err) : nqs_error_set(err, NQS_ENOMEM, "out of memory");
   free(text);
   return st;
+}
+
+/* The k-th key line of section [name] of a resolved configuration's text, or NULL past its
+ * end; comments, blank lines and the keys in `changeable` (space separated) are skipped. */
+static const char *section_line(const char *text, const char *name, int k, const char *changeable, char *line, size_t size) {
+  char head[64];
+  snprintf(head, sizeof head, "\n[%s]\n", name);
+  const char *p = strstr(text, head);
+  if (!p) return NULL;
+  p += strlen(head);
+  for (int n = 0; *p && *p != '['; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+    const size_t len = strcspn(p, "\n");
+    if (len == 0 || *p == '#') continue;
+    const size_t kl = strcspn(p, " =");
+    char key[64];
+    snprintf(key, sizeof key, " %.*s ", (int)(kl < 60 ? kl : 60), p);
+    char list[256];
+    snprintf(list, sizeof list, " %s ", changeable);
+    if (strstr(list, key)) continue;
+    if (n++ == k) {
+      snprintf(line, size, "%.*s", (int)len, p);
+      return line;
+    }
+  }
+  return NULL;
+}
+
+nqs_status nqs_run_check_folder(const nqs_checkpoint *ck, const char *dir, const char *command, const char *sections,
+                                const char *changeable, nqs_error *err) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/config.ini", dir);
+  if (access(path, F_OK) != 0) return NQS_OK; /* nothing to disagree with */
+  nqs_config folder, stored;
+  nqs_config_defaults(&folder);
+  nqs_config_defaults(&stored);
+  nqs_error e;
+  if (nqs_config_read(&folder, path, &e))
+    return nqs_error_set(err, NQS_EINPUT, "the run folder's %s cannot be read (%s): the folder is damaged", path, e.msg);
+  if (nqs_config_read_text(&stored, nqs_checkpoint_text(ck, "config"), "checkpoint.h5 [config]", &e))
+    return nqs_error_set(err, NQS_EINPUT, "%s/checkpoint.h5: its stored configuration cannot be read (%s)", dir, e.msg);
+  char *a = nqs_config_text(&folder, command), *b = nqs_config_text(&stored, command);
+  nqs_status st = (a && b) ? NQS_OK : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  char sec[64];
+  for (const char *p = sections; !st && *p; p += strspn(p, " ")) {
+    const size_t n = strcspn(p, " ");
+    snprintf(sec, sizeof sec, "%.*s", (int)(n < 60 ? n : 60), p);
+    p += n;
+    for (int k = 0; !st; k++) {
+      char la[256], lb[256];
+      const char *x = section_line(a, sec, k, changeable, la, sizeof la), *y = section_line(b, sec, k, changeable, lb, sizeof lb);
+      if (!x && !y) break;
+      if (!x || !y || strcmp(x, y))
+        st = nqs_error_set(err, NQS_EINPUT,
+                           "%s/checkpoint.h5 does not belong to this run folder: it holds [%s] %s, but %s says %s. "
+                           "Restore the folder's own checkpoint, or start the other system in a new folder",
+                           dir, sec, y ? y : "(nothing)", path, x ? x : "(nothing)");
+    }
+  }
+  free(a);
+  free(b);
+  return st;
+}
+
+int nqs_run_lock(const char *dir, nqs_error *err) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/.lock", dir);
+  const int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    nqs_error_set(err, NQS_EIO, "cannot create the lock file %s: %s", path, strerror(errno));
+    return -1;
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB)) {
+    const int e = errno;
+    char pid[32] = "";
+    const ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+    pid[n > 0 ? strcspn(pid, "\n") : 0] = 0;
+    close(fd);
+    if (e == EWOULDBLOCK)
+      nqs_error_set(err, NQS_EINPUT, "another nqs process%s%s is working in %s: wait for it to end, or use another folder",
+                    pid[0] ? " (pid " : "", pid[0] ? strcat(pid, ")") : "", dir);
+    else nqs_error_set(err, NQS_EIO, "cannot lock %s: %s", path, strerror(e));
+    return -1;
+  }
+  char pid[32];
+  const int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+  if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) < 0) { /* the pid only improves the message */
+  }
+  return fd;
+}
+
+void nqs_run_unlock(int fd) {
+  if (fd >= 0) close(fd); /* closing releases the lock; the file stays (unlinking it would race) */
+}
+
+/* Keep the lines of dir/name whose leading number (after the prefix `field` for JSON lines, or
+ * the first CSV column) is at most `upto`, and the lines with none (the CSV header); drop a torn
+ * last line. */
+static nqs_status cut_file(const char *dir, const char *name, const char *field, long upto, nqs_error *err) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "r");
+  if (!f) return NQS_OK; /* nothing logged yet */
+  char *text = NULL, *out = NULL;
+  size_t cap = 0, len = 0;
+  nqs_status st = NQS_OK;
+  if (fseek(f, 0, SEEK_END) == 0) {
+    const long size = ftell(f);
+    rewind(f);
+    cap = size > 0 ? (size_t)size : 0;
+    text = malloc(cap + 1);
+    out = malloc(cap + 1);
+    if (!text || !out) st = nqs_error_set(err, NQS_ENOMEM, "out of memory reading %s", path);
+    else if (fread(text, 1, cap, f) != cap) st = nqs_error_set(err, NQS_EIO, "cannot read %s: %s", path, strerror(errno));
+    else text[cap] = 0;
+  }
+  fclose(f);
+  for (size_t at = 0; !st && at < cap;) {
+    const char *line = text + at, *nl = memchr(line, '\n', cap - at);
+    if (!nl) break; /* torn: written when the process died */
+    const size_t n = (size_t)(nl - line) + 1, skip = field ? strlen(field) : 0;
+    long k = -1; /* the line's iteration, or -1: not an iteration's line (kept) */
+    if ((!field || strncmp(line, field, skip) == 0) && line[skip] >= '0' && line[skip] <= '9') k = strtol(line + skip, NULL, 10);
+    const int keep = k <= upto;
+    if (keep) {
+      memcpy(out + len, line, n);
+      len += n;
+    }
+    at += n;
+  }
+  if (!st && out) {
+    out[len] = 0;
+    st = nqs_run_write_atomic(dir, name, out, err);
+  }
+  free(text);
+  free(out);
+  return st;
+}
+
+nqs_status nqs_run_cut_logs(const char *dir, const char *csv_name, const char *field, long upto, nqs_error *err) {
+  char key[64];
+  snprintf(key, sizeof key, "{\"%s\":", field);
+  nqs_status st = cut_file(dir, "log.jsonl", key, upto, err);
+  return st ? st : cut_file(dir, csv_name, NULL, upto, err);
 }
 
 nqs_status nqs_run_open_logs(const char *dir, const char *csv_name, const char *header, int append, FILE **log, FILE **csv,
@@ -281,12 +425,43 @@ static void eval_fraction(void *user, double fraction) {
   r->po->progress(r->po->user, &r->pr);
 }
 
+static cJSON *verdict_json(const nqs_verdict *v) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "status", nqs_verdict_name(v->level));
+  cJSON *f = cJSON_AddArrayToObject(o, "findings");
+  for (int k = 0; k < v->count; k++) {
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "check", v->finding[k].check);
+    cJSON_AddStringToObject(x, "level", nqs_verdict_name(v->finding[k].level));
+    cJSON_AddStringToObject(x, "message", v->finding[k].text);
+    cJSON_AddItemToArray(f, x);
+  }
+  return o;
+}
+
+/* A run whose optimisation diverged ends here: result.json says so (and nothing else is
+ * claimed); the last checkpoint is the last good state. */
+static nqs_status write_diverged(const run_files *r, nqs_run_result *res, const nqs_error *why, nqs_error *err) {
+  nqs_verdict *v = &res->verdict;
+  memset(v, 0, sizeof *v);
+  v->level = NQS_VERDICT_FAILED;
+  v->count = 1;
+  v->finding[0].level = NQS_VERDICT_FAILED;
+  snprintf(v->finding[0].check, sizeof v->finding[0].check, "optimisation");
+  snprintf(v->finding[0].text, sizeof v->finding[0].text, "%.470s", why->msg);
+  cJSON *out = nqs_run_result_head("vmc", r->c);
+  cJSON_AddItemToObject(out, "verdict", verdict_json(v));
+  cJSON_AddNumberToObject(out, "iterations", (double)nqs_driver_iteration(r->d));
+  return nqs_run_write_json(r->dir, "result.json", out, err);
+}
+
 /* result.json (or evaluate.json): the schema of docs/output.md. */
 static nqs_status write_result(const run_files *r, const nqs_evaluation *ev, const nqs_run_result *res, double per_iteration,
                                int evaluate_only, nqs_error *err) {
   const nqs_config *c = r->c;
   const nqs_model *m = nqs_driver_model(r->d);
   cJSON *out = nqs_run_result_head(evaluate_only ? "evaluate" : "vmc", c);
+  cJSON_AddItemToObject(out, "verdict", verdict_json(&ev->verdict));
   cJSON_AddStringToObject(out, "model", m->type->name);
   cJSON *sy = cJSON_AddObjectToObject(out, "system");
   m->type->describe(m, sy);
@@ -332,6 +507,7 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   const int eval_only = o && o->evaluate_only;
   if (eval_only && !ck) return nqs_error_set(err, NQS_EINPUT, "evaluation of a trained state needs its checkpoint");
   nqs_status st = ck ? nqs_checkpoint_expect(ck, "vmc", c->output.dir, err) : NQS_OK;
+  if (!st && ck) st = nqs_run_check_folder(ck, c->output.dir, "run", "system wavefunction lattice", "", err);
   if (st || (st = nqs_driver_check(c, err))) return st;
   run_files r = {.c = c, .dir = res->dir, .comm = o ? o->comm : NULL, .t0 = nqs_run_now()};
   r.root = nqs_comm_rank(r.comm) == 0;
@@ -339,24 +515,41 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   /* rank 0 alone touches the file system; every rank learns whether it worked. config.ini: at
    * once for a fresh run; for a restart only once the checkpoint fits, so a refused restart
    * leaves the folder as it was. */
+  int lock = -1;
   if (r.root) st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err);
   else snprintf(res->dir, sizeof res->dir, "%s", c->output.dir);
+  if (!st && r.root && (lock = nqs_run_lock(res->dir, err)) < 0) st = err->code;
   if (!st && !ck && r.root) st = nqs_run_write_config(c, "run", res->dir, err);
-  if ((st = nqs_comm_agree(r.comm, st, err))) return st;
+  if ((st = nqs_comm_agree(r.comm, st, err))) {
+    nqs_run_unlock(lock);
+    return st;
+  }
   nqs_driver_options dopt = {.restart = ck,
                              .init_params = o ? o->init_params : NULL,
                              .init_nparams = o ? o->init_nparams : 0,
                              .comm = r.comm,
                              .progress = r.po ? eval_fraction : NULL,
                              .user = &r};
-  if (!(r.d = nqs_driver_create(c, &dopt, err))) return err->code;
-  if (ck && !eval_only && r.root) st = nqs_run_write_config(c, "run", res->dir, err);
+  if (!(r.d = nqs_driver_create(c, &dopt, err))) {
+    nqs_run_unlock(lock);
+    return err->code;
+  }
+  /* A restart: config.ini takes the --set changes and the logs go back to the checkpoint's
+   * iteration. A fresh run: its thermalised state is the first checkpoint, so that a run killed
+   * in its first iterations can be continued. */
+  if (ck && !eval_only && r.root && !(st = nqs_run_write_config(c, "run", res->dir, err)))
+    st = nqs_run_cut_logs(res->dir, "energy.csv", "iteration", nqs_driver_iteration(r.d), err);
   if ((st = nqs_comm_agree(r.comm, st, err))) goto done;
+  if (!ck && (st = save_checkpoint(&r, err))) goto done;
   const long start = nqs_driver_iteration(r.d);
   double per_it = 0;
   if (!eval_only) {
     const double t_opt = nqs_run_now();
-    if ((st = optimize(&r, ck != NULL, err))) goto done;
+    if ((st = optimize(&r, ck != NULL, err))) {
+      nqs_error io;
+      if (st == NQS_EFAILED && r.root && write_diverged(&r, res, err, &io)) nqs_error_prefix(err, "%s; and", io.msg);
+      goto done;
+    }
     const long done_its = nqs_driver_iteration(r.d) - start;
     per_it = done_its > 0 ? (nqs_run_now() - t_opt) / (double)done_its : 0;
     /* The state the evaluation starts from: `nqs evaluate` and restarts resume here. */
@@ -377,6 +570,7 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   res->has_reference = ev.has_reference;
   res->reference = ev.reference;
   res->reference_source = ev.reference_source;
+  res->verdict = ev.verdict;
   const nqs_model *m = nqs_driver_model(r.d);
   void *obs = nqs_driver_observables(r.d);
   if (obs && r.root) st = m->type->obs_write(m, obs, ev.sweeps, res->dir, eval_only, err);
@@ -401,7 +595,17 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
     r.pr.elapsed = nqs_run_now() - r.t_phase;
     r.po->progress(r.po->user, &r.pr);
   }
+  /* everything is written; a failed verdict still makes the run a failure */
+  if (ev.verdict.level == NQS_VERDICT_FAILED) {
+    for (int k = 0; k < ev.verdict.count; k++)
+      if (ev.verdict.finding[k].level == NQS_VERDICT_FAILED) {
+        st = nqs_error_set(err, NQS_EFAILED, "the result failed its health check (%s): %s", ev.verdict.finding[k].check,
+                           ev.verdict.finding[k].text);
+        break;
+      }
+  }
 done:
   nqs_driver_free(r.d);
+  nqs_run_unlock(lock);
   return st;
 }

@@ -23,6 +23,19 @@ cJSON *nqs_run_result_head(const char *kind, const nqs_config *c);
  * a fresh CSV gets the header line. On failure both are closed and NULL. */
 nqs_status nqs_run_open_logs(const char *dir, const char *csv_name, const char *header, int append, FILE **log, FILE **csv,
                              nqs_error *err);
+/* A checkpoint must belong to the folder it is restarted in: the given sections (space
+ * separated) of its stored configuration and of dir/config.ini agree key by key, except the
+ * keys in `changeable` (space separated: those a restart may change). NQS_EINPUT names both. */
+struct nqs_checkpoint;
+nqs_status nqs_run_check_folder(const struct nqs_checkpoint *ck, const char *dir, const char *command, const char *sections,
+                                const char *changeable, nqs_error *err);
+/* Take dir/.lock (flock, held until nqs_run_unlock): one process per run folder. Returns the
+ * descriptor, or -1 with NQS_EINPUT naming the process that holds it. */
+int nqs_run_lock(const char *dir, nqs_error *err);
+void nqs_run_unlock(int fd);
+/* A restart continues from its checkpoint: cut log.jsonl (lines {"FIELD":N,...}) and csv_name
+ * (first column N) back to N <= upto, so that the resumed logs equal an uninterrupted run's. */
+nqs_status nqs_run_cut_logs(const char *dir, const char *csv_name, const char *field, long upto, nqs_error *err);
 /* One JSON object per line; deletes o. log == NULL writes nothing. */
 void nqs_run_log_line(FILE *log, cJSON *o);
 

@@ -381,5 +381,6 @@ const nqs_model_type nqs_model_lattice = {
     .obs_json = l_obs_json,
     .obs_free = l_obs_free,
     .reference = l_reference,
+    .lower_bound = l_reference, /* every reference known here is an exact ground state */
     .describe = l_describe,
 };

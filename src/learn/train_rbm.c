@@ -450,10 +450,17 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   FILE *logf = NULL, *csv = NULL;
   int ep0 = 0;
   nqs_status st = training_open(&t, c, err);
+  if (!st && ck) st = nqs_run_check_folder(ck, c->output.dir, "train-rbm", "boltzmann", "epochs", err);
   if (!st && ck)
     st = load_training(ck, t.np, t.nc * t.nt, t.f.nv, t.params, t.vel, t.chains, &t.rng, &ep0, &t.step, err);
+  int lock = -1;
   if (!st) st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err);
+  if (!st && (lock = nqs_run_lock(res->dir, err)) < 0) st = err->code;
   if (!st) st = nqs_run_write_config(c, "train-rbm", res->dir, err);
+  /* a restart cuts the logs back to its checkpoint; a fresh training checkpoints its start */
+  if (!st && ck) st = nqs_run_cut_logs(res->dir, "training.csv", "epoch", ep0, err);
+  if (!st && !ck)
+    st = save_training(c, res->dir, t.np, t.params, t.vel, t.nc * t.nt, t.f.nv, t.chains, &t.rng, 0, t.step, err);
   if (!st)
     st = nqs_run_open_logs(res->dir, "training.csv", "epoch,reconstruction_error,pll_train,pll_test,ll_train,ll_test,kl,wall_seconds",
                            ck != NULL, &logf, &csv, err);
@@ -487,5 +494,6 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   if (logf) fclose(logf);
   if (csv) fclose(csv);
   training_free(&t);
+  nqs_run_unlock(lock);
   return st;
 }

@@ -213,6 +213,10 @@ static int p_reference(const nqs_model *m, double *value, const char **source) {
   return nqs_system_reference(&WF(m)->sys, value, source);
 }
 
+static int p_lower_bound(const nqs_model *m, double *value, const char **source) {
+  return nqs_system_lower_bound(&WF(m)->sys, value, source);
+}
+
 static void p_describe(const nqs_model *m, cJSON *sy) {
   const particles *p = m->priv;
   const nqs_system *s = &p->wf->sys;
@@ -249,5 +253,6 @@ const nqs_model_type nqs_model_particles = {
     .obs_json = p_obs_json,
     .obs_free = p_obs_free,
     .reference = p_reference,
+    .lower_bound = p_lower_bound,
     .describe = p_describe,
 };

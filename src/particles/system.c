@@ -115,37 +115,59 @@ static const struct { int n; double omega, e; } dmc2d[] = {
 
 static int same(double a, double b) { return fabs(a - b) < 1e-12 * fabs(b); }
 
-int nqs_system_reference(const nqs_system *sys, double *value, const char **source) {
+/* The ground-state energy without interaction: every boson in the lowest level, or spin-1/2
+ * fermions filling closed shells of the isotropic trap. 0 where it is not known here. */
+static int free_energy(const nqs_system *sys, double *value) {
+  const int d = sys->dim, n = sys->n;
+  const double w = sys->omega;
+  if (sys->statistics != NQS_FERMIONS) {
+    double per = (d > 1) ? 0.5 * (d - 1) + 0.5 * sys->lambda : 0.5;
+    *value = n * w * per;
+    return 1;
+  }
+  int shells = nqs_closed_shells(d, n / 2);
+  if (shells < 0 || sys->lambda != 1.0) return 0;
+  double e = 0;
+  for (int s = 0; s < shells; s++) {
+    int g = nqs_shell_orbitals(d, s + 1) - nqs_shell_orbitals(d, s);
+    e += 2.0 * g * (s + 0.5 * d);
+  }
+  *value = e * w;
+  return 1;
+}
+
+/* Exactly known ground-state energies. */
+static int exact_reference(const nqs_system *sys, double *value, const char **source) {
   const int d = sys->dim, n = sys->n;
   const double w = sys->omega;
   if (sys->pot == &nqs_potential_none) {
-    if (sys->statistics != NQS_FERMIONS) {
-      double per = (d > 1) ? 0.5 * (d - 1) + 0.5 * sys->lambda : 0.5;
-      *value = n * w * per;
-    } else {
-      int shells = nqs_closed_shells(d, n / 2);
-      double e = 0;
-      for (int s = 0; s < shells; s++) {
-        int g = nqs_shell_orbitals(d, s + 1) - nqs_shell_orbitals(d, s);
-        e += 2.0 * g * (s + 0.5 * d);
-      }
-      *value = e * w;
-    }
     *source = "exact (non-interacting)";
-    return 1;
+    return free_energy(sys, value);
   }
   if (sys->statistics == NQS_FERMIONS && n == 2) {
     if (d == 2 && same(w, 1.0)) { *value = 3.0; *source = "exact (Taut, J. Phys. A 27, 1045 (1994))"; return 1; }
     if (d == 2 && same(w, 1.0 / 6.0)) { *value = 2.0 / 3.0; *source = "exact (Taut 1994)"; return 1; }
     if (d == 3 && same(w, 0.5)) { *value = 2.0; *source = "exact (Taut, PRA 48, 3561 (1993))"; return 1; }
   }
-  if (sys->statistics == NQS_FERMIONS && d == 2) {
+  return 0;
+}
+
+int nqs_system_reference(const nqs_system *sys, double *value, const char **source) {
+  if (exact_reference(sys, value, source)) return 1;
+  if (sys->statistics == NQS_FERMIONS && sys->dim == 2) {
     for (size_t i = 0; i < sizeof dmc2d / sizeof dmc2d[0]; i++)
-      if (dmc2d[i].n == n && same(w, dmc2d[i].omega)) {
+      if (dmc2d[i].n == sys->n && same(sys->omega, dmc2d[i].omega)) {
         *value = dmc2d[i].e;
         *source = "DMC (Hogberget 2013; Pedersen Lohne et al. 2011)";
         return 1;
       }
   }
   return 0;
+}
+
+int nqs_system_lower_bound(const nqs_system *sys, double *value, const char **source) {
+  if (exact_reference(sys, value, source)) return 1;
+  if (!sys->pot->repulsive || !free_energy(sys, value)) return 0;
+  *source = "the non-interacting energy: the interaction is repulsive";
+  return 1;
 }

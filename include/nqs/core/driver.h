@@ -10,11 +10,16 @@
  * writes no file and prints nothing: the run folder (config.ini, log.jsonl, checkpoint.h5,
  * result.json) is a layer on top (nqs/core/run.h). Every function accepts err == NULL.
  *
- * Step acceptance: a step after which the energy rose by more than 5 standard deviations of E_L
- * (plus 10 error bars), the variance of E_L grew more than a hundredfold, or sampling failed
- * (a non-finite E_L) is undone: the parameters go back, the learning rate halves and the SR shift
- * grows tenfold, and nqs_driver_step reports it (rejected = 1) without counting the iteration;
- * after 8 rejections in a row the failure is returned. */
+ * Step acceptance: a step after which the energy rose by more than 5 error bars (those of the
+ * two iterations added), fell by as much while the variance of E_L grew tenfold, the variance
+ * grew a hundredfold, the acceptance fell to a quarter, the energy went below the model's lower
+ * bound, or sampling failed (a non-finite E_L) is undone: the parameters and the walkers go
+ * back, the learning rate halves and the SR shift grows tenfold, and nqs_driver_step reports it
+ * (rejected = 1) without counting the iteration. The next iteration re-measures the old
+ * parameters (and is not judged) before stepping again. After 8 undone steps with no good one
+ * between them, nqs_driver_step returns NQS_EFAILED: the optimisation diverged.
+ *
+ * Verdict: nqs_driver_evaluate ends with a health check (nqs_verdict, docs/verdicts.md). */
 #ifndef NQS_DRIVER_H
 #define NQS_DRIVER_H
 #include <stddef.h>
@@ -51,6 +56,24 @@ typedef struct nqs_iteration {
   nqs_update_info update;
 } nqs_iteration;
 
+/* The health check of an evaluation: each finding names its check ("acceptance", "bound", ...),
+ * its level and what went wrong with what to change. level is the worst finding's. A FAILED
+ * verdict means the energy is not to be trusted (nqs_run then returns NQS_EFAILED). */
+typedef enum { NQS_VERDICT_OK = 0, NQS_VERDICT_WARNING = 1, NQS_VERDICT_FAILED = 2 } nqs_verdict_level;
+#define NQS_MAX_FINDINGS 8
+typedef struct nqs_verdict {
+  nqs_verdict_level level;
+  int count;
+  struct {
+    nqs_verdict_level level;
+    char check[24];
+    char text[480];
+  } finding[NQS_MAX_FINDINGS];
+} nqs_verdict;
+
+/* "ok", "warning", "failed". */
+const char *nqs_verdict_name(nqs_verdict_level level);
+
 typedef struct nqs_evaluation {
   nqs_estimate energy;                 /* = series[0] */
   nqs_estimate series[NQS_MAX_SERIES]; /* the model's local-energy components */
@@ -61,6 +84,7 @@ typedef struct nqs_evaluation {
   int has_reference;
   double reference;
   const char *reference_source;
+  nqs_verdict verdict;
 } nqs_evaluation;
 
 /* Validate a configuration completely (the model is built once and freed). */

@@ -11,7 +11,9 @@ typedef enum {
   NQS_ERUNTIME = 1, /* a run failed (non-finite energy, singular matrix, ...) */
   NQS_EINPUT = 2,   /* bad input: the CLI exits with code 2 */
   NQS_EIO = 3,      /* file system */
-  NQS_ENOMEM = 4
+  NQS_ENOMEM = 4,
+  NQS_EFAILED = 5   /* the run went through but its result is not to be trusted: it diverged or failed
+                       the health check of the evaluation (nqs_verdict); the CLI exits with code 3 */
 } nqs_status;
 
 typedef struct nqs_error {

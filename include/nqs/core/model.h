@@ -74,6 +74,10 @@ typedef struct nqs_model_type {
 
   /* A known reference energy (exact or a quoted benchmark) with its source; 0 if none. */
   int (*reference)(const nqs_model *m, double *value, const char **source);
+  /* A rigorous lower bound of the ground-state energy (an exact ground state, or the
+   * non-interacting energy under a repulsive interaction) with its source; 0 if none. No
+   * variational energy may lie below it: the driver and the verdict test that. Optional. */
+  int (*lower_bound)(const nqs_model *m, double *value, const char **source);
   /* The system's description for result.json, added to the object `system`. */
   void (*describe)(const nqs_model *m, struct cJSON *system);
 } nqs_model_type;

@@ -6,6 +6,7 @@
 #define NQS_RUN_H
 #include "nqs/core/comm.h"
 #include "nqs/core/config.h"
+#include "nqs/core/driver.h"
 #include "nqs/core/model.h"
 #include "nqs/core/stats.h"
 
@@ -34,6 +35,7 @@ typedef struct nqs_run_result {
   int has_reference;
   double reference;
   const char *reference_source;
+  nqs_verdict verdict;  /* the health check (nqs/core/driver.h); FAILED comes with NQS_EFAILED */
   char dir[512];
   double *params; /* nparams: the final parameters (malloc'ed; nqs_run_result_free) */
   int nparams;
@@ -57,7 +59,9 @@ typedef struct nqs_run_options {
 /* Validate c, create the run folder, optimise (checkpointing every
  * output.checkpoint_every iterations and after the last), evaluate, write
  * outputs. o may be NULL (a fresh run, no progress). On failure the run folder
- * keeps what was written so far. */
+ * keeps what was written so far. NQS_EFAILED: the optimisation diverged (result.json says so,
+ * the last checkpoint is the last good state) or the evaluation failed its health check
+ * (everything is written and res filled; res->verdict says why). */
 nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result *res, nqs_error *err);
 
 #endif

@@ -54,5 +54,8 @@ double nqs_system_virial(const nqs_system *sys, double kinetic, double v_trap, d
  * non-interacting particles and Taut's points, DMC for closed-shell 2D dots.
  * *source receives a short citation (static string). */
 int nqs_system_reference(const nqs_system *sys, double *value, const char **source);
+/* A rigorous lower bound of the ground-state energy: an exact one, or the non-interacting
+ * energy when the interaction is repulsive (V >= 0). 0 if none is known. */
+int nqs_system_lower_bound(const nqs_system *sys, double *value, const char **source);
 
 #endif
