@@ -6,6 +6,7 @@
 #include "nqs/learn/ising.h"
 #include "nqs/learn/dataset.h"
 #include "nqs/core/driver.h"
+#include "nqs/core/verdict.h"
 #include "nqs/core/model.h"
 #include "nqs/learn/tomography.h"
 #include "nqs/core/checkpoint.h"

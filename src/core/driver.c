@@ -1,7 +1,6 @@
 /* driver.c — the one VMC driver (nqs/core/driver.h): thermalise, optimise with any update rule and
  * step rejection, evaluate; checkpoints as state in memory. No files, no printing. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,79 +333,22 @@ static void eval_progress(void *ctx, double fraction) {
   d->progress(d->user, fraction);
 }
 
-const char *nqs_verdict_name(nqs_verdict_level level) {
-  return level == NQS_VERDICT_FAILED ? "failed" : level == NQS_VERDICT_WARNING ? "warning" : "ok";
-}
-
-static void finding(nqs_verdict *v, nqs_verdict_level level, const char *check, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void finding(nqs_verdict *v, nqs_verdict_level level, const char *check, const char *fmt, ...) {
-  if (level > v->level) v->level = level;
-  if (v->count == NQS_MAX_FINDINGS) return;
-  v->finding[v->count].level = level;
-  snprintf(v->finding[v->count].check, sizeof v->finding[0].check, "%s", check);
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(v->finding[v->count].text, sizeof v->finding[0].text, fmt, ap);
-  va_end(ap);
-  v->count++;
-}
-
-/* The health check of the evaluation (docs/verdicts.md). Failures: a non-finite energy, stuck
- * walkers, an energy below a rigorous bound, an evaluation far above the best iteration. Warnings:
- * low acceptance, no blocking plateau, walkers that disagree, undone steps, an energy far above
- * the reference. A zero variance with moving walkers is an exact eigenstate, not a failure. */
+/* What the driver knows, for the health check. */
 static void judge_run(const nqs_driver *d, nqs_evaluation *ev) {
-  const nqs_config *c = &d->c;
-  const loop_state *ls = &d->ls;
-  const nqs_estimate *e = &ev->energy;
-  nqs_verdict *v = &ev->verdict;
-  memset(v, 0, sizeof *v);
-  if (!isfinite(e->mean) || !isfinite(e->error)) {
-    finding(v, NQS_VERDICT_FAILED, "finite", "the energy is not finite (%g +- %g)", e->mean, e->error);
-    return;
-  }
-  const int eigenstate = e->variance <= 1e-20 * (1 + e->mean * e->mean);
-  if (ev->acceptance < 0.01)
-    finding(v, NQS_VERDICT_FAILED, "acceptance",
-            "the walkers are stuck: acceptance %.4f%s. %s", ev->acceptance,
-            eigenstate ? ", so the zero variance means that nothing moved, not an exact state" : "",
-            d->m->adapts ? "Lower sampler.step or raise sampler.thermalization so that the step adapts"
-                         : "The wave function is too peaked for these moves: lower optimizer.learning_rate");
-  else if (ev->acceptance < 0.1)
-    finding(v, NQS_VERDICT_WARNING, "acceptance",
-            "the acceptance %.3f is low: the samples are strongly correlated and the error bar rests on the blocking analysis",
-            ev->acceptance);
-  if (!eigenstate && !e->converged)
-    finding(v, NQS_VERDICT_WARNING, "blocking",
-            "the blocking analysis of E_L found no plateau, so the error bar may be too small: raise evaluation.samples (now %ld)",
-            c->evaluation.samples);
-  if (!eigenstate && isfinite(ev->rhat) && ev->rhat > 1.1)
-    finding(v, NQS_VERDICT_WARNING, "mixing",
-            "the walkers disagree (R-hat = %.3f > 1.1): raise sampler.thermalization or evaluation.samples", ev->rhat);
-  double bound;
-  const char *source;
-  if (d->m->type->lower_bound && d->m->type->lower_bound(d->m, &bound, &source) &&
-      e->mean + 5 * e->error < bound - 1e-6 * fabs(bound))
-    finding(v, NQS_VERDICT_FAILED, "bound",
-            "E = %.8g +- %.2g lies below the lower bound %.8g (%s), which no wave function can do: the samples do not "
-            "follow |Psi|^2 (a wave function that is not normalisable, or a sampler that does not mix)",
-            e->mean, e->error, bound, source);
-  const double gap = e->mean - ls->best[0];
-  if (ls->it > 0 && ls->best[2] > 0 && gap > 7 * ls->best[1] + 5 * e->error + 1e-9 * fabs(e->mean))
-    finding(v, NQS_VERDICT_FAILED, "optimisation",
-            "E = %.8g +- %.2g lies %.3g above the %.8g +- %.2g of iteration %.0f: the optimisation left its best state "
-            "(it diverged or oscillates). Lower optimizer.learning_rate (now %g)",
-            e->mean, e->error, gap, ls->best[0], ls->best[1], ls->best[2], c->optimizer.learning_rate);
-  if (ls->lr_scale < 0.1) /* four or more undone steps; fewer are the step control doing its job */
-    finding(v, NQS_VERDICT_WARNING, "steps",
-            "steps were undone during the optimisation and the learning rate was cut to %.3g of its schedule: "
-            "optimizer.learning_rate = %g is too large for this state (log.jsonl lists the undone steps)",
-            ls->lr_scale, c->optimizer.learning_rate);
-  if (ev->has_reference && e->mean - ev->reference > 0.05 * fabs(ev->reference) + 5 * e->error)
-    finding(v, NQS_VERDICT_WARNING, "reference",
-            "E lies %.1f%% above the reference %.8g (%s): the wave function or its optimisation falls short",
-            100 * (e->mean - ev->reference) / fabs(ev->reference), ev->reference, ev->reference_source);
+  nqs_verdict_input in = {.energy = ev->energy,
+                          .acceptance = ev->acceptance,
+                          .rhat = ev->rhat,
+                          .samples = d->c.evaluation.samples,
+                          .adapts = d->m->adapts,
+                          .has_reference = ev->has_reference,
+                          .reference = ev->reference,
+                          .reference_source = ev->reference_source,
+                          .iterations = d->ls.it,
+                          .lr_scale = d->ls.lr_scale,
+                          .learning_rate = d->c.optimizer.learning_rate};
+  memcpy(in.best, d->ls.best, sizeof in.best);
+  in.has_bound = d->m->type->lower_bound && d->m->type->lower_bound(d->m, &in.bound, &in.bound_source);
+  nqs_verdict_judge(&in, &ev->verdict);
 }
 
 nqs_status nqs_driver_evaluate(nqs_driver *d, nqs_evaluation *ev, nqs_error *err) {

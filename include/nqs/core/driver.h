@@ -29,6 +29,7 @@
 #include "nqs/core/model.h"
 #include "nqs/core/optimizer.h"
 #include "nqs/core/stats.h"
+#include "nqs/core/verdict.h"
 #include "nqs/core/vmc.h"
 
 typedef struct nqs_driver nqs_driver;
@@ -55,24 +56,6 @@ typedef struct nqs_iteration {
   int sample_rule;        /* the update rule used every sample (SR): update holds its solver path */
   nqs_update_info update;
 } nqs_iteration;
-
-/* The health check of an evaluation: each finding names its check ("acceptance", "bound", ...),
- * its level and what went wrong with what to change. level is the worst finding's. A FAILED
- * verdict means the energy is not to be trusted (nqs_run then returns NQS_EFAILED). */
-typedef enum { NQS_VERDICT_OK = 0, NQS_VERDICT_WARNING = 1, NQS_VERDICT_FAILED = 2 } nqs_verdict_level;
-#define NQS_MAX_FINDINGS 8
-typedef struct nqs_verdict {
-  nqs_verdict_level level;
-  int count;
-  struct {
-    nqs_verdict_level level;
-    char check[24];
-    char text[480];
-  } finding[NQS_MAX_FINDINGS];
-} nqs_verdict;
-
-/* "ok", "warning", "failed". */
-const char *nqs_verdict_name(nqs_verdict_level level);
 
 typedef struct nqs_evaluation {
   nqs_estimate energy;                 /* = series[0] */
