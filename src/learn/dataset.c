@@ -1,4 +1,4 @@
-/* dataset.c — reading and writing sample tables (CSV). See nqs/learn/dataset.h. */
+/* dataset.c — reading and writing sample tables (CSV or HDF5). See nqs/learn/dataset.h. */
 #include <ctype.h>
 #include <errno.h>
 #include <hdf5.h>
@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "nqs/learn/dataset.h"
 
@@ -30,32 +31,72 @@ static int has_suffix(const char *s, const char *suf) {
   return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-/* HDF5: the two-dimensional dataset "data" (rows x columns, any numeric type, read as double). */
-static nqs_status read_h5(const char *path, int binary, double **rows, int *nrows, int *ncols, nqs_error *err) {
-  hid_t f = -1, ds = -1, sp = -1;
-  H5E_BEGIN_TRY {
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    ds = f >= 0 ? H5Dopen2(f, "data", H5P_DEFAULT) : -1;
+/* An element type nqs can convert without surprises: an integer of 1, 2, 4 or 8 bytes using all
+ * of its bits, or an IEEE float of 4 or 8 bytes, either byte order. Anything else (a crafted
+ * precision, padding bits, a compound, a string) is refused before libhdf5 converts a byte. */
+static int plain_numeric(hid_t t) {
+  const size_t size = H5Tget_size(t);
+  switch (H5Tget_class(t)) {
+  case H5T_INTEGER:
+    return (size == 1 || size == 2 || size == 4 || size == 8) && H5Tget_precision(t) == 8 * size && H5Tget_offset(t) == 0;
+  case H5T_FLOAT:
+    return H5Tequal(t, H5T_IEEE_F32LE) > 0 || H5Tequal(t, H5T_IEEE_F64LE) > 0 || H5Tequal(t, H5T_IEEE_F32BE) > 0 ||
+           H5Tequal(t, H5T_IEEE_F64BE) > 0;
+  default:
+    return 0;
   }
-  H5E_END_TRY;
+}
+
+/* HDF5: the two-dimensional dataset "data" (rows x columns) of a plain numeric type, read as
+ * double. The file is untrusted: type, shape and stored size are checked against the file's
+ * size before anything is allocated or read, and libhdf5 prints nothing. */
+static nqs_status read_h5(const char *path, int binary, double **rows, int *nrows, int *ncols, nqs_error *err) {
+  struct stat fs;
+  if (stat(path, &fs) || !S_ISREG(fs.st_mode)) return nqs_error_set(err, NQS_EINPUT, "cannot open the data file %s", path);
+  hid_t f = -1, ds = -1, sp = -1, ty = -1;
   nqs_status st = NQS_OK;
   hsize_t dims[2] = {0, 0};
-  if (f < 0) st = nqs_error_set(err, NQS_EINPUT, "cannot open the data file %s as HDF5", path);
-  else if (ds < 0) st = nqs_error_set(err, NQS_EINPUT, "%s holds no dataset named \"data\" (rows x columns)", path);
-  else if ((sp = H5Dget_space(ds)) < 0 || H5Sget_simple_extent_ndims(sp) != 2 || H5Sget_simple_extent_dims(sp, dims, NULL) != 2 ||
-           dims[0] < 1 || dims[1] < 1 || dims[0] > 2000000000ULL || dims[1] > 1000000ULL)
-    st = nqs_error_set(err, NQS_EINPUT, "%s: \"data\" must be a non-empty two-dimensional dataset (rows x columns)", path);
-  double *d = st ? NULL : malloc(sizeof(double) * (size_t)dims[0] * dims[1]);
-  if (!st && !d) st = nqs_error_set(err, NQS_ENOMEM, "out of memory reading %s", path);
-  if (!st && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d) < 0)
-    st = nqs_error_set(err, NQS_EINPUT, "%s: cannot read \"data\" as numbers", path);
+  double *d = NULL;
+  H5E_BEGIN_TRY {
+    /* closing the file closes whatever a damaged header left open inside libhdf5 */
+    const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0) H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+    f = H5Fopen(path, H5F_ACC_RDONLY, fapl >= 0 ? fapl : H5P_DEFAULT);
+    if (fapl >= 0) H5Pclose(fapl);
+    ds = f >= 0 ? H5Dopen2(f, "data", H5P_DEFAULT) : -1;
+    ty = ds >= 0 ? H5Dget_type(ds) : -1;
+    sp = ds >= 0 ? H5Dget_space(ds) : -1;
+    if (f < 0) st = nqs_error_set(err, NQS_EINPUT, "cannot open the data file %s as HDF5", path);
+    else if (ds < 0) st = nqs_error_set(err, NQS_EINPUT, "%s holds no dataset named \"data\" (rows x columns)", path);
+    else if (ty < 0 || !plain_numeric(ty))
+      st = nqs_error_set(err, NQS_EINPUT, "%s: \"data\" must hold plain numbers (integers of 1 to 8 bytes or IEEE floats)", path);
+    else if (sp < 0 || H5Sget_simple_extent_type(sp) != H5S_SIMPLE || H5Sget_simple_extent_ndims(sp) != 2 ||
+             H5Sget_simple_extent_dims(sp, dims, NULL) != 2 || dims[0] < 1 || dims[1] < 1 || dims[0] > 2000000000ULL ||
+             dims[1] > 1000000ULL)
+      st = nqs_error_set(err, NQS_EINPUT, "%s: \"data\" must be a non-empty two-dimensional dataset (rows x columns)", path);
+    else {
+      /* nqs writes uncompressed data: the stored bytes cover every element and fit in the file */
+      const double need = (double)dims[0] * (double)dims[1] * (double)H5Tget_size(ty);
+      if (need > (double)fs.st_size || (double)H5Dget_storage_size(ds) < need)
+        st = nqs_error_set(err, NQS_EINPUT,
+                           "%s: \"data\" claims %llu x %llu entries (%.3g bytes), more than the file stores (%lld bytes): "
+                           "the file is damaged or compressed; write it uncompressed",
+                           path, (unsigned long long)dims[0], (unsigned long long)dims[1], need, (long long)fs.st_size);
+    }
+    if (!st && !(d = malloc(sizeof(double) * (size_t)dims[0] * dims[1])))
+      st = nqs_error_set(err, NQS_ENOMEM, "out of memory reading %s", path);
+    if (!st && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d) < 0)
+      st = nqs_error_set(err, NQS_EINPUT, "%s: cannot read \"data\" as numbers", path);
+    if (ty >= 0) H5Tclose(ty);
+    if (sp >= 0) H5Sclose(sp);
+    if (ds >= 0) H5Dclose(ds);
+    if (f >= 0) H5Fclose(f);
+  }
+  H5E_END_TRY;
   for (size_t k = 0; !st && k < (size_t)dims[0] * dims[1]; k++)
     if (!isfinite(d[k]) || (binary && d[k] != 0 && d[k] != 1))
       st = nqs_error_set(err, NQS_EINPUT, "%s: data row %zu, entry %zu is %g; binary data must be 0 or 1", path,
                          (size_t)(k / dims[1] + 1), (size_t)(k % dims[1] + 1), d[k]);
-  if (sp >= 0) H5Sclose(sp);
-  if (ds >= 0) H5Dclose(ds);
-  if (f >= 0) H5Fclose(f);
   if (st) {
     free(d);
     return st;
@@ -138,20 +179,29 @@ nqs_status nqs_dataset_read(const char *path, int binary, double **rows, int *nr
 /* HDF5: the dataset "data" (nrows x ncols, unsigned 8-bit), through a temporary file */
 static nqs_status write_h5(const char *path, const char *tmp, const double *rows, long nrows, int ncols, int binary,
                            nqs_error *err) {
+  errno = 0;
   unsigned char *b = binary ? malloc((size_t)nrows * ncols) : NULL;
   if (binary && !b) return nqs_error_set(err, NQS_ENOMEM, "out of memory writing %s", path);
   for (size_t k = 0; binary && k < (size_t)nrows * ncols; k++) b[k] = rows[k] > 0.5;
   const hsize_t dims[2] = {(hsize_t)nrows, (hsize_t)ncols};
-  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  hid_t sp = f >= 0 ? H5Screate_simple(2, dims, NULL) : -1;
-  hid_t ds = sp >= 0 ? H5Dcreate2(f, "data", binary ? H5T_STD_U8LE : H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
-  const int ok = ds >= 0 && (binary ? H5Dwrite(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, b)
-                                    : H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows)) >= 0;
-  if (ds >= 0) H5Dclose(ds);
-  if (sp >= 0) H5Sclose(sp);
-  const int closed = f >= 0 && H5Fclose(f) >= 0;
+  int ok = 0, closed = 0;
+  H5E_BEGIN_TRY { /* every handle closed on every path; libhdf5 prints nothing, nqs says what failed */
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t sp = f >= 0 ? H5Screate_simple(2, dims, NULL) : -1;
+    hid_t ds = sp >= 0 ? H5Dcreate2(f, "data", binary ? H5T_STD_U8LE : H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    ok = ds >= 0 && (binary ? H5Dwrite(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, b)
+                            : H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows)) >= 0;
+    if (ds >= 0) H5Dclose(ds);
+    if (sp >= 0) H5Sclose(sp);
+    closed = f >= 0 && H5Fclose(f) >= 0;
+  }
+  H5E_END_TRY;
   free(b);
-  if (!ok || !closed || rename(tmp, path)) return nqs_error_set(err, NQS_EIO, "cannot write %s as HDF5", path);
+  if (!ok || !closed || rename(tmp, path)) {
+    const int e = errno;
+    unlink(tmp);
+    return nqs_error_set(err, NQS_EIO, "cannot write %s as HDF5%s%s", path, e ? ": " : "", e ? strerror(e) : "");
+  }
   return NQS_OK;
 }
 
@@ -175,7 +225,10 @@ nqs_status nqs_dataset_write(const char *path, const double *rows, long nrows, i
   }
   const int wrote = line != NULL;
   free(line);
-  if (fflush(f) || fsync(fileno(f)) || fclose(f) || !wrote || rename(tmp, path))
-    return nqs_error_set(err, NQS_EIO, "cannot finish %s", path);
+  const int flushed = fflush(f) == 0 && fsync(fileno(f)) == 0, e = errno;
+  if (fclose(f) || !flushed || !wrote || rename(tmp, path)) {
+    unlink(tmp);
+    return nqs_error_set(err, NQS_EIO, "cannot finish %s: %s", path, strerror(flushed ? errno : e));
+  }
   return NQS_OK;
 }
