@@ -124,7 +124,7 @@ static int cmd_run(int argc, char **argv, int evaluate, const nqs_comm *comm) {
   if (st) {
     nqs_config_locate(&c, &err);
     if (root || !strstr(err.msg, "another MPI rank")) fprintf(stderr, "nqs: error: %s\n", err.msg);
-    if (r.dir[0] && root) fprintf(stderr, "nqs: the run folder %s keeps everything written so far\n", r.dir);
+    if (r.dir[0] && root && st != NQS_EINPUT) fprintf(stderr, "nqs: the run folder %s keeps everything written so far\n", r.dir);
     nqs_run_result_free(&r);
     return cli_exit_code(st);
   }

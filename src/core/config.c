@@ -121,6 +121,8 @@ static const option core_options[] = {
 
     {"run", "seed", NQS_K_U64, F(run.seed), "1", 0, 1.8e19, 0, NULL, "master random seed: the one number that makes a run reproducible"},
     {"run", "threads", NQS_K_INT, F(run.threads), "0", 0, 4096, 0, NULL, "OpenMP threads; 0 = OMP_NUM_THREADS or all cores"},
+    {"run", "memory_limit", NQS_K_REAL, F(run.memory_limit), "0", 0, 1e6, 0, NULL,
+     "GiB a run may use: a larger estimate is refused before allocating; 0 = 80 % of the machine's memory"},
 };
 #define NCORE ((int)(sizeof core_options / sizeof core_options[0]))
 
@@ -627,6 +629,7 @@ static const struct {
     {"observables", NULL, S_PARTICLES},
     {"output", "checkpoint_every", S_PARTICLES | S_LATTICE | S_TRAIN},
     {"run", "threads", S_PARTICLES | S_LATTICE | S_TRAIN},
+    {"run", "memory_limit", S_PARTICLES | S_LATTICE},
     {NULL, NULL, S_ALL},
 };
 

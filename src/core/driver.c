@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nqs/core/driver.h"
+#include "nqs/core/memory.h"
 #include "nqs/core/sr.h"
 
 /* Everything the optimisation carries from one iteration to the next: with the walkers and the
@@ -34,11 +35,26 @@ struct nqs_driver {
   void *obs; /* the last evaluation's observables */
 };
 
+/* The run's memory from the parameter count, before the optimiser, the walkers and the sample
+ * matrices are allocated: per parameter (nqs_memory_per_param), and for a rule that keeps the
+ * samples (SR) the matrix of O_k over samples plus the smaller of the two Gram matrices. */
+static nqs_status memory_check(const nqs_config *c, const nqs_model *m, nqs_error *err) {
+  const nqs_optimizer_type *rule = nqs_optimizer_find(c->optimizer.method);
+  const int keeps = rule && rule->needs_samples;
+  const double np = m->nparams, ns = c->optimizer.iterations > 0 ? (double)c->optimizer.samples : 0;
+  double bytes = np * nqs_memory_per_param(c->sampler.walkers);
+  if (keeps) bytes += 8.0 * (m->cplx ? 2 : 1) * ns * np + 8.0 * fmin(np, ns) * fmin(np, ns);
+  char what[160];
+  snprintf(what, sizeof what, "this run (%.3g parameters%s%.3g samples per iteration)", np, keeps ? ", SR over " : ", ", ns);
+  return nqs_memory_check(bytes, c->run.memory_limit, NULL, what, "use fewer parameters or fewer optimizer.samples", err);
+}
+
 nqs_status nqs_driver_check(const nqs_config *c, nqs_error *err) {
   nqs_model *m = nqs_model_create(c, err);
   if (!m) return err ? err->code : NQS_EINPUT;
+  nqs_status st = memory_check(c, m, err);
   nqs_model_free(m);
-  nqs_status st = nqs_config_check_keys(c, "run", err);
+  if (!st) st = nqs_config_check_keys(c, "run", err);
   if (st) return st;
   if (c->optimizer.iterations > 0 && c->optimizer.samples < c->sampler.walkers)
     return nqs_error_setk(err, NQS_EINPUT, "optimizer.samples",
@@ -139,6 +155,7 @@ nqs_driver *nqs_driver_create(const nqs_config *c, const nqs_driver_options *o, 
   if (!(d->m = nqs_model_create(c, err))) goto fail;
   d->rule = nqs_optimizer_find(c->optimizer.method);
   const int np = d->m->nparams;
+  if (memory_check(c, d->m, err)) goto fail;
   d->ls.lr_scale = 1.0;
   d->ls.diag_shift = c->optimizer.diag_shift;
   d->ls.opt_len = np * d->rule->state_per_param;

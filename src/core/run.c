@@ -58,7 +58,18 @@ nqs_status nqs_run_make_dir(const nqs_config *c, int resume, char *dir, size_t s
     snprintf(dir, size, "runs/%s", stamp);
     for (int k = 2; access(dir, F_OK) == 0 && k < 1000; k++) snprintf(dir, size, "runs/%s-%d", stamp, k);
   }
-  if (mkdir_p(dir)) return nqs_error_set(err, NQS_EIO, "cannot create the run folder '%s': %s", dir, strerror(errno));
+  /* a folder the user named but cannot have (no permission, a file in the way) is bad input */
+  if (mkdir_p(dir)) {
+    const int e = errno;
+    return nqs_error_setk(err, e == ENOSPC || e == EIO ? NQS_EIO : NQS_EINPUT, "output.dir", "cannot create the run folder '%s': %s%s",
+                          dir, strerror(e), e == ENOSPC || e == EIO ? "" : "; choose another folder with --out");
+  }
+  struct stat st;
+  if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+    return nqs_error_setk(err, NQS_EINPUT, "output.dir", "'%s' is not a folder; choose another with --out", dir);
+  if (access(dir, W_OK | X_OK))
+    return nqs_error_setk(err, NQS_EINPUT, "output.dir", "cannot write into the run folder '%s': %s; choose another folder with --out",
+                          dir, strerror(errno));
   return NQS_OK;
 }
 

@@ -54,7 +54,9 @@ nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
                            .init_std = c->wavefunction.init_std,
                            .seed = c->run.seed,
                            .ffnn_activation = nqs_activation_parse(c->wavefunction.ffnn_activation),
-                           .ffnn_coords = strcmp(c->wavefunction.ffnn_input, "coords") == 0};
+                           .ffnn_coords = strcmp(c->wavefunction.ffnn_input, "coords") == 0,
+                           .walkers = c->sampler.walkers,
+                           .memory_limit = c->run.memory_limit};
   if (parse_layers(c->wavefunction.ffnn_layers, fo.ffnn_hidden, &fo.ffnn_nhidden)) fo.ffnn_nhidden = -1;
   return fo;
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nqs/core/memory.h"
 #include "nqs/particles/factor.h"
 #include "nqs/nn/mlp.h"
 #include "nqs/core/rng.h"
@@ -286,6 +287,18 @@ static nqs_factor *f_create(const nqs_system *sys, const nqs_factor_options *o, 
     nqs_error_setk(err, NQS_EINPUT, "wavefunction.ffnn_input", "ffnn_input = pairs needs at least two particles");
     return NULL;
   }
+  /* the parameter count from the widths, before anything is allocated */
+  double np = 0;
+  for (int l = 0, in = o->ffnn_coords ? sys->n * sys->dim : 2; l <= o->ffnn_nhidden; l++) {
+    const int out = l < o->ffnn_nhidden ? o->ffnn_hidden[l] : 1;
+    np += (double)(in + 1) * out;
+    in = out;
+  }
+  char what[96];
+  snprintf(what, sizeof what, "an ffnn factor of %.3g parameters", np);
+  if (nqs_memory_check(np * nqs_memory_per_param(o->walkers), o->memory_limit, "wavefunction.ffnn_layers", what,
+                       "use fewer or narrower layers", err))
+    return NULL;
   ffnn_priv *P = calloc(1, sizeof *P);
   if (!P) {
     nqs_error_set(err, NQS_ENOMEM, "out of memory creating the ffnn factor");

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nqs/core/memory.h"
 #include "nqs/particles/factor.h"
 #include "nqs/nn/rbm.h"
 #include "nqs/core/rng.h"
@@ -187,6 +188,11 @@ static nqs_factor *r_create(const nqs_system *sys, const nqs_factor_options *o, 
     nqs_error_setk(err, NQS_EINPUT, "wavefunction.hidden", "hidden = %d gives %ld RBM parameters; at most 1e8", H, np);
     return NULL;
   }
+  char what[96];
+  snprintf(what, sizeof what, "an RBM of %ld parameters", np);
+  if (nqs_memory_check((double)np * nqs_memory_per_param(o->walkers), o->memory_limit, "wavefunction.hidden", what,
+                       "use fewer hidden units", err))
+    return NULL;
   rbm_priv *P = calloc(1, sizeof *P);
   nqs_factor *f = P ? nqs_factor_alloc(&nqs_factor_rbm, sys, (int)np) : NULL;
   if (!f) {

@@ -70,6 +70,7 @@ typedef struct nqs_config {
   struct {
     uint64_t seed;
     int threads;
+    double memory_limit; /* GiB; 0: 80 % of the machine's memory */
   } run;
 
   double registry[NQS_REGISTRY_SLOTS]; /* keys declared by registry entries (nqs/core/option.h) */

@@ -91,6 +91,8 @@ struct nqs_factor_options {
   int ffnn_hidden[8], ffnn_nhidden; /* hidden-layer widths of the ffnn factor */
   int ffnn_activation;               /* nqs_activation */
   int ffnn_coords;                   /* 1: input = all coordinates; 0: pair distances (symmetric) */
+  int walkers;         /* for memory estimates: walkers of the run */
+  double memory_limit; /* run.memory_limit (GiB; 0: the machine's) */
   int slater_bare;     /* set by nqs_wf_create: another factor supplies the one-body Gaussian,
                           so the Slater orbitals are bare Hermite polynomials */
 };
