@@ -11,8 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "nqs/core/checkpoint.h"
+#include "sandbox.h"
 
-#define USERBLOCK 512
+#define USERBLOCK NQS_CHECKPOINT_USERBLOCK
 #define MAGIC "NQSCHK\n"
 
 void nqs_checkpoint_init(nqs_checkpoint *c) { memset(c, 0, sizeof *c); }
@@ -183,12 +184,15 @@ static unsigned char *build_image(const nqs_checkpoint *c, size_t *len) {
     *len = img ? (size_t)n + USERBLOCK : 0;
   }
   H5E_END_TRY;
-  if (!img) return NULL;
-  uint64_t h = fnv1a(img + USERBLOCK, *len - USERBLOCK);
-  memset(img, 0, USERBLOCK);
-  snprintf((char *)img, USERBLOCK, MAGIC "version %d\nbytes %zu\nfnv1a64 %016llx\n", NQS_CHECKPOINT_VERSION, *len,
-           (unsigned long long)h);
+  if (img) nqs_checkpoint_seal(img, *len);
   return img;
+}
+
+void nqs_checkpoint_seal(unsigned char *img, size_t len) {
+  uint64_t h = fnv1a(img + USERBLOCK, len - USERBLOCK);
+  memset(img, 0, USERBLOCK);
+  snprintf((char *)img, USERBLOCK, MAGIC "version %d\nbytes %zu\nfnv1a64 %016llx\n", NQS_CHECKPOINT_VERSION, len,
+           (unsigned long long)h);
 }
 
 /* All of buf to a new file at path, flushed to the disk; -1 with errno on any failure. */
@@ -300,7 +304,33 @@ static int read_record(hid_t f, const char *name, size_t file_len, nqs_checkpoin
 }
 
 /* The verified image: header, size and checksum; then every record. */
-static nqs_status parse_image(const char *path, unsigned char *img, size_t len, nqs_checkpoint *c, nqs_error *err) {
+typedef struct {
+  const unsigned char *img;
+  size_t len;
+} image_trial;
+
+static nqs_status parse_records(const char *path, const unsigned char *img, size_t len, nqs_checkpoint *c, nqs_error *err);
+
+static int try_image(void *arg) {
+  const image_trial *t = arg;
+  nqs_checkpoint c;
+  nqs_checkpoint_init(&c);
+  return parse_records("", t->img, t->len, &c, NULL) != NQS_OK;
+}
+
+nqs_status nqs_checkpoint_parse(const char *path, const unsigned char *img, size_t len, nqs_checkpoint *c, nqs_error *err) {
+  nqs_checkpoint_init(c);
+  image_trial t = {img, len};
+  if (len > USERBLOCK && nqs_sandbox(try_image, &t) < 0)
+    return nqs_error_set(err, NQS_EINPUT, "%s: the HDF5 library could not survive reading this checkpoint: it is damaged or "
+                         "crafted, and refused", path);
+  return parse_records(path, img, len, c, err);
+}
+
+/* The header, then every record through libhdf5 from memory. */
+static nqs_status parse_records(const char *path, const unsigned char *img, size_t len, nqs_checkpoint *c, nqs_error *err) {
+  nqs_checkpoint_init(c);
+  if (len <= USERBLOCK) return nqs_error_set(err, NQS_EINPUT, "%s: not an nqs checkpoint (too short)", path);
   char head[USERBLOCK + 1];
   memcpy(head, img, USERBLOCK);
   head[USERBLOCK] = 0;
@@ -325,7 +355,8 @@ static nqs_status parse_image(const char *path, unsigned char *img, size_t len, 
   H5E_BEGIN_TRY {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_fapl_core(fapl, 1 << 16, 0);
-    H5Pset_file_image(fapl, img, len); /* HDF5 copies the image */
+    H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG); /* closing it closes what a damaged image left open */
+    H5Pset_file_image(fapl, (void *)img, len); /* HDF5 copies the image */
     hid_t f = H5Fopen("nqs-checkpoint-read", H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     bad = f < 0 || H5Literate(f, H5_INDEX_NAME, H5_ITER_INC, NULL, collect_name, &names) < 0 || names.bad;
@@ -370,7 +401,7 @@ nqs_status nqs_checkpoint_read(const char *where, nqs_checkpoint *c, nqs_error *
   nqs_status st;
   if (!img) st = nqs_error_set(err, NQS_ENOMEM, "%s: out of memory for a checkpoint of %zu bytes", path, len);
   else if (got != len) st = nqs_error_set(err, NQS_EIO, "%s: read error: %s", path, got < len ? strerror(e) : "short read");
-  else st = parse_image(path, img, len, c, err);
+  else st = nqs_checkpoint_parse(path, img, len, c, err);
   free(img);
   return st;
 }

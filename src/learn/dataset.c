@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "nqs/learn/dataset.h"
+#include "sandbox.h"
 
 /* Parse the numbers of one line into out (at most cap); returns the count, -1 if a field is not a number. */
 static int parse_line(char *line, double *out, int cap) {
@@ -107,8 +108,26 @@ static nqs_status read_h5(const char *path, int binary, double **rows, int *nrow
   return NQS_OK;
 }
 
+typedef struct {
+  const char *path;
+  int binary;
+} h5_trial;
+
+static int try_h5(void *arg) {
+  const h5_trial *t = arg;
+  double *rows = NULL;
+  int nr, nc;
+  return read_h5(t->path, t->binary, &rows, &nr, &nc, NULL) != NQS_OK;
+}
+
 nqs_status nqs_dataset_read(const char *path, int binary, double **rows, int *nrows, int *ncols, nqs_error *err) {
-  if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) return read_h5(path, binary, rows, nrows, ncols, err);
+  if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) {
+    h5_trial t = {path, binary};
+    if (nqs_sandbox(try_h5, &t) < 0)
+      return nqs_error_set(err, NQS_EINPUT, "%s: the HDF5 library could not survive reading this file: it is damaged or "
+                           "crafted, and refused", path);
+    return read_h5(path, binary, rows, nrows, ncols, err);
+  }
   *rows = NULL;
   *nrows = *ncols = 0;
   FILE *f = fopen(path, "r");

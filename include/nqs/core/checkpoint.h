@@ -73,6 +73,13 @@ nqs_status nqs_checkpoint_write(const char *dir, const nqs_checkpoint *c, nqs_er
  * truncated, foreign or malformed file is NQS_EINPUT with a message naming the problem. On
  * success the caller frees with nqs_checkpoint_free. */
 nqs_status nqs_checkpoint_read(const char *path, nqs_checkpoint *c, nqs_error *err);
+/* The same from a file's bytes in memory (name for the messages). */
+nqs_status nqs_checkpoint_parse(const char *name, const unsigned char *img, size_t len, nqs_checkpoint *c, nqs_error *err);
+/* The header nqs writes in front of an HDF5 image of len - NQS_CHECKPOINT_USERBLOCK bytes at
+ * img + NQS_CHECKPOINT_USERBLOCK: magic, version, length and checksum (the writer's last step;
+ * the fuzzer's first, so that mutated images reach the HDF5 layer). */
+#define NQS_CHECKPOINT_USERBLOCK 512
+void nqs_checkpoint_seal(unsigned char *img, size_t len);
 
 /* NQS_EINPUT unless c was written by `kind`, with a message naming both and the command to use. */
 nqs_status nqs_checkpoint_expect(const nqs_checkpoint *c, const char *kind, const char *path, nqs_error *err);
