@@ -8,9 +8,12 @@
 int nqs_sandbox(int (*fn)(void *arg), void *arg) {
   const pid_t pid = fork();
   if (pid < 0) return -1;
-  if (pid == 0) _exit(fn(arg) ? 1 : 0); /* no atexit handlers, no stdio flush of the parent's buffers */
+  /* _exit: no atexit handlers, no flush of the parent's stdio buffers. 0 and 3 are the child's
+   * answers; any other end (a signal, a sanitizer's exit code) means it did not survive. */
+  if (pid == 0) _exit(fn(arg) ? 3 : 0);
   int status;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (!WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status) == 0 ? 0 : WEXITSTATUS(status) == 3 ? 1 : -1;
 }
