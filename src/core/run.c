@@ -510,6 +510,40 @@ static nqs_status write_result(const run_files *r, const nqs_evaluation *ev, con
   return nqs_run_write_json(r->dir, evaluate_only ? "evaluate.json" : "result.json", out, err);
 }
 
+/* The evaluation's last progress report: its energy. */
+static void final_progress(run_files *r, const nqs_evaluation *ev) {
+  r->pr.fraction = 1;
+  r->pr.has_energy = 1;
+  r->pr.energy = ev->energy.mean;
+  r->pr.error = ev->energy.error;
+  r->pr.acceptance = ev->acceptance;
+  r->pr.elapsed = nqs_run_now() - r->t_phase;
+  r->po->progress(r->po->user, &r->pr);
+}
+
+static void take_evaluation(nqs_run_result *res, const nqs_evaluation *ev) {
+  res->energy = ev->energy;
+  res->nseries = ev->nseries;
+  for (int q = 0; q < ev->nseries; q++) {
+    res->series[q] = ev->series[q];
+    res->series_names[q] = ev->names[q];
+  }
+  res->acceptance = ev->acceptance;
+  res->samples = ev->samples;
+  res->has_reference = ev->has_reference;
+  res->reference = ev->reference;
+  res->reference_source = ev->reference_source;
+  res->verdict = ev->verdict;
+}
+
+/* NQS_EFAILED with the first failed finding's message, or NQS_OK. */
+static nqs_status verdict_status(const nqs_verdict *v, nqs_error *err) {
+  for (int k = 0; k < v->count; k++)
+    if (v->finding[k].level == NQS_VERDICT_FAILED)
+      return nqs_error_set(err, NQS_EFAILED, "the result failed its health check (%s): %s", v->finding[k].check, v->finding[k].text);
+  return NQS_OK;
+}
+
 nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result *res, nqs_error *err) {
   nqs_error local;
   if (!err) err = &local;
@@ -570,18 +604,7 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   r.t_phase = nqs_run_now();
   nqs_evaluation ev;
   if ((st = nqs_driver_evaluate(r.d, &ev, err))) goto done;
-  res->energy = ev.energy;
-  res->nseries = ev.nseries;
-  for (int q = 0; q < ev.nseries; q++) {
-    res->series[q] = ev.series[q];
-    res->series_names[q] = ev.names[q];
-  }
-  res->acceptance = ev.acceptance;
-  res->samples = ev.samples;
-  res->has_reference = ev.has_reference;
-  res->reference = ev.reference;
-  res->reference_source = ev.reference_source;
-  res->verdict = ev.verdict;
+  take_evaluation(res, &ev);
   const nqs_model *m = nqs_driver_model(r.d);
   void *obs = nqs_driver_observables(r.d);
   if (obs && r.root) st = m->type->obs_write(m, obs, ev.sweeps, res->dir, eval_only, err);
@@ -597,24 +620,8 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   }
   memcpy(res->params, params, sizeof(double) * np);
   res->nparams = np;
-  if (r.po) {
-    r.pr.fraction = 1;
-    r.pr.has_energy = 1;
-    r.pr.energy = ev.energy.mean;
-    r.pr.error = ev.energy.error;
-    r.pr.acceptance = ev.acceptance;
-    r.pr.elapsed = nqs_run_now() - r.t_phase;
-    r.po->progress(r.po->user, &r.pr);
-  }
-  /* everything is written; a failed verdict still makes the run a failure */
-  if (ev.verdict.level == NQS_VERDICT_FAILED) {
-    for (int k = 0; k < ev.verdict.count; k++)
-      if (ev.verdict.finding[k].level == NQS_VERDICT_FAILED) {
-        st = nqs_error_set(err, NQS_EFAILED, "the result failed its health check (%s): %s", ev.verdict.finding[k].check,
-                           ev.verdict.finding[k].text);
-        break;
-      }
-  }
+  if (r.po) final_progress(&r, &ev);
+  st = verdict_status(&ev.verdict, err); /* everything is written; a failed verdict still fails the run */
 done:
   nqs_driver_free(r.d);
   nqs_run_unlock(lock);
