@@ -46,7 +46,7 @@ int cli_config(const cli_args *a, cli_input in, const char *kind, int need_file,
                int *restarted);
 
 /* Report a library error (with the input line or --set that caused it) and return its exit
- * code: 2 for bad input, 1 otherwise. */
+ * code (cli_exit_code). */
 int cli_error(const nqs_config *c, nqs_error *err);
 /* The exit code of a status: 0 success, 2 bad input, 3 a result that failed its health check
  * (or a diverged optimisation), 1 any other failure. */

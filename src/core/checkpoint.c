@@ -303,33 +303,8 @@ static int read_record(hid_t f, const char *name, size_t file_len, nqs_checkpoin
   return data && ok ? 0 : -1;
 }
 
-/* The verified image: header, size and checksum; then every record. */
-typedef struct {
-  const unsigned char *img;
-  size_t len;
-} image_trial;
-
-static nqs_status parse_records(const char *path, const unsigned char *img, size_t len, nqs_checkpoint *c, nqs_error *err);
-
-static int try_image(void *arg) {
-  const image_trial *t = arg;
-  nqs_checkpoint c;
-  nqs_checkpoint_init(&c);
-  return parse_records("", t->img, t->len, &c, NULL) != NQS_OK;
-}
-
-nqs_status nqs_checkpoint_parse(const char *path, const unsigned char *img, size_t len, nqs_checkpoint *c, nqs_error *err) {
-  nqs_checkpoint_init(c);
-  image_trial t = {img, len};
-  if (len > USERBLOCK && nqs_sandbox(try_image, &t) < 0)
-    return nqs_error_set(err, NQS_EINPUT, "%s: the HDF5 library could not survive reading this checkpoint: it is damaged or "
-                         "crafted, and refused", path);
-  return parse_records(path, img, len, c, err);
-}
-
-/* The header, then every record through libhdf5 from memory. */
-static nqs_status parse_records(const char *path, const unsigned char *img, size_t len, nqs_checkpoint *c, nqs_error *err) {
-  nqs_checkpoint_init(c);
+/* The header nqs_checkpoint_seal wrote: magic, version, length and checksum. */
+static nqs_status check_header(const char *path, const unsigned char *img, size_t len, nqs_error *err) {
   if (len <= USERBLOCK) return nqs_error_set(err, NQS_EINPUT, "%s: not an nqs checkpoint (too short)", path);
   char head[USERBLOCK + 1];
   memcpy(head, img, USERBLOCK);
@@ -350,6 +325,12 @@ static nqs_status parse_records(const char *path, const unsigned char *img, size
   if (h != want)
     return nqs_error_set(err, NQS_EINPUT, "%s: checksum mismatch (fnv1a64 %016llx, header %016llx): the file is corrupt", path,
                          (unsigned long long)h, want);
+  return NQS_OK;
+}
+
+/* Every record of the image through libhdf5, from memory; 1 if one is malformed or 'kind' is
+ * missing (c then holds what was read). */
+static int read_records(const unsigned char *img, size_t len, nqs_checkpoint *c) {
   int bad = 0;
   name_list names = {0};
   H5E_BEGIN_TRY {
@@ -364,8 +345,30 @@ static nqs_status parse_records(const char *path, const unsigned char *img, size
     if (f >= 0) H5Fclose(f);
   }
   H5E_END_TRY;
-  if (!bad && !nqs_checkpoint_find(c, "kind")) bad = 1;
-  if (bad) {
+  return bad || !nqs_checkpoint_find(c, "kind");
+}
+
+typedef struct {
+  const unsigned char *img;
+  size_t len;
+} image_trial;
+
+static int try_image(void *arg) { /* in the sandbox's child: the process ends right after */
+  const image_trial *t = arg;
+  nqs_checkpoint c;
+  nqs_checkpoint_init(&c);
+  return read_records(t->img, t->len, &c);
+}
+
+nqs_status nqs_checkpoint_parse(const char *path, const unsigned char *img, size_t len, nqs_checkpoint *c, nqs_error *err) {
+  nqs_checkpoint_init(c);
+  nqs_status st = check_header(path, img, len, err);
+  if (st) return st;
+  image_trial t = {img, len};
+  if (nqs_sandbox(try_image, &t) < 0)
+    return nqs_error_set(err, NQS_EINPUT, "%s: the HDF5 library could not survive reading this checkpoint: it is damaged or "
+                         "crafted, and refused", path);
+  if (read_records(img, len, c)) {
     nqs_checkpoint_free(c);
     return nqs_error_set(err, NQS_EINPUT, "%s: malformed checkpoint (a dataset nqs does not write, of an unexpected type, shape "
                          "or size, or no 'kind'): the file is damaged or foreign", path);

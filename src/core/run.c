@@ -173,13 +173,13 @@ int nqs_run_lock(const char *dir, nqs_error *err) {
   }
   if (flock(fd, LOCK_EX | LOCK_NB)) {
     const int e = errno;
-    char pid[32] = "";
+    char pid[32] = "", who[48] = "";
     const ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
     pid[n > 0 ? strcspn(pid, "\n") : 0] = 0;
+    if (pid[0]) snprintf(who, sizeof who, " (pid %s)", pid);
     close(fd);
     if (e == EWOULDBLOCK)
-      nqs_error_set(err, NQS_EINPUT, "another nqs process%s%s is working in %s: wait for it to end, or use another folder",
-                    pid[0] ? " (pid " : "", pid[0] ? strcat(pid, ")") : "", dir);
+      nqs_error_set(err, NQS_EINPUT, "another nqs process%s is working in %s: wait for it to end, or use another folder", who, dir);
     else nqs_error_set(err, NQS_EIO, "cannot lock %s: %s", path, strerror(e));
     return -1;
   }
@@ -453,15 +453,10 @@ static cJSON *verdict_json(const nqs_verdict *v) {
 /* A run whose optimisation diverged ends here: result.json says so (and nothing else is
  * claimed); the last checkpoint is the last good state. */
 static nqs_status write_diverged(const run_files *r, nqs_run_result *res, const nqs_error *why, nqs_error *err) {
-  nqs_verdict *v = &res->verdict;
-  memset(v, 0, sizeof *v);
-  v->level = NQS_VERDICT_FAILED;
-  v->count = 1;
-  v->finding[0].level = NQS_VERDICT_FAILED;
-  snprintf(v->finding[0].check, sizeof v->finding[0].check, "optimisation");
-  snprintf(v->finding[0].text, sizeof v->finding[0].text, "%.470s", why->msg);
+  memset(&res->verdict, 0, sizeof res->verdict);
+  nqs_verdict_add(&res->verdict, NQS_VERDICT_FAILED, "optimisation", "%.470s", why->msg);
   cJSON *out = nqs_run_result_head("vmc", r->c);
-  cJSON_AddItemToObject(out, "verdict", verdict_json(v));
+  cJSON_AddItemToObject(out, "verdict", verdict_json(&res->verdict));
   cJSON_AddNumberToObject(out, "iterations", (double)nqs_driver_iteration(r->d));
   return nqs_run_write_json(r->dir, "result.json", out, err);
 }

@@ -22,6 +22,11 @@ typedef struct nqs_verdict {
 /* "ok", "warning", "failed". */
 const char *nqs_verdict_name(nqs_verdict_level level);
 
+/* Add a finding (printf-style text); the verdict's level becomes the worst so far. Findings
+ * past NQS_MAX_FINDINGS raise the level but are not kept. */
+void nqs_verdict_add(nqs_verdict *v, nqs_verdict_level level, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* What the health check looks at. */
 typedef struct nqs_verdict_input {
   nqs_estimate energy;  /* of the evaluation */
