@@ -72,6 +72,10 @@ out=$("$NQS" run "${Q[@]}" --set wavefunction.factors=slater,ffnn,pade --set run
 [ $rc -eq 2 ] && grep -q "1.01e+08 parameters needs about" <<<"$out" && [ ! -e "$T/huge" ]
 check "ffnn_layers of 7 x 4096 refused with its memory estimate, nothing written (exit $rc): $out" $? "$out"
 
+out=$("$NQS" run "${Q[@]}" --set run.memory_limit=-1 --out "$T/neglimit" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "\[run\] memory_limit" <<<"$out" && grep -q "out of range" <<<"$out"
+check "run.memory_limit = -1 refused (exit $rc): $out" $? "$out"
+
 # 6. a result that fails its health check: exit 3, the energy printed, every file written
 out=$("$NQS" run "${Q[@]}" --set sampler.method=metropolis --set sampler.step=100 --set sampler.thermalization=0 \
       --set optimizer.iterations=0 --set evaluation.samples=20000 --out "$T/stuck" 2>&1); rc=$?
