@@ -23,15 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nqs/particles/factor.h"
+#include "orbitals.h"
 
-#define SLATER_MAXORB 64 /* orbitals per spin */
-#define SLATER_MAXN 64   /* highest Hermite degree */
+#define SLATER_MAXORB NQS_HO_MAXORB
 
 typedef struct {
   double g; /* 1: orbitals carry exp(-a r^2/2); 0: bare polynomials */
   int n;    /* orbitals per spin = particles per spin */
-  int nmax; /* highest quantum number on one axis */
-  int qn[SLATER_MAXORB][NQS_MAX_DIM];
+  nqs_ho_orbitals orb;
 } slater_priv;
 
 /* Cache view: ratio | T_up n*n | T_down n*n | lu n*n | phi n | ipiv n */
@@ -62,49 +61,6 @@ static size_t s_cache_size(const nqs_factor *f) {
   return sizeof(double) * (size_t)(1 + 3 * n * n + n) + sizeof(lapack_int) * (size_t)n;
 }
 
-/* Orbital polynomials at r[d] with a = alpha*omega.
- *   phi[n]      P_j(r)
- *   dphi[n*d]   dP_j/dx_k        (optional)
- *   lphi[n]     lap P_j          (optional)
- * Hermite recurrences: H_{m+1} = 2 xi H_m - 2 m H_{m-1}, H'_m = 2 m H_{m-1}, H''_m = 4 m (m-1) H_{m-2}.
- * Cost O(nmax d + n d^2). */
-static void orbitals(const slater_priv *P, int d, double a, const double *r, double *phi,
-                     double *dphi, double *lphi) {
-  const double sa = sqrt(a);
-  double H[NQS_MAX_DIM][SLATER_MAXN + 1], D1[NQS_MAX_DIM][SLATER_MAXN + 1],
-      D2[NQS_MAX_DIM][SLATER_MAXN + 1];
-  for (int k = 0; k < d; k++) {
-    const double xi = sa * r[k];
-    H[k][0] = 1.0;
-    if (P->nmax >= 1) H[k][1] = 2.0 * xi;
-    for (int m = 1; m < P->nmax; m++) H[k][m + 1] = 2.0 * xi * H[k][m] - 2.0 * m * H[k][m - 1];
-    for (int m = 0; m <= P->nmax; m++) {
-      D1[k][m] = m >= 1 ? sa * 2.0 * m * H[k][m - 1] : 0.0;          /* d/dx */
-      D2[k][m] = m >= 2 ? a * 4.0 * m * (m - 1) * H[k][m - 2] : 0.0; /* d2/dx2 */
-    }
-  }
-  for (int j = 0; j < P->n; j++) {
-    const int *q = P->qn[j];
-    double h[NQS_MAX_DIM];
-    double prod = 1.0;
-    for (int k = 0; k < d; k++) {
-      h[k] = H[k][q[k]];
-      prod *= h[k];
-    }
-    phi[j] = prod;
-    if (!dphi && !lphi) continue;
-    double lap = 0;
-    for (int k = 0; k < d; k++) {
-      double others = 1.0; /* product over the other axes: no division, H may be 0 */
-      for (int l = 0; l < d; l++)
-        if (l != k) others *= h[l];
-      if (dphi) dphi[j * d + k] = D1[k][q[k]] * others;
-      lap += D2[k][q[k]] * others;
-    }
-    if (lphi) lphi[j] = lap;
-  }
-}
-
 static double s_init(const nqs_factor *f, const double *th, const double *x, void *cache) {
   const slater_priv *P = f->priv;
   const int n = P->n, d = f->sys.dim;
@@ -115,7 +71,7 @@ static double s_init(const nqs_factor *f, const double *th, const double *x, voi
     /* column-major D: lu[i + j n] = P_j(r_i) */
     for (int i = 0; i < n; i++) {
       const double *r = x + (s * n + i) * d;
-      orbitals(P, d, a, r, v.phi, NULL, NULL);
+      nqs_ho_eval(&P->orb, a, r, v.phi, NULL, NULL, NULL);
       for (int j = 0; j < n; j++) v.lu[i + j * n] = v.phi[j];
       for (int k = 0; k < d; k++) r2 += r[k] * r[k];
     }
@@ -140,7 +96,7 @@ static double s_propose(const nqs_factor *f, const double *th, const double *x, 
   const double a = th[0] * f->sys.omega;
   sview v = view(P, cache);
   double dphi[SLATER_MAXORB * NQS_MAX_DIM];
-  orbitals(P, d, a, xp, v.phi, grad_new ? dphi : NULL, NULL);
+  nqs_ho_eval(&P->orb, a, xp, v.phi, grad_new ? dphi : NULL, NULL, NULL);
   const double *Ti = v.T[s] + i * n;
   double R = 0;
   for (int j = 0; j < n; j++) R += v.phi[j] * Ti[j];
@@ -184,7 +140,7 @@ static void s_grad_p(const nqs_factor *f, const double *th, const double *x, con
   const double a = th[0] * f->sys.omega;
   sview v = view(P, (void *)cache);
   double phi[SLATER_MAXORB], dphi[SLATER_MAXORB * NQS_MAX_DIM];
-  orbitals(P, d, a, x + p * d, phi, dphi, NULL);
+  nqs_ho_eval(&P->orb, a, x + p * d, phi, dphi, NULL, NULL);
   const double *Ti = v.T[s] + i * n;
   for (int k = 0; k < d; k++) {
     double gk = 0;
@@ -204,7 +160,7 @@ static void s_grad_lap(const nqs_factor *f, const double *th, const double *x, c
   for (int p = 0; p < 2 * n; p++) {
     const double *Ti = v.T[p / n] + (p % n) * n;
     const double *r = x + p * d;
-    orbitals(P, d, a, r, phi, dphi, lphi);
+    nqs_ho_eval(&P->orb, a, r, phi, dphi, lphi, NULL);
     double gd2 = 0, lp = 0;
     for (int k = 0; k < d; k++) {
       double gk = 0;
@@ -230,7 +186,7 @@ static void s_dparams(const nqs_factor *f, const double *th, const double *x, co
   for (int p = 0; p < 2 * n; p++) {
     const double *Ti = v.T[p / n] + (p % n) * n;
     const double *r = x + p * d;
-    orbitals(P, d, a, r, phi, dphi, NULL);
+    nqs_ho_eval(&P->orb, a, r, phi, dphi, NULL, NULL);
     for (int j = 0; j < n; j++) {
       double rg = 0;
       for (int k = 0; k < d; k++) rg += r[k] * dphi[j * d + k];
@@ -270,44 +226,20 @@ static nqs_factor *s_create(const nqs_system *sys, const nqs_factor_options *o, 
     nqs_error_setk(err, NQS_EINPUT, "wavefunction.alpha", "alpha = %g: the orbital scale must be > 0", o->alpha);
     return NULL;
   }
-  const int n = sys->n_up, d = sys->dim;
-  const int shells = nqs_closed_shells(d, n);
-  if (shells < 0 || n > SLATER_MAXORB || shells - 1 > SLATER_MAXN) {
-    nqs_error_setk(err, NQS_EINPUT, "system.particles", "factor 'slater': %d particles per spin do not fill closed shells of at most %d orbitals", n, SLATER_MAXORB);
+  slater_priv *P = calloc(1, sizeof *P);
+  if (P && nqs_ho_orbitals_init(&P->orb, sys->dim, sys->n_up)) {
+    free(P);
+    nqs_error_setk(err, NQS_EINPUT, "system.particles", "factor 'slater': %d particles per spin do not fill closed shells of at most %d orbitals", sys->n_up, NQS_HO_MAXORB);
     return NULL;
   }
-  slater_priv *P = calloc(1, sizeof *P);
   nqs_factor *f = P ? nqs_factor_alloc(&nqs_factor_slater, sys, 1) : NULL;
   if (!f) {
     free(P);
     nqs_error_set(err, NQS_ENOMEM, "out of memory creating the Slater factor");
     return NULL;
   }
-  P->n = n;
-  P->nmax = shells - 1;
+  P->n = sys->n_up;
   P->g = o->slater_bare ? 0.0 : 1.0;
-  /* Orbitals shell by shell; within a shell, lexicographic in (n_1, ..., n_d). */
-  int j = 0;
-  for (int s = 0; s < shells; s++) {
-    for (int n1 = s; n1 >= 0; n1--) {
-      if (d == 1) {
-        if (n1 != s) continue;
-        P->qn[j][0] = n1;
-        j++;
-      } else if (d == 2) {
-        P->qn[j][0] = n1;
-        P->qn[j][1] = s - n1;
-        j++;
-      } else {
-        for (int n2 = s - n1; n2 >= 0; n2--) {
-          P->qn[j][0] = n1;
-          P->qn[j][1] = n2;
-          P->qn[j][2] = s - n1 - n2;
-          j++;
-        }
-      }
-    }
-  }
   f->priv = P;
   snprintf(f->param_names[0], NQS_PARAM_NAME, "alpha");
   f->theta0[0] = o->alpha;
