@@ -10,8 +10,8 @@
  *   E_rel = int (psi'^2 + (omega^2 r^2/4 + 1/r) psi^2) r dr / int psi^2 r dr
  * by Simpson quadrature (independent of any sampling; converged to 1e-12).
  *
- * Checks: Metropolis and Langevin energies each within 4 error bars of the
- * quadrature and of each other; over 20 seeds, the spread of the means is
+ * Checks: Metropolis and Langevin energies (one-particle and all-particle moves) each within
+ * 4 error bars of the quadrature, one-particle Metropolis and Langevin of each other; over 20 seeds, the spread of the means is
  * within a factor 2 of the mean reported (blocking) error bar.
  *
  * Regression (2D N = 6, 32 walkers): without drift limiting one Langevin walker
@@ -76,6 +76,14 @@ int main(void) {
   double s = hypot(m.energy.error, l.energy.error);
   CHECK(fabs(m.energy.mean - l.energy.mean) < 4 * s, "metropolis - langevin = %.2e (%.1f combined sigma)",
         m.energy.mean - l.energy.mean, (m.energy.mean - l.energy.mean) / s);
+  /* all-particle moves (one move of both particles per sweep) */
+  const nqs_sampler_type *all[] = {&nqs_sampler_metropolis_all, &nqs_sampler_langevin_all};
+  for (int q = 0; q < 2; q++) {
+    nqs_vmc_result a = sample(wf, all[q], 13 + q, 1 << 14, &ok1);
+    CHECK(ok1 && fabs(a.energy.mean - eq) < 4 * a.energy.error,
+          "%-15s E = %.6f +- %.6f vs quadrature %.6f (%.1f sigma), acc %.2f", all[q]->name, a.energy.mean,
+          a.energy.error, eq, (a.energy.mean - eq) / a.energy.error, a.acceptance);
+  }
   /* Variational principle: above the exact ground state E = 3. */
   CHECK(eq > 3.0, "quadrature energy %.6f is above the exact ground state 3", eq);
 

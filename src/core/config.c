@@ -41,10 +41,11 @@ static const option core_options[] = {
      "pair interaction (the potential's own keys follow in this section)"},
 
     {"wavefunction", "factors", NQS_K_LIST, F(wavefunction.factors), "slater, pade", 0, 0, 0, "@factor",
-     "product of factors: gaussian (bosons), slater (fermions), pade (Pade-Jastrow), rbm (Gaussian-binary RBM), ffnn (network)"},
+     "product of factors: gaussian (bosons), slater (fermions), backflow (fermions, learned nodes), pade (Pade-Jastrow), rbm (Gaussian-binary RBM), ffnn (network)"},
 
     {"sampler", "method", NQS_K_CHOICE, F(sampler.method), "langevin", 0, 0, 0, "@sampler",
-     "metropolis (uniform moves), langevin (importance sampling with drift), gibbs (rbm with rbm_psi = sqrtF only)"},
+     "metropolis (uniform moves), langevin (importance sampling with drift), gibbs (rbm with rbm_psi = sqrtF only), "
+     "metropolis_all and langevin_all (all particles at once: for backflow)"},
     {"sampler", "step", NQS_K_REAL, F(sampler.step), "0", 0, 100, 0, NULL,
      "initial step (metropolis) or time step (langevin); 0 = sampler default (1.0 / 0.1)"},
     {"sampler", "target_acceptance", NQS_K_REAL, F(sampler.target_acceptance), "0", 0, 0.999, 0, NULL,

@@ -345,9 +345,10 @@ void nqs_mlp_forward_batch(const nqs_mlp *m, const double *theta, int B, const d
   }
 }
 
-void nqs_mlp_backward_batch(const nqs_mlp *m, const double *theta, int B, const double *X, double *g, double *work) {
+void nqs_mlp_backward_batch(const nqs_mlp *m, const double *theta, int B, const double *X, const double *c, double *g,
+                            double *work) {
   if (B == 1) {
-    nqs_mlp_backward(m, theta, X, 1.0, g, NULL, work);
+    nqs_mlp_backward(m, theta, X, c ? c[0] : 1.0, g, NULL, work);
     return;
   }
   const int L = m->nlayers;
@@ -368,7 +369,7 @@ void nqs_mlp_backward_batch(const nqs_mlp *m, const double *theta, int B, const 
     if (l == L - 1) break;
     act_batch(m->act, (size_t)out * B, acts[l + 1], acts[l + 1], fp[l + 1], delta); /* delta: f'' scratch */
   }
-  for (int t = 0; t < B; t++) delta[t] = 1.0; /* dy/dz of the output */
+  for (int t = 0; t < B; t++) delta[t] = c ? c[t] : 1.0; /* c_b dy/dz of the output */
   for (int l = L - 1; l >= 0; l--) {
     const int in = m->w[l], out = m->w[l + 1];
     const double *W = theta + m->off[l];

@@ -58,6 +58,7 @@ nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
                            .walkers = c->sampler.walkers,
                            .memory_limit = c->run.memory_limit};
   if (parse_layers(c->wavefunction.ffnn_layers, fo.ffnn_hidden, &fo.ffnn_nhidden)) fo.ffnn_nhidden = -1;
+  if (parse_layers(c->wavefunction.backflow_layers, fo.bf_hidden, &fo.bf_nhidden)) fo.bf_nhidden = -1;
   return fo;
 }
 

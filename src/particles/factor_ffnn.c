@@ -235,7 +235,7 @@ static void f_dparams(const nqs_factor *f, const double *th, const double *x, co
       v.X[t] = v.r[i * n + j];
       v.X[B + t] = same_spin(&f->sys, i, j);
     }
-    nqs_mlp_backward_batch(&P->net, th, B, v.X, o, v.work);
+    nqs_mlp_backward_batch(&P->net, th, B, v.X, NULL, o, v.work);
   }
 }
 

@@ -33,9 +33,9 @@ typedef struct {
   nqs_ho_orbitals orb;
 } slater_priv;
 
-/* Cache view: ratio | T_up n*n | T_down n*n | lu n*n | phi n | ipiv n */
+/* Cache view: ratio | sign | T_up n*n | T_down n*n | lu n*n | phi n | ipiv n */
 typedef struct {
-  double *ratio;
+  double *ratio, *sign;
   double *T[2];
   double *lu;
   double *phi;
@@ -47,18 +47,19 @@ static sview view(const slater_priv *P, void *cache) {
   double *c = cache;
   sview v;
   v.ratio = c;
-  v.T[0] = c + 1;
-  v.T[1] = c + 1 + n * n;
-  v.lu = c + 1 + 2 * n * n;
-  v.phi = c + 1 + 3 * n * n;
-  v.ipiv = (lapack_int *)(c + 1 + 3 * n * n + n);
+  v.sign = c + 1;
+  v.T[0] = c + 2;
+  v.T[1] = c + 2 + n * n;
+  v.lu = c + 2 + 2 * n * n;
+  v.phi = c + 2 + 3 * n * n;
+  v.ipiv = (lapack_int *)(c + 2 + 3 * n * n + n);
   return v;
 }
 
 static size_t s_cache_size(const nqs_factor *f) {
   const slater_priv *P = f->priv;
   const int n = P->n;
-  return sizeof(double) * (size_t)(1 + 3 * n * n + n) + sizeof(lapack_int) * (size_t)n;
+  return sizeof(double) * (size_t)(2 + 3 * n * n + n) + sizeof(lapack_int) * (size_t)n;
 }
 
 static double s_init(const nqs_factor *f, const double *th, const double *x, void *cache) {
@@ -67,6 +68,7 @@ static double s_init(const nqs_factor *f, const double *th, const double *x, voi
   const double a = th[0] * f->sys.omega;
   sview v = view(P, cache);
   double logdet = 0, r2 = 0;
+  *v.sign = 1.0;
   for (int s = 0; s < 2; s++) {
     /* column-major D: lu[i + j n] = P_j(r_i) */
     for (int i = 0; i < n; i++) {
@@ -77,7 +79,10 @@ static double s_init(const nqs_factor *f, const double *th, const double *x, voi
     }
     lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, v.lu, n, v.ipiv);
     if (info != 0) return NAN; /* singular: two equal-spin particles at the same place */
-    for (int i = 0; i < n; i++) logdet += log(fabs(v.lu[i + i * n]));
+    for (int i = 0; i < n; i++) {
+      logdet += log(fabs(v.lu[i + i * n]));
+      if ((v.lu[i + i * n] < 0) != (v.ipiv[i] != i + 1)) *v.sign = -*v.sign; /* U's sign, row swaps */
+    }
     /* Solve D X = I: X = D^-1 column-major, X[r + c n] = Dinv(r, c), so reading X
      * row-major gives T[i][j] = Dinv(j, i). */
     double *T = v.T[s];
@@ -131,6 +136,11 @@ static void s_accept(const nqs_factor *f, const double *th, const double *x, voi
     for (int j = 0; j < n; j++) Tk[j] -= c * Ti[j];
   }
   for (int j = 0; j < n; j++) Ti[j] *= invR;
+  if (invR < 0) *v.sign = -*v.sign;
+}
+
+static double s_sign(const nqs_factor *f, const void *cache) {
+  return *view(f->priv, (void *)cache).sign;
 }
 
 static void s_grad_p(const nqs_factor *f, const double *th, const double *x, const void *cache, int p,
@@ -214,6 +224,7 @@ const nqs_factor_type nqs_factor_slater = {
     .grad_p = s_grad_p,
     .grad_lap = s_grad_lap,
     .dparams = s_dparams,
+    .sign = s_sign,
     .free_priv = s_free,
 };
 

@@ -48,7 +48,7 @@ static nqs_model *make(nqs_wavefunction *wf, int owns, const nqs_sampler_type *s
   m->nparams = wf->nparams;
   m->params = wf->params;
   m->ncoords = wf->sys.n * wf->sys.dim;
-  m->moves = wf->sys.n;
+  m->moves = s->all_particles ? 1 : wf->sys.n;
   m->units = wf->sys.n;
   m->unit = "particle";
   m->work_doubles = (size_t)wf->sys.n * wf->sys.dim;

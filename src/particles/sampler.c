@@ -1,4 +1,11 @@
-/* sampler.c — Metropolis and Langevin (importance-sampling) one-particle moves. */
+/* sampler.c — Metropolis and Langevin (importance-sampling) moves of one particle at a time, or
+ * of all particles at once.
+ *
+ * A one-particle move costs what the wave function's propose/accept cost, O(n) to O(n^2) for a
+ * Slater-Jastrow state; but a backflow state changes every row of its determinants when one
+ * particle moves, so each one-particle move costs a full O(n^3) rebuild, and a sweep N of them.
+ * An all-particle move rebuilds once. It needs a step about 1/sqrt(N d) as long for the same
+ * acceptance, so which gives the smaller error per second depends on the state (bench). */
 #include <math.h>
 #include <string.h>
 #include "nqs/particles/sampler.h"
@@ -77,6 +84,55 @@ static long langevin_sweep(const nqs_wavefunction *wf, nqs_walker *w, double dt)
   return acc;
 }
 
+/* All-particle Metropolis: x' = x + step xi (xi ~ N(0, 1) per coordinate; symmetric). */
+static long metropolis_all_sweep(const nqs_wavefunction *wf, nqs_walker *w, double step) {
+  const int nx = wf->sys.n * wf->sys.dim;
+  for (int k = 0; k < nx; k++) w->x_new[k] = w->x[k] + step * nqs_rng_normal(&w->rng);
+  const double lr = nqs_wf_propose_all(wf, w);
+  const int acc = log(nqs_rng_uniform(&w->rng)) < 2.0 * lr;
+  if (acc) nqs_wf_accept_all(w);
+  w->accepted += acc;
+  w->proposed += 1;
+  return acc;
+}
+
+/* All-particle Langevin: every coordinate moves with the (per-particle limited) drift,
+ *   y = x + dt gbar(x) + sqrt(dt) xi,
+ *   A = min(1, |Psi(y)/Psi(x)|^2 exp(-(|x - y - dt gbar(y)|^2 - |y - x - dt gbar(x)|^2) / (2 dt)))
+ * The gradients come from the full gradient-and-Laplacian pass (the Laplacian is not used). */
+static long langevin_all_sweep(const nqs_wavefunction *wf, nqs_walker *w, double dt) {
+  const int n = wf->sys.n, d = wf->sys.dim;
+  const double sdt = sqrt(dt);
+  double lap, *gx = w->grad, *gy = w->grad + n * d, fwd = 0, rev = 0;
+  nqs_wf_grad_lap(wf, w, gx, &lap);
+  for (int p = 0; p < n; p++) {
+    limit_drift(gx + p * d, d, dt);
+    for (int k = 0; k < d; k++) {
+      const double xi = nqs_rng_normal(&w->rng);
+      w->x_new[p * d + k] = w->x[p * d + k] + dt * gx[p * d + k] + sdt * xi;
+      fwd += dt * xi * xi; /* |y - x - dt gbar(x)|^2 */
+    }
+  }
+  const double lr = nqs_wf_propose_all(wf, w);
+  int acc = 0;
+  if (lr > -INFINITY) {
+    const nqs_walker y = nqs_wf_proposed(w);
+    nqs_wf_grad_lap(wf, &y, gy, &lap);
+    for (int p = 0; p < n; p++) {
+      limit_drift(gy + p * d, d, dt);
+      for (int k = 0; k < d; k++) {
+        const double b = w->x[p * d + k] - w->x_new[p * d + k] - dt * gy[p * d + k];
+        rev += b * b;
+      }
+    }
+    acc = log(nqs_rng_uniform(&w->rng)) < 2.0 * lr + (fwd - rev) / (2.0 * dt);
+    if (acc) nqs_wf_accept_all(w);
+  }
+  w->accepted += acc;
+  w->proposed += 1;
+  return acc;
+}
+
 const nqs_sampler_type nqs_sampler_metropolis = {
     .name = "metropolis",
     .help = "uniform one-particle moves of width `step`",
@@ -105,7 +161,28 @@ const nqs_sampler_type nqs_sampler_gibbs = {
     .adapts = 0,
 };
 
-const nqs_sampler_type *const nqs_sampler_types[] = {&nqs_sampler_metropolis, &nqs_sampler_langevin, &nqs_sampler_gibbs, NULL};
+const nqs_sampler_type nqs_sampler_metropolis_all = {
+    .name = "metropolis_all",
+    .help = "Gaussian moves of all particles at once, width `step` per coordinate (for backflow states)",
+    .default_step = 0.1,
+    .default_target = 0.5,
+    .sweep = metropolis_all_sweep,
+    .adapts = 1,
+    .all_particles = 1,
+};
+
+const nqs_sampler_type nqs_sampler_langevin_all = {
+    .name = "langevin_all",
+    .help = "Langevin importance sampling of all particles at once, time step `step` (for backflow states)",
+    .default_step = 0.01,
+    .default_target = 0.6,
+    .sweep = langevin_all_sweep,
+    .adapts = 1,
+    .all_particles = 1,
+};
+
+const nqs_sampler_type *const nqs_sampler_types[] = {&nqs_sampler_metropolis, &nqs_sampler_langevin, &nqs_sampler_gibbs,
+                                                     &nqs_sampler_metropolis_all, &nqs_sampler_langevin_all, NULL};
 
 const char *nqs_sampler_type_name(int i) { return nqs_sampler_types[i] ? nqs_sampler_types[i]->name : NULL; }
 

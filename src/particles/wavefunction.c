@@ -14,6 +14,7 @@ const nqs_factor_type *const nqs_factor_types[] = {
     &nqs_factor_rbm,
     &nqs_factor_ffnn,
     &nqs_factor_hardcore,
+    &nqs_factor_backflow,
     NULL,
 };
 
@@ -74,15 +75,15 @@ nqs_wavefunction *nqs_wf_create(const nqs_system *sys, const char *factors,
   snprintf(list, sizeof list, "%s", factors);
   type_list(names, sizeof names);
   int binds = 0, fermionic = 0; /* how many factors bind / are antisymmetric */
-  /* The one-body Gaussian comes from one factor only: when another binding
-   * factor (rbm, gaussian) is in the product, the Slater orbitals are bare. */
+  /* The one-body Gaussian comes from one factor only: when a binding factor that is
+   * not a determinant (rbm, gaussian) is in the product, the determinants' orbitals are bare. */
   nqs_factor_options o2 = *opt;
   o2.slater_bare = 0;
   char scan[256];
   snprintf(scan, sizeof scan, "%s", factors);
   for (char *save = NULL, *tok = strtok_r(scan, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
     const nqs_factor_type *t = nqs_factor_type_find(tok);
-    if (t && t->binds && t != &nqs_factor_slater) o2.slater_bare = 1;
+    if (t && t->binds && !t->fermionic) o2.slater_bare = 1;
   }
   opt = &o2;
   for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -111,6 +112,11 @@ nqs_wavefunction *nqs_wf_create(const nqs_system *sys, const char *factors,
   }
   if (wf->nfactors == 0) {
     nqs_error_setk(err, NQS_EINPUT, "wavefunction.factors", "no factors given: allowed %s", names);
+    goto fail;
+  }
+  if (fermionic > 1) {
+    nqs_error_setk(err, NQS_EINPUT, "wavefunction.factors",
+                   "more than one antisymmetric factor (slater, backflow): their product would be symmetric; keep one");
     goto fail;
   }
   if (binds == 0) {
@@ -174,13 +180,17 @@ nqs_status nqs_walker_alloc(const nqs_wavefunction *wf, nqs_walker *w, nqs_error
   memset(w, 0, sizeof *w);
   size_t nx = (size_t)wf->sys.n * wf->sys.dim;
   w->x = calloc(nx, sizeof(double));
-  size_t cb = wf->cache_off[wf->nfactors];
+  w->x_new = calloc(nx, sizeof(double));
+  w->grad = calloc(2 * nx, sizeof(double));
+  size_t cb = (wf->cache_off[wf->nfactors] + 63) / 64 * 64;
   w->cache = aligned_alloc(64, cb > 0 ? cb : 64);
-  if (!w->x || !w->cache) {
+  w->cache_new = aligned_alloc(64, cb > 0 ? cb : 64);
+  if (!w->x || !w->cache || !w->x_new || !w->cache_new || !w->grad) {
     nqs_walker_free(w);
-    return nqs_error_set(err, NQS_ENOMEM, "out of memory for a walker (%zu bytes of cache)", cb);
+    return nqs_error_set(err, NQS_ENOMEM, "out of memory for a walker (2 x %zu bytes of cache)", cb);
   }
   memset(w->cache, 0, cb > 0 ? cb : 64);
+  memset(w->cache_new, 0, cb > 0 ? cb : 64);
   return NQS_OK;
 }
 
@@ -188,8 +198,12 @@ void nqs_walker_free(nqs_walker *w) {
   if (!w) return;
   free(w->x);
   free(w->cache);
-  w->x = NULL;
-  w->cache = NULL;
+  free(w->x_new);
+  free(w->cache_new);
+  free(w->grad);
+  w->grad = NULL;
+  w->x = w->x_new = NULL;
+  w->cache = w->cache_new = NULL;
 }
 
 #define CACHE(wf, w, f) ((char *)(w)->cache + (wf)->cache_off[f])
@@ -232,6 +246,34 @@ void nqs_wf_accept(const nqs_wavefunction *wf, nqs_walker *w, int p, const doubl
   w->logpsi += log_ratio;
 }
 
+double nqs_wf_propose_all(const nqs_wavefunction *wf, nqs_walker *w) {
+  double lp = 0;
+  for (int f = 0; f < wf->nfactors; f++) {
+    const nqs_factor *fac = wf->factors[f];
+    lp += fac->type->init(fac, THETA(wf, f), w->x_new, (char *)w->cache_new + wf->cache_off[f]);
+  }
+  w->logpsi_new = lp;
+  return isnan(lp) || lp == -INFINITY ? -INFINITY : lp - w->logpsi;
+}
+
+void nqs_wf_accept_all(nqs_walker *w) {
+  double *x = w->x;
+  void *c = w->cache;
+  w->x = w->x_new;
+  w->cache = w->cache_new;
+  w->x_new = x;
+  w->cache_new = c;
+  w->logpsi = w->logpsi_new;
+}
+
+nqs_walker nqs_wf_proposed(const nqs_walker *w) {
+  nqs_walker p = *w;
+  p.x = w->x_new;
+  p.cache = w->cache_new;
+  p.logpsi = w->logpsi_new;
+  return p;
+}
+
 void nqs_wf_grad_p(const nqs_wavefunction *wf, const nqs_walker *w, int p, double *g) {
   for (int k = 0; k < wf->sys.dim; k++) g[k] = 0;
   for (int f = 0; f < wf->nfactors; f++) {
@@ -262,6 +304,15 @@ nqs_local nqs_wf_local_energy(const nqs_wavefunction *wf, const nqs_walker *w, d
   e.v_int = nqs_system_v_int(&wf->sys, w->x);
   e.e = e.kinetic + e.v_trap + e.v_int;
   return e;
+}
+
+double nqs_wf_sign(const nqs_wavefunction *wf, const nqs_walker *w) {
+  double s = 1.0;
+  for (int f = 0; f < wf->nfactors; f++) {
+    const nqs_factor *fac = wf->factors[f];
+    if (fac->type->sign) s *= fac->type->sign(fac, CACHE(wf, w, f));
+  }
+  return s;
 }
 
 void nqs_wf_dparams(const nqs_wavefunction *wf, const nqs_walker *w, double *o) {

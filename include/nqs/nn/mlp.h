@@ -57,7 +57,8 @@ void nqs_mlp_backward(const nqs_mlp *m, const double *theta, const double *x, do
 int nqs_mlp_batch_work_size(const nqs_mlp *m, int B);
 void nqs_mlp_forward_batch(const nqs_mlp *m, const double *theta, int B, const double *X, const double *v, double *y,
                            double *dy, double *d2y, double *work);
-/* ADD sum_b dy(X_b)/dtheta to g[nparams]. */
-void nqs_mlp_backward_batch(const nqs_mlp *m, const double *theta, int B, const double *X, double *g, double *work);
+/* ADD sum_b c_b dy(X_b)/dtheta to g[nparams] (c == NULL: all c_b = 1). */
+void nqs_mlp_backward_batch(const nqs_mlp *m, const double *theta, int B, const double *X, const double *c, double *g,
+                            double *work);
 
 #endif

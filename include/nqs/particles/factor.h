@@ -61,6 +61,9 @@ typedef struct nqs_factor_type {
   void (*dparams)(const nqs_factor *f, const double *theta, const double *x, const void *cache,
                   double *o);
 
+  /* Optional: the sign of f (+1 or -1) at the configuration the cache holds; NULL: f > 0. */
+  double (*sign)(const nqs_factor *f, const void *cache);
+
   /* Free private data (not the nqs_factor itself). */
   void (*free_priv)(nqs_factor *f);
 } nqs_factor_type;
@@ -93,6 +96,7 @@ struct nqs_factor_options {
   int ffnn_coords;                   /* 1: input = all coordinates; 0: pair distances (symmetric) */
   int walkers;         /* for memory estimates: walkers of the run */
   double memory_limit; /* run.memory_limit (GiB; 0: the machine's) */
+  int bf_hidden[8], bf_nhidden; /* hidden-layer widths of the backflow pair network (-1: malformed) */
   int slater_bare;     /* set by nqs_wf_create: another factor supplies the one-body Gaussian,
                           so the Slater orbitals are bare Hermite polynomials */
 };
@@ -109,7 +113,7 @@ void nqs_factor_free(nqs_factor *f);
 
 /* The types (src/factor_*.c). */
 extern const nqs_factor_type nqs_factor_gaussian, nqs_factor_slater, nqs_factor_pade, nqs_factor_rbm,
-    nqs_factor_ffnn, nqs_factor_hardcore;
+    nqs_factor_ffnn, nqs_factor_hardcore, nqs_factor_backflow;
 
 /* The system and the factor options a configuration describes ([system], [wavefunction]). */
 nqs_status nqs_config_system(const nqs_config *c, nqs_system *sys, nqs_error *err);

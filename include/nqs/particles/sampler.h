@@ -1,6 +1,7 @@
 /* nqs/particles/sampler.h — Markov-chain moves for one walker, as a type table.
  *
- * A sweep is n one-particle moves, particles in order. */
+ * A sweep is n one-particle moves, particles in order, or one move of all particles (the *_all
+ * samplers). Every sweep gives one sample. */
 #ifndef NQS_SAMPLER_H
 #define NQS_SAMPLER_H
 #include "nqs/particles/wavefunction.h"
@@ -15,9 +16,11 @@ typedef struct nqs_sampler_type {
   /* Optional: NQS_EINPUT if the sampler cannot sample this wave function. */
   nqs_status (*check)(const nqs_wavefunction *wf, nqs_error *err);
   int adapts; /* 1 if `step` means something and is adapted during thermalisation */
+  int all_particles; /* 1: a sweep is one move of all particles (acceptance per move) */
 } nqs_sampler_type;
 
-extern const nqs_sampler_type nqs_sampler_metropolis, nqs_sampler_langevin, nqs_sampler_gibbs;
+extern const nqs_sampler_type nqs_sampler_metropolis, nqs_sampler_langevin, nqs_sampler_gibbs,
+    nqs_sampler_metropolis_all, nqs_sampler_langevin_all;
 
 /* Gibbs sampling of Psi = sqrt(F) RBMs, defined beside the RBM (src/particles/factor_rbm.c). */
 long nqs_rbm_gibbs_sweep(const nqs_wavefunction *wf, nqs_walker *w, double step);

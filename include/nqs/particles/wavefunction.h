@@ -30,11 +30,16 @@ void nqs_wf_free(nqs_wavefunction *wf);
 /* Clamp params to their lower bounds (after an optimiser step). */
 void nqs_wf_project(nqs_wavefunction *wf);
 
-/* One Markov chain: positions, factor caches, ln|Psi|, its own RNG stream. */
+/* One Markov chain: positions, factor caches, ln|Psi|, its own RNG stream; and a second set of
+ * positions and caches for all-particle moves (nqs_wf_propose_all). */
 typedef struct nqs_walker {
   double *x;     /* n*dim */
   void *cache;   /* cache_off[nfactors] bytes */
   double logpsi; /* ln|Psi(x)|, kept up to date by accept */
+  double *x_new; /* n*dim: the proposed positions of an all-particle move */
+  void *cache_new;
+  double logpsi_new;
+  double *grad;  /* 2*n*dim scratch for the samplers (gradients at x and x_new) */
   nqs_rng rng;
   long accepted, proposed;
 } nqs_walker;
@@ -52,6 +57,15 @@ double nqs_wf_propose(const nqs_wavefunction *wf, nqs_walker *w, int p, const do
 /* Accept the last proposal: update caches, x and logpsi (log_ratio from propose). */
 void nqs_wf_accept(const nqs_wavefunction *wf, nqs_walker *w, int p, const double *xp,
                    double log_ratio);
+/* All-particle move to the positions the caller wrote to w->x_new: builds every cache for them
+ * in w->cache_new and returns ln|Psi(x_new)/Psi(x)| (-inf if Psi(x_new) = 0 or is singular).
+ * nqs_wf_accept_all then makes x_new the walker's state (the buffers swap; O(1)). */
+double nqs_wf_propose_all(const nqs_wavefunction *wf, nqs_walker *w);
+void nqs_wf_accept_all(nqs_walker *w);
+/* The proposed state as a walker of its own (positions x_new, caches cache_new), e.g. to take
+ * its gradient; valid until the next accept_all. */
+nqs_walker nqs_wf_proposed(const nqs_walker *w);
+
 /* grad_p ln|Psi| at the walker's x, WRITTEN to g[dim]. */
 void nqs_wf_grad_p(const nqs_wavefunction *wf, const nqs_walker *w, int p, double *g);
 
@@ -61,6 +75,9 @@ typedef struct nqs_local {
   double e, kinetic, v_trap, v_int;
 } nqs_local;
 nqs_local nqs_wf_local_energy(const nqs_wavefunction *wf, const nqs_walker *w, double *work);
+
+/* The sign of Psi (+1 or -1) at the walker's x (the product of the factors' signs). */
+double nqs_wf_sign(const nqs_wavefunction *wf, const nqs_walker *w);
 
 /* O_k = d ln|Psi| / d theta_k, WRITTEN to o[nparams]. */
 void nqs_wf_dparams(const nqs_wavefunction *wf, const nqs_walker *w, double *o);

@@ -1,0 +1,176 @@
+/* The backflow factor against its limits and symmetries, and the all-particle moves it needs.
+ * (Its derivatives are checked by finite differences in test_derivatives.)
+ *
+ * 1. eta = 0 (a new factor: the network's output layer is zero) is the Slater factor: ln|Psi|,
+ *    grad, lap, the sign and every shared O_k agree to 1e-12 (relative above 1), alone and in
+ *    products, in 2D and 3D.
+ * 2. Antisymmetry with a random eta: exchanging two like-spin particles leaves ln|Psi|, |grad|
+ *    and lap unchanged (to 1e-12) and flips the sign; the Slater factor's sign flips too.
+ * 3. Detailed balance of the all-particle moves on a backflow state (2D N = 6, random eta):
+ *    the all-particle Metropolis and Langevin energies agree with one-particle Langevin within
+ *    4 combined error bars, and the variances within 20 %. */
+#include <math.h>
+#include <string.h>
+#include "check.h"
+#include "helpers.h"
+
+static void randomise_eta(nqs_wavefunction *wf, double sd, uint64_t seed) {
+  nqs_rng rng;
+  nqs_rng_seed(&rng, seed, 1);
+  for (int k = 0; k < wf->nparams; k++)
+    if (strncmp(wf->param_names[k], "backflow.", 9) == 0 && strcmp(wf->param_names[k], "backflow.alpha") != 0)
+      wf->params[k] = sd * nqs_rng_normal(&rng);
+}
+
+static void draw(const nqs_wavefunction *wf, nqs_rng *rng, double *x) {
+  for (int k = 0; k < wf->sys.n * wf->sys.dim; k++) x[k] = nqs_rng_normal(rng) / sqrt(wf->sys.omega);
+}
+
+/* ln|Psi|, grad (into g), lap and sign at x; O into o (if not NULL). */
+static double eval(const nqs_wavefunction *wf, nqs_walker *w, const double *x, double *g, double *lap, double *sign,
+                   double *o) {
+  nqs_error err;
+  memcpy(w->x, x, sizeof(double) * wf->sys.n * wf->sys.dim);
+  if (nqs_wf_walker_init(wf, w, &err)) return NAN;
+  nqs_wf_grad_lap(wf, w, g, lap);
+  *sign = nqs_wf_sign(wf, w);
+  if (o) nqs_wf_dparams(wf, w, o);
+  return w->logpsi;
+}
+
+static void eta_zero(const char *label, int d, int n, const char *slater, const char *backflow) {
+  nqs_factor_options fo = {.alpha = 0.93, .beta = 0.45, .pade_cusp = 1, .init_std = 0.2, .seed = 4, .hidden = 3, .rbm_sigma = 0.8, .rbm_sqrt = 1,
+                           .ffnn_hidden = {5}, .ffnn_nhidden = 1, .bf_hidden = {6, 6}, .bf_nhidden = 2};
+  nqs_wavefunction *a = make_wf(d, n, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 0.8, 1.0, slater, &fo);
+  nqs_wavefunction *b = make_wf(d, n, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 0.8, 1.0, backflow, &fo);
+  const int nx = n * d;
+  nqs_walker wa, wb;
+  nqs_error err;
+  nqs_walker_alloc(a, &wa, &err);
+  nqs_walker_alloc(b, &wb, &err);
+  double *x = malloc(sizeof(double) * nx), *ga = malloc(sizeof(double) * nx), *gb = malloc(sizeof(double) * nx);
+  double *oa = malloc(sizeof(double) * a->nparams), *ob = malloc(sizeof(double) * b->nparams);
+  nqs_rng rng;
+  nqs_rng_seed(&rng, 9, 0);
+  double worst = 0, sign_ok = 1;
+  int shared = 0;
+  for (int c = 0; c < 5; c++) {
+    draw(a, &rng, x);
+    double la, lb, sa, sb;
+    const double pa = eval(a, &wa, x, ga, &la, &sa, oa), pb = eval(b, &wb, x, gb, &lb, &sb, ob);
+    worst = fmax(worst, rel(pb, pa));
+    worst = fmax(worst, rel(lb, la));
+    for (int k = 0; k < nx; k++) worst = fmax(worst, rel(gb[k], ga[k]));
+    sign_ok = sign_ok && sa == sb;
+    shared = 0;
+    for (int k = 0; k < a->nparams; k++) {
+      char name[2 * NQS_PARAM_NAME];
+      snprintf(name, sizeof name, "%s", a->param_names[k]);
+      if (strcmp(name, "slater.alpha") == 0) snprintf(name, sizeof name, "backflow.alpha");
+      for (int j = 0; j < b->nparams; j++)
+        if (strcmp(b->param_names[j], name) == 0) {
+          worst = fmax(worst, rel(ob[j], oa[k]));
+          shared++;
+        }
+    }
+  }
+  CHECK(worst < 1e-12 && sign_ok && shared == a->nparams,
+        "%-28s eta = 0: ln|Psi|, grad, lap, O_k (%d shared) vs Slater max err %.1e, signs %s", label, shared, worst,
+        sign_ok ? "equal" : "DIFFER");
+  nqs_walker_free(&wa);
+  nqs_walker_free(&wb);
+  free(x);
+  free(ga);
+  free(gb);
+  free(oa);
+  free(ob);
+  nqs_wf_free(a);
+  nqs_wf_free(b);
+}
+
+static void antisymmetry(const char *label, int d, int n, const char *factors) {
+  nqs_factor_options fo = {.alpha = 1.0, .beta = 0.5, .pade_cusp = 1, .bf_hidden = {6}, .bf_nhidden = 1};
+  nqs_wavefunction *wf = make_wf(d, n, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 1.0, 1.0, factors, &fo);
+  randomise_eta(wf, 0.3, 17);
+  const int nx = n * d, half = n / 2;
+  nqs_walker w;
+  nqs_error err;
+  nqs_walker_alloc(wf, &w, &err);
+  double *x = malloc(sizeof(double) * nx), *y = malloc(sizeof(double) * nx);
+  double *g = malloc(sizeof(double) * nx), *h = malloc(sizeof(double) * nx);
+  nqs_rng rng;
+  nqs_rng_seed(&rng, 10, 0);
+  double worst = 0;
+  int flips = 0, tries = 0;
+  const int pairs[2][2] = {{0, 1}, {half, half + 1}}; /* two up, two down */
+  for (int c = 0; c < 4; c++)
+    for (int q = 0; q < 2; q++) {
+      draw(wf, &rng, x);
+      memcpy(y, x, sizeof(double) * nx);
+      const int i = pairs[q][0], j = pairs[q][1];
+      for (int k = 0; k < d; k++) {
+        y[i * d + k] = x[j * d + k];
+        y[j * d + k] = x[i * d + k];
+      }
+      double lx, ly, sx, sy;
+      const double px = eval(wf, &w, x, g, &lx, &sx, NULL), py = eval(wf, &w, y, h, &ly, &sy, NULL);
+      worst = fmax(worst, rel(py, px));
+      worst = fmax(worst, rel(ly, lx));
+      for (int k = 0; k < d; k++) { /* the gradients of the exchanged particles exchange too */
+        worst = fmax(worst, rel(h[i * d + k], g[j * d + k]));
+        worst = fmax(worst, rel(h[j * d + k], g[i * d + k]));
+      }
+      flips += sx == -sy;
+      tries++;
+    }
+  CHECK(worst < 1e-12 && flips == tries, "%-28s exchange of like spins: ln|Psi|, grad, lap max err %.1e, sign flipped %d/%d",
+        label, worst, flips, tries);
+  nqs_walker_free(&w);
+  free(x);
+  free(y);
+  free(g);
+  free(h);
+  nqs_wf_free(wf);
+}
+
+static nqs_vmc_result sample(nqs_wavefunction *wf, const nqs_sampler_type *s, uint64_t seed, long sweeps, int *ok) {
+  nqs_vmc_options vo = {.walkers = 32, .seed = seed};
+  nqs_error err;
+  nqs_vmc_result r = {0};
+  nqs_vmc *v = nqs_vmc_create_wf(wf, s, &vo, &err);
+  *ok = v && !nqs_vmc_thermalize(v, 300, 1, &err) && !nqs_vmc_sample(v, sweeps, 0, &r, &err);
+  if (!*ok) printf("     sampling failed: %s\n", err.msg);
+  nqs_vmc_free(v);
+  return r;
+}
+
+int main(void) {
+  eta_zero("2D N=6 backflow", 2, 6, "slater", "backflow");
+  eta_zero("2D N=12 backflow*ffnn*pade", 2, 12, "slater, ffnn, pade", "backflow, ffnn, pade");
+  eta_zero("3D N=8 backflow*pade", 3, 8, "slater, pade", "backflow, pade");
+  eta_zero("2D N=6 backflow*rbm (bare)", 2, 6, "slater, rbm", "backflow, rbm");
+  antisymmetry("2D N=6 backflow*pade", 2, 6, "backflow, pade");
+  antisymmetry("3D N=8 backflow", 3, 8, "backflow");
+  antisymmetry("2D N=6 slater*pade", 2, 6, "slater, pade");
+
+  nqs_factor_options fo = {.alpha = 1.0, .beta = 0.5, .pade_cusp = 1, .bf_hidden = {6}, .bf_nhidden = 1};
+  nqs_wavefunction *wf = make_wf(2, 6, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 1.0, 1.0, "backflow, pade", &fo);
+  randomise_eta(wf, 0.3, 5);
+  int ok1, ok2, ok3;
+  const nqs_vmc_result one = sample(wf, &nqs_sampler_langevin, 1, 3000, &ok1);
+  const nqs_vmc_result met = sample(wf, &nqs_sampler_metropolis_all, 2, 6000, &ok2);
+  const nqs_vmc_result lan = sample(wf, &nqs_sampler_langevin_all, 3, 6000, &ok3);
+  const nqs_vmc_result *all[2] = {&met, &lan};
+  const char *names[2] = {"metropolis_all", "langevin_all"};
+  for (int q = 0; q < 2; q++) {
+    const double s = hypot(one.energy.error, all[q]->energy.error), dE = all[q]->energy.mean - one.energy.mean;
+    CHECK(ok1 && ok2 && ok3 && fabs(dE) < 4 * s,
+          "2D N=6 backflow: %-14s %.5f +- %.5f (acc %.2f) vs one-particle langevin %.5f +- %.5f (%.1f sigma)", names[q],
+          all[q]->energy.mean, all[q]->energy.error, all[q]->acceptance, one.energy.mean, one.energy.error, dE / s);
+    CHECK(ok1 && ok2 && ok3 && fabs(all[q]->energy.variance / one.energy.variance - 1) < 0.2,
+          "2D N=6 backflow: %-14s variance %.4f vs one-particle %.4f", names[q], all[q]->energy.variance,
+          one.energy.variance);
+  }
+  nqs_wf_free(wf);
+  return check_done();
+}
