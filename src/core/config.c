@@ -124,6 +124,8 @@ static const option core_options[] = {
     {"run", "threads", NQS_K_INT, F(run.threads), "0", 0, 4096, 0, NULL, "OpenMP threads; 0 = OMP_NUM_THREADS or all cores"},
     {"run", "memory_limit", NQS_K_REAL, F(run.memory_limit), "0", 0, 1e6, 0, NULL,
      "GiB a run may use: a larger estimate is refused before allocating; 0 = 80 % of the machine's memory"},
+    {"run", "init_from", NQS_K_STRING, F(run.init_from), "", 0, 0, 0, NULL,
+     "fresh runs: start from the parameters of run folder DIR of the same system, matched by name (docs/optimization.md)"},
 };
 #define NCORE ((int)(sizeof core_options / sizeof core_options[0]))
 
@@ -565,6 +567,7 @@ nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
   if (!st) { /* files named relative to the input file */
     absolute_from(path, c->lattice.edges, sizeof c->lattice.edges);
     absolute_from(path, c->boltzmann.data, sizeof c->boltzmann.data);
+    absolute_from(path, c->run.init_from, sizeof c->run.init_from);
   }
   return st;
 }
@@ -631,6 +634,7 @@ static const struct {
     {"output", "checkpoint_every", S_PARTICLES | S_LATTICE | S_TRAIN},
     {"run", "threads", S_PARTICLES | S_LATTICE | S_TRAIN},
     {"run", "memory_limit", S_PARTICLES | S_LATTICE},
+    {"run", "init_from", S_PARTICLES | S_LATTICE},
     {NULL, NULL, S_ALL},
 };
 
@@ -671,6 +675,20 @@ nqs_status nqs_config_check_keys(const nqs_config *c, const char *command, nqs_e
   return NQS_OK;
 }
 
+/* "# text" in lines of at most ~100 characters, broken at spaces (inih reads lines of up to 200). */
+static void write_comment(FILE *out, const char *text) {
+  while (*text) {
+    size_t n = strlen(text);
+    if (n > 96) {
+      n = 96;
+      while (n > 40 && text[n] != ' ') n--;
+    }
+    fprintf(out, "# %.*s\n", (int)n, text);
+    text += n;
+    while (*text == ' ') text++;
+  }
+}
+
 void nqs_config_write(const nqs_config *c, const char *command, FILE *out) {
   const unsigned mask = command_mask(c, command);
   fprintf(out, "# nqs resolved configuration: every key the run reads, with defaults filled in.\n");
@@ -683,7 +701,8 @@ void nqs_config_write(const nqs_config *c, const char *command, FILE *out) {
       if (strcmp(OPT(i)->section, sections[s]) != 0 || !reads(c, mask, i)) continue;
       char v[600];
       format_value(c, OPT(i), v, sizeof v);
-      fprintf(out, "# %s\n%s = %s\n", OPT(i)->help, OPT(i)->key, v);
+      write_comment(out, OPT(i)->help);
+      fprintf(out, "%s = %s\n", OPT(i)->key, v);
     }
   }
 }

@@ -7,6 +7,7 @@
 #include "nqs/core/driver.h"
 #include "nqs/core/memory.h"
 #include "nqs/core/sr.h"
+#include "warm.h"
 
 /* Everything the optimisation carries from one iteration to the next: with the walkers and the
  * parameters, the whole state a checkpoint holds. */
@@ -185,6 +186,9 @@ nqs_driver *nqs_driver_create(const nqs_config *c, const nqs_driver_options *o, 
         goto fail;
       }
       memcpy(d->m->params, o->init_params, sizeof(double) * np);
+    } else if (c->run.init_from[0]) {
+      int matched;
+      if (nqs_warm_start(d->m, c, c->run.init_from, &matched, err)) goto fail;
     }
     st = params_changed(d, err);
     if (!st) st = nqs_vmc_thermalize(d->vmc, c->sampler.thermalization, 1, err);

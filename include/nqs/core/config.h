@@ -72,6 +72,7 @@ typedef struct nqs_config {
     uint64_t seed;
     int threads;
     double memory_limit; /* GiB; 0: 80 % of the machine's memory */
+    char init_from[512]; /* a run folder to take the starting parameters from ("": none) */
   } run;
 
   double registry[NQS_REGISTRY_SLOTS]; /* keys declared by registry entries (nqs/core/option.h) */
