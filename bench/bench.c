@@ -2,8 +2,9 @@
  *
  *   make bench        (or: build/nqs-bench [--json FILE] [--quick] [--ansatz "slater, ffnn, pade"])
  *
- * 1. Cost table: for Slater x Pade, Slater x RBM x Pade (H = 2N) and Slater x FFNN x
- *    Pade (16-16 tanh) at N = 2 ... 56, one walker, one thread, Metropolis, after
+ * 1. Cost table: for Slater x Pade, Slater x RBM x Pade (H = 2N), Slater x FFNN x
+ *    Pade (16-16 tanh) at N = 2 ... 56 and backflow x FFNN x Pade at N = 2 ... 30 (with the cost
+ *    of an all-particle move + E_L, and the ratio to Slater x FFNN x Pade), one walker, one thread, Metropolis, after
  *    thermalisation: one sweep (N one-particle moves), one local energy, one
  *    optimisation sample (sweep + E_L + d ln Psi/d theta); per move = (sweep + E_L)/N;
  *    evaluation samples per second = 1/(sweep + E_L). The reference C++ code's costs
@@ -17,6 +18,8 @@
  * 5. Time to a fixed error bar: evaluation of a fixed trained N = 6 Slater x Pade
  *    state; wall time x error^2 (which folds in the autocorrelation) as the time
  *    to reach an error of 1e-3, for Metropolis and Langevin.
+ * 5b. Backflow x FFNN x Pade (eta: 16 tanh): the same time to 1e-3 at N = 6 and 12 for
+ *    one-particle Langevin and the all-particle moves, on a state with a random eta.
  * 6. Lattice spins: time per sample (sweep + E_L + O) and per SR solve of 1000
  *    samples for the TFIM chain at L = 20, 40, 80 and alpha = 1, 2, 4.
  * Costs are minima over repeats (the machine may be shared); JSON has every number. */
@@ -50,7 +53,7 @@ static void put(FILE *f, double x) {
 typedef struct {
   const char *ansatz;
   int n;
-  double sweep_us, el_us, sample_us, move_us, ref_sweep_us;
+  double sweep_us, el_us, sample_us, move_us, ref_sweep_us, all_us;
 } row;
 
 typedef enum { OP_SWEEP, OP_LOCAL, OP_SAMPLE } op;
@@ -59,11 +62,12 @@ typedef struct {
   const nqs_wavefunction *wf;
   nqs_walker *w;
   double step, *work, sink;
+  const nqs_sampler_type *smp; /* NULL: one-particle Metropolis */
 } ctx;
 
 static void do_op(ctx *c, op o) {
   const int nx = c->wf->sys.n * c->wf->sys.dim;
-  if (o != OP_LOCAL) nqs_sampler_metropolis.sweep(c->wf, c->w, c->step);
+  if (o != OP_LOCAL) (c->smp ? c->smp : &nqs_sampler_metropolis)->sweep(c->wf, c->w, c->step);
   if (o != OP_SWEEP) c->sink += nqs_wf_local_energy(c->wf, c->w, c->work).e;
   if (o == OP_SAMPLE) nqs_wf_dparams(c->wf, c->w, c->work + nx);
 }
@@ -86,7 +90,7 @@ static double time_op(ctx *c, op o, double budget) {
 static nqs_factor_options bench_factors(int n) {
   return (nqs_factor_options){.alpha = 1.0, .beta = 0.5, .pade_cusp = 1, .hidden = 2 * n, .rbm_sigma = sqrt(0.5),
                               .rbm_sqrt = 1, .init_std = 0.01, .seed = 1, .ffnn_hidden = {16, 16}, .ffnn_nhidden = 2,
-                              .ffnn_activation = NQS_ACT_TANH};
+                              .ffnn_activation = NQS_ACT_TANH, .bf_hidden = {16}, .bf_nhidden = 1};
 }
 
 static nqs_wavefunction *dot(int n, const char *ansatz, double omega) {
@@ -96,6 +100,12 @@ static nqs_wavefunction *dot(int n, const char *ansatz, double omega) {
   nqs_factor_options fo = bench_factors(n);
   nqs_wavefunction *wf = nqs_wf_create(&sys, ansatz, &fo, &err);
   if (!wf) fprintf(stderr, "nqs-bench: %s\n", err.msg);
+  /* backflow: a random eta (std 0.1), so that the moves see moving nodes (the cost is the same) */
+  nqs_rng rng;
+  nqs_rng_seed(&rng, 7, 0);
+  for (int k = 0; wf && k < wf->nparams; k++)
+    if (strncmp(wf->param_names[k], "backflow.", 9) == 0 && strcmp(wf->param_names[k], "backflow.alpha") != 0)
+      wf->params[k] = 0.1 * nqs_rng_normal(&rng);
   return wf;
 }
 
@@ -194,18 +204,21 @@ int main(int argc, char **argv) {
   const double t_start = now();
   const int ns[] = {2, 6, 12, 20, 30, 42, 56};
   const int nn = quick ? 4 : 7;
-  const char *ansatz[] = {"slater, pade", "slater, rbm, pade", "slater, ffnn, pade"};
+  const char *ansatz[] = {"slater, pade", "slater, rbm, pade", "slater, ffnn, pade", "backflow, ffnn, pade"};
+  enum { NANSATZ = 4 };
   /* reference C++ code per sweep [us]: Slater x Pade and RBM x Pade at N = 6, 12, 20 */
   const double ref[2][7] = {{NAN, 15, 77, 239, NAN, NAN, NAN}, {NAN, 26, 142, 401, NAN, NAN, NAN}};
-  row rows[3 * 7];
+  row rows[NANSATZ * 7];
   int nrows = 0;
   printf("nqs-bench: 2D quantum dots, omega = 1, Metropolis, 1 walker, 1 thread (minimum of 5 rounds)\n");
-  for (int a = 0; a < 3; a++) {
+  for (int a = 0; a < NANSATZ; a++) {
     if (only && strcmp(only, ansatz[a]) != 0) continue;
-    printf("\n%s%s\n", ansatz[a], a == 1 ? " (H = 2N)" : a == 2 ? " (16-16 tanh pair network)" : "");
-    printf("%4s %11s %10s %11s %10s %12s %11s %8s\n", "N", "sweep[us]", "E_L[us]", "sample[us]", "move[us]",
-           "samples/s", "ref sweep", "ratio");
-    for (int q = 0; q < nn; q++) {
+    const int bf = a == 3;
+    printf("\n%s%s\n", ansatz[a], a == 1 ? " (H = 2N)" : a == 2 ? " (16-16 tanh pair network)" : bf ? " (eta: 16 tanh; all = all-particle move + E_L)" : "");
+    printf("%4s %11s %10s %11s %10s %12s %11s %8s%s\n", "N", "sweep[us]", "E_L[us]", "sample[us]", "move[us]",
+           "samples/s", bf ? "all[us]" : "ref sweep", "ratio", bf ? " (sample / Slater x FFNN x Pade sample)" : "");
+    for (int q = 0; q < nn + (bf && quick ? 1 : 0); q++) {
+      if (bf && ns[q] > 30) break;
       nqs_wavefunction *wf = dot(ns[q], ansatz[a], 1.0);
       nqs_error err;
       nqs_vmc_options vo = {.walkers = 1, .seed = 1, .threads = 1};
@@ -221,16 +234,25 @@ int main(int argc, char **argv) {
       r.el_us = 1e6 * time_op(&c, OP_LOCAL, budget);
       r.sample_us = 1e6 * time_op(&c, OP_SAMPLE, budget);
       r.move_us = (r.sweep_us + r.el_us) / ns[q];
+      r.all_us = NAN;
+      if (bf) {
+        c.smp = &nqs_sampler_metropolis_all;
+        r.all_us = 1e6 * (time_op(&c, OP_SWEEP, budget / 2) + time_op(&c, OP_LOCAL, budget / 2));
+      }
       if (!isfinite(c.sink)) fprintf(stderr, "nqs-bench: non-finite local energy at N = %d\n", ns[q]);
       rows[nrows++] = r;
       const double cost = r.sweep_us + r.el_us;
+      double ratio = bf ? NAN : r.ref_sweep_us / cost; /* backflow: against Slater x FFNN x Pade */
+      for (int k = 0; bf && k < nrows; k++)
+        if (rows[k].n == r.n && strcmp(rows[k].ansatz, "slater, ffnn, pade") == 0) ratio = r.sample_us / rows[k].sample_us;
       printf("%4d %11.3f %10.3f %11.3f %10.4f %12.0f %11.0f %8.1f\n", r.n, r.sweep_us, r.el_us, r.sample_us, r.move_us,
-             1e6 / cost, r.ref_sweep_us, r.ref_sweep_us / cost);
+             1e6 / cost, bf ? r.all_us : r.ref_sweep_us, ratio);
       free(c.work);
       nqs_vmc_free(v);
       nqs_wf_free(wf);
     }
-    printf("cost per sample (sweep + E_L) grows as N^%.2f from N = 6 to %d\n", slope(rows, nrows, ansatz[a]), ns[nn - 1]);
+    printf("cost per sample (sweep + E_L) grows as N^%.2f from N = 6 to %d\n", slope(rows, nrows, ansatz[a]),
+           bf ? 30 : ns[nn - 1]);
   }
   printf("ratio = reference C++ cost per sweep / nqs cost per sweep + E_L (target >= 5; the reference's RBM\n"
          "row is RBM x Pade without a determinant, ours Slater x RBM x Pade)\n");
@@ -324,6 +346,31 @@ int main(int argc, char **argv) {
     nqs_vmc_free(v);
     nqs_wf_free(wf);
   }
+  /* 5b. backflow: one-particle against all-particle moves, per unit of statistical error */
+  printf("\ntime to error 1e-3: backflow x FFNN x Pade (random eta), omega = 1, 32 walkers, 2 threads\n");
+  const nqs_sampler_type *bsmp[3] = {&nqs_sampler_langevin, &nqs_sampler_metropolis_all, &nqs_sampler_langevin_all};
+  double btte[2][3];
+  for (int q = 0; q < 2; q++)
+    for (int s = 0; s < 3; s++) {
+      const int N = 6 + 6 * q;
+      nqs_wavefunction *wf = dot(N, "backflow, ffnn, pade", 1.0);
+      nqs_error err;
+      nqs_vmc_options vo = {.walkers = 32, .seed = 5, .threads = 2};
+      nqs_vmc *v = wf ? nqs_vmc_create_wf(wf, bsmp[s], &vo, &err) : NULL;
+      nqs_vmc_result res = {0};
+      double t = NAN;
+      /* the same number of sweeps and of moves for both kinds: an all-particle sweep is one move */
+      const long sw = (quick ? 200 : 1000) * (bsmp[s]->all_particles ? N : 1);
+      if (v && nqs_vmc_thermalize(v, 300, 1, &err) == NQS_OK) {
+        double t0 = now();
+        if (nqs_vmc_sample(v, sw, 0, &res, &err) == NQS_OK) t = now() - t0;
+      }
+      btte[q][s] = t * (res.energy.error / 1e-3) * (res.energy.error / 1e-3);
+      printf("  N = %2d %-15s E = %.4f +- %.4f in %6.2f s (tau_int %6.2f, acc %.2f): %8.1f s to reach 1e-3\n", N,
+             bsmp[s]->name, res.energy.mean, res.energy.error, t, res.energy.tau_int, res.acceptance, btte[q][s]);
+      nqs_vmc_free(v);
+      nqs_wf_free(wf);
+    }
   /* 6. lattice spins: RBM, TFIM h = 1 periodic chain, one chain, one thread */
   printf("\nlattice: periodic TFIM chain, h = 1, RBM with real weights (plain, and translation-symmetric),"
          " 1 chain, 1 thread\n");
@@ -387,7 +434,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     fprintf(f, "{\"benchmark\": \"2D dots, metropolis, 1 walker, 1 thread\",\n \"scaling_exponent\": {");
-    for (int a = 0; a < 3; a++) {
+    for (int a = 0; a < NANSATZ; a++) {
       fprintf(f, "%s\"%s\": ", a ? ", " : "", ansatz[a]);
       put(f, slope(rows, nrows, ansatz[a]));
     }
@@ -408,18 +455,27 @@ int main(int argc, char **argv) {
     put(f, tte[0]);
     fprintf(f, ", \"langevin\": ");
     put(f, tte[1]);
-    fprintf(f, "},\n \"lattice_tfim\": [");
+    fprintf(f, "},\n \"backflow_time_to_1e-3_s\": [");
+    for (int q = 0; q < 2; q++)
+      for (int s = 0; s < 3; s++) {
+        fprintf(f, "%s{\"N\": %d, \"sampler\": \"%s\", \"seconds\": ", q || s ? ", " : "", 6 + 6 * q, bsmp[s]->name);
+        put(f, btte[q][s]);
+        fprintf(f, "}");
+      }
+    fprintf(f, "],\n \"lattice_tfim\": [");
     for (int q = 0; q < 3; q++)
       for (int a = 0; a < 3; a++)
         fprintf(f, "%s{\"L\": %d, \"alpha\": %d, \"sample_us\": %.5g, \"sr_step_ms\": %.5g}", q || a ? ", " : "", Ls[q],
                 alphas[a], lat[q][a][0], lat[q][a][1]);
     fprintf(f, "],\n \"rows\": [\n");
-    for (int q = 0; q < nrows; q++)
+    for (int q = 0; q < nrows; q++) {
       fprintf(f,
               "  {\"ansatz\": \"%s\", \"N\": %d, \"sweep_us\": %.5g, \"local_energy_us\": %.5g, \"sample_us\": %.5g, "
-              "\"move_us\": %.5g}%s\n",
-              rows[q].ansatz, rows[q].n, rows[q].sweep_us, rows[q].el_us, rows[q].sample_us, rows[q].move_us,
-              q + 1 < nrows ? "," : "");
+              "\"move_us\": %.5g, \"all_particle_move_and_E_L_us\": ",
+              rows[q].ansatz, rows[q].n, rows[q].sweep_us, rows[q].el_us, rows[q].sample_us, rows[q].move_us);
+      put(f, rows[q].all_us);
+      fprintf(f, "}%s\n", q + 1 < nrows ? "," : "");
+    }
     fprintf(f, "]}\n");
     fclose(f);
   }

@@ -309,6 +309,38 @@ expect_error "an empty list element" "--set wavefunction.factors" "empty element
 expect_error "unknown interaction" "[system] interaction" "one of coulomb,none,hard_sphere,gaussian" -- run --set system.interaction=yukawa --out "$T/i_bad"
 expect_error "hardcore without hard spheres" "--set wavefunction.factors" "interaction = hard_sphere" -- run --set system.statistics=bosons --set wavefunction.factors=gaussian,hardcore --set system.interaction=none --out "$T/hc_bad"
 expect_error "hardcore for fermions" "--set wavefunction.factors" "statistics = bosons" -- run --set wavefunction.factors=slater,hardcore --set system.interaction=hard_sphere --out "$T/hc_bad2"
+# backflow: input errors, and the warm start from a Slater x FFNN x Pade folder
+expect_error "slater and backflow together" "--set wavefunction.factors" "more than one antisymmetric factor" -- run --set "wavefunction.factors=slater,backflow" --out "$T/bf_bad"
+expect_error "bad backflow_layers" "--set wavefunction.backflow_layers" "comma list" -- run --set "wavefunction.factors=backflow,pade" --set "wavefunction.backflow_layers=8,,8" --out "$T/bf_bad2"
+expect_error "init_from a missing folder" "--set run.init_from" "init_from" -- run --set run.init_from="$T/nowhere" --out "$T/warm_bad"
+wb() { printf 'seed = 3
+[system]
+particles = 6
+[wavefunction]
+factors = %s
+ffnn_layers = 4
+[sampler]
+walkers = 8
+thermalization = 20
+[optimizer]
+iterations = %s
+samples = 400
+[evaluation]
+samples = 4000
+' "$1" "$2"; }
+wb "slater, ffnn, pade" 3 > "$T/warm_src.ini"
+"$NQS" run "$T/warm_src.ini" --quiet --no-plots --out "$T/warm_src" > /dev/null 2>&1
+expect_error "init_from a run of another system" "init_from" "another system" "[system] particles" -- run "$T/warm_src.ini" --set system.particles=2 --set run.init_from="$T/warm_src" --out "$T/warm_bad2"
+# the same evaluation (iterations = 0) from the trained parameters: with slater, and with backflow (eta = 0)
+wb "slater, ffnn, pade" 0 > "$T/warm_a.ini"
+wb "backflow, ffnn, pade" 0 > "$T/warm_b.ini"
+"$NQS" run "$T/warm_a.ini" --set run.init_from="$T/warm_src" --quiet --no-plots --out "$T/warm_a" > /dev/null 2>&1; ra=$?
+"$NQS" run "$T/warm_b.ini" --set run.init_from="$T/warm_src" --quiet --no-plots --out "$T/warm_b" > /dev/null 2>&1; rb=$?
+ea=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("%.12g %.12g" % (r["energy"]["mean"], r["energy"]["error"]))' "$T/warm_a/result.json" 2>/dev/null)
+eb=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("%.12g %.12g" % (r["energy"]["mean"], r["energy"]["error"]))' "$T/warm_b/result.json" 2>/dev/null)
+es=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("%.12g" % r["energy"]["mean"])' "$T/warm_src/result.json" 2>/dev/null)
+[ $ra -eq 0 ] && [ $rb -eq 0 ] && [ -n "$ea" ] && [ "$ea" = "$eb" ]
+check "init_from: a backflow state (eta = 0) from a trained slater, ffnn, pade folder samples what slater does: $ea = $eb (trained run: $es)" $? "exit $ra/$rb"
 for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography; do
   "$NQS" $cmd --help > /dev/null 2>&1
   check "nqs $cmd --help exits 0" $? "exit $?"

@@ -83,7 +83,7 @@ nqs_status nqs_warm_start(nqs_model *m, const nqs_config *c, const char *dir, in
   nqs_error e;
   *matched = 0;
   if (nqs_checkpoint_read(dir, &ck, &e))
-    return nqs_error_setk(err, NQS_EINPUT, "run.init_from", "init_from = %s: %s", dir, e.msg);
+    return nqs_error_setk(err, NQS_EINPUT, "run.init_from", "init_from: %s", e.msg);
   nqs_config src;
   nqs_config_defaults(&src);
   nqs_status st = NQS_OK;

@@ -26,19 +26,18 @@ nqs_status nqs_config_system(const nqs_config *c, nqs_system *sys, nqs_error *er
   return nqs_system_set_potential(sys, pot, par, err);
 }
 
-/* "16, 16" -> w = {16, 16}, *n = 2; -1 on a malformed list. */
+/* "16, 16" -> w = {16, 16}, *n = 2; -1 on a malformed list (an empty element included). */
 static int parse_layers(const char *text, int *w, int *n) {
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s", text);
   *n = 0;
-  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+  for (const char *t = text;; t++) {
     char *end;
     long v = strtol(t, &end, 10);
     while (isspace((unsigned char)*end)) end++;
-    if (end == t || *end || v < 1 || v > 4096 || *n >= 7) return -1;
+    if (end == t || (*end && *end != ',') || v < 1 || v > 4096 || *n >= 7) return -1;
     w[(*n)++] = (int)v;
+    if (!*end) return 0;
+    t = end;
   }
-  return 0;
 }
 
 nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
