@@ -53,6 +53,15 @@ static void synthetic(void) {
   in.iterations = 0; /* an evaluation only: nothing to compare */
   expect("no optimisation, no optimisation check", &in, NQS_VERDICT_WARNING, "reference");
   in = healthy();
+  in.reference = 20.15932; /* 2D N = 6: below fixed-node DMC, which better nodes may reach */
+  in.reference_source = "DMC (Hogberget 2013)";
+  in.has_bound = 0;
+  in.energy = (nqs_estimate){.mean = 20.15749, .error = 0.00011, .variance = 0.0147, .converged = 1};
+  in.best[0] = 20.1575;
+  expect("16 error bars below DMC", &in, NQS_VERDICT_WARNING, "below_reference");
+  in.energy.mean = 20.1591;
+  expect("2 error bars below DMC: statistics", &in, NQS_VERDICT_OK, "");
+  in = healthy();
   in.energy.converged = 0;
   expect("no blocking plateau", &in, NQS_VERDICT_WARNING, "blocking");
   in = healthy();

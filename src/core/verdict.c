@@ -66,5 +66,13 @@ void nqs_verdict_judge(const nqs_verdict_input *in, nqs_verdict *v) {
     nqs_verdict_add(v, NQS_VERDICT_WARNING, "reference",
             "E lies %.1f%% above the reference %.8g (%s): the wave function or its optimisation falls short",
             100 * (e->mean - in->reference) / fabs(in->reference), in->reference, in->reference_source);
+  /* Below an estimate that is itself variational (fixed-node DMC): possible with better nodes,
+   * but a claim that needs an independent check. (Below an exact energy is the bound's case.) */
+  if (in->has_reference && e->error > 0 && e->mean + 3 * e->error < in->reference &&
+      strncmp(in->reference_source ? in->reference_source : "", "exact", 5) != 0)
+    nqs_verdict_add(v, NQS_VERDICT_WARNING, "below_reference",
+            "E lies %.1f error bars below the reference %.8g (%s), which is itself an upper bound: possible with better "
+            "nodes than the reference's, but confirm it by a longer evaluation with another sampler and seed (nqs run "
+            "INPUT --set run.init_from=DIR --set optimizer.iterations=0 --set sampler.method=metropolis --set run.seed=2)", (in->reference - e->mean) / e->error, in->reference, in->reference_source);
 }
 

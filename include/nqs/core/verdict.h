@@ -38,7 +38,7 @@ typedef struct nqs_verdict_input {
   const char *bound_source;
   int has_reference;
   double reference;
-  const char *reference_source;
+  const char *reference_source; /* "exact ..." for an exact energy; otherwise an upper bound (fixed-node DMC) */
   long iterations;      /* optimisation iterations done */
   double best[3];       /* the iteration with the lowest E + 2 error: mean, error, iteration (0: none) */
   double lr_scale;      /* what undone steps left of the learning rate */
