@@ -4,7 +4,8 @@
  * 1. eta = 0 (a new factor: the network's output layer is zero) is the Slater factor: ln|Psi|,
  *    grad, lap, the sign and every shared O_k agree to 1e-12 (relative above 1), alone and in
  *    products, in 2D and 3D.
- * 2. Antisymmetry with a random eta: exchanging two like-spin particles leaves ln|Psi|, |grad|
+ *    Likewise g = 0 (new generalised orbitals) is plain backflow, with a random eta.
+ * 2. Antisymmetry with a random eta (and a random g): exchanging two like-spin particles leaves ln|Psi|, |grad|
  *    and lap unchanged (to 1e-12) and flips the sign; the Slater factor's sign flips too.
  * 3. Detailed balance of the all-particle moves on a backflow state (2D N = 6, random eta):
  *    the all-particle Metropolis and Langevin energies agree with one-particle Langevin within
@@ -20,13 +21,22 @@
 #include "check.h"
 #include "helpers.h"
 
-static void randomise_eta(nqs_wavefunction *wf, double sd, uint64_t seed) {
-  nqs_rng rng;
+/* Random parameters for the backflow networks: eta ("backflow.W..", "backflow.b..") and, when
+ * with_g, the generalised orbitals' g ("backflow.gW..", "backflow.gb.."); each from its own
+ * stream, so eta is the same with and without g. */
+static void randomise(nqs_wavefunction *wf, double sd, uint64_t seed, int with_g) {
+  nqs_rng rng, rg;
   nqs_rng_seed(&rng, seed, 1);
-  for (int k = 0; k < wf->nparams; k++)
-    if (strncmp(wf->param_names[k], "backflow.", 9) == 0 && strcmp(wf->param_names[k], "backflow.alpha") != 0)
-      wf->params[k] = sd * nqs_rng_normal(&rng);
+  nqs_rng_seed(&rg, seed, 2);
+  for (int k = 0; k < wf->nparams; k++) {
+    const char *nm = wf->param_names[k];
+    if (strncmp(nm, "backflow.", 9) != 0 || strcmp(nm, "backflow.alpha") == 0) continue;
+    if (nm[9] != 'g') wf->params[k] = sd * nqs_rng_normal(&rng);
+    else if (with_g) wf->params[k] = sd * nqs_rng_normal(&rg);
+  }
 }
+
+static void randomise_eta(nqs_wavefunction *wf, double sd, uint64_t seed) { randomise(wf, sd, seed, 1); }
 
 static void draw(const nqs_wavefunction *wf, nqs_rng *rng, double *x) {
   for (int k = 0; k < wf->sys.n * wf->sys.dim; k++) x[k] = nqs_rng_normal(rng) / sqrt(wf->sys.omega);
@@ -94,8 +104,56 @@ static void eta_zero(const char *label, int d, int n, const char *slater, const 
   nqs_wf_free(b);
 }
 
-static void antisymmetry(const char *label, int d, int n, const char *factors) {
-  nqs_factor_options fo = {.alpha = 1.0, .beta = 0.5, .pade_cusp = 1, .bf_hidden = {6}, .bf_nhidden = 1};
+/* g = 0: backflow with generalised orbitals at their start equals plain backflow (random eta in both). */
+static void g_zero(const char *label, int d, int n, const char *factors) {
+  nqs_factor_options fo = {.alpha = 0.93, .beta = 0.45, .pade_cusp = 1, .bf_hidden = {6}, .bf_nhidden = 1};
+  nqs_factor_options fg = fo;
+  fg.bfo_hidden[0] = 5;
+  fg.bfo_nhidden = 1;
+  nqs_wavefunction *a = make_wf(d, n, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 0.8, 1.0, factors, &fo);
+  nqs_wavefunction *b = make_wf(d, n, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 0.8, 1.0, factors, &fg);
+  randomise(a, 0.3, 8, 0);
+  randomise(b, 0.3, 8, 0);
+  const int nx = n * d;
+  nqs_walker wa, wb;
+  nqs_error err;
+  nqs_walker_alloc(a, &wa, &err);
+  nqs_walker_alloc(b, &wb, &err);
+  double *x = malloc(sizeof(double) * nx), *ga = malloc(sizeof(double) * nx), *gb = malloc(sizeof(double) * nx);
+  double *oa = malloc(sizeof(double) * a->nparams), *ob = malloc(sizeof(double) * b->nparams);
+  nqs_rng rng;
+  nqs_rng_seed(&rng, 12, 0);
+  double worst = 0;
+  int sign_ok = 1;
+  for (int c = 0; c < 5; c++) {
+    draw(a, &rng, x);
+    double la, lb, sa, sb;
+    const double pa = eval(a, &wa, x, ga, &la, &sa, oa), pb = eval(b, &wb, x, gb, &lb, &sb, ob);
+    worst = fmax(worst, fmax(rel(pb, pa), rel(lb, la)));
+    for (int k = 0; k < nx; k++) worst = fmax(worst, rel(gb[k], ga[k]));
+    for (int k = 0; k < a->nparams; k++) { /* every parameter of a is in b, under its name */
+      int j = 0;
+      while (j < b->nparams && strcmp(a->param_names[k], b->param_names[j])) j++;
+      worst = fmax(worst, j == b->nparams ? 1.0 : rel(ob[j], oa[k]));
+    }
+    sign_ok = sign_ok && sa == sb;
+  }
+  CHECK(worst < 1e-12 && sign_ok, "%-28s g = 0: ln|Psi|, grad, lap, O_k vs plain backflow (random eta) max err %.1e, signs %s",
+        label, worst, sign_ok ? "equal" : "DIFFER");
+  nqs_walker_free(&wa);
+  nqs_walker_free(&wb);
+  free(x);
+  free(ga);
+  free(gb);
+  free(oa);
+  free(ob);
+  nqs_wf_free(a);
+  nqs_wf_free(b);
+}
+
+static void antisymmetry(const char *label, int d, int n, const char *factors, int gen) {
+  nqs_factor_options fo = {.alpha = 1.0, .beta = 0.5, .pade_cusp = 1, .bf_hidden = {6}, .bf_nhidden = 1,
+                           .bfo_hidden = {5}, .bfo_nhidden = gen};
   nqs_wavefunction *wf = make_wf(d, n, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 1.0, 1.0, factors, &fo);
   randomise_eta(wf, 0.3, 17);
   const int nx = n * d, half = n / 2;
@@ -155,9 +213,13 @@ int main(void) {
   eta_zero("2D N=12 backflow*ffnn*pade", 2, 12, "slater, ffnn, pade", "backflow, ffnn, pade");
   eta_zero("3D N=8 backflow*pade", 3, 8, "slater, pade", "backflow, pade");
   eta_zero("2D N=6 backflow*rbm (bare)", 2, 6, "slater, rbm", "backflow, rbm");
-  antisymmetry("2D N=6 backflow*pade", 2, 6, "backflow, pade");
-  antisymmetry("3D N=8 backflow", 3, 8, "backflow");
-  antisymmetry("2D N=6 slater*pade", 2, 6, "slater, pade");
+  g_zero("2D N=6 backflow*pade", 2, 6, "backflow, pade");
+  g_zero("3D N=8 backflow", 3, 8, "backflow");
+  antisymmetry("2D N=6 backflow*pade", 2, 6, "backflow, pade", 0);
+  antisymmetry("3D N=8 backflow", 3, 8, "backflow", 0);
+  antisymmetry("2D N=6 backflow+g*pade", 2, 6, "backflow, pade", 1);
+  antisymmetry("3D N=8 backflow+g", 3, 8, "backflow", 1);
+  antisymmetry("2D N=6 slater*pade", 2, 6, "slater, pade", 0);
 
   nqs_factor_options fo = {.alpha = 1.0, .beta = 0.5, .pade_cusp = 1, .bf_hidden = {6}, .bf_nhidden = 1};
   nqs_wavefunction *wf = make_wf(2, 6, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 1.0, 1.0, "backflow, pade", &fo);

@@ -30,8 +30,9 @@ static double logpsi_at(const nqs_wavefunction *wf, nqs_walker *tmp, const doubl
   return tmp->logpsi;
 }
 
-/* Stencil step; the backflow cases use 5e-4 (see there). */
-static double fd_h = 1e-3;
+/* Stencil steps in the coordinates and (relative) in the parameters; the backflow cases use
+ * smaller ones (see there). */
+static double fd_h = 1e-3, fd_hp = 1e-3;
 
 static void check_wf(const char *label, nqs_wavefunction *wf, uint64_t seed) {
   const int n = wf->sys.n, d = wf->sys.dim, nx = n * d, np = wf->nparams;
@@ -81,7 +82,7 @@ static void check_wf(const char *label, nqs_wavefunction *wf, uint64_t seed) {
     /* parameter derivatives */
     nqs_wf_dparams(wf, &w, o);
     for (int k = 0; k < np; k++) {
-      double t = wf->params[k], hp = 1e-3 * fmax(1.0, fabs(t)), f[5];
+      double t = wf->params[k], hp = fd_hp * fmax(1.0, fabs(t)), f[5];
       for (int j = 0; j < 5; j++) {
         wf->params[k] = t + (j - 2) * hp;
         f[j] = logpsi_at(wf, &tmp, x);
@@ -213,19 +214,25 @@ int main(void) {
    * layers in 3D, one in 2D; N = 20 in 2D has 190 pairs (more than one batch of 64).
    * x~ has a kink where two opposite-spin particles meet (eta'(0) != 0), so higher derivatives
    * are larger than for a plain determinant: at h = 1e-3 the 1D case's FD error was 2.5e-6 and
-   * fell to 1.6e-7 at h = 5e-4 (x 1/15.6: the h^4 truncation, not an analytic error), hence: */
+   * fell to 1.6e-7 at h = 5e-4 (x 1/15.6: the h^4 truncation, not an analytic error), hence:
+   * And the output bias of eta moves every x~ by a sum over all pairs: with the generalised
+   * orbitals (2D N = 6) its O_k's FD error was 1.55e-4 at a step of 1e-3 and 9.6e-6 at 5e-4
+   * (x 1/16.2, again h^4), so the parameter step is 2.5e-4 here. */
   fd_h = 5e-4;
+  fd_hp = 2.5e-4;
   {
     static const struct {
-      int d, n, nh, omega2;
+      int d, n, nh, omega2, gen; /* gen: generalised orbitals g with one hidden layer of 5 */
       const char *factors;
-    } bc[] = {{2, 2, 1, 2, "backflow"}, {2, 6, 1, 2, "backflow, pade"}, {2, 6, 2, 1, "backflow, ffnn, pade"},
-              {2, 20, 1, 2, "backflow"}, {3, 8, 2, 2, "backflow, pade"}, {1, 4, 1, 2, "backflow"},
-              {2, 6, 1, 2, "backflow, rbm"}};
+    } bc[] = {{2, 2, 1, 2, 0, "backflow"}, {2, 6, 1, 2, 0, "backflow, pade"}, {2, 6, 2, 1, 0, "backflow, ffnn, pade"},
+              {2, 20, 1, 2, 0, "backflow"}, {3, 8, 2, 2, 0, "backflow, pade"}, {1, 4, 1, 2, 0, "backflow"},
+              {2, 6, 1, 2, 0, "backflow, rbm"}, {2, 6, 1, 2, 1, "backflow, pade"}, {3, 8, 1, 2, 1, "backflow"},
+              {2, 12, 1, 1, 1, "backflow, ffnn, pade"}, {1, 4, 1, 2, 1, "backflow"}, {2, 6, 1, 2, 1, "backflow, rbm"}};
     for (size_t c = 0; c < sizeof bc / sizeof bc[0]; c++) {
       nqs_factor_options bo = {.alpha = 0.9, .beta = 0.6, .pade_cusp = 1, .hidden = 3, .rbm_sigma = 0.8, .rbm_sqrt = 1,
                                .init_std = 0.3, .seed = 21 + c, .ffnn_hidden = {4}, .ffnn_nhidden = 1,
-                               .bf_hidden = {5, 4}, .bf_nhidden = bc[c].nh};
+                               .bf_hidden = {5, 4}, .bf_nhidden = bc[c].nh, .bfo_hidden = {5},
+                               .bfo_nhidden = bc[c].gen};
       nqs_wavefunction *wf = make_wf(bc[c].d, bc[c].n, F, bc[c].d > 1 ? C : N0, 0.5 * bc[c].omega2, 1.0, bc[c].factors, &bo);
       nqs_rng rng;
       nqs_rng_seed(&rng, 77, c);
@@ -233,12 +240,13 @@ int main(void) {
         if (strncmp(wf->param_names[k], "backflow.", 9) == 0 && strcmp(wf->param_names[k], "backflow.alpha") != 0)
           wf->params[k] = 0.3 * nqs_rng_normal(&rng);
       char label[64];
-      snprintf(label, sizeof label, "%dD N=%d %s (eta %d layers)", bc[c].d, bc[c].n, bc[c].factors, bc[c].nh);
+      snprintf(label, sizeof label, "%dD N=%d %s (eta %d layers%s)", bc[c].d, bc[c].n, bc[c].factors, bc[c].nh,
+               bc[c].gen ? ", g" : "");
       check_wf(label, wf, 4000 + c);
       nqs_wf_free(wf);
     }
   }
-  fd_h = 1e-3;
+  fd_h = fd_hp = 1e-3;
   /* the hard-core Jastrow (1 - a/r) of hard-sphere bosons, with a core large enough to matter
    * (a = 0.3 against inter-particle distances of order 1) */
   for (int d = 1; d <= 3; d++) {

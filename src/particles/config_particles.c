@@ -58,6 +58,8 @@ nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
                            .memory_limit = c->run.memory_limit};
   if (parse_layers(c->wavefunction.ffnn_layers, fo.ffnn_hidden, &fo.ffnn_nhidden)) fo.ffnn_nhidden = -1;
   if (parse_layers(c->wavefunction.backflow_layers, fo.bf_hidden, &fo.bf_nhidden)) fo.bf_nhidden = -1;
+  if (strcmp(c->wavefunction.backflow_orbitals, "none") == 0) fo.bfo_nhidden = 0;
+  else if (parse_layers(c->wavefunction.backflow_orbitals, fo.bfo_hidden, &fo.bfo_nhidden)) fo.bfo_nhidden = -1;
   return fo;
 }
 

@@ -31,7 +31,19 @@
  *   O_theta = sum_{i<j} c_ij d eta(r_ij, s_ij) / d theta,  c_ij = sum_a (Fd_a[i] - Fd_a[j]) Delta_a
  * in one weighted back-propagation over the pairs.
  * Moves: a move of one particle changes every x~, hence every row: propose rebuilds the
- * determinants (O(n^3), no Sherman-Morrison), reusing all pair values but the moved row. */
+ * determinants (O(n^3), no Sherman-Morrison), reusing all pair values but the moved row.
+ *
+ * Generalised orbitals (backflow_orbitals = widths; off by default): every orbital also depends
+ * on its particle's environment through a second network g,
+ *   A_ik = P_k(x~_i) (1 + g(x~_i, x_i, q_k)),    q_k = orbital k's quantum numbers,
+ * one scalar network for all orbitals, told which orbital by q_k (FermiNet-like: x~_i is a
+ * permutation-equivariant feature of particle i and the rest, so exchanging two like-spin
+ * particles still exchanges two rows). The derivation above holds with the row features
+ * y_i = (x~_i, x_i) (D = 2d of them) in place of x~_i: J^y stacks J over the identity, lap y =
+ * (L, 0), and the row functions' gradients and Hessians in y come from P's and from g's
+ * (forward-mode passes along y's unit vectors and their pairwise sums). O_k of g by one
+ * weighted back-propagation over the (i, k) items with c_ik = (A^-1)[k][i] P_k(x~_i). g's
+ * output layer starts at zero: the factor starts as plain backflow. */
 #include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
@@ -48,22 +60,24 @@
 typedef struct {
   nqs_ho_orbitals orb;
   nqs_mlp net;
+  nqs_mlp gnet; /* generalised orbitals: g(x~, x, q) (gen = 1) */
+  int gen, D;   /* D = row features per particle: d, or 2d with gen */
   double g;  /* 1: the factor carries the Gaussian; 0: another factor does */
   int N, n;  /* particles, particles per spin */
-  int ws;    /* doubles of network workspace */
+  int ws;    /* doubles of network workspace (either network) */
   size_t state, work; /* doubles of one state and of the work area */
 } bf_priv;
 
 /* One state: everything at one configuration.
- *   xs N*d | eta N*N | e1 N*N | e2 N*N | xt N*d | T 2*n*n | logf 1 | sign 1
+ *   xs N*d | eta N*N | e1 N*N | e2 N*N | xt N*d | T 2*n*n | logf 1 | sign 1 | gv N*n (gen: g_ik)
  * T[s][i][j] = (A_s^-1)[j][i] (the Slater factor's layout). The cache holds the current state,
  * the proposed state, then the work area. */
 typedef struct {
-  double *xs, *eta, *e1, *e2, *xt, *T[2], *logf, *sign;
+  double *xs, *eta, *e1, *e2, *xt, *T[2], *logf, *sign, *gv;
 } bstate;
 
-static size_t state_size(int N, int n, int d) {
-  return (size_t)2 * N * d + (size_t)3 * N * N + (size_t)2 * n * n + 2;
+static size_t state_size(int N, int n, int d, int gen) {
+  return (size_t)2 * N * d + (size_t)3 * N * N + (size_t)2 * n * n + 2 + (gen ? (size_t)N * n : 0);
 }
 
 static bstate state_view(const bf_priv *P, int d, double *c) {
@@ -78,39 +92,46 @@ static bstate state_view(const bf_priv *P, int d, double *c) {
   s.T[1] = s.T[0] + n * n;
   s.logf = s.T[1] + n * n;
   s.sign = s.logf + 1;
+  s.gv = s.sign + 1;
   return s;
 }
 
-/* Work area: lu n*n | ipiv n | X 2 BATCH | Y 3 BATCH | C BATCH | phi N*n | dphi N*n*d | hphi N*n*d*d
- *            | F 2*d*n*n | Fd N*d | J (N d)^2 | L N*d | K (n d)^2 | net work */
+/* Work area (D row features per particle, M = N d coordinates):
+ *   lu n*n | ipiv n | X 3d BATCH | Y 3 BATCH | C BATCH | phi N*n | dphi N*n*D | hphi N*n*D*D
+ *   | F 2*D*n*n | Fd N*D | J M*M | L M | K (n D)^2 | Jy N*D*M | Ly N*D | dg N*n*D | hg N*n*D*D | net work
+ * (Jy, Ly, dg, hg only with gen; without it D = d and Jy, Ly are J, L.) */
 typedef struct {
-  double *lu, *ipiv, *X, *Y, *C, *phi, *dphi, *hphi, *F, *Fd, *J, *L, *K, *net;
+  double *lu, *ipiv, *X, *Y, *C, *phi, *dphi, *hphi, *F, *Fd, *J, *L, *K, *Jy, *Ly, *dg, *hg, *net;
 } bwork;
 
 static bwork work_view(const bf_priv *P, int d, double *c) {
-  const size_t N = P->N, n = P->n, D = d, M = N * D;
+  const size_t N = P->N, n = P->n, D = P->D, M = N * (size_t)d, G = P->gen;
   bwork w;
   w.lu = c;
   w.ipiv = w.lu + n * n;
   w.X = w.ipiv + n;
-  w.Y = w.X + 2 * BATCH;
+  w.Y = w.X + 3 * (size_t)d * BATCH;
   w.C = w.Y + 3 * BATCH;
   w.phi = w.C + BATCH;
   w.dphi = w.phi + N * n;
   w.hphi = w.dphi + N * n * D;
   w.F = w.hphi + N * n * D * D;
   w.Fd = w.F + 2 * D * n * n;
-  w.J = w.Fd + M;
+  w.J = w.Fd + N * D;
   w.L = w.J + M * M;
   w.K = w.L + M;
-  w.net = w.K + n * D * n * D;
+  w.Jy = G ? w.K + n * D * n * D : w.J;
+  w.Ly = G ? w.Jy + N * D * M : w.L;
+  w.dg = w.K + n * D * n * D + G * (N * D * M + N * D);
+  w.hg = w.dg + G * N * n * D;
+  w.net = w.hg + G * N * n * D * D;
   return w;
 }
 
-static size_t work_size(int N, int n, int d, int ws) {
-  const size_t M = (size_t)N * d;
-  return (size_t)n * n + n + 6 * BATCH + (size_t)N * n * (1 + d + d * d) + (size_t)2 * d * n * n + M + M * M + M +
-         (size_t)n * d * n * d + (size_t)ws;
+static size_t work_size(const bf_priv *P, int d) {
+  const size_t N = P->N, n = P->n, D = P->D, M = N * (size_t)d, G = P->gen;
+  return n * n + n + (3 * (size_t)d + 5) * BATCH + N * n * (1 + D + D * D) + 2 * D * n * n + N * D + M * M + M +
+         n * D * n * D + G * (N * D * M + N * D + N * n * (D + D * D)) + (size_t)P->ws;
 }
 
 static size_t b_cache_size(const nqs_factor *f) {
@@ -145,6 +166,93 @@ static void eta_batch(const bf_priv *P, const double *th, int d, const int *pi, 
     s->eta[i * N + j] = s->eta[j * N + i] = w->Y[t];
     s->e1[i * N + j] = s->e1[j * N + i] = w->Y[B + t];
     s->e2[i * N + j] = s->e2[j * N + i] = w->Y[2 * B + t];
+  }
+}
+
+/* The generalised orbitals' network over the items t = i n + k (particle i, orbital k) from t0,
+ * B of them: inputs (x~_i, x_i, q_k) in w->X (3d rows of B). */
+static void g_inputs(const bf_priv *P, int d, const bstate *s, int t0, int B, bwork *w) {
+  for (int t = 0; t < B; t++) {
+    const int i = (t0 + t) / P->n, k = (t0 + t) % P->n;
+    for (int a = 0; a < d; a++) {
+      w->X[(size_t)a * B + t] = s->xt[i * d + a];
+      w->X[(size_t)(d + a) * B + t] = s->xs[i * d + a];
+      w->X[(size_t)(2 * d + a) * B + t] = P->orb.qn[k][a];
+    }
+  }
+}
+
+/* g_ik for every particle and orbital, into s->gv. */
+static void g_values(const bf_priv *P, const double *gth, int d, bstate *s, bwork *w) {
+  const int items = P->N * P->n;
+  for (int t0 = 0; t0 < items; t0 += BATCH) {
+    const int B = items - t0 < BATCH ? items - t0 : BATCH;
+    g_inputs(P, d, s, t0, B, w);
+    nqs_mlp_forward_batch(&P->gnet, gth, B, w->X, NULL, s->gv + t0, NULL, NULL, w->net);
+  }
+}
+
+/* dg/dy (w->dg, D per item) and, with hess, d2g/dy dy (w->hg, D*D per item), y = (x~, x): one
+ * forward-mode pass per unit vector e_a (first derivative and H_aa) and per e_a + e_b, a < b
+ * (H_aa + H_bb + 2 H_ab). */
+static void g_derivs(const bf_priv *P, const double *gth, int d, const bstate *s, bwork *w, int hess) {
+  const int items = P->N * P->n, D = P->D;
+  double v[3 * NQS_MAX_DIM], y[BATCH], d1[BATCH], d2[BATCH];
+  for (int t0 = 0; t0 < items; t0 += BATCH) {
+    const int B = items - t0 < BATCH ? items - t0 : BATCH;
+    g_inputs(P, d, s, t0, B, w);
+    for (int a = 0; a < D; a++)
+      for (int b = a; b < (hess ? D : a + 1); b++) {
+        memset(v, 0, sizeof v);
+        v[a] = 1;
+        v[b] = 1;
+        nqs_mlp_forward_batch(&P->gnet, gth, B, w->X, v, y, d1, d2, w->net);
+        for (int t = 0; t < B; t++) {
+          const size_t it = (size_t)(t0 + t);
+          if (a == b) {
+            w->dg[it * D + a] = d1[t];
+            if (hess) w->hg[(it * D + a) * D + a] = d2[t];
+          } else {
+            w->hg[(it * D + a) * D + b] = d2[t]; /* H_aa + H_bb + 2 H_ab: finished below */
+          }
+        }
+      }
+    if (hess)
+      for (int t = 0; t < B; t++) {
+        double *H = w->hg + (size_t)(t0 + t) * D * D;
+        for (int a = 0; a < D; a++)
+          for (int b = a + 1; b < D; b++) H[a * D + b] = H[b * D + a] = 0.5 * (H[a * D + b] - H[a * D + a] - H[b * D + b]);
+      }
+  }
+}
+
+/* The rows of particle gi: A_gi,k (w->phi), d/dy (w->dphi, n x D) and, with hess, the Hessians
+ * in y (w->hphi, n x D x D). Plain backflow: the orbital polynomials at x~ (D = d). With g (its
+ * values in s->gv, derivatives from g_derivs): f = P (1 + g). */
+static void row_derivs(const bf_priv *P, double a, int d, const bstate *s, bwork *w, int gi, int hess) {
+  const int n = P->n, D = P->D;
+  double *phi = w->phi + (size_t)gi * n, *dphi = w->dphi + (size_t)gi * n * D;
+  double *hphi = hess ? w->hphi + (size_t)gi * n * D * D : NULL;
+  if (!P->gen) {
+    nqs_ho_eval(&P->orb, a, s->xt + gi * d, phi, dphi, NULL, hphi);
+    return;
+  }
+  double p[NQS_HO_MAXORB], dp[NQS_HO_MAXORB * NQS_MAX_DIM], hp[NQS_HO_MAXORB * NQS_MAX_DIM * NQS_MAX_DIM];
+  nqs_ho_eval(&P->orb, a, s->xt + gi * d, p, dp, NULL, hess ? hp : NULL);
+  for (int k = 0; k < n; k++) {
+    const size_t it = (size_t)gi * n + k;
+    const double g1 = 1.0 + s->gv[it], *dg = w->dg + it * D;
+    phi[k] = p[k] * g1;
+    for (int u = 0; u < D; u++) {
+      const double dpu = u < d ? dp[k * d + u] : 0.0;
+      dphi[k * D + u] = dpu * g1 + p[k] * dg[u];
+      if (!hess) continue;
+      const double *hg = w->hg + it * D * D;
+      for (int v = 0; v < D; v++) {
+        const double dpv = v < d ? dp[k * d + v] : 0.0, hpuv = u < d && v < d ? hp[(k * d + u) * d + v] : 0.0;
+        hphi[(k * D + u) * D + v] = hpuv * g1 + dpu * dg[v] + dg[u] * dpv + p[k] * hg[u * D + v];
+      }
+    }
   }
 }
 
@@ -192,6 +300,7 @@ static double build(const bf_priv *P, const double *th, int d, double omega, bst
     }
     for (int k = 0; k < d; k++) r2 += xi[k] * xi[k];
   }
+  if (P->gen) g_values(P, th + 1 + P->net.nparams, d, s, w);
   double logdet = 0;
   *s->sign = 1.0;
   lapack_int *ipiv = (lapack_int *)w->ipiv;
@@ -202,7 +311,7 @@ static double build(const bf_priv *P, const double *th, int d, double omega, bst
     double *T = s->T[sp];
     for (int i = 0; i < n; i++) {
       nqs_ho_eval(&P->orb, a, s->xt + (sp * n + i) * d, w->phi, NULL, NULL, NULL);
-      for (int j = 0; j < n; j++) T[i + j * n] = w->phi[j];
+      for (int j = 0; j < n; j++) T[i + j * n] = P->gen ? w->phi[j] * (1.0 + s->gv[(sp * n + i) * n + j]) : w->phi[j];
     }
     lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, T, n, ipiv);
     if (info != 0) return *s->logf = NAN;
@@ -216,31 +325,31 @@ static double build(const bf_priv *P, const double *th, int d, double omega, bst
   return *s->logf = logdet - 0.5 * P->g * a * r2;
 }
 
-/* Fd_a[i] = sum_j d_a P_j(x~_i) (A^-1)[j][i] for every particle (w->Fd), from the orbital
- * gradients (left in w->dphi). */
-static void diag_F(const bf_priv *P, double a, int d, const bstate *s, bwork *w) {
-  const int N = P->N, n = P->n;
+/* Fd_u[i] = sum_j d A_ij / d y_iu (A^-1)[j][i] for every particle and row feature (w->Fd, N x D),
+ * from the rows' gradients (left in w->dphi; g's in w->dg). */
+static void diag_F(const bf_priv *P, const double *th, double a, int d, const bstate *s, bwork *w) {
+  const int N = P->N, n = P->n, D = P->D;
+  if (P->gen) g_derivs(P, th + 1 + P->net.nparams, d, s, w, 0);
   for (int i = 0; i < N; i++) {
-    double *dphi = w->dphi + (size_t)i * n * d;
-    nqs_ho_eval(&P->orb, a, s->xt + i * d, w->phi + (size_t)i * n, dphi, NULL, NULL);
-    const double *Ti = s->T[i / n] + (i % n) * n;
-    for (int k = 0; k < d; k++) {
+    row_derivs(P, a, d, s, w, i, 0);
+    const double *dphi = w->dphi + (size_t)i * n * D, *Ti = s->T[i / n] + (i % n) * n;
+    for (int k = 0; k < D; k++) {
       double v = 0;
-      for (int j = 0; j < n; j++) v += dphi[j * d + k] * Ti[j];
-      w->Fd[i * d + k] = v;
+      for (int j = 0; j < n; j++) v += dphi[j * D + k] * Ti[j];
+      w->Fd[i * D + k] = v;
     }
   }
 }
 
 /* ADD d ln|det| / d x_p (through the backflow Jacobian's column p) to g[d]. */
 static void grad_particle(const bf_priv *P, int d, const bstate *s, const bwork *w, int p, double *g) {
-  const int N = P->N;
-  const double *xp = s->xs + p * d, *Fp = w->Fd + p * d;
+  const int N = P->N, Df = P->D;
+  const double *xp = s->xs + p * d, *Fp = w->Fd + p * Df;
   double se = 0;
   for (int j = 0; j < N; j++) {
     if (j == p) continue;
     double D[NQS_MAX_DIM], r2 = 0, DFp = 0, DFj = 0;
-    const double *Fj = w->Fd + j * d;
+    const double *Fj = w->Fd + j * Df;
     for (int k = 0; k < d; k++) {
       D[k] = xp[k] - s->xs[j * d + k];
       r2 += D[k] * D[k];
@@ -252,7 +361,7 @@ static void grad_particle(const bf_priv *P, int d, const bstate *s, const bwork 
     /* own row: + q D_b (D . Fd[p]); row j: -(e Fd_b[j] + q D_b (D . Fd[j])) (D flips sign twice) */
     for (int k = 0; k < d; k++) g[k] += q * D[k] * (DFp - DFj) - e * Fj[k];
   }
-  for (int k = 0; k < d; k++) g[k] += (1.0 + se) * Fp[k];
+  for (int k = 0; k < d; k++) g[k] += (1.0 + se) * Fp[k] + (P->gen ? Fp[d + k] : 0.0); /* y's x part: identity */
 }
 
 static double b_init(const nqs_factor *f, const double *th, const double *x, void *cache) {
@@ -275,7 +384,7 @@ static double b_propose(const nqs_factor *f, const double *th, const double *x, 
   const double lf = build(P, th, d, f->sys.omega, &s1, &s0, p, &w);
   if (grad_new && isfinite(lf)) {
     const double a = th[0] * f->sys.omega;
-    diag_F(P, a, d, &s1, &w);
+    diag_F(P, th, a, d, &s1, &w);
     grad_particle(P, d, &s1, &w, p, grad_new);
     for (int k = 0; k < d; k++) grad_new[k] -= P->g * a * xp[k];
   }
@@ -293,7 +402,7 @@ static void b_grad_p(const nqs_factor *f, const double *th, const double *x, con
   const double a = th[0] * f->sys.omega;
   bstate s = state_view(P, d, cur_c(P, cache));
   bwork w = work_view(P, d, work_c(P, cache));
-  diag_F(P, a, d, &s, &w);
+  diag_F(P, th, a, d, &s, &w);
   grad_particle(P, d, &s, &w, p, g);
   for (int k = 0; k < d; k++) g[k] -= P->g * a * x[p * d + k];
 }
@@ -327,71 +436,117 @@ static void jacobian(const bf_priv *P, int d, const bstate *s, double *J, double
     }
 }
 
+/* With generalised orbitals, the row features y_i = (x~_i, x_i): J^y stacks J's rows of particle i
+ * over the identity rows of x_i, and lap y = (L, 0). */
+static void jacobian_y(const bf_priv *P, int d, bwork *w) {
+  const int N = P->N, M = N * d, D = P->D;
+  memset(w->Jy, 0, sizeof(double) * (size_t)N * D * M);
+  for (int i = 0; i < N; i++)
+    for (int u = 0; u < d; u++) {
+      memcpy(w->Jy + (size_t)(i * D + u) * M, w->J + (size_t)(i * d + u) * M, sizeof(double) * M);
+      w->Jy[(size_t)(i * D + d + u) * M + i * d + u] = 1.0;
+      w->Ly[i * D + u] = w->L[i * d + u];
+      w->Ly[i * D + d + u] = 0.0;
+    }
+}
+
 static void b_grad_lap(const nqs_factor *f, const double *th, const double *x, const void *cache, double *g,
                        double *lap) {
   const bf_priv *P = f->priv;
-  const int N = P->N, n = P->n, d = f->sys.dim, M = N * d, nd = n * d;
+  const int N = P->N, n = P->n, d = f->sys.dim, M = N * d, D = P->D, nD = n * D;
   const double a = th[0] * f->sys.omega;
   bstate s = state_view(P, d, cur_c(P, cache));
   bwork w = work_view(P, d, work_c(P, cache));
   jacobian(P, d, &s, w.J, w.L);
+  if (P->gen) {
+    jacobian_y(P, d, &w);
+    g_derivs(P, th + 1 + P->net.nparams, d, &s, &w, 1);
+  }
   double Lsum = 0;
   for (int sp = 0; sp < 2; sp++) {
     const double *T = s.T[sp];
-    /* orbitals, gradients, Hessians at the block's x~ */
-    for (int i = 0; i < n; i++) {
-      const int gi = sp * n + i;
-      nqs_ho_eval(&P->orb, a, s.xt + gi * d, w.phi + (size_t)gi * n, w.dphi + (size_t)gi * n * d, NULL,
-                  w.hphi + (size_t)gi * n * d * d);
-    }
-    /* F_a[i][l] = sum_j Phi_a[i][j] T[l][j], stored F[(a n + i) n + l] */
-    double *F = w.F + (size_t)sp * d * n * n;
-    for (int ka = 0; ka < d; ka++)
+    /* the block's rows, their gradients and Hessians in the row features */
+    for (int i = 0; i < n; i++) row_derivs(P, a, d, &s, &w, sp * n + i, 1);
+    /* F_u[i][l] = sum_j Phi_u[i][j] T[l][j], stored F[(u n + i) n + l] */
+    double *F = w.F + (size_t)sp * D * n * n;
+    for (int ka = 0; ka < D; ka++)
       for (int i = 0; i < n; i++) {
-        const double *dp = w.dphi + (size_t)(sp * n + i) * n * d;
+        const double *dp = w.dphi + (size_t)(sp * n + i) * n * D;
         for (int l = 0; l < n; l++) {
           const double *Tl = T + l * n;
           double v = 0;
-          for (int j = 0; j < n; j++) v += dp[j * d + ka] * Tl[j];
+          for (int j = 0; j < n; j++) v += dp[j * D + ka] * Tl[j];
           F[((size_t)ka * n + i) * n + l] = v;
         }
-        w.Fd[(sp * n + i) * d + ka] = F[((size_t)ka * n + i) * n + i];
+        w.Fd[(sp * n + i) * D + ka] = F[((size_t)ka * n + i) * n + i];
       }
-    /* K = J_s J_s^T over the block's n d rows (plain loops: OpenBLAS would start its thread
+    /* K = J_s J_s^T over the block's n D rows (plain loops: OpenBLAS would start its thread
      * pool for these small products, from inside the walkers' OpenMP loop) */
-    const double *Js = w.J + (size_t)sp * nd * M;
-    for (int r = 0; r < nd; r++)
-      for (int c = r; c < nd; c++) {
+    const double *Js = w.Jy + (size_t)sp * nD * M;
+    for (int r = 0; r < nD; r++)
+      for (int c = r; c < nD; c++) {
         const double *jr = Js + (size_t)r * M, *jc = Js + (size_t)c * M;
         double v = 0;
         for (int mu = 0; mu < M; mu++) v += jr[mu] * jc[mu];
-        w.K[(size_t)r * nd + c] = w.K[(size_t)c * nd + r] = v;
+        w.K[(size_t)r * nD + c] = w.K[(size_t)c * nD + r] = v;
       }
     for (int i = 0; i < n; i++) {
       const int gi = sp * n + i;
-      const double *Ti = T + i * n, *hp = w.hphi + (size_t)gi * n * d * d;
-      for (int ka = 0; ka < d; ka++) {
-        for (int kb = 0; kb < d; kb++) {
+      const double *Ti = T + i * n, *hp = w.hphi + (size_t)gi * n * D * D;
+      for (int ka = 0; ka < D; ka++) {
+        for (int kb = 0; kb < D; kb++) {
           double hd = 0;
-          for (int j = 0; j < n; j++) hd += hp[(j * d + ka) * d + kb] * Ti[j];
-          Lsum += hd * w.K[(size_t)(i * d + ka) * nd + i * d + kb];
+          for (int j = 0; j < n; j++) hd += hp[(j * D + ka) * D + kb] * Ti[j];
+          Lsum += hd * w.K[(size_t)(i * D + ka) * nD + i * D + kb];
         }
-        Lsum += w.Fd[gi * d + ka] * w.L[gi * d + ka];
+        Lsum += w.Fd[gi * D + ka] * w.Ly[gi * D + ka];
       }
       for (int l = 0; l < n; l++)
-        for (int ka = 0; ka < d; ka++)
-          for (int kb = 0; kb < d; kb++)
-            Lsum -= w.K[(size_t)(i * d + ka) * nd + l * d + kb] * F[((size_t)ka * n + i) * n + l] *
+        for (int ka = 0; ka < D; ka++)
+          for (int kb = 0; kb < D; kb++)
+            Lsum -= w.K[(size_t)(i * D + ka) * nD + l * D + kb] * F[((size_t)ka * n + i) * n + l] *
                     F[((size_t)kb * n + l) * n + i];
     }
   }
-  /* gradient: g_mu += sum_ia J_{ia,mu} Fd_a[i] */
-  for (int ia = 0; ia < M; ia++) {
-    const double *Jr = w.J + (size_t)ia * M, fd = w.Fd[ia];
+  /* gradient: g_mu += sum_iu J^y_{iu,mu} Fd_u[i] */
+  for (int ia = 0; ia < N * D; ia++) {
+    const double *Jr = w.Jy + (size_t)ia * M, fd = w.Fd[ia];
     for (int mu = 0; mu < M; mu++) g[mu] += Jr[mu] * fd;
   }
   for (int mu = 0; mu < M; mu++) g[mu] -= P->g * a * x[mu];
   *lap += Lsum - P->g * a * M;
+}
+
+/* O_alpha with generalised orbitals: sum_ik (A^-1)[k][i] (1 + g_ik) (x~_i . grad P_k(x~_i)) / (2 alpha). */
+static double dalpha_gen(const bf_priv *P, double a, int d, const bstate *s) {
+  const int n = P->n;
+  double sum = 0, p[NQS_HO_MAXORB], dp[NQS_HO_MAXORB * NQS_MAX_DIM];
+  for (int i = 0; i < P->N; i++) {
+    nqs_ho_eval(&P->orb, a, s->xt + i * d, p, dp, NULL, NULL);
+    const double *Ti = s->T[i / n] + (i % n) * n;
+    for (int k = 0; k < n; k++) {
+      double xg = 0;
+      for (int u = 0; u < d; u++) xg += s->xt[i * d + u] * dp[k * d + u];
+      sum += Ti[k] * (1.0 + s->gv[i * n + k]) * xg;
+    }
+  }
+  return sum;
+}
+
+/* ADD O of g's parameters: sum over items (i, k) of (A^-1)[k][i] P_k(x~_i) dg_ik/dtheta. */
+static void dparams_g(const bf_priv *P, const double *gth, double a, int d, const bstate *s, bwork *w, double *o) {
+  const int n = P->n, items = P->N * n;
+  double p[NQS_HO_MAXORB];
+  for (int t0 = 0; t0 < items; t0 += BATCH) {
+    const int B = items - t0 < BATCH ? items - t0 : BATCH;
+    for (int t = 0; t < B; t++) {
+      const int i = (t0 + t) / n, k = (t0 + t) % n;
+      nqs_ho_eval(&P->orb, a, s->xt + i * d, p, NULL, NULL, NULL);
+      w->C[t] = s->T[i / n][(i % n) * n + k] * p[k];
+    }
+    g_inputs(P, d, s, t0, B, w);
+    nqs_mlp_backward_batch(&P->gnet, gth, B, w->X, w->C, o, w->net);
+  }
 }
 
 static void b_dparams(const nqs_factor *f, const double *th, const double *x, const void *cache, double *o) {
@@ -400,15 +555,18 @@ static void b_dparams(const nqs_factor *f, const double *th, const double *x, co
   const double alpha = th[0], a = alpha * f->sys.omega;
   bstate s = state_view(P, d, cur_c(P, cache));
   bwork w = work_view(P, d, work_c(P, cache));
-  diag_F(P, a, d, &s, &w);
+  const int Df = P->D;
+  diag_F(P, th, a, d, &s, &w);
   double xf = 0, r2 = 0;
   for (int m = 0; m < N * d; m++) {
-    xf += s.xt[m] * w.Fd[m];
+    if (!P->gen) xf += s.xt[m] * w.Fd[m];
     r2 += x[m] * x[m];
   }
+  if (P->gen) xf = dalpha_gen(P, a, d, &s);
   o[0] = xf / (2.0 * alpha) - 0.5 * P->g * f->sys.omega * r2;
   double *on = o + 1;
-  memset(on, 0, sizeof(double) * P->net.nparams);
+  memset(on, 0, sizeof(double) * (P->net.nparams + (P->gen ? P->gnet.nparams : 0)));
+  if (P->gen) dparams_g(P, th + 1 + P->net.nparams, a, d, &s, &w, on + P->net.nparams);
   int B = 0;
   for (int i = 0; i < N; i++)
     for (int j = i + 1; j < N; j++) {
@@ -416,7 +574,7 @@ static void b_dparams(const nqs_factor *f, const double *th, const double *x, co
       for (int k = 0; k < d; k++) {
         const double D = x[i * d + k] - x[j * d + k];
         r += D * D;
-        c += (w.Fd[i * d + k] - w.Fd[j * d + k]) * D;
+        c += (w.Fd[i * Df + k] - w.Fd[j * Df + k]) * D;
       }
       w.X[B] = sqrt(r);
       w.X[BATCH + B] = same_spin(P, i, j);
@@ -442,6 +600,8 @@ static nqs_factor *b_create(const nqs_system *sys, const nqs_factor_options *o, 
 static const nqs_option own_options[] = {
     {"wavefunction", "backflow_layers", NQS_K_STRING, NQS_OPTION_FIELD(wavefunction.backflow_layers), "16", 0, 0, 0,
      NULL, "hidden-layer widths of the backflow pair network eta(r, like-spin), comma list (tanh)"},
+    {"wavefunction", "backflow_orbitals", NQS_K_STRING, NQS_OPTION_FIELD(wavefunction.backflow_orbitals), "none", 0, 0,
+     0, NULL, "generalised orbitals P_k(x~_i)(1 + g(x~_i, x_i, q_k)): none, or the hidden widths of g (tanh)"},
     {0}};
 
 const nqs_factor_type nqs_factor_backflow = {
@@ -461,6 +621,21 @@ const nqs_factor_type nqs_factor_backflow = {
     .sign = b_sign,
     .free_priv = b_free,
     .options = own_options};
+
+/* A network's slice of theta0 from offset `at`: hidden W ~ N(0, 1/fan_in), biases and the output
+ * layer zero (so the network's output starts at exactly 0); names "<prefix>W0[o,i]", "<prefix>b0[o]". */
+static void init_net(nqs_factor *f, const nqs_mlp *m, int at, const char *prefix, nqs_rng *rng) {
+  for (int l = 0; l < m->nlayers; l++) {
+    const int in = m->w[l], out = m->w[l + 1];
+    for (int k = 0; k < out * in; k++) {
+      const int idx = at + m->off[l] + k;
+      f->theta0[idx] = l == m->nlayers - 1 ? 0.0 : nqs_rng_normal(rng) / sqrt((double)in);
+      snprintf(f->param_names[idx], NQS_PARAM_NAME, "%sW%d[%d,%d]", prefix, l, k / in, k % in);
+    }
+    for (int k = 0; k < out; k++)
+      snprintf(f->param_names[at + m->off[l] + out * in + k], NQS_PARAM_NAME, "%sb%d[%d]", prefix, l, k);
+  }
+}
 
 static nqs_factor *b_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err) {
   if (sys->statistics != NQS_FERMIONS) {
@@ -488,25 +663,36 @@ static nqs_factor *b_create(const nqs_system *sys, const nqs_factor_options *o, 
                    sys->n_up, NQS_HO_MAXORB);
     return NULL;
   }
-  if (nqs_mlp_init(&P->net, 2, o->bf_hidden, o->bf_nhidden, NQS_ACT_TANH, err)) {
+  if (o->bfo_nhidden < 0) {
+    free(P);
+    nqs_error_setk(err, NQS_EINPUT, "wavefunction.backflow_orbitals",
+                   "backflow_orbitals: give none, or a comma list of 1 to 7 widths, each 1..4096 (e.g. 16)");
+    return NULL;
+  }
+  if (nqs_mlp_init(&P->net, 2, o->bf_hidden, o->bf_nhidden, NQS_ACT_TANH, err) ||
+      (o->bfo_nhidden > 0 && nqs_mlp_init(&P->gnet, 3 * sys->dim, o->bfo_hidden, o->bfo_nhidden, NQS_ACT_TANH, err))) {
     free(P);
     return NULL;
   }
   P->N = sys->n;
   P->n = sys->n_up;
+  P->gen = o->bfo_nhidden > 0;
+  P->D = P->gen ? 2 * sys->dim : sys->dim;
   P->g = o->slater_bare ? 0.0 : 1.0;
   P->ws = nqs_mlp_batch_work_size(&P->net, BATCH);
-  P->state = state_size(P->N, P->n, sys->dim);
-  P->work = work_size(P->N, P->n, sys->dim, P->ws);
+  if (P->gen && nqs_mlp_batch_work_size(&P->gnet, BATCH) > P->ws) P->ws = nqs_mlp_batch_work_size(&P->gnet, BATCH);
+  P->state = state_size(P->N, P->n, sys->dim, P->gen);
+  P->work = work_size(P, sys->dim);
+  const int np = 1 + P->net.nparams + (P->gen ? P->gnet.nparams : 0);
   char what[96];
-  snprintf(what, sizeof what, "a backflow factor of %d parameters for %d particles", P->net.nparams + 1, sys->n);
-  const double bytes = (double)P->net.nparams * nqs_memory_per_param(o->walkers) +
+  snprintf(what, sizeof what, "a backflow factor of %d parameters for %d particles", np, sys->n);
+  const double bytes = (double)np * nqs_memory_per_param(o->walkers) +
                        (double)o->walkers * sizeof(double) * (2.0 * P->state + P->work);
   if (nqs_memory_check(bytes, o->memory_limit, "wavefunction.backflow_layers", what, "use a narrower network", err)) {
     free(P);
     return NULL;
   }
-  nqs_factor *f = nqs_factor_alloc(&nqs_factor_backflow, sys, 1 + P->net.nparams);
+  nqs_factor *f = nqs_factor_alloc(&nqs_factor_backflow, sys, np);
   if (!f) {
     free(P);
     nqs_error_set(err, NQS_ENOMEM, "out of memory for the backflow parameters");
@@ -520,18 +706,10 @@ static nqs_factor *b_create(const nqs_system *sys, const nqs_factor_options *o, 
    * factor starts as the plain Slater determinant. */
   nqs_rng rng;
   nqs_rng_seed(&rng, o->seed, 0xBAC4F1011ull);
-  const nqs_mlp *m = &P->net;
-  for (int l = 0; l < m->nlayers; l++) {
-    const int in = m->w[l], out = m->w[l + 1];
-    for (int k = 0; k < out * in; k++) {
-      const int idx = 1 + m->off[l] + k;
-      f->theta0[idx] = l == m->nlayers - 1 ? 0.0 : nqs_rng_normal(&rng) / sqrt((double)in);
-      snprintf(f->param_names[idx], NQS_PARAM_NAME, "W%d[%d,%d]", l, k / in, k % in);
-    }
-    for (int k = 0; k < out; k++) {
-      const int idx = 1 + m->off[l] + out * in + k;
-      snprintf(f->param_names[idx], NQS_PARAM_NAME, "b%d[%d]", l, k);
-    }
+  init_net(f, &P->net, 1, "", &rng);
+  if (P->gen) { /* g = 0 as well: the factor starts as plain backflow */
+    nqs_rng_seed(&rng, o->seed, 0x0B1A7A15ull);
+    init_net(f, &P->gnet, 1 + P->net.nparams, "g", &rng);
   }
   return f;
 }

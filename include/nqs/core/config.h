@@ -35,7 +35,7 @@ typedef struct nqs_config {
     char rbm_psi[8];
     double sigma, init_std;
     char ffnn_layers[64], ffnn_activation[12], ffnn_input[8];
-    char backflow_layers[64];
+    char backflow_layers[64], backflow_orbitals[64];
   } wavefunction;
   struct {
     char method[24];
