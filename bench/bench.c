@@ -197,6 +197,35 @@ static double mpirun_time(const char *self, int k) {
 #endif
 }
 
+static const nqs_sampler_type *const bsmp[3] = {&nqs_sampler_langevin, &nqs_sampler_metropolis_all,
+                                                &nqs_sampler_langevin_all};
+
+/* 5b: seconds to an error of 1e-3 for each of bsmp at N = 6 and 12, backflow x FFNN x Pade at eta = 0. */
+static void backflow_time_to_error(int quick, double btte[2][3]) {
+  printf("\ntime to error 1e-3: backflow x FFNN x Pade at its start (eta = 0), omega = 1, 32 walkers, 2 threads\n");
+  for (int q = 0; q < 2; q++)
+    for (int s = 0; s < 3; s++) {
+      const int N = 6 + 6 * q;
+      nqs_wavefunction *wf = dot_eta(N, "backflow, ffnn, pade", 1.0, 0.0);
+      nqs_error err;
+      nqs_vmc_options vo = {.walkers = 32, .seed = 5, .threads = 2};
+      nqs_vmc *v = wf ? nqs_vmc_create_wf(wf, bsmp[s], &vo, &err) : NULL;
+      nqs_vmc_result res = {0};
+      double t = NAN;
+      /* the same number of moves for both kinds: an all-particle sweep is one move */
+      const long sw = (quick ? 200 : 1000) * (bsmp[s]->all_particles ? N : 1);
+      if (v && nqs_vmc_thermalize(v, 300, 1, &err) == NQS_OK) {
+        double t0 = now();
+        if (nqs_vmc_sample(v, sw, 0, &res, &err) == NQS_OK) t = now() - t0;
+      }
+      btte[q][s] = t * (res.energy.error / 1e-3) * (res.energy.error / 1e-3);
+      printf("  N = %2d %-15s E = %.4f +- %.4f in %6.2f s (tau_int %6.2f, acc %.2f): %8.1f s to reach 1e-3\n", N,
+             bsmp[s]->name, res.energy.mean, res.energy.error, t, res.energy.tau_int, res.acceptance, btte[q][s]);
+      nqs_vmc_free(v);
+      nqs_wf_free(wf);
+    }
+}
+
 int main(int argc, char **argv) {
   const char *json = NULL, *only = NULL;
   double budget = 0.25;
@@ -361,30 +390,8 @@ int main(int argc, char **argv) {
     nqs_wf_free(wf);
   }
   /* 5b. backflow: one-particle against all-particle moves, per unit of statistical error */
-  printf("\ntime to error 1e-3: backflow x FFNN x Pade at its start (eta = 0), omega = 1, 32 walkers, 2 threads\n");
-  const nqs_sampler_type *bsmp[3] = {&nqs_sampler_langevin, &nqs_sampler_metropolis_all, &nqs_sampler_langevin_all};
   double btte[2][3];
-  for (int q = 0; q < 2; q++)
-    for (int s = 0; s < 3; s++) {
-      const int N = 6 + 6 * q;
-      nqs_wavefunction *wf = dot_eta(N, "backflow, ffnn, pade", 1.0, 0.0);
-      nqs_error err;
-      nqs_vmc_options vo = {.walkers = 32, .seed = 5, .threads = 2};
-      nqs_vmc *v = wf ? nqs_vmc_create_wf(wf, bsmp[s], &vo, &err) : NULL;
-      nqs_vmc_result res = {0};
-      double t = NAN;
-      /* the same number of sweeps and of moves for both kinds: an all-particle sweep is one move */
-      const long sw = (quick ? 200 : 1000) * (bsmp[s]->all_particles ? N : 1);
-      if (v && nqs_vmc_thermalize(v, 300, 1, &err) == NQS_OK) {
-        double t0 = now();
-        if (nqs_vmc_sample(v, sw, 0, &res, &err) == NQS_OK) t = now() - t0;
-      }
-      btte[q][s] = t * (res.energy.error / 1e-3) * (res.energy.error / 1e-3);
-      printf("  N = %2d %-15s E = %.4f +- %.4f in %6.2f s (tau_int %6.2f, acc %.2f): %8.1f s to reach 1e-3\n", N,
-             bsmp[s]->name, res.energy.mean, res.energy.error, t, res.energy.tau_int, res.acceptance, btte[q][s]);
-      nqs_vmc_free(v);
-      nqs_wf_free(wf);
-    }
+  backflow_time_to_error(quick, btte);
   /* 6. lattice spins: RBM, TFIM h = 1 periodic chain, one chain, one thread */
   printf("\nlattice: periodic TFIM chain, h = 1, RBM with real weights (plain, and translation-symmetric),"
          " 1 chain, 1 thread\n");
