@@ -4,8 +4,11 @@
  * A one-particle move costs what the wave function's propose/accept cost, O(n) to O(n^2) for a
  * Slater-Jastrow state; but a backflow state changes every row of its determinants when one
  * particle moves, so each one-particle move costs a full O(n^3) rebuild, and a sweep N of them.
- * An all-particle move rebuilds once. It needs a step about 1/sqrt(N d) as long for the same
- * acceptance, so which gives the smaller error per second depends on the state (bench). */
+ * An all-particle move rebuilds once, but all N(N - 1)/2 pair values change with it, and it needs
+ * a step about 1/sqrt(N d) as long for the same acceptance. Measured per unit of statistical
+ * error (make bench, docs/wavefunctions.md), one-particle Langevin is as good or better from
+ * N = 12 on, so it stays the default; the all-particle moves are there to compare and for states
+ * where they win (N = 6: langevin_all by a factor 1.8). */
 #include <math.h>
 #include <string.h>
 #include "nqs/particles/sampler.h"
