@@ -341,6 +341,10 @@ eb=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("%.12g %
 es=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("%.12g" % r["energy"]["mean"])' "$T/warm_src/result.json" 2>/dev/null)
 [ $ra -eq 0 ] && [ $rb -eq 0 ] && [ -n "$ea" ] && [ "$ea" = "$eb" ]
 check "init_from: a backflow state (eta = 0) from a trained slater, ffnn, pade folder samples what slater does: $ea = $eb (trained run: $es)" $? "exit $ra/$rb"
+wm=$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); print(a["warm_start"]["parameters"], a["parameter_count"], b["warm_start"]["parameters"], b["parameter_count"])' "$T/warm_a/result.json" "$T/warm_b/result.json" 2>/dev/null)
+read -r wa na wbm nb <<<"$wm"
+[ -n "$wm" ] && [ "$wa" = "$na" ] && [ "$wbm" = "$na" ] && [ "$nb" -gt "$na" ]
+check "init_from: result.json says how many parameters came from the folder (slater: $wa of $na; backflow: $wbm of $nb)" $? "$wm"
 for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography; do
   "$NQS" $cmd --help > /dev/null 2>&1
   check "nqs $cmd --help exits 0" $? "exit $?"

@@ -34,6 +34,7 @@ struct nqs_driver {
   nqs_fraction_fn progress;
   void *user;
   void *obs; /* the last evaluation's observables */
+  int warm_matched; /* parameters a fresh run took from run.init_from (0: none) */
 };
 
 /* The run's memory from the parameter count, before the optimiser, the walkers and the sample
@@ -187,8 +188,7 @@ nqs_driver *nqs_driver_create(const nqs_config *c, const nqs_driver_options *o, 
       }
       memcpy(d->m->params, o->init_params, sizeof(double) * np);
     } else if (c->run.init_from[0]) {
-      int matched;
-      if (nqs_warm_start(d->m, c, c->run.init_from, &matched, err)) goto fail;
+      if (nqs_warm_start(d->m, c, c->run.init_from, &d->warm_matched, err)) goto fail;
     }
     st = params_changed(d, err);
     if (!st) st = nqs_vmc_thermalize(d->vmc, c->sampler.thermalization, 1, err);
@@ -211,6 +211,8 @@ const double *nqs_driver_params(const nqs_driver *d, int *n) {
   if (n) *n = d->m->nparams;
   return d->m->params;
 }
+
+int nqs_driver_warm_matched(const nqs_driver *d) { return d->warm_matched; }
 
 void nqs_driver_param_name(const nqs_driver *d, int k, char *buf, size_t size) { d->m->type->param_name(d->m, k, buf, size); }
 

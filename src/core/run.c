@@ -492,6 +492,11 @@ static nqs_status write_result(const run_files *r, const nqs_evaluation *ev, con
   int np;
   const double *params = nqs_driver_params(r->d, &np);
   cJSON_AddNumberToObject(out, "parameter_count", np);
+  if (nqs_driver_warm_matched(r->d) > 0) { /* parameters from another run; the rest kept their initial values */
+    cJSON *ws = cJSON_AddObjectToObject(out, "warm_start");
+    cJSON_AddStringToObject(ws, "from", c->run.init_from);
+    cJSON_AddNumberToObject(ws, "parameters", nqs_driver_warm_matched(r->d));
+  }
   if (np <= 4096) cJSON_AddItemToObject(out, "parameters", params_json(r->d, params));
   cJSON *sa = cJSON_AddObjectToObject(out, "sampler");
   cJSON_AddStringToObject(sa, "method", m->moves_name);

@@ -91,6 +91,8 @@ void *nqs_driver_observables(const nqs_driver *d);
 
 const double *nqs_driver_params(const nqs_driver *d, int *n);
 void nqs_driver_param_name(const nqs_driver *d, int k, char *buf, size_t size);
+/* How many parameters this (fresh) run took from [run] init_from; 0 without a warm start. */
+int nqs_driver_warm_matched(const nqs_driver *d);
 const nqs_model *nqs_driver_model(const nqs_driver *d);
 nqs_vmc *nqs_driver_vmc(const nqs_driver *d);
 const nqs_config *nqs_driver_config(const nqs_driver *d);
