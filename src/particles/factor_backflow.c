@@ -537,11 +537,13 @@ static double dalpha_gen(const bf_priv *P, double a, int d, const bstate *s) {
 static void dparams_g(const bf_priv *P, const double *gth, double a, int d, const bstate *s, bwork *w, double *o) {
   const int n = P->n, items = P->N * n;
   double p[NQS_HO_MAXORB];
+  int last = -1; /* the particle whose polynomials p holds (items run particle by particle) */
   for (int t0 = 0; t0 < items; t0 += BATCH) {
     const int B = items - t0 < BATCH ? items - t0 : BATCH;
     for (int t = 0; t < B; t++) {
       const int i = (t0 + t) / n, k = (t0 + t) % n;
-      nqs_ho_eval(&P->orb, a, s->xt + i * d, p, NULL, NULL, NULL);
+      if (i != last) nqs_ho_eval(&P->orb, a, s->xt + i * d, p, NULL, NULL, NULL);
+      last = i;
       w->C[t] = s->T[i / n][(i % n) * n + k] * p[k];
     }
     g_inputs(P, d, s, t0, B, w);
