@@ -51,4 +51,17 @@ static inline nqs_wavefunction *make_wf(int d, int n, nqs_statistics st, nqs_int
   }
   return wf;
 }
+/* Thermalise `walkers` chains of wf for `thermalization` sweeps (step adapted), then sample
+ * `sweeps` sweeps each; *ok = 0 (with a line saying why) if anything failed. */
+static inline nqs_vmc_result sample_vmc(nqs_wavefunction *wf, const nqs_sampler_type *s, uint64_t seed, int walkers,
+                                        int thermalization, long sweeps, int *ok) {
+  nqs_vmc_options vo = {.walkers = walkers, .seed = seed};
+  nqs_error err;
+  nqs_vmc_result r = {0};
+  nqs_vmc *v = nqs_vmc_create_wf(wf, s, &vo, &err);
+  *ok = v && !nqs_vmc_thermalize(v, thermalization, 1, &err) && !nqs_vmc_sample(v, sweeps, 0, &r, &err);
+  if (!*ok) printf("     sampling failed: %s\n", err.msg);
+  nqs_vmc_free(v);
+  return r;
+}
 #endif

@@ -174,17 +174,6 @@ static void antisymmetry(const char *label, int d, int n, const char *factors, i
   nqs_wf_free(wf);
 }
 
-static nqs_vmc_result sample(nqs_wavefunction *wf, const nqs_sampler_type *s, uint64_t seed, long sweeps, int *ok) {
-  nqs_vmc_options vo = {.walkers = 32, .seed = seed};
-  nqs_error err;
-  nqs_vmc_result r = {0};
-  nqs_vmc *v = nqs_vmc_create_wf(wf, s, &vo, &err);
-  *ok = v && !nqs_vmc_thermalize(v, 300, 1, &err) && !nqs_vmc_sample(v, sweeps, 0, &r, &err);
-  if (!*ok) printf("     sampling failed: %s\n", err.msg);
-  nqs_vmc_free(v);
-  return r;
-}
-
 int main(void) {
   eta_zero("2D N=6 backflow", 2, 6, "slater", "backflow");
   eta_zero("2D N=12 backflow*ffnn*pade", 2, 12, "slater, ffnn, pade", "backflow, ffnn, pade");
@@ -202,9 +191,9 @@ int main(void) {
   nqs_wavefunction *wf = make_wf(2, 6, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 1.0, 1.0, "backflow, pade", &fo);
   randomise_eta(wf, 0.3, 5);
   int ok1, ok2, ok3;
-  const nqs_vmc_result one = sample(wf, &nqs_sampler_langevin, 1, 3000, &ok1);
-  const nqs_vmc_result met = sample(wf, &nqs_sampler_metropolis_all, 2, 6000, &ok2);
-  const nqs_vmc_result lan = sample(wf, &nqs_sampler_langevin_all, 3, 6000, &ok3);
+  const nqs_vmc_result one = sample_vmc(wf, &nqs_sampler_langevin, 1, 32, 300, 3000, &ok1);
+  const nqs_vmc_result met = sample_vmc(wf, &nqs_sampler_metropolis_all, 2, 32, 300, 6000, &ok2);
+  const nqs_vmc_result lan = sample_vmc(wf, &nqs_sampler_langevin_all, 3, 32, 300, 6000, &ok3);
   const nqs_vmc_result *all[2] = {&met, &lan};
   const char *names[2] = {"metropolis_all", "langevin_all"};
   for (int q = 0; q < 2; q++) {

@@ -47,14 +47,7 @@ static double quadrature_energy(void) {
 
 static nqs_vmc_result sample_w(nqs_wavefunction *wf, const nqs_sampler_type *s, uint64_t seed, long sweeps, int walkers,
                                int *ok) {
-  nqs_vmc_options vo = {.walkers = walkers, .seed = seed, .threads = 0};
-  nqs_error err;
-  nqs_vmc_result r = {0};
-  nqs_vmc *v = nqs_vmc_create_wf(wf, s, &vo, &err);
-  *ok = v && !nqs_vmc_thermalize(v, 200, 1, &err) && !nqs_vmc_sample(v, sweeps, 0, &r, &err);
-  if (!*ok) printf("     sampling failed: %s\n", err.msg);
-  nqs_vmc_free(v);
-  return r;
+  return sample_vmc(wf, s, seed, walkers, 200, sweeps, ok);
 }
 
 static nqs_vmc_result sample(nqs_wavefunction *wf, const nqs_sampler_type *s, uint64_t seed, long sweeps, int *ok) {
