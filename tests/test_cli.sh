@@ -312,6 +312,7 @@ expect_error "hardcore for fermions" "--set wavefunction.factors" "statistics = 
 # backflow: input errors, and the warm start from a Slater x FFNN x Pade folder
 expect_error "slater and backflow together" "--set wavefunction.factors" "more than one antisymmetric factor" -- run --set "wavefunction.factors=slater,backflow" --out "$T/bf_bad"
 expect_error "bad backflow_layers" "--set wavefunction.backflow_layers" "comma list" -- run --set "wavefunction.factors=backflow,pade" --set "wavefunction.backflow_layers=8,,8" --out "$T/bf_bad2"
+expect_error "bad backflow_orbitals" "--set wavefunction.backflow_orbitals" "give none, or a comma list" -- run --set "wavefunction.factors=backflow,pade" --set "wavefunction.backflow_orbitals=16,x" --out "$T/bf_bad3"
 expect_error "init_from a missing folder" "--set run.init_from" "init_from" -- run --set run.init_from="$T/nowhere" --out "$T/warm_bad"
 wb() { printf 'seed = 3
 [system]
