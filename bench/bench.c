@@ -5,7 +5,8 @@
  * 1. Cost table: for Slater x Pade, Slater x RBM x Pade (H = 2N), Slater x FFNN x
  *    Pade (16-16 tanh) at N = 2 ... 56, backflow x FFNN x Pade at N = 2 ... 30 (with the cost
  *    of an all-particle move + E_L, and the ratio to Slater x FFNN x Pade) and the same with
- *    generalised orbitals ("+ g") at N = 2 ... 20, one walker, one thread, Metropolis, after
+ *    generalised orbitals ("+ g") at N = 2 ... 20 and a sum of two such determinants ("+ g x2")
+ *    at N = 2 ... 12, one walker, one thread, Metropolis, after
  *    thermalisation: one sweep (N one-particle moves), one local energy, one
  *    optimisation sample (sweep + E_L + d ln Psi/d theta); per move = (sweep + E_L)/N;
  *    evaluation samples per second = 1/(sweep + E_L). The reference C++ code's costs
@@ -101,10 +102,11 @@ static nqs_wavefunction *dot_eta(int n, const char *ansatz, double omega, double
   nqs_error err;
   if (nqs_system_init(&sys, 2, n, NQS_FERMIONS, NQS_INTERACTION_COULOMB, omega, 1.0, &err)) return NULL;
   nqs_factor_options fo = bench_factors(n);
-  char list[64]; /* "backflow, ffnn, pade + g": with generalised orbitals (g: 16 tanh) */
+  char list[64]; /* "backflow, ffnn, pade + g": with generalised orbitals (g: 16 tanh); "+ g x2": two determinants */
   snprintf(list, sizeof list, "%s", ansatz);
   char *plus = strstr(list, " + g");
   if (plus) {
+    fo.bf_ndet = strstr(plus, " x") ? atoi(strstr(plus, " x") + 2) : 1;
     *plus = 0;
     fo.bfo_hidden[0] = 16;
     fo.bfo_nhidden = 1;
@@ -247,8 +249,8 @@ int main(int argc, char **argv) {
   const int ns[] = {2, 6, 12, 20, 30, 42, 56};
   const int nn = quick ? 4 : 7;
   const char *ansatz[] = {"slater, pade", "slater, rbm, pade", "slater, ffnn, pade", "backflow, ffnn, pade",
-                          "backflow, ffnn, pade + g"};
-  enum { NANSATZ = 5 };
+                          "backflow, ffnn, pade + g", "backflow, ffnn, pade + g x2"};
+  enum { NANSATZ = 6 };
   /* reference C++ code per sweep [us]: Slater x Pade and RBM x Pade at N = 6, 12, 20 */
   const double ref[2][7] = {{NAN, 15, 77, 239, NAN, NAN, NAN}, {NAN, 26, 142, 401, NAN, NAN, NAN}};
   row rows[NANSATZ * 8];
@@ -257,11 +259,11 @@ int main(int argc, char **argv) {
   for (int a = 0; a < NANSATZ; a++) {
     if (only && strcmp(only, ansatz[a]) != 0) continue;
     const int bf = a >= 3;
-    printf("\n%s%s\n", ansatz[a], a == 1 ? " (H = 2N)" : a == 2 ? " (16-16 tanh pair network)" : a == 3 ? " (eta: 16 tanh; all = all-particle move + E_L)" : a == 4 ? " (generalised orbitals, g: 16 tanh)" : "");
+    printf("\n%s%s\n", ansatz[a], a == 1 ? " (H = 2N)" : a == 2 ? " (16-16 tanh pair network)" : a == 3 ? " (eta: 16 tanh; all = all-particle move + E_L)" : a == 4 ? " (generalised orbitals, g: 16 tanh)" : a == 5 ? " (a sum of two determinants of generalised orbitals)" : "");
     printf("%4s %11s %10s %11s %10s %12s %11s %8s%s\n", "N", "sweep[us]", "E_L[us]", "sample[us]", "move[us]",
            "samples/s", bf ? "all[us]" : "ref sweep", "ratio", bf ? " (sample / Slater x FFNN x Pade sample)" : "");
     for (int q = 0; q < nn + (bf && quick ? 1 : 0); q++) {
-      if (bf && ns[q] > (a == 4 ? 20 : 30)) break;
+      if (bf && ns[q] > (a == 5 ? 12 : a == 4 ? 20 : 30)) break;
       nqs_wavefunction *wf = dot(ns[q], ansatz[a], 1.0);
       nqs_error err;
       nqs_vmc_options vo = {.walkers = 1, .seed = 1, .threads = 1};
@@ -295,7 +297,7 @@ int main(int argc, char **argv) {
       nqs_wf_free(wf);
     }
     printf("cost per sample (sweep + E_L) grows as N^%.2f from N = 6 to %d\n", slope(rows, nrows, ansatz[a]),
-           a == 4 ? 20 : bf ? 30 : ns[nn - 1]);
+           a == 5 ? 12 : a == 4 ? 20 : bf ? 30 : ns[nn - 1]);
   }
   printf("ratio = reference C++ cost per sweep / nqs cost per sweep + E_L (target >= 5; the reference's RBM\n"
          "row is RBM x Pade without a determinant, ours Slater x RBM x Pade)\n");

@@ -4,8 +4,9 @@
  * 1. eta = 0 (a new factor: the network's output layer is zero) is the Slater factor: ln|Psi|,
  *    grad, lap, the sign and every shared O_k agree to 1e-12 (relative above 1), alone and in
  *    products, in 2D and 3D.
- *    Likewise g = 0 (new generalised orbitals) is plain backflow, with a random eta.
- * 2. Antisymmetry with a random eta (and a random g): exchanging two like-spin particles leaves ln|Psi|, |grad|
+ *    Likewise g = 0 (new generalised orbitals) is plain backflow, with a random eta, and a sum of
+ *    K determinants with g = 0 is K times one (ln|Psi| + ln K, the rest equal).
+ * 2. Antisymmetry with a random eta (and a random g, one or several determinants): exchanging two like-spin particles leaves ln|Psi|, |grad|
  *    and lap unchanged (to 1e-12) and flips the sign; the Slater factor's sign flips too.
  * 3. Detailed balance of the all-particle moves on a backflow state (2D N = 6, random eta):
  *    the all-particle Metropolis and Langevin energies agree with one-particle Langevin within
@@ -128,9 +129,67 @@ static void g_zero(const char *label, int d, int n, const char *factors) {
   same_state(label, "g = 0 vs backflow", a, b);
 }
 
-static void antisymmetry(const char *label, int d, int n, const char *factors, int gen) {
+/* A sum of K determinants with g = 0 (its start) is K times one determinant with g = 0: ln|Psi|
+ * larger by exactly ln K, the same grad, lap, sign and O_k of alpha and eta (random eta in both);
+ * g's O_k differ (the K networks see a one-hot kappa) but are not all zero. */
+static void ndet_start(const char *label, int d, int n, const char *factors, int K) {
+  nqs_factor_options fo = {.alpha = 0.93, .beta = 0.45, .pade_cusp = 1, .bf_hidden = {6}, .bf_nhidden = 1,
+                           .bfo_hidden = {5}, .bfo_nhidden = 1};
+  nqs_factor_options fk = fo;
+  fk.bf_ndet = K;
+  nqs_wavefunction *a = make_wf(d, n, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 0.8, 1.0, factors, &fo);
+  nqs_wavefunction *b = make_wf(d, n, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 0.8, 1.0, factors, &fk);
+  randomise(a, 0.3, 8, 0);
+  randomise(b, 0.3, 8, 0);
+  const int nx = n * d;
+  nqs_walker wa, wb;
+  nqs_error err;
+  nqs_walker_alloc(a, &wa, &err);
+  nqs_walker_alloc(b, &wb, &err);
+  double *x = malloc(sizeof(double) * nx), *ga = malloc(sizeof(double) * nx), *gb = malloc(sizeof(double) * nx);
+  double *oa = malloc(sizeof(double) * a->nparams), *ob = malloc(sizeof(double) * b->nparams);
+  nqs_rng rng;
+  nqs_rng_seed(&rng, 9, 0);
+  double worst = 0, og = 0;
+  int sign_ok = 1, shared = 0;
+  for (int c = 0; c < 5; c++) {
+    draw(a, &rng, x);
+    double la, lb, sa, sb;
+    const double pa = eval(a, &wa, x, ga, &la, &sa, oa), pb = eval(b, &wb, x, gb, &lb, &sb, ob);
+    worst = fmax(worst, fmax(rel(pb - log((double)K), pa), rel(lb, la)));
+    for (int k = 0; k < nx; k++) worst = fmax(worst, rel(gb[k], ga[k]));
+    sign_ok = sign_ok && sa == sb;
+    shared = 0;
+    for (int k = 0; k < a->nparams; k++) {
+      if (strncmp(a->param_names[k], "backflow.g", 10) == 0) continue;
+      for (int j = 0; j < b->nparams; j++)
+        if (strcmp(b->param_names[j], a->param_names[k]) == 0) {
+          worst = fmax(worst, rel(ob[j], oa[k]));
+          shared++;
+        }
+    }
+    for (int k = 0; k < b->nparams; k++)
+      if (strncmp(b->param_names[k], "backflow.g", 10) == 0) og = fmax(og, fabs(ob[k]));
+  }
+  int non_g = 0;
+  for (int k = 0; k < a->nparams; k++) non_g += strncmp(a->param_names[k], "backflow.g", 10) != 0;
+  CHECK(worst < 1e-12 && sign_ok && og > 1e-3 && shared == non_g,
+        "%-28s %d det, g = 0 vs 1 det: ln|Psi| - ln %d, grad, lap, O_k (%d shared) max err %.1e, signs %s, max |O_g| %.2f",
+        label, K, K, shared, worst, sign_ok ? "equal" : "DIFFER", og);
+  nqs_walker_free(&wa);
+  nqs_walker_free(&wb);
+  free(x);
+  free(ga);
+  free(gb);
+  free(oa);
+  free(ob);
+  nqs_wf_free(a);
+  nqs_wf_free(b);
+}
+
+static void antisymmetry(const char *label, int d, int n, const char *factors, int gen, int ndet) {
   nqs_factor_options fo = {.alpha = 1.0, .beta = 0.5, .pade_cusp = 1, .bf_hidden = {6}, .bf_nhidden = 1,
-                           .bfo_hidden = {5}, .bfo_nhidden = gen};
+                           .bfo_hidden = {5}, .bfo_nhidden = gen, .bf_ndet = ndet};
   nqs_wavefunction *wf = make_wf(d, n, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 1.0, 1.0, factors, &fo);
   randomise_eta(wf, 0.3, 17);
   const int nx = n * d, half = n / 2;
@@ -181,11 +240,15 @@ int main(void) {
   eta_zero("2D N=6 backflow*rbm (bare)", 2, 6, "slater, rbm", "backflow, rbm");
   g_zero("2D N=6 backflow*pade", 2, 6, "backflow, pade");
   g_zero("3D N=8 backflow", 3, 8, "backflow");
-  antisymmetry("2D N=6 backflow*pade", 2, 6, "backflow, pade", 0);
-  antisymmetry("3D N=8 backflow", 3, 8, "backflow", 0);
-  antisymmetry("2D N=6 backflow+g*pade", 2, 6, "backflow, pade", 1);
-  antisymmetry("3D N=8 backflow+g", 3, 8, "backflow", 1);
-  antisymmetry("2D N=6 slater*pade", 2, 6, "slater, pade", 0);
+  ndet_start("2D N=6 backflow+g*pade", 2, 6, "backflow, pade", 3);
+  ndet_start("3D N=8 backflow+g", 3, 8, "backflow", 2);
+  antisymmetry("2D N=6 backflow*pade", 2, 6, "backflow, pade", 0, 1);
+  antisymmetry("3D N=8 backflow", 3, 8, "backflow", 0, 1);
+  antisymmetry("2D N=6 backflow+g*pade", 2, 6, "backflow, pade", 1, 1);
+  antisymmetry("3D N=8 backflow+g", 3, 8, "backflow", 1, 1);
+  antisymmetry("2D N=6 backflow+g x3 det", 2, 6, "backflow, pade", 1, 3);
+  antisymmetry("3D N=8 backflow+g x2 det", 3, 8, "backflow", 1, 2);
+  antisymmetry("2D N=6 slater*pade", 2, 6, "slater, pade", 0, 1);
 
   nqs_factor_options fo = {.alpha = 1.0, .beta = 0.5, .pade_cusp = 1, .bf_hidden = {6}, .bf_nhidden = 1};
   nqs_wavefunction *wf = make_wf(2, 6, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 1.0, 1.0, "backflow, pade", &fo);

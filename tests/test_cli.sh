@@ -313,6 +313,8 @@ expect_error "hardcore for fermions" "--set wavefunction.factors" "statistics = 
 expect_error "slater and backflow together" "--set wavefunction.factors" "more than one antisymmetric factor" -- run --set "wavefunction.factors=slater,backflow" --out "$T/bf_bad"
 expect_error "bad backflow_layers" "--set wavefunction.backflow_layers" "comma list" -- run --set "wavefunction.factors=backflow,pade" --set "wavefunction.backflow_layers=8,,8" --out "$T/bf_bad2"
 expect_error "bad backflow_orbitals" "--set wavefunction.backflow_orbitals" "give none, or a comma list" -- run --set "wavefunction.factors=backflow,pade" --set "wavefunction.backflow_orbitals=16,x" --out "$T/bf_bad3"
+expect_error "several determinants without g" "--set wavefunction.determinants" "needs generalised orbitals" -- run --set "wavefunction.factors=backflow,pade" --set wavefunction.determinants=2 --out "$T/bf_bad4"
+expect_error "too many determinants" "--set wavefunction.determinants" "an integer from 1 to 16" -- run --set "wavefunction.factors=backflow,pade" --set wavefunction.backflow_orbitals=8 --set wavefunction.determinants=17 --out "$T/bf_bad5"
 expect_error "init_from a missing folder" "--set run.init_from" "init_from" -- run --set run.init_from="$T/nowhere" --out "$T/warm_bad"
 wb() { printf 'seed = 3
 [system]

@@ -222,17 +222,21 @@ int main(void) {
   fd_hp = 2.5e-4;
   {
     static const struct {
-      int d, n, nh, omega2, gen; /* gen: generalised orbitals g with one hidden layer of 5 */
+      int d, n, nh, omega2, gen, ndet; /* gen: generalised orbitals g with one hidden layer of 5; ndet determinants */
       const char *factors;
-    } bc[] = {{2, 2, 1, 2, 0, "backflow"}, {2, 6, 1, 2, 0, "backflow, pade"}, {2, 6, 2, 1, 0, "backflow, ffnn, pade"},
-              {2, 20, 1, 2, 0, "backflow"}, {3, 8, 2, 2, 0, "backflow, pade"}, {1, 4, 1, 2, 0, "backflow"},
-              {2, 6, 1, 2, 0, "backflow, rbm"}, {2, 6, 1, 2, 1, "backflow, pade"}, {3, 8, 1, 2, 1, "backflow"},
-              {2, 12, 1, 1, 1, "backflow, ffnn, pade"}, {1, 4, 1, 2, 1, "backflow"}, {2, 6, 1, 2, 1, "backflow, rbm"}};
+    } bc[] = {{2, 2, 1, 2, 0, 1, "backflow"}, {2, 6, 1, 2, 0, 1, "backflow, pade"},
+              {2, 6, 2, 1, 0, 1, "backflow, ffnn, pade"}, {2, 20, 1, 2, 0, 1, "backflow"},
+              {3, 8, 2, 2, 0, 1, "backflow, pade"}, {1, 4, 1, 2, 0, 1, "backflow"},
+              {2, 6, 1, 2, 0, 1, "backflow, rbm"}, {2, 6, 1, 2, 1, 1, "backflow, pade"},
+              {3, 8, 1, 2, 1, 1, "backflow"}, {2, 12, 1, 1, 1, 1, "backflow, ffnn, pade"},
+              {1, 4, 1, 2, 1, 1, "backflow"}, {2, 6, 1, 2, 1, 1, "backflow, rbm"},
+              {2, 6, 1, 2, 1, 3, "backflow, pade"}, {3, 8, 1, 2, 1, 2, "backflow"},
+              {2, 12, 1, 1, 1, 2, "backflow, ffnn, pade"}, {1, 4, 1, 2, 1, 2, "backflow"}};
     for (size_t c = 0; c < sizeof bc / sizeof bc[0]; c++) {
       nqs_factor_options bo = {.alpha = 0.9, .beta = 0.6, .pade_cusp = 1, .hidden = 3, .rbm_sigma = 0.8, .rbm_sqrt = 1,
                                .init_std = 0.3, .seed = 21 + c, .ffnn_hidden = {4}, .ffnn_nhidden = 1,
                                .bf_hidden = {5, 4}, .bf_nhidden = bc[c].nh, .bfo_hidden = {5},
-                               .bfo_nhidden = bc[c].gen};
+                               .bfo_nhidden = bc[c].gen, .bf_ndet = bc[c].ndet};
       nqs_wavefunction *wf = make_wf(bc[c].d, bc[c].n, F, bc[c].d > 1 ? C : N0, 0.5 * bc[c].omega2, 1.0, bc[c].factors, &bo);
       nqs_rng rng;
       nqs_rng_seed(&rng, 77, c);
@@ -240,8 +244,8 @@ int main(void) {
         if (strncmp(wf->param_names[k], "backflow.", 9) == 0 && strcmp(wf->param_names[k], "backflow.alpha") != 0)
           wf->params[k] = 0.3 * nqs_rng_normal(&rng);
       char label[64];
-      snprintf(label, sizeof label, "%dD N=%d %s (eta %d layers%s)", bc[c].d, bc[c].n, bc[c].factors, bc[c].nh,
-               bc[c].gen ? ", g" : "");
+      snprintf(label, sizeof label, "%dD N=%d %s (eta %d layers%s, %d det)", bc[c].d, bc[c].n, bc[c].factors,
+               bc[c].nh, bc[c].gen ? ", g" : "", bc[c].ndet);
       check_wf(label, wf, 4000 + c);
       nqs_wf_free(wf);
     }

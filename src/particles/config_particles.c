@@ -55,6 +55,7 @@ nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
                            .ffnn_activation = nqs_activation_parse(c->wavefunction.ffnn_activation),
                            .ffnn_coords = strcmp(c->wavefunction.ffnn_input, "coords") == 0,
                            .walkers = c->sampler.walkers,
+                           .bf_ndet = c->wavefunction.determinants,
                            .memory_limit = c->run.memory_limit};
   if (parse_layers(c->wavefunction.ffnn_layers, fo.ffnn_hidden, &fo.ffnn_nhidden)) fo.ffnn_nhidden = -1;
   if (parse_layers(c->wavefunction.backflow_layers, fo.bf_hidden, &fo.bf_nhidden)) fo.bf_nhidden = -1;

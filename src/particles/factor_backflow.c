@@ -56,12 +56,14 @@
 #include "orbitals.h"
 
 #define BATCH 64
+#define MAXDET 16 /* determinants in the sum (backflow_determinants) */
 
 typedef struct {
   nqs_ho_orbitals orb;
   nqs_mlp net;
-  nqs_mlp gnet; /* generalised orbitals: g(x~, x, q) (gen = 1) */
+  nqs_mlp gnet; /* generalised orbitals: g(x~, x, q[, e_kappa]) (gen = 1) */
   int gen, D;   /* D = row features per particle: d, or 2d with gen */
+  int K, gin;   /* determinants in the sum; inputs of g (3d, plus K one-hot with K > 1) */
   double g;  /* 1: the factor carries the Gaussian; 0: another factor does */
   int N, n;  /* particles, particles per spin */
   int ws;    /* doubles of network workspace (either network) */
@@ -69,69 +71,84 @@ typedef struct {
 } bf_priv;
 
 /* One state: everything at one configuration.
- *   xs N*d | eta N*N | e1 N*N | e2 N*N | xt N*d | T 2*n*n | logf 1 | sign 1 | gv N*n (gen: g_ik)
- * T[s][i][j] = (A_s^-1)[j][i] (the Slater factor's layout). The cache holds the current state,
- * the proposed state, then the work area. */
+ *   xs N*d | eta N*N | e1 N*N | e2 N*N | xt N*d | T K*2*n*n | ld K | sd K | rk K | logf 1 | sign 1
+ *   | gv K*N*n (gen: g of determinant kappa, particle i, orbital k at ((kappa N + i) n + k))
+ * T of determinant kappa, spin s: T[i][j] = (A^-1)[j][i] (the Slater factor's layout); ld, sd:
+ * ln|D_up D_down| and its sign per determinant; rk = D_kappa / sum_kappa D_kappa, the weight of
+ * determinant kappa in every derivative. The cache holds the current state, the proposed state,
+ * then the work area. */
 typedef struct {
-  double *xs, *eta, *e1, *e2, *xt, *T[2], *logf, *sign, *gv;
+  double *xs, *eta, *e1, *e2, *xt, *T, *ld, *sd, *rk, *logf, *sign, *gv;
 } bstate;
 
-static size_t state_size(int N, int n, int d, int gen) {
-  return (size_t)2 * N * d + (size_t)3 * N * N + (size_t)2 * n * n + 2 + (gen ? (size_t)N * n : 0);
+static size_t state_size(const bf_priv *P, int d) {
+  const size_t N = P->N, n = P->n, K = P->K;
+  return 2 * N * d + 3 * N * N + K * (2 * n * n + 3) + 2 + (P->gen ? K * N * n : 0);
 }
 
 static bstate state_view(const bf_priv *P, int d, double *c) {
-  const size_t N = P->N, n = P->n;
+  const size_t N = P->N, n = P->n, K = P->K;
   bstate s;
   s.xs = c;
   s.eta = c + N * d;
   s.e1 = s.eta + N * N;
   s.e2 = s.e1 + N * N;
   s.xt = s.e2 + N * N;
-  s.T[0] = s.xt + N * d;
-  s.T[1] = s.T[0] + n * n;
-  s.logf = s.T[1] + n * n;
+  s.T = s.xt + N * d;
+  s.ld = s.T + K * 2 * n * n;
+  s.sd = s.ld + K;
+  s.rk = s.sd + K;
+  s.logf = s.rk + K;
   s.sign = s.logf + 1;
   s.gv = s.sign + 1;
   return s;
 }
 
+/* T of determinant kd and spin block sp */
+static double *Tb(const bf_priv *P, const bstate *s, int kd, int sp) {
+  return s->T + ((size_t)kd * 2 + sp) * P->n * P->n;
+}
+
 /* Work area (D row features per particle, M = N d coordinates):
- *   lu n*n | ipiv n | X 3d BATCH | Y 3 BATCH | C BATCH | phi N*n | dphi N*n*D | hphi N*n*D*D
- *   | F 2*D*n*n | Fd N*D | J M*M | L M | K (n D)^2 | Jy N*D*M | Ly N*D | dg N*n*D | hg N*n*D*D | net work
- * (Jy, Ly, dg, hg only with gen; without it D = d and Jy, Ly are J, L.) */
+ *   lu n*n | ipiv n | X gin BATCH | Y 3 BATCH | C BATCH | phi N*n | dphi N*n*D | hphi N*n*D*D
+ *   | F D*n*n | Fd K*N*D | J M*M | L M | Kj (n D)^2 | Jy N*D*M | Ly N*D | dg K*N*n*D | hg K*N*n*D*D
+ *   | gk M | gs M | net work
+ * (Jy, Ly, dg, hg only with gen; without it D = d and Jy, Ly are J, L. Fd's first N*D hold the
+ * weighted sum over determinants, or in the Laplacian pass determinant kappa's at kappa N D.) */
 typedef struct {
-  double *lu, *ipiv, *X, *Y, *C, *phi, *dphi, *hphi, *F, *Fd, *J, *L, *K, *Jy, *Ly, *dg, *hg, *net;
+  double *lu, *ipiv, *X, *Y, *C, *phi, *dphi, *hphi, *F, *Fd, *J, *L, *Kj, *Jy, *Ly, *dg, *hg, *gk, *gs, *net;
 } bwork;
 
 static bwork work_view(const bf_priv *P, int d, double *c) {
-  const size_t N = P->N, n = P->n, D = P->D, M = N * (size_t)d, G = P->gen;
+  const size_t N = P->N, n = P->n, D = P->D, M = N * (size_t)d, G = P->gen, K = P->K;
   bwork w;
   w.lu = c;
   w.ipiv = w.lu + n * n;
   w.X = w.ipiv + n;
-  w.Y = w.X + 3 * (size_t)d * BATCH;
+  w.Y = w.X + (size_t)P->gin * BATCH;
   w.C = w.Y + 3 * BATCH;
   w.phi = w.C + BATCH;
   w.dphi = w.phi + N * n;
   w.hphi = w.dphi + N * n * D;
   w.F = w.hphi + N * n * D * D;
-  w.Fd = w.F + 2 * D * n * n;
-  w.J = w.Fd + N * D;
+  w.Fd = w.F + D * n * n;
+  w.J = w.Fd + K * N * D;
   w.L = w.J + M * M;
-  w.K = w.L + M;
-  w.Jy = G ? w.K + n * D * n * D : w.J;
+  w.Kj = w.L + M;
+  w.Jy = G ? w.Kj + n * D * n * D : w.J;
   w.Ly = G ? w.Jy + N * D * M : w.L;
-  w.dg = w.K + n * D * n * D + G * (N * D * M + N * D);
-  w.hg = w.dg + G * N * n * D;
-  w.net = w.hg + G * N * n * D * D;
+  w.dg = w.Kj + n * D * n * D + G * (N * D * M + N * D);
+  w.hg = w.dg + G * K * N * n * D;
+  w.gk = w.hg + G * K * N * n * D * D;
+  w.gs = w.gk + M;
+  w.net = w.gs + M;
   return w;
 }
 
 static size_t work_size(const bf_priv *P, int d) {
-  const size_t N = P->N, n = P->n, D = P->D, M = N * (size_t)d, G = P->gen;
-  return n * n + n + (3 * (size_t)d + 5) * BATCH + N * n * (1 + D + D * D) + 2 * D * n * n + N * D + M * M + M +
-         n * D * n * D + G * (N * D * M + N * D + N * n * (D + D * D)) + (size_t)P->ws;
+  const size_t N = P->N, n = P->n, D = P->D, M = N * (size_t)d, G = P->gen, K = P->K;
+  return n * n + n + ((size_t)P->gin + 5) * BATCH + N * n * (1 + D + D * D) + D * n * n + K * N * D + M * M + M +
+         n * D * n * D + G * (N * D * M + N * D + K * N * n * (D + D * D)) + 2 * M + (size_t)P->ws;
 }
 
 static size_t b_cache_size(const nqs_factor *f) {
@@ -169,22 +186,25 @@ static void eta_batch(const bf_priv *P, const double *th, int d, const int *pi, 
   }
 }
 
-/* The generalised orbitals' network over the items t = i n + k (particle i, orbital k) from t0,
- * B of them: inputs (x~_i, x_i, q_k) in w->X (3d rows of B). */
+/* The generalised orbitals' network over the items t = (kappa N + i) n + k (determinant kappa,
+ * particle i, orbital k) from t0, B of them: inputs (x~_i, x_i, q_k[, e_kappa]) in w->X (gin rows
+ * of B; the one-hot e_kappa only with more than one determinant). */
 static void g_inputs(const bf_priv *P, int d, const bstate *s, int t0, int B, bwork *w) {
+  const int n = P->n, N = P->N;
   for (int t = 0; t < B; t++) {
-    const int i = (t0 + t) / P->n, k = (t0 + t) % P->n;
+    const int it = t0 + t, kd = it / (N * n), i = (it / n) % N, k = it % n;
     for (int a = 0; a < d; a++) {
       w->X[(size_t)a * B + t] = s->xt[i * d + a];
       w->X[(size_t)(d + a) * B + t] = s->xs[i * d + a];
       w->X[(size_t)(2 * d + a) * B + t] = P->orb.qn[k][a];
     }
+    for (int u = 3 * d; u < P->gin; u++) w->X[(size_t)u * B + t] = u - 3 * d == kd ? 1.0 : 0.0;
   }
 }
 
-/* g_ik for every particle and orbital, into s->gv. */
+/* g for every determinant, particle and orbital, into s->gv. */
 static void g_values(const bf_priv *P, const double *gth, int d, bstate *s, bwork *w) {
-  const int items = P->N * P->n;
+  const int items = P->K * P->N * P->n;
   for (int t0 = 0; t0 < items; t0 += BATCH) {
     const int B = items - t0 < BATCH ? items - t0 : BATCH;
     g_inputs(P, d, s, t0, B, w);
@@ -196,8 +216,8 @@ static void g_values(const bf_priv *P, const double *gth, int d, bstate *s, bwor
  * forward-mode pass per unit vector e_a (first derivative and H_aa) and per e_a + e_b, a < b
  * (H_aa + H_bb + 2 H_ab). */
 static void g_derivs(const bf_priv *P, const double *gth, int d, const bstate *s, bwork *w, int hess) {
-  const int items = P->N * P->n, D = P->D;
-  double v[3 * NQS_MAX_DIM], y[BATCH], d1[BATCH], d2[BATCH];
+  const int items = P->K * P->N * P->n, D = P->D;
+  double v[3 * NQS_MAX_DIM + MAXDET], y[BATCH], d1[BATCH], d2[BATCH];
   for (int t0 = 0; t0 < items; t0 += BATCH) {
     const int B = items - t0 < BATCH ? items - t0 : BATCH;
     g_inputs(P, d, s, t0, B, w);
@@ -226,10 +246,10 @@ static void g_derivs(const bf_priv *P, const double *gth, int d, const bstate *s
   }
 }
 
-/* The rows of particle gi: A_gi,k (w->phi), d/dy (w->dphi, n x D) and, with hess, the Hessians
- * in y (w->hphi, n x D x D). Plain backflow: the orbital polynomials at x~ (D = d). With g (its
- * values in s->gv, derivatives from g_derivs): f = P (1 + g). */
-static void row_derivs(const bf_priv *P, double a, int d, const bstate *s, bwork *w, int gi, int hess) {
+/* The rows of particle gi in determinant kd: A_gi,k (w->phi), d/dy (w->dphi, n x D) and, with
+ * hess, the Hessians in y (w->hphi, n x D x D). Plain backflow: the orbital polynomials at x~
+ * (D = d). With g (its values in s->gv, derivatives from g_derivs): f = P (1 + g). */
+static void row_derivs(const bf_priv *P, double a, int d, const bstate *s, bwork *w, int kd, int gi, int hess) {
   const int n = P->n, D = P->D;
   double *phi = w->phi + (size_t)gi * n, *dphi = w->dphi + (size_t)gi * n * D;
   double *hphi = hess ? w->hphi + (size_t)gi * n * D * D : NULL;
@@ -240,7 +260,7 @@ static void row_derivs(const bf_priv *P, double a, int d, const bstate *s, bwork
   double p[NQS_HO_MAXORB], dp[NQS_HO_MAXORB * NQS_MAX_DIM], hp[NQS_HO_MAXORB * NQS_MAX_DIM * NQS_MAX_DIM];
   nqs_ho_eval(&P->orb, a, s->xt + gi * d, p, dp, NULL, hess ? hp : NULL);
   for (int k = 0; k < n; k++) {
-    const size_t it = (size_t)gi * n + k;
+    const size_t it = ((size_t)kd * P->N + gi) * n + k;
     const double g1 = 1.0 + s->gv[it], *dg = w->dg + it * D;
     phi[k] = p[k] * g1;
     for (int u = 0; u < D; u++) {
@@ -257,10 +277,11 @@ static void row_derivs(const bf_priv *P, double a, int d, const bstate *s, bwork
 }
 
 /* Build state s at its positions s->xs. from == NULL: every pair; otherwise only particle p
- * moved since state `from`, whose other pair values are copied. Returns ln|f| (NaN if singular). */
+ * moved since state `from`, whose other pair values are copied. Returns ln|f| (NaN if a
+ * determinant is singular or the sum of determinants vanishes). */
 static double build(const bf_priv *P, const double *th, int d, double omega, bstate *s, const bstate *from, int p,
                     bwork *w) {
-  const int N = P->N, n = P->n;
+  const int N = P->N, n = P->n, K = P->K;
   const double a = th[0] * omega, *net = th + 1;
   int pi[BATCH], pj[BATCH], B = 0;
   if (from) {
@@ -301,44 +322,63 @@ static double build(const bf_priv *P, const double *th, int d, double omega, bst
     for (int k = 0; k < d; k++) r2 += xi[k] * xi[k];
   }
   if (P->gen) g_values(P, th + 1 + P->net.nparams, d, s, w);
-  double logdet = 0;
-  *s->sign = 1.0;
-  lapack_int *ipiv = (lapack_int *)w->ipiv;
-  /* The inverse in place: A column-major in T, LU, then dgetri, whose column-major A^-1 read
-   * row-major is T[i][j] = A^-1[j][i]. (dgetri rather than dgetrs against the identity: OpenBLAS
-   * hands dgetrs to its thread pool even at n = 3, which then spins beside the walkers' threads.) */
-  for (int sp = 0; sp < 2; sp++) {
-    double *T = s->T[sp];
-    for (int i = 0; i < n; i++) {
-      nqs_ho_eval(&P->orb, a, s->xt + (sp * n + i) * d, w->phi, NULL, NULL, NULL);
-      for (int j = 0; j < n; j++) T[i + j * n] = P->gen ? w->phi[j] * (1.0 + s->gv[(sp * n + i) * n + j]) : w->phi[j];
+  /* every determinant's matrices, column-major in T (the orbitals evaluated once per particle) */
+  for (int i = 0; i < N; i++) {
+    const int sp = i / n, r = i % n;
+    nqs_ho_eval(&P->orb, a, s->xt + i * d, w->phi, NULL, NULL, NULL);
+    for (int kd = 0; kd < K; kd++) {
+      double *T = Tb(P, s, kd, sp);
+      for (int j = 0; j < n; j++)
+        T[r + j * n] = P->gen ? w->phi[j] * (1.0 + s->gv[((size_t)kd * N + i) * n + j]) : w->phi[j];
     }
-    lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, T, n, ipiv);
-    if (info != 0) return *s->logf = NAN;
-    for (int i = 0; i < n; i++) {
-      logdet += log(fabs(T[i + i * n]));
-      if ((T[i + i * n] < 0) != (ipiv[i] != i + 1)) *s->sign = -*s->sign; /* U's sign, row swaps */
-    }
-    info = LAPACKE_dgetri_work(LAPACK_COL_MAJOR, n, T, n, ipiv, w->lu, n * n);
-    if (info != 0) return *s->logf = NAN;
   }
-  return *s->logf = logdet - 0.5 * P->g * a * r2;
+  lapack_int *ipiv = (lapack_int *)w->ipiv;
+  /* The inverse in place: LU, then dgetri, whose column-major A^-1 read row-major is
+   * T[i][j] = A^-1[j][i]. (dgetri rather than dgetrs against the identity: OpenBLAS hands
+   * dgetrs to its thread pool even at n = 3, which then spins beside the walkers' threads.) */
+  double lmax = -INFINITY;
+  for (int kd = 0; kd < K; kd++) {
+    double logdet = 0, sign = 1.0;
+    for (int sp = 0; sp < 2; sp++) {
+      double *T = Tb(P, s, kd, sp);
+      lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, T, n, ipiv);
+      if (info != 0) return *s->logf = NAN;
+      for (int i = 0; i < n; i++) {
+        logdet += log(fabs(T[i + i * n]));
+        if ((T[i + i * n] < 0) != (ipiv[i] != i + 1)) sign = -sign; /* U's sign, row swaps */
+      }
+      info = LAPACKE_dgetri_work(LAPACK_COL_MAJOR, n, T, n, ipiv, w->lu, n * n);
+      if (info != 0) return *s->logf = NAN;
+    }
+    s->ld[kd] = logdet;
+    s->sd[kd] = sign;
+    if (logdet > lmax) lmax = logdet;
+  }
+  /* ln|sum_kappa D_kappa| about the largest term; one determinant: exactly its ln|D| */
+  double sum = 0;
+  for (int kd = 0; kd < K; kd++) sum += s->sd[kd] * exp(s->ld[kd] - lmax);
+  if (!(fabs(sum) > 0)) return *s->logf = NAN;
+  for (int kd = 0; kd < K; kd++) s->rk[kd] = s->sd[kd] * exp(s->ld[kd] - lmax) / sum;
+  *s->sign = sum < 0 ? -1.0 : 1.0;
+  return *s->logf = lmax + log(fabs(sum)) - 0.5 * P->g * a * r2;
 }
 
-/* Fd_u[i] = sum_j d A_ij / d y_iu (A^-1)[j][i] for every particle and row feature (w->Fd, N x D),
- * from the rows' gradients (left in w->dphi; g's in w->dg). */
+/* Fd_u[i] = sum_kappa rk_kappa sum_j d A^kappa_ij / d y_iu (A^kappa^-1)[j][i] for every particle
+ * and row feature (w->Fd, N x D): the gradient of ln|sum D| in the row features, from the rows'
+ * gradients (g's from g_derivs). */
 static void diag_F(const bf_priv *P, const double *th, double a, int d, const bstate *s, bwork *w) {
   const int N = P->N, n = P->n, D = P->D;
   if (P->gen) g_derivs(P, th + 1 + P->net.nparams, d, s, w, 0);
-  for (int i = 0; i < N; i++) {
-    row_derivs(P, a, d, s, w, i, 0);
-    const double *dphi = w->dphi + (size_t)i * n * D, *Ti = s->T[i / n] + (i % n) * n;
-    for (int k = 0; k < D; k++) {
-      double v = 0;
-      for (int j = 0; j < n; j++) v += dphi[j * D + k] * Ti[j];
-      w->Fd[i * D + k] = v;
+  for (int kd = 0; kd < P->K; kd++)
+    for (int i = 0; i < N; i++) {
+      row_derivs(P, a, d, s, w, kd, i, 0);
+      const double *dphi = w->dphi + (size_t)i * n * D, *Ti = Tb(P, s, kd, i / n) + (i % n) * n;
+      for (int k = 0; k < D; k++) {
+        double v = 0;
+        for (int j = 0; j < n; j++) v += dphi[j * D + k] * Ti[j];
+        w->Fd[i * D + k] = kd ? w->Fd[i * D + k] + s->rk[kd] * v : s->rk[kd] * v;
+      }
     }
-  }
 }
 
 /* ADD d ln|det| / d x_p (through the backflow Jacobian's column p) to g[d]. */
@@ -453,7 +493,7 @@ static void jacobian_y(const bf_priv *P, int d, bwork *w) {
 static void b_grad_lap(const nqs_factor *f, const double *th, const double *x, const void *cache, double *g,
                        double *lap) {
   const bf_priv *P = f->priv;
-  const int N = P->N, n = P->n, d = f->sys.dim, M = N * d, D = P->D, nD = n * D;
+  const int N = P->N, n = P->n, d = f->sys.dim, M = N * d, D = P->D, nD = n * D, K = P->K;
   const double a = th[0] * f->sys.omega;
   bstate s = state_view(P, d, cur_c(P, cache));
   bwork w = work_view(P, d, work_c(P, cache));
@@ -462,89 +502,125 @@ static void b_grad_lap(const nqs_factor *f, const double *th, const double *x, c
     jacobian_y(P, d, &w);
     g_derivs(P, th + 1 + P->net.nparams, d, &s, &w, 1);
   }
-  double Lsum = 0;
+  double Lk[MAXDET] = {0}; /* lap ln|D_kappa| */
   for (int sp = 0; sp < 2; sp++) {
-    const double *T = s.T[sp];
-    /* the block's rows, their gradients and Hessians in the row features */
-    for (int i = 0; i < n; i++) row_derivs(P, a, d, &s, &w, sp * n + i, 1);
-    /* F_u[i][l] = sum_j Phi_u[i][j] T[l][j], stored F[(u n + i) n + l] */
-    double *F = w.F + (size_t)sp * D * n * n;
-    for (int ka = 0; ka < D; ka++)
-      for (int i = 0; i < n; i++) {
-        const double *dp = w.dphi + (size_t)(sp * n + i) * n * D;
-        for (int l = 0; l < n; l++) {
-          const double *Tl = T + l * n;
-          double v = 0;
-          for (int j = 0; j < n; j++) v += dp[j * D + ka] * Tl[j];
-          F[((size_t)ka * n + i) * n + l] = v;
-        }
-        w.Fd[(sp * n + i) * D + ka] = F[((size_t)ka * n + i) * n + i];
-      }
-    /* K = J_s J_s^T over the block's n D rows (plain loops: OpenBLAS would start its thread
-     * pool for these small products, from inside the walkers' OpenMP loop) */
+    /* K = J_s J_s^T over the block's n D rows, shared by the determinants (plain loops: OpenBLAS
+     * would start its thread pool for these small products, from inside the walkers' OpenMP loop) */
     const double *Js = w.Jy + (size_t)sp * nD * M;
     for (int r = 0; r < nD; r++)
       for (int c = r; c < nD; c++) {
         const double *jr = Js + (size_t)r * M, *jc = Js + (size_t)c * M;
         double v = 0;
         for (int mu = 0; mu < M; mu++) v += jr[mu] * jc[mu];
-        w.K[(size_t)r * nD + c] = w.K[(size_t)c * nD + r] = v;
+        w.Kj[(size_t)r * nD + c] = w.Kj[(size_t)c * nD + r] = v;
       }
-    for (int i = 0; i < n; i++) {
-      const int gi = sp * n + i;
-      const double *Ti = T + i * n, *hp = w.hphi + (size_t)gi * n * D * D;
-      for (int ka = 0; ka < D; ka++) {
-        for (int kb = 0; kb < D; kb++) {
-          double hd = 0;
-          for (int j = 0; j < n; j++) hd += hp[(j * D + ka) * D + kb] * Ti[j];
-          Lsum += hd * w.K[(size_t)(i * D + ka) * nD + i * D + kb];
+    for (int kd = 0; kd < K; kd++) {
+      const double *T = Tb(P, &s, kd, sp);
+      double *Fd = w.Fd + (size_t)kd * N * D;
+      /* the block's rows, their gradients and Hessians in the row features */
+      for (int i = 0; i < n; i++) row_derivs(P, a, d, &s, &w, kd, sp * n + i, 1);
+      /* F_u[i][l] = sum_j Phi_u[i][j] T[l][j], stored F[(u n + i) n + l] */
+      double *F = w.F;
+      for (int ka = 0; ka < D; ka++)
+        for (int i = 0; i < n; i++) {
+          const double *dp = w.dphi + (size_t)(sp * n + i) * n * D;
+          for (int l = 0; l < n; l++) {
+            const double *Tl = T + l * n;
+            double v = 0;
+            for (int j = 0; j < n; j++) v += dp[j * D + ka] * Tl[j];
+            F[((size_t)ka * n + i) * n + l] = v;
+          }
+          Fd[(sp * n + i) * D + ka] = F[((size_t)ka * n + i) * n + i];
         }
-        Lsum += w.Fd[gi * D + ka] * w.Ly[gi * D + ka];
-      }
-      for (int l = 0; l < n; l++)
-        for (int ka = 0; ka < D; ka++)
-          for (int kb = 0; kb < D; kb++)
-            Lsum -= w.K[(size_t)(i * D + ka) * nD + l * D + kb] * F[((size_t)ka * n + i) * n + l] *
+      double Ls = Lk[kd];
+      for (int i = 0; i < n; i++) {
+        const int gi = sp * n + i;
+        const double *Ti = T + i * n, *hp = w.hphi + (size_t)gi * n * D * D;
+        for (int ka = 0; ka < D; ka++) {
+          for (int kb = 0; kb < D; kb++) {
+            double hd = 0;
+            for (int j = 0; j < n; j++) hd += hp[(j * D + ka) * D + kb] * Ti[j];
+            Ls += hd * w.Kj[(size_t)(i * D + ka) * nD + i * D + kb];
+          }
+          Ls += Fd[gi * D + ka] * w.Ly[gi * D + ka];
+        }
+        for (int l = 0; l < n; l++)
+          for (int ka = 0; ka < D; ka++)
+            for (int kb = 0; kb < D; kb++)
+              Ls -= w.Kj[(size_t)(i * D + ka) * nD + l * D + kb] * F[((size_t)ka * n + i) * n + l] *
                     F[((size_t)kb * n + l) * n + i];
+      }
+      Lk[kd] = Ls;
     }
   }
-  /* gradient: g_mu += sum_iu J^y_{iu,mu} Fd_u[i] */
-  for (int ia = 0; ia < N * D; ia++) {
-    const double *Jr = w.Jy + (size_t)ia * M, fd = w.Fd[ia];
-    for (int mu = 0; mu < M; mu++) g[mu] += Jr[mu] * fd;
+  /* gradient of determinant kappa: g_mu = sum_iu J^y_{iu,mu} Fd_u[i] */
+  double Lsum;
+  if (K == 1) {
+    for (int ia = 0; ia < N * D; ia++) {
+      const double *Jr = w.Jy + (size_t)ia * M, fd = w.Fd[ia];
+      for (int mu = 0; mu < M; mu++) g[mu] += Jr[mu] * fd;
+    }
+    Lsum = Lk[0];
+  } else {
+    /* W = sum D_kappa: grad W / W = sum rk g_kappa, lap W / W = sum rk (lap ln|D_kappa| + |g_kappa|^2),
+     * lap ln|W| = lap W / W - |grad ln|W||^2 */
+    double Q = 0, G2 = 0;
+    memset(w.gs, 0, sizeof(double) * (size_t)M);
+    for (int kd = 0; kd < K; kd++) {
+      memset(w.gk, 0, sizeof(double) * (size_t)M);
+      for (int ia = 0; ia < N * D; ia++) {
+        const double *Jr = w.Jy + (size_t)ia * M, fd = w.Fd[(size_t)kd * N * D + ia];
+        for (int mu = 0; mu < M; mu++) w.gk[mu] += Jr[mu] * fd;
+      }
+      double g2 = 0;
+      for (int mu = 0; mu < M; mu++) {
+        g2 += w.gk[mu] * w.gk[mu];
+        w.gs[mu] += s.rk[kd] * w.gk[mu];
+      }
+      Q += s.rk[kd] * (Lk[kd] + g2);
+    }
+    for (int mu = 0; mu < M; mu++) {
+      g[mu] += w.gs[mu];
+      G2 += w.gs[mu] * w.gs[mu];
+    }
+    Lsum = Q - G2;
   }
   for (int mu = 0; mu < M; mu++) g[mu] -= P->g * a * x[mu];
   *lap += Lsum - P->g * a * M;
 }
 
-/* O_alpha with generalised orbitals: sum_ik (A^-1)[k][i] (1 + g_ik) (x~_i . grad P_k(x~_i)) / (2 alpha). */
+/* O_alpha with generalised orbitals: sum_kappa rk sum_ik (A^-1)[k][i] (1 + g_ik) (x~_i . grad P_k(x~_i)) / (2 alpha). */
 static double dalpha_gen(const bf_priv *P, double a, int d, const bstate *s) {
-  const int n = P->n;
-  double sum = 0, p[NQS_HO_MAXORB], dp[NQS_HO_MAXORB * NQS_MAX_DIM];
+  const int n = P->n, K = P->K;
+  double part[MAXDET] = {0}, p[NQS_HO_MAXORB], dp[NQS_HO_MAXORB * NQS_MAX_DIM];
   for (int i = 0; i < P->N; i++) {
     nqs_ho_eval(&P->orb, a, s->xt + i * d, p, dp, NULL, NULL);
-    const double *Ti = s->T[i / n] + (i % n) * n;
-    for (int k = 0; k < n; k++) {
-      double xg = 0;
-      for (int u = 0; u < d; u++) xg += s->xt[i * d + u] * dp[k * d + u];
-      sum += Ti[k] * (1.0 + s->gv[i * n + k]) * xg;
+    for (int kd = 0; kd < K; kd++) {
+      const double *Ti = Tb(P, s, kd, i / n) + (i % n) * n;
+      for (int k = 0; k < n; k++) {
+        double xg = 0;
+        for (int u = 0; u < d; u++) xg += s->xt[i * d + u] * dp[k * d + u];
+        part[kd] += Ti[k] * (1.0 + s->gv[((size_t)kd * P->N + i) * n + k]) * xg;
+      }
     }
   }
+  double sum = 0;
+  for (int kd = 0; kd < K; kd++) sum += s->rk[kd] * part[kd];
   return sum;
 }
 
-/* ADD O of g's parameters: sum over items (i, k) of (A^-1)[k][i] P_k(x~_i) dg_ik/dtheta. */
+/* ADD O of g's parameters: sum over items (kappa, i, k) of rk (A^-1)[k][i] P_k(x~_i) dg/dtheta. */
 static void dparams_g(const bf_priv *P, const double *gth, double a, int d, const bstate *s, bwork *w, double *o) {
-  const int n = P->n, items = P->N * n;
+  const int n = P->n, N = P->N, items = P->K * N * n;
   double p[NQS_HO_MAXORB];
   int last = -1; /* the particle whose polynomials p holds (items run particle by particle) */
   for (int t0 = 0; t0 < items; t0 += BATCH) {
     const int B = items - t0 < BATCH ? items - t0 : BATCH;
     for (int t = 0; t < B; t++) {
-      const int i = (t0 + t) / n, k = (t0 + t) % n;
+      const int it = t0 + t, kd = it / (N * n), i = (it / n) % N, k = it % n;
       if (i != last) nqs_ho_eval(&P->orb, a, s->xt + i * d, p, NULL, NULL, NULL);
       last = i;
-      w->C[t] = s->T[i / n][(i % n) * n + k] * p[k];
+      w->C[t] = s->rk[kd] * Tb(P, s, kd, i / n)[(i % n) * n + k] * p[k];
     }
     g_inputs(P, d, s, t0, B, w);
     nqs_mlp_backward_batch(&P->gnet, gth, B, w->X, w->C, o, w->net);
@@ -604,6 +680,8 @@ static const nqs_option own_options[] = {
      NULL, "hidden-layer widths of the backflow pair network eta(r, like-spin), comma list (tanh)"},
     {"wavefunction", "backflow_orbitals", NQS_K_STRING, NQS_OPTION_FIELD(wavefunction.backflow_orbitals), "none", 0, 0,
      0, NULL, "generalised orbitals P_k(x~_i)(1 + g(x~_i, x_i, q_k)): none, or the hidden widths of g (tanh)"},
+    {"wavefunction", "determinants", NQS_K_INT, NQS_OPTION_FIELD(wavefunction.determinants), "1", 1, MAXDET, 0, NULL,
+     "backflow determinants in the sum, each with its own generalised orbitals (g also sees a one-hot kappa)"},
     {0}};
 
 const nqs_factor_type nqs_factor_backflow = {
@@ -671,8 +749,20 @@ static nqs_factor *b_create(const nqs_system *sys, const nqs_factor_options *o, 
                    "backflow_orbitals: give none, or a comma list of 1 to 7 widths, each 1..4096 (e.g. 16)");
     return NULL;
   }
+  P->K = o->bf_ndet > 0 ? o->bf_ndet : 1;
+  if (P->K > MAXDET || (P->K > 1 && o->bfo_nhidden == 0)) {
+    if (P->K > MAXDET)
+      nqs_error_setk(err, NQS_EINPUT, "wavefunction.determinants", "determinants = %d: at most %d", P->K, MAXDET);
+    else
+      nqs_error_setk(err, NQS_EINPUT, "wavefunction.determinants",
+                     "determinants = %d needs generalised orbitals (with plain backflow every determinant is the "
+                     "same): set backflow_orbitals (e.g. 16), or determinants = 1", P->K);
+    free(P);
+    return NULL;
+  }
+  P->gin = 3 * sys->dim + (P->K > 1 ? P->K : 0);
   if (nqs_mlp_init(&P->net, 2, o->bf_hidden, o->bf_nhidden, NQS_ACT_TANH, err) ||
-      (o->bfo_nhidden > 0 && nqs_mlp_init(&P->gnet, 3 * sys->dim, o->bfo_hidden, o->bfo_nhidden, NQS_ACT_TANH, err))) {
+      (o->bfo_nhidden > 0 && nqs_mlp_init(&P->gnet, P->gin, o->bfo_hidden, o->bfo_nhidden, NQS_ACT_TANH, err))) {
     free(P);
     return NULL;
   }
@@ -683,7 +773,7 @@ static nqs_factor *b_create(const nqs_system *sys, const nqs_factor_options *o, 
   P->g = o->slater_bare ? 0.0 : 1.0;
   P->ws = nqs_mlp_batch_work_size(&P->net, BATCH);
   if (P->gen && nqs_mlp_batch_work_size(&P->gnet, BATCH) > P->ws) P->ws = nqs_mlp_batch_work_size(&P->gnet, BATCH);
-  P->state = state_size(P->N, P->n, sys->dim, P->gen);
+  P->state = state_size(P, sys->dim);
   P->work = work_size(P, sys->dim);
   const int np = 1 + P->net.nparams + (P->gen ? P->gnet.nparams : 0);
   char what[96];

@@ -36,6 +36,7 @@ typedef struct nqs_config {
     double sigma, init_std;
     char ffnn_layers[64], ffnn_activation[12], ffnn_input[8];
     char backflow_layers[64], backflow_orbitals[64];
+    int determinants;
   } wavefunction;
   struct {
     char method[24];

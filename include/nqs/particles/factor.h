@@ -98,6 +98,7 @@ struct nqs_factor_options {
   double memory_limit; /* run.memory_limit (GiB; 0: the machine's) */
   int bf_hidden[8], bf_nhidden; /* hidden-layer widths of the backflow pair network (-1: malformed) */
   int bfo_hidden[8], bfo_nhidden; /* of the generalised orbitals' network g (0: none; -1: malformed) */
+  int bf_ndet;         /* backflow determinants in the sum (0 or 1: one) */
   int slater_bare;     /* set by nqs_wf_create: another factor supplies the one-body Gaussian,
                           so the Slater orbitals are bare Hermite polynomials */
 };
