@@ -28,7 +28,7 @@ typedef nqs_option option;
 /* Declared once; everything else reads this table and the registries' own rows (OPT). */
 static const option core_options[] = {
     {"system", "type", NQS_K_CHOICE, F(system.type), "continuum", 0, 0, 0, "@model",
-     "continuum: particles in a trap (the keys below); lattice: spin-1/2 model of [lattice]"},
+     "continuum: particles in a trap (the keys below); lattice: spin-1/2 model of [lattice]; nucleus: light nucleus of [nucleus]"},
     {"system", "dimensions", NQS_K_INT, F(system.dimensions), "2", 1, 3, 0, NULL, "spatial dimensions d"},
     {"system", "particles", NQS_K_INT, F(system.particles), "2", 1, 4096, 0, NULL,
      "number of particles N (fermions: a closed shell, 2D 2,6,12,20,30,42,56; 3D 2,8,20,40)"},
@@ -186,7 +186,7 @@ static int nopt(void) {
 }
 #define NOPT nopt()
 
-static const char *sections[] = {"system", "lattice", "wavefunction", "sampler", "optimizer", "evaluation", "boltzmann", "observables", "output", "run"};
+static const char *sections[] = {"system", "lattice", "nucleus", "wavefunction", "sampler", "optimizer", "evaluation", "boltzmann", "observables", "output", "run"};
 #define NSEC ((int)(sizeof sections / sizeof sections[0]))
 
 static int known_section(const char *section) {
@@ -612,7 +612,8 @@ void nqs_config_locate(const nqs_config *c, nqs_error *err) {
 
 /* Which commands read each key: a key set for a run that does not read it is refused, not
  * silently ignored. First match wins; a NULL key matches the whole section. */
-enum { S_PARTICLES = 1, S_LATTICE = 2, S_TRAIN = 4, S_TOMO = 8, S_ALL = 15 };
+enum { S_PARTICLES = 1, S_LATTICE = 2, S_TRAIN = 4, S_TOMO = 8, S_NUCLEUS = 16, S_ALL = 31 };
+enum { S_VMC = S_PARTICLES | S_LATTICE | S_NUCLEUS }; /* every nqs run */
 static const struct {
   const char *section, *key;
   unsigned mask;
@@ -620,21 +621,26 @@ static const struct {
     {"system", "type", S_ALL},
     {"system", NULL, S_PARTICLES},
     {"lattice", NULL, S_LATTICE | S_TOMO},
-    {"wavefunction", "init_std", S_PARTICLES | S_LATTICE},
+    {"nucleus", NULL, S_NUCLEUS},
+    {"wavefunction", "init_std", S_VMC},
     {"wavefunction", "ffnn_layers", S_PARTICLES | S_LATTICE},
     {"wavefunction", "ffnn_activation", S_PARTICLES | S_LATTICE},
     {"wavefunction", NULL, S_PARTICLES},
-    {"sampler", "walkers", S_PARTICLES | S_LATTICE},
-    {"sampler", "thermalization", S_PARTICLES | S_LATTICE},
+    {"sampler", "walkers", S_VMC},
+    {"sampler", "thermalization", S_VMC},
+    {"sampler", "step", S_PARTICLES | S_NUCLEUS},
+    {"sampler", "target_acceptance", S_PARTICLES | S_NUCLEUS},
     {"sampler", NULL, S_PARTICLES},
-    {"optimizer", NULL, S_PARTICLES | S_LATTICE},
-    {"evaluation", NULL, S_PARTICLES | S_LATTICE},
+    {"optimizer", NULL, S_VMC},
+    {"evaluation", NULL, S_VMC},
     {"boltzmann", NULL, S_TRAIN | S_TOMO},
+    {"observables", "radial_bins", S_PARTICLES | S_NUCLEUS},
+    {"observables", "r_max", S_PARTICLES | S_NUCLEUS},
     {"observables", NULL, S_PARTICLES},
-    {"output", "checkpoint_every", S_PARTICLES | S_LATTICE | S_TRAIN},
-    {"run", "threads", S_PARTICLES | S_LATTICE | S_TRAIN},
-    {"run", "memory_limit", S_PARTICLES | S_LATTICE},
-    {"run", "init_from", S_PARTICLES | S_LATTICE},
+    {"output", "checkpoint_every", S_VMC | S_TRAIN},
+    {"run", "threads", S_VMC | S_TRAIN},
+    {"run", "memory_limit", S_VMC},
+    {"run", "init_from", S_VMC},
     {NULL, NULL, S_ALL},
 };
 
@@ -650,7 +656,7 @@ static unsigned command_mask(const nqs_config *c, const char *command) {
   if (!command) return S_ALL;
   if (strcmp(command, "train-rbm") == 0) return S_TRAIN;
   if (strcmp(command, "tomography") == 0) return S_TOMO;
-  return strcmp(c->system.type, "lattice") == 0 ? S_LATTICE : S_PARTICLES;
+  return strcmp(c->system.type, "lattice") == 0 ? S_LATTICE : strcmp(c->system.type, "nucleus") == 0 ? S_NUCLEUS : S_PARTICLES;
 }
 
 nqs_status nqs_config_check_keys(const nqs_config *c, const char *command, nqs_error *err) {
@@ -665,7 +671,7 @@ nqs_status nqs_config_check_keys(const nqs_config *c, const char *command, nqs_e
       return nqs_error_setk(err, NQS_EINPUT, key, "this key belongs to %s = %s, but the run has %s = %s, which would ignore "
                             "it; remove it or set %s = %s", selector, owner, selector, selected(c, selector), selector, owner);
     char what[64];
-    if (mask & (S_PARTICLES | S_LATTICE)) snprintf(what, sizeof what, "a %s run (system.type = %s)", c->system.type, c->system.type);
+    if (mask & S_VMC) snprintf(what, sizeof what, "a %s run (system.type = %s)", c->system.type, c->system.type);
     else snprintf(what, sizeof what, "nqs %s", command);
     return nqs_error_setk(err, NQS_EINPUT, key, "this key does not apply to %s, which would ignore it; remove it%s", what,
                           mask == S_LATTICE && strcmp(OPT(i)->section, "sampler") == 0

@@ -2,7 +2,7 @@
 #include <string.h>
 #include "nqs/core/model.h"
 
-const nqs_model_type *const nqs_model_types[] = {&nqs_model_particles, &nqs_model_lattice, NULL};
+const nqs_model_type *const nqs_model_types[] = {&nqs_model_particles, &nqs_model_lattice, &nqs_model_nucleus, NULL};
 
 const nqs_model_type *nqs_model_type_find(const char *name) {
   for (int i = 0; name && nqs_model_types[i]; i++)

@@ -69,6 +69,9 @@ static nqs_status same_system(const nqs_config *a, const nqs_config *b, const ch
   else if (strcmp(a->system.type, "lattice") == 0) {
     if (strcmp(a->lattice.graph, b->lattice.graph)) what = "[lattice] graph";
     else if (a->lattice.length != b->lattice.length) what = "[lattice] length";
+  } else if (strcmp(a->system.type, "nucleus") == 0) {
+    if (a->nucleus.nucleons != b->nucleus.nucleons) what = "[nucleus] nucleons";
+    else if (a->nucleus.protons != b->nucleus.protons) what = "[nucleus] protons";
   } else if (a->system.dimensions != b->system.dimensions) what = "[system] dimensions";
   else if (a->system.particles != b->system.particles) what = "[system] particles";
   else if (strcmp(a->system.statistics, b->system.statistics)) what = "[system] statistics";

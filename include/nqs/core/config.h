@@ -28,6 +28,11 @@ typedef struct nqs_config {
     int length, alpha;
     double J, J2, h, delta;
   } lattice;
+  struct { /* [nucleus]: light nuclei from pionless EFT */
+    int nucleons, protons;
+    char cutoff[8], coulomb[4], jastrow_layers[64], spin_layers[64];
+    double lambda, C1, C2, D0, confine_a, confine_b;
+  } nucleus;
   struct {
     char factors[128];
     int hidden;

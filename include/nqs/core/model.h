@@ -110,7 +110,7 @@ const char *nqs_model_type_name(int i);
 nqs_model *nqs_model_create(const nqs_config *c, nqs_error *err);
 void nqs_model_free(nqs_model *m);
 
-extern const nqs_model_type nqs_model_particles, nqs_model_lattice;
+extern const nqs_model_type nqs_model_particles, nqs_model_lattice, nqs_model_nucleus;
 
 /* Particles in a trap around an existing wave function and sampler (both borrowed): what tests
  * and benchmarks use to drive the engine on a hand-built wave function. */

@@ -1,0 +1,552 @@
+/* model_nucleus.c — light nuclei (A <= 4) of leading-order pionless EFT as an engine model.
+ *
+ * Wave function: amplitudes over the exact spin-isospin basis (nqs/nuclei/nucleus.h),
+ *   Psi(R, S) = exp(U(R)) chi_S(R),
+ *   U = sum_{i<j} f(r_ij),     f(r) = J(r) - a r^2 / (1 + b r)
+ *   chi = Phi + sum_{i<j} u(r_ij) sigma_i.sigma_j Phi
+ * Phi is the s-shell spin-isospin state (antisymmetric, total S and T of the ground state), J
+ * and u are pair networks of the distance (nqs_mlp, tanh; output layers start at zero, so a new
+ * state is the s-shell times the confining pair factor), a > 0 and b >= 0 make the tail of
+ * f linear in r (the bound state's exponential decay). exp(U) is symmetric and sum_{i<j} u
+ * sigma.sigma commutes with every permutation, so Psi is antisymmetric under the exchange of
+ * (r, sigma, tau) of two nucleons (tested, not assumed), and chi carries the mixed-symmetry
+ * spin components that sigma.sigma induces.
+ * Centre of mass: Psi depends on distances only, so it does not depend on the centre of mass at
+ * all; the Laplacian of such a function is the intrinsic one, and E_L is the intrinsic energy
+ * with no centre-of-mass kinetic energy to subtract. Sampling moves one nucleon at a time in
+ * the full space and re-centres after each sweep (a symmetry of |Psi|^2).
+ *
+ * With F = exp(U), N = sum_S chi_S^2, the sampled density is F^2 N and
+ *   E_L = sum_S Psi_S (H Psi)_S / sum_S Psi_S^2
+ *   T_L = -(hbar^2/2m) [lap U + |grad U|^2 + 2 grad U . sum_S chi grad chi / N + sum_S chi lap chi / N]
+ * where grad chi and lap chi are sums over the pairs of u', u'' times the fixed vectors
+ * w_p = sigma.sigma_p Phi, so every spin sum is a dot product d_p = chi . w_p / N. The potential
+ * acts on chi in the basis: sigma.sigma_p = 2 P^sigma_p - 1 (an exchange of two spin labels),
+ * Coulomb is diagonal, the three-body force scalar.
+ * O_k: dU/dtheta for a, b and J; for u, sum_p du_p/dtheta d_p (weighted back-propagation). */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nqs/core/model.h"
+#include "nqs/core/option.h"
+#include "nqs/nn/mlp.h"
+#include "nqs/nuclei/nucleus.h"
+#include "nqs/particles/observables.h"
+
+#define MAXP NQS_NUC_MAXPAIRS
+#define MAXB NQS_NUC_MAXBASIS
+
+typedef struct {
+  nqs_spin_isospin b;
+  nqs_lec lec;
+  int coulomb, A, np, nb, spin;
+  double hm; /* hbar^2 / m */
+  nqs_mlp jnet, unet;
+  int off_j, off_u; /* parameter offsets: a, b, then J's, then u's */
+  int ws;           /* doubles of network workspace */
+  double phi[MAXB], w[MAXP][MAXB];
+  int has_ref, ref_exact;
+  double ref;
+  const char *ref_source;
+  nqs_config c;
+} nucleus;
+
+#define NUC(m) ((const nucleus *)(m)->priv)
+
+typedef struct {
+  nqs_rng rng;
+  double x[3 * NQS_NUC_MAXA], xn[3 * NQS_NUC_MAXA];
+  double logpsi;
+  double *work; /* network workspace */
+} nwalker;
+
+/* Everything at one configuration. */
+typedef struct {
+  double r[MAXP], e[MAXP][3]; /* distances and unit vectors (x_i - x_j)/r */
+  double f[MAXP], f1[MAXP], f2[MAXP], u[MAXP], u1[MAXP], u2[MAXP];
+  double chi[MAXB], norm, logpsi;
+} nstate;
+
+static const char *const SERIES[] = {"energy", "kinetic", "potential_2body", "potential_3body", "coulomb", "r2"};
+
+/* The pair values at x; with derivs also f', f'', u', u''. */
+static void evaluate(const nucleus *n, const double *th, const double *x, nstate *s, int derivs, double *work) {
+  static const double dir[1] = {1.0};
+  const double a = th[0], bb = th[1];
+  double X[MAXP], y[MAXP], d1[MAXP], d2[MAXP];
+  for (int p = 0; p < n->np; p++) {
+    const double *xi = x + 3 * n->b.pi[p], *xj = x + 3 * n->b.pj[p];
+    double r2 = 0;
+    for (int k = 0; k < 3; k++) {
+      s->e[p][k] = xi[k] - xj[k];
+      r2 += s->e[p][k] * s->e[p][k];
+    }
+    s->r[p] = X[p] = sqrt(r2);
+    for (int k = 0; k < 3; k++) s->e[p][k] /= s->r[p];
+  }
+  nqs_mlp_forward_batch(&n->jnet, th + n->off_j, n->np, X, derivs ? dir : NULL, y, d1, d2, work);
+  double U = 0;
+  for (int p = 0; p < n->np; p++) {
+    const double r = s->r[p], q = 1.0 + bb * r;
+    /* c(r) = a r^2/(1 + b r): c' = a r (2 + b r)/q^2, c'' = 2 a / q^3 */
+    s->f[p] = y[p] - a * r * r / q;
+    U += s->f[p];
+    if (derivs) {
+      s->f1[p] = d1[p] - a * r * (2.0 + bb * r) / (q * q);
+      s->f2[p] = d2[p] - 2.0 * a / (q * q * q);
+    }
+  }
+  for (int k = 0; k < n->nb; k++) s->chi[k] = n->phi[k];
+  if (n->spin) {
+    nqs_mlp_forward_batch(&n->unet, th + n->off_u, n->np, X, derivs ? dir : NULL, s->u, s->u1, s->u2, work);
+    for (int p = 0; p < n->np; p++)
+      for (int k = 0; k < n->nb; k++) s->chi[k] += s->u[p] * n->w[p][k];
+  }
+  s->norm = 0;
+  for (int k = 0; k < n->nb; k++) s->norm += s->chi[k] * s->chi[k];
+  s->logpsi = U + 0.5 * log(s->norm);
+}
+
+static double dot(const double *a, const double *b, int n) {
+  double v = 0;
+  for (int k = 0; k < n; k++) v += a[k] * b[k];
+  return v;
+}
+
+/* e: energy, kinetic, two-body, three-body, Coulomb, r^2 about the centre of mass */
+static void n_local(const nqs_model *m, const void *wv, double *e, double *ei, double *work) {
+  const nucleus *n = NUC(m);
+  const nwalker *w = wv;
+  nstate s;
+  evaluate(n, m->params, w->x, &s, 1, w->work);
+  const int A = n->A;
+  double g[3 * NQS_NUC_MAXA] = {0}, ga[3 * NQS_NUC_MAXA] = {0}, lapU = 0, lapchi = 0, d[MAXP] = {0};
+  for (int p = 0; p < n->np; p++) {
+    const int i = n->b.pi[p], j = n->b.pj[p];
+    if (n->spin) d[p] = dot(s.chi, n->w[p], n->nb) / s.norm;
+    lapU += 2.0 * (s.f2[p] + 2.0 * s.f1[p] / s.r[p]);
+    if (n->spin) lapchi += 2.0 * (s.u2[p] + 2.0 * s.u1[p] / s.r[p]) * d[p];
+    for (int k = 0; k < 3; k++) {
+      g[3 * i + k] += s.f1[p] * s.e[p][k];
+      g[3 * j + k] -= s.f1[p] * s.e[p][k];
+      if (!n->spin) continue;
+      ga[3 * i + k] += s.u1[p] * d[p] * s.e[p][k];
+      ga[3 * j + k] -= s.u1[p] * d[p] * s.e[p][k];
+    }
+  }
+  const double T = -0.5 * n->hm * (lapU + dot(g, g, 3 * A) + 2.0 * dot(g, ga, 3 * A) + lapchi);
+  double V2 = 0, V3 = 0, VC = 0, sc[MAXB];
+  const double l2 = 0.25 * n->lec.lambda * n->lec.lambda;
+  for (int p = 0; p < n->np; p++) {
+    nqs_sigma_dot(&n->b, p, 0, s.chi, sc);
+    V2 += exp(-l2 * s.r[p] * s.r[p]) * (n->lec.c1 + n->lec.c2 * dot(s.chi, sc, n->nb) / s.norm);
+    if (n->coulomb) {
+      double pp = 0;
+      for (int k = 0; k < n->nb; k++) pp += n->b.pp[p][k] * s.chi[k] * s.chi[k];
+      VC += NQS_E2 / s.r[p] * pp / s.norm;
+    }
+  }
+  /* three-body: for every triple, each nucleon in turn at the apex k: exp(-l2 (r_ik^2 + r_jk^2)) */
+  for (int i = 0; i < A; i++)
+    for (int j = i + 1; j < A; j++)
+      for (int k = j + 1; k < A; k++) {
+        double r2[3];
+        const int tri[3][2] = {{i, j}, {i, k}, {j, k}};
+        for (int q = 0; q < 3; q++) {
+          const double *xa = w->x + 3 * tri[q][0], *xb = w->x + 3 * tri[q][1];
+          r2[q] = 0;
+          for (int c = 0; c < 3; c++) r2[q] += (xa[c] - xb[c]) * (xa[c] - xb[c]);
+        }
+        V3 += n->lec.d0 * (exp(-l2 * (r2[1] + r2[2])) + exp(-l2 * (r2[0] + r2[2])) + exp(-l2 * (r2[0] + r2[1])));
+      }
+  double cm[3] = {0}, r2 = 0;
+  for (int i = 0; i < A; i++)
+    for (int k = 0; k < 3; k++) cm[k] += w->x[3 * i + k] / A;
+  for (int i = 0; i < A; i++)
+    for (int k = 0; k < 3; k++) r2 += (w->x[3 * i + k] - cm[k]) * (w->x[3 * i + k] - cm[k]);
+  e[0] = T + V2 + V3 + VC;
+  e[1] = T;
+  e[2] = V2;
+  e[3] = V3;
+  e[4] = VC;
+  e[5] = r2 / A;
+  *ei = 0;
+  (void)work;
+}
+
+static void n_dlogpsi(const nqs_model *m, const void *wv, double *o) {
+  const nucleus *n = NUC(m);
+  const nwalker *w = wv;
+  const double *th = m->params;
+  nstate s;
+  evaluate(n, th, w->x, &s, 0, w->work);
+  memset(o, 0, sizeof(double) * (size_t)m->nparams);
+  double X[MAXP], c[MAXP];
+  for (int p = 0; p < n->np; p++) {
+    const double r = s.r[p], q = 1.0 + th[1] * r;
+    X[p] = r;
+    o[0] -= r * r / q;
+    o[1] += th[0] * r * r * r / (q * q);
+    c[p] = n->spin ? dot(s.chi, n->w[p], n->nb) / s.norm : 0;
+  }
+  nqs_mlp_backward_batch(&n->jnet, th + n->off_j, n->np, X, NULL, o + n->off_j, w->work);
+  if (n->spin) nqs_mlp_backward_batch(&n->unet, th + n->off_u, n->np, X, c, o + n->off_u, w->work);
+}
+
+static void recentre(int A, double *x) {
+  double cm[3] = {0};
+  for (int i = 0; i < A; i++)
+    for (int k = 0; k < 3; k++) cm[k] += x[3 * i + k] / A;
+  for (int i = 0; i < A; i++)
+    for (int k = 0; k < 3; k++) x[3 * i + k] -= cm[k];
+}
+
+/* A one-nucleon Gaussian moves of width step (fm), Metropolis on F^2 N; then re-centre. */
+static long n_sweep(const nqs_model *m, void *wv, double step) {
+  const nucleus *n = NUC(m);
+  nwalker *w = wv;
+  nstate s;
+  long acc = 0;
+  for (int i = 0; i < n->A; i++) {
+    memcpy(w->xn, w->x, sizeof(double) * 3 * (size_t)n->A);
+    for (int k = 0; k < 3; k++) w->xn[3 * i + k] += step * nqs_rng_normal(&w->rng);
+    evaluate(n, m->params, w->xn, &s, 0, w->work);
+    const double dl = s.logpsi - w->logpsi;
+    if (isfinite(dl) && (dl >= 0 || nqs_rng_uniform(&w->rng) < exp(2.0 * dl))) {
+      memcpy(w->x, w->xn, sizeof(double) * 3 * (size_t)n->A);
+      w->logpsi = s.logpsi;
+      acc++;
+    }
+  }
+  recentre(n->A, w->x);
+  return acc;
+}
+
+static void *n_walker_new(const nqs_model *m, nqs_error *err) {
+  nwalker *w = calloc(1, sizeof *w);
+  if (w) w->work = malloc(sizeof(double) * (size_t)NUC(m)->ws);
+  if (!w || !w->work) {
+    if (w) free(w);
+    nqs_error_set(err, NQS_ENOMEM, "out of memory for a walker");
+    return NULL;
+  }
+  return w;
+}
+
+static void n_walker_free(const nqs_model *m, void *wv) {
+  nwalker *w = wv;
+  if (w) free(w->work);
+  free(w);
+}
+
+static nqs_rng *n_rng(void *w) { return &((nwalker *)w)->rng; }
+static double *n_coords(void *w) { return ((nwalker *)w)->x; }
+
+static nqs_status n_init(const nqs_model *m, void *wv, nqs_error *err) {
+  nwalker *w = wv;
+  for (int k = 0; k < m->ncoords; k++)
+    if (!isfinite(w->x[k]) || fabs(w->x[k]) > 1e6)
+      return nqs_error_set(err, NQS_EINPUT, "coordinate %d of a walker is %g: not a nucleon position (fm)", k, w->x[k]);
+  nstate s;
+  evaluate(NUC(m), m->params, w->x, &s, 0, w->work);
+  w->logpsi = s.logpsi;
+  if (!isfinite(s.logpsi)) return nqs_error_set(err, NQS_ERUNTIME, "ln|Psi| is not finite at a walker's configuration");
+  return NQS_OK;
+}
+
+/* Nucleons ~ N(0, (1.5 fm)^2) per coordinate about their centre of mass. */
+static nqs_status n_start(const nqs_model *m, void *wv, nqs_error *err) {
+  nwalker *w = wv;
+  nqs_status st = NQS_ERUNTIME;
+  for (int attempt = 0; attempt < 100 && st != NQS_OK; attempt++) {
+    for (int k = 0; k < m->ncoords; k++) w->x[k] = 1.5 * nqs_rng_normal(&w->rng);
+    recentre(NUC(m)->A, w->x);
+    st = n_init(m, w, err);
+  }
+  return st;
+}
+
+static int n_finite(const nqs_model *m, const void *w) { return isfinite(((const nwalker *)w)->logpsi); }
+
+/* a > 0 keeps the pair factor confining; b >= 0 keeps it finite at every distance */
+static void n_changed(nqs_model *m) {
+  if (!(m->params[0] >= 1e-4)) m->params[0] = 1e-4;
+  if (!(m->params[1] >= 0)) m->params[1] = 0;
+}
+
+static void net_name(const nqs_mlp *net, int k, const char *prefix, char *buf, size_t size) {
+  for (int l = 0; l < net->nlayers; l++) {
+    const int in = net->w[l], out = net->w[l + 1], at = net->off[l];
+    if (k < at + out * in) {
+      snprintf(buf, size, "%sW%d[%d,%d]", prefix, l, (k - at) / in, (k - at) % in);
+      return;
+    }
+    if (k < at + out * in + out) {
+      snprintf(buf, size, "%sb%d[%d]", prefix, l, k - at - out * in);
+      return;
+    }
+  }
+}
+
+static void n_name(const nqs_model *m, int k, char *buf, size_t size) {
+  const nucleus *n = NUC(m);
+  if (k == 0) snprintf(buf, size, "jastrow.a");
+  else if (k == 1) snprintf(buf, size, "jastrow.b");
+  else if (k < n->off_u || !n->spin) net_name(&n->jnet, k - n->off_j, "jastrow.", buf, size);
+  else net_name(&n->unet, k - n->off_u, "spin.", buf, size);
+}
+
+/* hidden W ~ N(0, 1/fan_in), biases and the output layer zero: the network starts at 0 */
+static void init_net(const nqs_mlp *net, double *th, nqs_rng *rng) {
+  for (int l = 0; l < net->nlayers; l++) {
+    const int in = net->w[l], out = net->w[l + 1];
+    for (int k = 0; k < out * in; k++) th[net->off[l] + k] = l == net->nlayers - 1 ? 0.0 : nqs_rng_normal(rng) / sqrt((double)in);
+    for (int k = 0; k < out; k++) th[net->off[l] + out * in + k] = 0.0;
+  }
+}
+
+static int parse_widths(const char *text, int *w, int *nw) {
+  *nw = 0;
+  for (const char *t = text;; t++) {
+    char *end;
+    const long v = strtol(t, &end, 10);
+    while (*end == ' ') end++;
+    if (end == t || (*end && *end != ',') || v < 1 || v > 4096 || *nw >= 7) return -1;
+    w[(*nw)++] = (int)v;
+    if (!*end) return 0;
+    t = end;
+  }
+}
+
+static void n_free(nqs_model *m) {
+  if (!m) return;
+  if (m->priv) free(m->params);
+  free(m->priv);
+  free(m);
+}
+
+static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
+  nqs_model *m = calloc(1, sizeof *m);
+  nucleus *n = calloc(1, sizeof *n);
+  if (!m || !n) {
+    free(m);
+    free(n);
+    nqs_error_set(err, NQS_ENOMEM, "out of memory");
+    return NULL;
+  }
+  m->type = &nqs_model_nucleus;
+  m->priv = n;
+  n->c = *c;
+  const nqs_config *cc = &n->c;
+  if (nqs_spin_isospin_init(&n->b, cc->nucleus.nucleons, cc->nucleus.protons, err)) goto fail;
+  const int custom = strcmp(cc->nucleus.cutoff, "custom") == 0;
+  if (custom) n->lec = (nqs_lec){cc->nucleus.lambda, cc->nucleus.C1, cc->nucleus.C2, cc->nucleus.D0};
+  else nqs_lec_lookup(atoi(cc->nucleus.cutoff), &n->lec);
+  /* lambda, C1, C2, D0 are read only with cutoff = custom; their defaults are the Lambda = 4 set */
+  if (!custom && (cc->nucleus.lambda != 4 || cc->nucleus.C1 != -487.6128 || cc->nucleus.C2 != -17.5515 ||
+                  cc->nucleus.D0 != 677.7989)) {
+    nqs_error_setk(err, NQS_EINPUT, "nucleus.cutoff",
+                   "cutoff = %s takes its published C1, C2, D0 and Lambda; to give your own, set cutoff = custom",
+                   cc->nucleus.cutoff);
+    goto fail;
+  }
+  n->A = n->b.A;
+  n->np = n->b.npairs;
+  n->nb = n->b.n;
+  n->coulomb = strcmp(cc->nucleus.coulomb, "yes") == 0;
+  n->hm = NQS_HBARC * NQS_HBARC / NQS_NUCLEON_MASS;
+  nqs_sshell_state(&n->b, n->phi);
+  for (int p = 0; p < n->np; p++) nqs_sigma_dot(&n->b, p, 0, n->phi, n->w[p]);
+  int wj[8], nj, wu[8], nu = 0;
+  if (parse_widths(cc->nucleus.jastrow_layers, wj, &nj)) {
+    nqs_error_setk(err, NQS_EINPUT, "nucleus.jastrow_layers", "jastrow_layers = %s: give a comma list of 1 to 7 widths, each 1..4096",
+                   cc->nucleus.jastrow_layers);
+    goto fail;
+  }
+  n->spin = strcmp(cc->nucleus.spin_layers, "none") != 0;
+  if (n->spin && parse_widths(cc->nucleus.spin_layers, wu, &nu)) {
+    nqs_error_setk(err, NQS_EINPUT, "nucleus.spin_layers", "spin_layers = %s: give none, or a comma list of 1 to 7 widths, each 1..4096",
+                   cc->nucleus.spin_layers);
+    goto fail;
+  }
+  if (nqs_mlp_init(&n->jnet, 1, wj, nj, NQS_ACT_TANH, err) || (n->spin && nqs_mlp_init(&n->unet, 1, wu, nu, NQS_ACT_TANH, err)))
+    goto fail;
+  n->off_j = 2;
+  n->off_u = 2 + n->jnet.nparams;
+  m->nparams = n->off_u + (n->spin ? n->unet.nparams : 0);
+  n->ws = nqs_mlp_batch_work_size(&n->jnet, MAXP);
+  if (n->spin && nqs_mlp_batch_work_size(&n->unet, MAXP) > n->ws) n->ws = nqs_mlp_batch_work_size(&n->unet, MAXP);
+  m->params = calloc((size_t)m->nparams, sizeof(double));
+  if (!m->params) {
+    nqs_error_set(err, NQS_ENOMEM, "out of memory for %d parameters", m->nparams);
+    goto fail;
+  }
+  m->params[0] = cc->nucleus.confine_a;
+  m->params[1] = cc->nucleus.confine_b;
+  nqs_rng rng;
+  nqs_rng_seed(&rng, cc->run.seed, 0x4E55C1E5ull);
+  init_net(&n->jnet, m->params + n->off_j, &rng);
+  if (n->spin) init_net(&n->unet, m->params + n->off_u, &rng);
+  m->ncoords = 3 * n->A;
+  m->moves = n->A;
+  m->units = n->A;
+  m->unit = "nucleon";
+  m->nseries = 6;
+  for (int q = 0; q < m->nseries; q++) m->series[q] = SERIES[q];
+  m->moves_name = "metropolis";
+  m->default_step = 1.0;
+  m->default_target = 0.5;
+  m->adapts = 1;
+  /* the reference: the exact deuteron (radial equation), or GFMC for 3H and 4He without Coulomb
+   * at the published cutoffs (Adams, Carleo, Lovato & Rocco, PRL 127, 022502 (2021)) */
+  if (n->A == 2 && n->b.Z == 1) {
+    double e[3];
+    nqs_error ignored;
+    if (nqs_deuteron_exact(&n->lec, 0.005, 60.0, e, NULL, &ignored) == NQS_OK && e[0] < 0) {
+      n->has_ref = n->ref_exact = 1;
+      n->ref = e[0];
+      n->ref_source = "exact (deuteron radial equation)";
+    }
+  } else if (!custom && !n->coulomb && n->b.Z == 1 && n->A == 3 && (int)n->lec.lambda != 2) {
+    n->has_ref = 1;
+    n->ref = -8.38;
+    n->ref_source = "GFMC (Adams et al., PRL 127, 022502 (2021)), +-0.02";
+  } else if (!custom && !n->coulomb && n->A == 4 && (int)n->lec.lambda != 2) {
+    n->has_ref = 1;
+    n->ref = (int)n->lec.lambda == 4 ? -23.62 : -25.06;
+    n->ref_source = "GFMC (Adams et al., PRL 127, 022502 (2021)), +-0.03";
+  }
+  return m;
+fail:
+  n_free(m);
+  return NULL;
+}
+
+/* the one-body density about the centre of mass (the walkers' coordinates are re-centred) */
+static nqs_status n_obs_create(const nqs_model *m, const nqs_config *c, int walkers, void *const *local, int nlocal,
+                               const nqs_comm *comm, void **obs, nqs_error *err) {
+  nqs_obs_options oo = {.radial_bins = c->observables.radial_bins, .r_max = c->observables.r_max > 0 ? c->observables.r_max : 6.0};
+  nqs_system sys;
+  *obs = NULL;
+  if (!oo.radial_bins) return NQS_OK;
+  if (nqs_system_init(&sys, 3, NUC(m)->A, NQS_DISTINGUISHABLE, NQS_INTERACTION_NONE, 1.0, 1.0, err)) return err->code;
+  *obs = nqs_obs_create(&sys, &oo, walkers, err);
+  return *obs ? NQS_OK : err->code;
+}
+
+static void n_obs_measure(void *obs, int g, const void *w) { nqs_obs_measure(obs, g, ((const nwalker *)w)->x); }
+static nqs_status n_obs_reduce(void *obs, const nqs_comm *comm, nqs_error *err) { return nqs_obs_reduce(obs, comm, err); }
+static nqs_status n_obs_write(const nqs_model *m, void *obs, long sweeps, const char *dir, int evaluate_only, nqs_error *err) {
+  return nqs_obs_write(obs, dir, err);
+}
+
+static cJSON *n_obs_json(const nqs_model *m, void *obs) {
+  cJSON *o = cJSON_CreateObject();
+  const nqs_histogram *h = nqs_obs_radial(obs);
+  cJSON_AddStringToObject(o, "hdf5", "observables.h5");
+  if (h) {
+    cJSON *d = cJSON_AddObjectToObject(o, "density_radial");
+    cJSON_AddStringToObject(d, "file", "density_radial.csv");
+    cJSON_AddStringToObject(d, "about", "the centre of mass (fm)");
+    cJSON_AddNumberToObject(d, "bins", h->bins);
+    cJSON_AddNumberToObject(d, "range_max", h->hi);
+    cJSON_AddNumberToObject(d, "weight_outside", h->outside);
+  }
+  return o;
+}
+
+static void n_obs_free(void *obs) { nqs_obs_free(obs); }
+
+static int n_reference(const nqs_model *m, double *value, const char **source) {
+  *value = NUC(m)->ref;
+  *source = NUC(m)->ref_source;
+  return NUC(m)->has_ref;
+}
+
+static int n_lower_bound(const nqs_model *m, double *value, const char **source) {
+  return NUC(m)->ref_exact ? n_reference(m, value, source) : 0;
+}
+
+static void n_describe(const nqs_model *m, cJSON *sy) {
+  const nucleus *n = NUC(m);
+  cJSON_AddNumberToObject(sy, "nucleons", n->A);
+  cJSON_AddNumberToObject(sy, "protons", n->b.Z);
+  cJSON_AddNumberToObject(sy, "lambda_fm-1", n->lec.lambda);
+  cJSON_AddNumberToObject(sy, "C1_MeV", n->lec.c1);
+  cJSON_AddNumberToObject(sy, "C2_MeV", n->lec.c2);
+  cJSON_AddNumberToObject(sy, "D0_MeV", n->lec.d0);
+  cJSON_AddBoolToObject(sy, "coulomb", n->coulomb);
+  cJSON_AddNumberToObject(sy, "hbar2_over_m_MeV_fm2", n->hm);
+  cJSON_AddNumberToObject(sy, "spin_isospin_states", n->nb);
+  cJSON_AddStringToObject(sy, "jastrow_layers", n->c.nucleus.jastrow_layers);
+  cJSON_AddStringToObject(sy, "spin_layers", n->c.nucleus.spin_layers);
+  cJSON_AddStringToObject(sy, "energy_unit", "MeV");
+  cJSON_AddStringToObject(sy, "length_unit", "fm");
+}
+
+double nqs_nucleus_amplitudes(const nqs_model *m, const double *x, double *psi) {
+  const nucleus *n = NUC(m);
+  nstate s;
+  double *work = malloc(sizeof(double) * (size_t)n->ws);
+  if (!work) return NAN;
+  evaluate(n, m->params, x, &s, 0, work);
+  free(work);
+  const double F = exp(s.logpsi - 0.5 * log(s.norm));
+  for (int k = 0; k < n->nb; k++) psi[k] = F * s.chi[k];
+  return s.logpsi;
+}
+
+const nqs_spin_isospin *nqs_nucleus_basis(const nqs_model *m) { return &NUC(m)->b; }
+
+static const nqs_option own_options[] = {
+    {"nucleus", "nucleons", NQS_K_INT, NQS_OPTION_FIELD(nucleus.nucleons), "4", 2, NQS_NUC_MAXA, 0, NULL,
+     "mass number A (2H: 2, 3H and 3He: 3, 4He: 4)"},
+    {"nucleus", "protons", NQS_K_INT, NQS_OPTION_FIELD(nucleus.protons), "2", 0, 2, 0, NULL, "Z (at most 2 protons and 2 neutrons)"},
+    {"nucleus", "cutoff", NQS_K_CHOICE, NQS_OPTION_FIELD(nucleus.cutoff), "4", 0, 0, 0, "2|4|6|custom",
+     "regulator Lambda in fm^-1 with its published C1, C2, D0; custom: lambda, C1, C2, D0 below"},
+    {"nucleus", "lambda", NQS_K_REAL, NQS_OPTION_FIELD(nucleus.lambda), "4", 0, 100, 1, NULL, "cutoff = custom: Lambda (fm^-1)"},
+    {"nucleus", "C1", NQS_K_REAL, NQS_OPTION_FIELD(nucleus.C1), "-487.6128", -1e6, 1e6, 0, NULL, "cutoff = custom: C1 (MeV)"},
+    {"nucleus", "C2", NQS_K_REAL, NQS_OPTION_FIELD(nucleus.C2), "-17.5515", -1e6, 1e6, 0, NULL, "cutoff = custom: C2 (MeV)"},
+    {"nucleus", "D0", NQS_K_REAL, NQS_OPTION_FIELD(nucleus.D0), "677.7989", -1e6, 1e6, 0, NULL, "cutoff = custom: D0 (MeV)"},
+    {"nucleus", "coulomb", NQS_K_CHOICE, NQS_OPTION_FIELD(nucleus.coulomb), "no", 0, 0, 0, "yes|no",
+     "the Coulomb repulsion e^2/r between protons"},
+    {"nucleus", "jastrow_layers", NQS_K_STRING, NQS_OPTION_FIELD(nucleus.jastrow_layers), "16, 16", 0, 0, 0, NULL,
+     "hidden widths of the pair network J(r) in f(r) = J(r) - a r^2/(1 + b r) (tanh)"},
+    {"nucleus", "spin_layers", NQS_K_STRING, NQS_OPTION_FIELD(nucleus.spin_layers), "16", 0, 0, 0, NULL,
+     "hidden widths of u(r) in the spin correlator 1 + sum u(r_ij) sigma_i.sigma_j, or none"},
+    {"nucleus", "confine_a", NQS_K_REAL, NQS_OPTION_FIELD(nucleus.confine_a), "0.1", 0, 100, 1, NULL,
+     "initial a (fm^-2) of the confining pair term a r^2/(1 + b r)"},
+    {"nucleus", "confine_b", NQS_K_REAL, NQS_OPTION_FIELD(nucleus.confine_b), "0.5", 0, 100, 0, NULL,
+     "initial b (fm^-1): the tail of ln Psi falls as (a/b) r"},
+    {0}};
+
+const nqs_model_type nqs_model_nucleus = {
+    .name = "nucleus",
+    .help = "light nucleus (A <= 4) of [nucleus], pionless EFT at leading order, spin-isospin summed exactly",
+    .options = own_options,
+    .create = n_create,
+    .free = n_free,
+    .walker_new = n_walker_new,
+    .walker_free = n_walker_free,
+    .walker_rng = n_rng,
+    .walker_coords = n_coords,
+    .walker_start = n_start,
+    .walker_init = n_init,
+    .walker_finite = n_finite,
+    .sweep = n_sweep,
+    .local = n_local,
+    .dlogpsi = n_dlogpsi,
+    .params_changed = n_changed,
+    .param_name = n_name,
+    .obs_create = n_obs_create,
+    .obs_measure = n_obs_measure,
+    .obs_reduce = n_obs_reduce,
+    .obs_write = n_obs_write,
+    .obs_json = n_obs_json,
+    .obs_free = n_obs_free,
+    .reference = n_reference,
+    .lower_bound = n_lower_bound,
+    .describe = n_describe,
+};
