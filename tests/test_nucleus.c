@@ -9,7 +9,11 @@
  * 4. The kinetic local energy against a fourth-order finite-difference Laplacian of every
  *    amplitude (-(hbar^2/2m) sum_S Psi_S lap Psi_S / sum_S Psi_S^2), the two-body, Coulomb and
  *    three-body parts against direct sums over the amplitude vector with the Pauli-matrix
- *    sigma.sigma, and every O_k against a central difference of ln|Psi|. */
+ *    sigma.sigma, and every O_k against a central difference of ln|Psi|.
+ * 5. The sampler (one-nucleon moves whose width scales with the configuration's size, with the
+ *    Hastings ratio): for the deuteron with a random Jastrow, <E> and <r^2> of the Markov chain
+ *    against a radial quadrature of the same Psi, within 4 error bars (the quadrature's own
+ *    error is below 1e-6 MeV). */
 #include <complex.h>
 #include <math.h>
 #include <stdlib.h>
@@ -18,6 +22,7 @@
 #include "nqs/core/config.h"
 #include "nqs/core/model.h"
 #include "nqs/core/rng.h"
+#include "nqs/core/vmc.h"
 #include "nqs/nuclei/nucleus.h"
 
 static nqs_model *make(int A, int Z, const char *cutoff, int coulomb, const char *spin) {
@@ -221,7 +226,45 @@ static void local_energy(const char *label, nqs_model *m, int coulomb, double la
   free(work);
 }
 
+static void sampling(void) {
+  nqs_model *m = make(2, 1, "4", 0, "none");
+  if (!m) return;
+  randomise(m, 21);
+  /* quadrature in the relative distance r (nucleons at -+r/2 on the x axis): psi(r), and the
+   * kinetic energy (hbar^2/m) int psi'^2 r^2 / int psi^2 r^2 by parts */
+  const double hm = NQS_HBARC * NQS_HBARC / NQS_NUCLEON_MASS, h = 2e-3, l2 = 4.0;
+  double num_t = 0, num_v = 0, num_r = 0, den = 0, amp[NQS_NUC_MAXBASIS];
+  for (int k = 1; k < 20000; k++) {
+    const double r = k * h;
+    double x[6] = {-r / 2, 0, 0, r / 2, 0, 0}, xp[6] = {-(r + 1e-5) / 2, 0, 0, (r + 1e-5) / 2, 0, 0},
+           xm[6] = {-(r - 1e-5) / 2, 0, 0, (r - 1e-5) / 2, 0, 0};
+    const double psi = exp(nqs_nucleus_amplitudes(m, x, amp));
+    const double dpsi = (exp(nqs_nucleus_amplitudes(m, xp, amp)) - exp(nqs_nucleus_amplitudes(m, xm, amp))) / 2e-5;
+    const double w = psi * psi * r * r;
+    den += w;
+    num_t += hm * dpsi * dpsi * r * r;
+    num_v += (-487.6128 - 17.5515) * exp(-l2 * r * r) * w;
+    num_r += 0.25 * r * r * w;
+  }
+  const double e_q = (num_t + num_v) / den, r2_q = num_r / den;
+  nqs_vmc_options vo = {.walkers = 16, .seed = 4};
+  nqs_error err;
+  nqs_vmc_result res;
+  nqs_vmc *v = nqs_vmc_create(m, &vo, &err);
+  const int ok = v && !nqs_vmc_thermalize(v, 300, 1, &err) && !nqs_vmc_sample(v, 12000, 0, &res, &err);
+  if (!ok) CHECK(0, "deuteron sampling: %s", err.msg);
+  else {
+    const double ze = (res.energy.mean - e_q) / res.energy.error, zr = (res.series[5].mean - r2_q) / res.series[5].error;
+    CHECK(fabs(ze) < 4 && fabs(zr) < 4 && res.acceptance > 0.2,
+          "2H sampler vs quadrature: E = %.4f +- %.4f vs %.4f (%.1f sigma), r^2 = %.4f +- %.4f vs %.4f fm^2 (%.1f sigma), acc %.2f",
+          res.energy.mean, res.energy.error, e_q, ze, res.series[5].mean, res.series[5].error, r2_q, zr, res.acceptance);
+  }
+  nqs_vmc_free(v);
+  nqs_model_free(m);
+}
+
 int main(void) {
+  sampling();
   algebra("2H", 2, 1, 1.0, 0.0);
   algebra("3H", 3, 1, 0.5, 0.5);
   algebra("3He", 3, 2, 0.5, 0.5);

@@ -5,7 +5,7 @@
  *   U = sum_{i<j} f(r_ij),     f(r) = J(r) - a r^2 / (1 + b r)
  *   chi = Phi + sum_{i<j} u(r_ij) sigma_i.sigma_j Phi
  * Phi is the s-shell spin-isospin state (antisymmetric, total S and T of the ground state), J
- * and u are pair networks of the distance (nqs_mlp, tanh; output layers start at zero, so a new
+ * and u are pair networks of r^2 (nqs_mlp, tanh; smooth at r = 0; output layers start at zero, so a new
  * state is the s-shell times the confining pair factor), a > 0 and b >= 0 make the tail of
  * f linear in r (the bound state's exponential decay). exp(U) is symmetric and sum_{i<j} u
  * sigma.sigma commutes with every permutation, so Psi is antisymmetric under the exchange of
@@ -65,7 +65,7 @@ typedef struct {
 /* Everything at one configuration. */
 typedef struct {
   double r[MAXP], e[MAXP][3]; /* distances and unit vectors (x_i - x_j)/r */
-  double f[MAXP], f1[MAXP], f2[MAXP], u[MAXP], u1[MAXP], u2[MAXP];
+  double f[MAXP], f1[MAXP], f1r[MAXP], f2[MAXP], u[MAXP], u1[MAXP], u1r[MAXP], u2[MAXP]; /* f1r = f'/r */
   double chi[MAXB], norm, logpsi;
 } nstate;
 
@@ -83,24 +83,33 @@ static void evaluate(const nucleus *n, const double *th, const double *x, nstate
       s->e[p][k] = xi[k] - xj[k];
       r2 += s->e[p][k] * s->e[p][k];
     }
-    s->r[p] = X[p] = sqrt(r2);
+    s->r[p] = sqrt(r2);
+    X[p] = r2;
     for (int k = 0; k < 3; k++) s->e[p][k] /= s->r[p];
   }
+  /* the networks see z = r^2, so they are smooth (even) at r = 0: no cusp, no 1/r in E_L;
+   * with y_z, y_zz along z: y' = 2 r y_z, y'' = 2 y_z + 4 r^2 y_zz, and y'/r = 2 y_z */
   nqs_mlp_forward_batch(&n->jnet, th + n->off_j, n->np, X, derivs ? dir : NULL, y, d1, d2, work);
   double U = 0;
   for (int p = 0; p < n->np; p++) {
     const double r = s->r[p], q = 1.0 + bb * r;
-    /* c(r) = a r^2/(1 + b r): c' = a r (2 + b r)/q^2, c'' = 2 a / q^3 */
+    /* c(r) = a r^2/(1 + b r): c' = a r (2 + b r)/q^2, c'/r and c'' = 2 a / q^3 */
     s->f[p] = y[p] - a * r * r / q;
     U += s->f[p];
     if (derivs) {
-      s->f1[p] = d1[p] - a * r * (2.0 + bb * r) / (q * q);
-      s->f2[p] = d2[p] - 2.0 * a / (q * q * q);
+      s->f1[p] = 2.0 * r * d1[p] - a * r * (2.0 + bb * r) / (q * q);
+      s->f1r[p] = 2.0 * d1[p] - a * (2.0 + bb * r) / (q * q);
+      s->f2[p] = 2.0 * d1[p] + 4.0 * X[p] * d2[p] - 2.0 * a / (q * q * q);
     }
   }
   for (int k = 0; k < n->nb; k++) s->chi[k] = n->phi[k];
   if (n->spin) {
-    nqs_mlp_forward_batch(&n->unet, th + n->off_u, n->np, X, derivs ? dir : NULL, s->u, s->u1, s->u2, work);
+    nqs_mlp_forward_batch(&n->unet, th + n->off_u, n->np, X, derivs ? dir : NULL, s->u, d1, d2, work);
+    for (int p = 0; derivs && p < n->np; p++) {
+      s->u1[p] = 2.0 * s->r[p] * d1[p];
+      s->u1r[p] = 2.0 * d1[p];
+      s->u2[p] = 2.0 * d1[p] + 4.0 * X[p] * d2[p];
+    }
     for (int p = 0; p < n->np; p++)
       for (int k = 0; k < n->nb; k++) s->chi[k] += s->u[p] * n->w[p][k];
   }
@@ -126,8 +135,8 @@ static void n_local(const nqs_model *m, const void *wv, double *e, double *ei, d
   for (int p = 0; p < n->np; p++) {
     const int i = n->b.pi[p], j = n->b.pj[p];
     if (n->spin) d[p] = dot(s.chi, n->w[p], n->nb) / s.norm;
-    lapU += 2.0 * (s.f2[p] + 2.0 * s.f1[p] / s.r[p]);
-    if (n->spin) lapchi += 2.0 * (s.u2[p] + 2.0 * s.u1[p] / s.r[p]) * d[p];
+    lapU += 2.0 * (s.f2[p] + 2.0 * s.f1r[p]);
+    if (n->spin) lapchi += 2.0 * (s.u2[p] + 2.0 * s.u1r[p]) * d[p];
     for (int k = 0; k < 3; k++) {
       g[3 * i + k] += s.f1[p] * s.e[p][k];
       g[3 * j + k] -= s.f1[p] * s.e[p][k];
@@ -186,7 +195,7 @@ static void n_dlogpsi(const nqs_model *m, const void *wv, double *o) {
   double X[MAXP], c[MAXP];
   for (int p = 0; p < n->np; p++) {
     const double r = s.r[p], q = 1.0 + th[1] * r;
-    X[p] = r;
+    X[p] = r * r;
     o[0] -= r * r / q;
     o[1] += th[0] * r * r * r / (q * q);
     c[p] = n->spin ? dot(s.chi, n->w[p], n->nb) / s.norm : 0;
@@ -203,20 +212,45 @@ static void recentre(int A, double *x) {
     for (int k = 0; k < 3; k++) x[3 * i + k] -= cm[k];
 }
 
-/* A one-nucleon Gaussian moves of width step (fm), Metropolis on F^2 N; then re-centre. */
+/* rms distance of the nucleons from their centre of mass (fm) */
+static double size_of(int A, const double *x) {
+  double cm[3] = {0}, r2 = 0;
+  for (int i = 0; i < A; i++)
+    for (int k = 0; k < 3; k++) cm[k] += x[3 * i + k] / A;
+  for (int i = 0; i < A; i++)
+    for (int k = 0; k < 3; k++) r2 += (x[3 * i + k] - cm[k]) * (x[3 * i + k] - cm[k]);
+  return sqrt(r2 / A);
+}
+
+/* One-nucleon Gaussian moves, Metropolis-Hastings on F^2 N; then re-centre. A bound nucleus
+ * has a compact core and a long tail, and it shrinks by a large factor as the optimisation
+ * learns the short-range attraction, so no fixed width suits it: the width is step x s(x), s the
+ * configuration's rms size (step is dimensionless, adapted once). The proposal is then not
+ * symmetric; its ratio, with sigma = step s(x), sigma' = step s(x'), Delta = x'_i - x_i,
+ *   q(x|x') / q(x'|x) = (sigma / sigma')^3 exp(-|Delta|^2 (1/sigma'^2 - 1/sigma^2) / 2),
+ * enters the acceptance (tests/test_nucleus.c checks the sampled density against quadrature). */
 static long n_sweep(const nqs_model *m, void *wv, double step) {
   const nucleus *n = NUC(m);
   nwalker *w = wv;
   nstate s;
   long acc = 0;
+  double sz = size_of(n->A, w->x);
   for (int i = 0; i < n->A; i++) {
     memcpy(w->xn, w->x, sizeof(double) * 3 * (size_t)n->A);
-    for (int k = 0; k < 3; k++) w->xn[3 * i + k] += step * nqs_rng_normal(&w->rng);
+    const double sg = step * sz;
+    double d2 = 0;
+    for (int k = 0; k < 3; k++) {
+      const double dk = sg * nqs_rng_normal(&w->rng);
+      w->xn[3 * i + k] += dk;
+      d2 += dk * dk;
+    }
+    const double szn = size_of(n->A, w->xn), sgn = step * szn;
     evaluate(n, m->params, w->xn, &s, 0, w->work);
-    const double dl = s.logpsi - w->logpsi;
-    if (isfinite(dl) && (dl >= 0 || nqs_rng_uniform(&w->rng) < exp(2.0 * dl))) {
+    const double la = 2.0 * (s.logpsi - w->logpsi) + 3.0 * log(sg / sgn) - 0.5 * d2 * (1.0 / (sgn * sgn) - 1.0 / (sg * sg));
+    if (isfinite(la) && (la >= 0 || nqs_rng_uniform(&w->rng) < exp(la))) {
       memcpy(w->x, w->xn, sizeof(double) * 3 * (size_t)n->A);
       w->logpsi = s.logpsi;
+      sz = szn;
       acc++;
     }
   }
@@ -396,7 +430,7 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
   m->nseries = 6;
   for (int q = 0; q < m->nseries; q++) m->series[q] = SERIES[q];
   m->moves_name = "metropolis";
-  m->default_step = 1.0;
+  m->default_step = 0.5;
   m->default_target = 0.5;
   m->adapts = 1;
   /* the reference: the exact deuteron (radial equation), or GFMC for 3H and 4He without Coulomb
