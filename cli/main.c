@@ -160,6 +160,30 @@ static int write_exact_correlations(const char *path, const nqs_spin_system *s, 
   return fclose(f);
 }
 
+/* The deuteron of [nucleus] by its radial equation (nqs/nuclei/nucleus.h): the oracle for VMC. */
+static int exact_deuteron(const nqs_config *c) {
+  nqs_error err = {0};
+  if (c->nucleus.nucleons != 2 || c->nucleus.protons != 1) {
+    fprintf(stderr, "nqs: error: [nucleus] nqs exact solves A = 2 (the deuteron: nucleons = 2, protons = 1); this input has "
+                    "nucleons = %d, protons = %d\n", c->nucleus.nucleons, c->nucleus.protons);
+    return 2;
+  }
+  nqs_lec lec;
+  if (strcmp(c->nucleus.cutoff, "custom") == 0) lec = (nqs_lec){c->nucleus.lambda, c->nucleus.C1, c->nucleus.C2, c->nucleus.D0};
+  else nqs_lec_lookup(atoi(c->nucleus.cutoff), &lec);
+  double e[3], r2;
+  const double h = 0.005, r_max = 60.0;
+  if (nqs_deuteron_exact(&lec, h, r_max, e, &r2, &err)) return cli_error(c, &err);
+  if (!(e[0] < 0)) {
+    printf("no bound deuteron: the lowest state of the box (%g fm) lies at %+.6f MeV\n", r_max, e[0]);
+    return 0;
+  }
+  printf("E(2H) = %.6f MeV  (Lambda = %g fm^-1, C1 + C2 = %.4f MeV; radial equation on r <= %g fm, step %g and %g fm: "
+         "%.6f, %.6f, Richardson-extrapolated)\n", e[0], lec.lambda, lec.c1 + lec.c2, r_max, h, h / 2, e[2], e[1]);
+  printf("point-nucleon radius = %.4f fm\n", sqrt(r2));
+  return 0;
+}
+
 /* nqs exact FILE [--set ...] [--correlations FILE.csv]: exact ground state of a lattice spin model. */
 static int cmd_exact(int argc, char **argv) {
   cli_args a;
@@ -169,8 +193,16 @@ static int cmd_exact(int argc, char **argv) {
   if (rc || (rc = cli_config(&a, cli_input_of(&a), "exact", 1, &c, &none, &restarted))) return rc;
   const char *corr = cli_get(&a, "--correlations");
   nqs_error err = {0};
+  if (strcmp(c.system.type, "nucleus") == 0) {
+    if (corr) {
+      fprintf(stderr, "nqs: error: --correlations is for lattice models; the deuteron has none\n");
+      return 2;
+    }
+    return exact_deuteron(&c);
+  }
   if (strcmp(c.system.type, "lattice") != 0) {
-    fprintf(stderr, "nqs: error: nqs exact solves lattice spin models: set [system] type = lattice\n");
+    fprintf(stderr, "nqs: error: nqs exact solves lattice spin models ([system] type = lattice) and the deuteron "
+                    "([system] type = nucleus, nucleons = 2, protons = 1)\n");
     return 2;
   }
   nqs_spin_system s;
@@ -248,7 +280,8 @@ static const command commands[] = {
      "sweep.png", sweep_cmd, 0, 0},
     {"plot", "nqs plot DIR", "(re)make the PNG figures of a run folder (needs gnuplot)", plot_cmd, 0, 0},
     {"exact", "nqs exact FILE [--set ...] [--correlations FILE.csv]",
-     "exact ground-state energy (and <sz sz> correlations) of a lattice spin model by Lanczos (ARPACK), up to 26 sites", exact_cmd,
+     "exact ground-state energy (and <sz sz> correlations) of a lattice spin model by Lanczos (ARPACK), up to 26 sites; "
+     "of the deuteron ([system] type = nucleus, nucleons = 2) by its radial equation", exact_cmd,
      0, 0},
     {"sample-ising", "nqs sample-ising --temperature T --out FILE.csv|FILE.h5 [--length L] [--samples N] [--between K] "
      "[--thermalization K] [--seed S] [--algorithm wolff|metropolis]",

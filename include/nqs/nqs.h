@@ -28,4 +28,5 @@
 #include "nqs/particles/system.h"
 #include "nqs/core/vmc.h"
 #include "nqs/particles/wavefunction.h"
+#include "nqs/nuclei/nucleus.h"
 #endif

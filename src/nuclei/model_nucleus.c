@@ -2,10 +2,12 @@
  *
  * Wave function: amplitudes over the exact spin-isospin basis (nqs/nuclei/nucleus.h),
  *   Psi(R, S) = exp(U(R)) chi_S(R),
- *   U = sum_{i<j} f(r_ij),     f(r) = J(r) - a r^2 / (1 + b r)
+ *   U = sum_{i<j} f(r_ij) + sum_{triples, apex k} t(r_ik^2 + r_jk^2),     f(r) = J(r) - a r^2 / (1 + b r)
  *   chi = Phi + sum_{i<j} u(r_ij) sigma_i.sigma_j Phi
  * Phi is the s-shell spin-isospin state (antisymmetric, total S and T of the ground state), J
- * and u are pair networks of r^2 (nqs_mlp, tanh; smooth at r = 0; output layers start at zero, so a new
+ * and u are pair networks of r^2, t a network of the three-body force's own variable (a pair
+ * correlator alone cannot keep three nucleons from the repulsive three-body core while it
+ * pulls pairs into the attractive two-body well) (nqs_mlp, tanh; smooth at r = 0; output layers start at zero, so a new
  * state is the s-shell times the confining pair factor), a > 0 and b >= 0 make the tail of
  * f linear in r (the bound state's exponential decay). exp(U) is symmetric and sum_{i<j} u
  * sigma.sigma commutes with every permutation, so Psi is antisymmetric under the exchange of
@@ -23,7 +25,7 @@
  * w_p = sigma.sigma_p Phi, so every spin sum is a dot product d_p = chi . w_p / N. The potential
  * acts on chi in the basis: sigma.sigma_p = 2 P^sigma_p - 1 (an exchange of two spin labels),
  * Coulomb is diagonal, the three-body force scalar.
- * O_k: dU/dtheta for a, b and J; for u, sum_p du_p/dtheta d_p (weighted back-propagation). */
+ * O_k: dU/dtheta for a, b, J and t; for u, sum_p du_p/dtheta d_p (weighted back-propagation). */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -37,14 +39,17 @@
 
 #define MAXP NQS_NUC_MAXPAIRS
 #define MAXB NQS_NUC_MAXBASIS
+#define MAXT 12 /* three-body terms: 3 per triple, 4 triples for A = 4 */
 
 typedef struct {
   nqs_spin_isospin b;
   nqs_lec lec;
   int coulomb, A, np, nb, spin;
   double hm; /* hbar^2 / m */
-  nqs_mlp jnet, unet;
-  int off_j, off_u; /* parameter offsets: a, b, then J's, then u's */
+  nqs_mlp jnet, unet, tnet;
+  int off_j, off_u, off_t; /* parameter offsets: a, b, then J's, u's, t's */
+  int triplet, nt;         /* three-body correlator on; its terms (3 per triple) */
+  int ti[MAXT], tj[MAXT], tk[MAXT]; /* term m: nucleons i < j and the apex k */
   int ws;           /* doubles of network workspace */
   double phi[MAXB], w[MAXP][MAXB];
   int has_ref, ref_exact;
@@ -66,6 +71,7 @@ typedef struct {
 typedef struct {
   double r[MAXP], e[MAXP][3]; /* distances and unit vectors (x_i - x_j)/r */
   double f[MAXP], f1[MAXP], f1r[MAXP], f2[MAXP], u[MAXP], u1[MAXP], u1r[MAXP], u2[MAXP]; /* f1r = f'/r */
+  double t[MAXT], t1[MAXT], t2[MAXT]; /* the three-body terms: t(s), dt/ds, d2t/ds2 */
   double chi[MAXB], norm, logpsi;
 } nstate;
 
@@ -101,6 +107,19 @@ static void evaluate(const nucleus *n, const double *th, const double *x, nstate
       s->f1r[p] = 2.0 * d1[p] - a * (2.0 + bb * r) / (q * q);
       s->f2[p] = 2.0 * d1[p] + 4.0 * X[p] * d2[p] - 2.0 * a / (q * q * q);
     }
+  }
+  if (n->triplet) {
+    /* t(s_m), s_m = r_ik^2 + r_jk^2 for the apex k: the shape of the three-body force */
+    double S[MAXT];
+    for (int q = 0; q < n->nt; q++) {
+      S[q] = 0;
+      for (int c = 0; c < 3; c++) {
+        const double a1 = x[3 * n->ti[q] + c] - x[3 * n->tk[q] + c], a2 = x[3 * n->tj[q] + c] - x[3 * n->tk[q] + c];
+        S[q] += a1 * a1 + a2 * a2;
+      }
+    }
+    nqs_mlp_forward_batch(&n->tnet, th + n->off_t, n->nt, S, derivs ? dir : NULL, s->t, s->t1, s->t2, work);
+    for (int q = 0; q < n->nt; q++) U += s->t[q];
   }
   for (int k = 0; k < n->nb; k++) s->chi[k] = n->phi[k];
   if (n->spin) {
@@ -144,6 +163,19 @@ static void n_local(const nqs_model *m, const void *wv, double *e, double *ei, d
       ga[3 * i + k] += s.u1[p] * d[p] * s.e[p][k];
       ga[3 * j + k] -= s.u1[p] * d[p] * s.e[p][k];
     }
+  }
+  for (int q = 0; q < n->nt; q++) {
+    /* grad_i s = 2 (x_i - x_k), grad_j s = 2 (x_j - x_k), grad_k s = -(both); lap s = 6 + 6 + 12 */
+    const int i = n->ti[q], j = n->tj[q], k = n->tk[q];
+    double gs2 = 0;
+    for (int c = 0; c < 3; c++) {
+      const double di = 2.0 * (w->x[3 * i + c] - w->x[3 * k + c]), dj = 2.0 * (w->x[3 * j + c] - w->x[3 * k + c]);
+      g[3 * i + c] += s.t1[q] * di;
+      g[3 * j + c] += s.t1[q] * dj;
+      g[3 * k + c] -= s.t1[q] * (di + dj);
+      gs2 += di * di + dj * dj + (di + dj) * (di + dj);
+    }
+    lapU += s.t2[q] * gs2 + 24.0 * s.t1[q];
   }
   const double T = -0.5 * n->hm * (lapU + dot(g, g, 3 * A) + 2.0 * dot(g, ga, 3 * A) + lapchi);
   double V2 = 0, V3 = 0, VC = 0, sc[MAXB];
@@ -202,6 +234,17 @@ static void n_dlogpsi(const nqs_model *m, const void *wv, double *o) {
   }
   nqs_mlp_backward_batch(&n->jnet, th + n->off_j, n->np, X, NULL, o + n->off_j, w->work);
   if (n->spin) nqs_mlp_backward_batch(&n->unet, th + n->off_u, n->np, X, c, o + n->off_u, w->work);
+  if (n->triplet) {
+    double S[MAXT];
+    for (int q = 0; q < n->nt; q++) {
+      S[q] = 0;
+      for (int k = 0; k < 3; k++) {
+        const double a1 = w->x[3 * n->ti[q] + k] - w->x[3 * n->tk[q] + k], a2 = w->x[3 * n->tj[q] + k] - w->x[3 * n->tk[q] + k];
+        S[q] += a1 * a1 + a2 * a2;
+      }
+    }
+    nqs_mlp_backward_batch(&n->tnet, th + n->off_t, n->nt, S, NULL, o + n->off_t, w->work);
+  }
 }
 
 static void recentre(int A, double *x) {
@@ -328,8 +371,9 @@ static void n_name(const nqs_model *m, int k, char *buf, size_t size) {
   const nucleus *n = NUC(m);
   if (k == 0) snprintf(buf, size, "jastrow.a");
   else if (k == 1) snprintf(buf, size, "jastrow.b");
-  else if (k < n->off_u || !n->spin) net_name(&n->jnet, k - n->off_j, "jastrow.", buf, size);
-  else net_name(&n->unet, k - n->off_u, "spin.", buf, size);
+  else if (k < n->off_u) net_name(&n->jnet, k - n->off_j, "jastrow.", buf, size);
+  else if (k < n->off_t) net_name(&n->unet, k - n->off_u, "spin.", buf, size);
+  else net_name(&n->tnet, k - n->off_t, "triplet.", buf, size);
 }
 
 /* hidden W ~ N(0, 1/fan_in), biases and the output layer zero: the network starts at 0 */
@@ -405,13 +449,31 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
                    cc->nucleus.spin_layers);
     goto fail;
   }
-  if (nqs_mlp_init(&n->jnet, 1, wj, nj, NQS_ACT_TANH, err) || (n->spin && nqs_mlp_init(&n->unet, 1, wu, nu, NQS_ACT_TANH, err)))
+  int wt[8], ntw = 0;
+  n->triplet = strcmp(cc->nucleus.triplet_layers, "none") != 0 && n->A >= 3;
+  if (strcmp(cc->nucleus.triplet_layers, "none") != 0 && parse_widths(cc->nucleus.triplet_layers, wt, &ntw)) {
+    nqs_error_setk(err, NQS_EINPUT, "nucleus.triplet_layers",
+                   "triplet_layers = %s: give none, or a comma list of 1 to 7 widths, each 1..4096", cc->nucleus.triplet_layers);
     goto fail;
+  }
+  if (nqs_mlp_init(&n->jnet, 1, wj, nj, NQS_ACT_TANH, err) || (n->spin && nqs_mlp_init(&n->unet, 1, wu, nu, NQS_ACT_TANH, err)) ||
+      (n->triplet && nqs_mlp_init(&n->tnet, 1, wt, ntw, NQS_ACT_TANH, err)))
+    goto fail;
+  for (int i = 0; n->triplet && i < n->A; i++)
+    for (int j = i + 1; j < n->A; j++)
+      for (int k = 0; k < n->A; k++)
+        if (k != i && k != j) { /* every triple once per apex k: the pairs i < j and each k outside them */
+          n->ti[n->nt] = i;
+          n->tj[n->nt] = j;
+          n->tk[n->nt++] = k;
+        }
   n->off_j = 2;
   n->off_u = 2 + n->jnet.nparams;
-  m->nparams = n->off_u + (n->spin ? n->unet.nparams : 0);
-  n->ws = nqs_mlp_batch_work_size(&n->jnet, MAXP);
-  if (n->spin && nqs_mlp_batch_work_size(&n->unet, MAXP) > n->ws) n->ws = nqs_mlp_batch_work_size(&n->unet, MAXP);
+  n->off_t = n->off_u + (n->spin ? n->unet.nparams : 0);
+  m->nparams = n->off_t + (n->triplet ? n->tnet.nparams : 0);
+  n->ws = nqs_mlp_batch_work_size(&n->jnet, MAXT);
+  if (n->spin && nqs_mlp_batch_work_size(&n->unet, MAXT) > n->ws) n->ws = nqs_mlp_batch_work_size(&n->unet, MAXT);
+  if (n->triplet && nqs_mlp_batch_work_size(&n->tnet, MAXT) > n->ws) n->ws = nqs_mlp_batch_work_size(&n->tnet, MAXT);
   m->params = calloc((size_t)m->nparams, sizeof(double));
   if (!m->params) {
     nqs_error_set(err, NQS_ENOMEM, "out of memory for %d parameters", m->nparams);
@@ -423,6 +485,7 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
   nqs_rng_seed(&rng, cc->run.seed, 0x4E55C1E5ull);
   init_net(&n->jnet, m->params + n->off_j, &rng);
   if (n->spin) init_net(&n->unet, m->params + n->off_u, &rng);
+  if (n->triplet) init_net(&n->tnet, m->params + n->off_t, &rng);
   m->ncoords = 3 * n->A;
   m->moves = n->A;
   m->units = n->A;
@@ -516,6 +579,7 @@ static void n_describe(const nqs_model *m, cJSON *sy) {
   cJSON_AddNumberToObject(sy, "spin_isospin_states", n->nb);
   cJSON_AddStringToObject(sy, "jastrow_layers", n->c.nucleus.jastrow_layers);
   cJSON_AddStringToObject(sy, "spin_layers", n->c.nucleus.spin_layers);
+  cJSON_AddStringToObject(sy, "triplet_layers", n->triplet ? n->c.nucleus.triplet_layers : "none");
   cJSON_AddStringToObject(sy, "energy_unit", "MeV");
   cJSON_AddStringToObject(sy, "length_unit", "fm");
 }
@@ -550,6 +614,8 @@ static const nqs_option own_options[] = {
      "hidden widths of the pair network J(r) in f(r) = J(r) - a r^2/(1 + b r) (tanh)"},
     {"nucleus", "spin_layers", NQS_K_STRING, NQS_OPTION_FIELD(nucleus.spin_layers), "16", 0, 0, 0, NULL,
      "hidden widths of u(r) in the spin correlator 1 + sum u(r_ij) sigma_i.sigma_j, or none"},
+    {"nucleus", "triplet_layers", NQS_K_STRING, NQS_OPTION_FIELD(nucleus.triplet_layers), "16", 0, 0, 0, NULL,
+     "hidden widths of t(s) in the three-body correlator sum_{triples, apex k} t(r_ik^2 + r_jk^2), or none (A >= 3)"},
     {"nucleus", "confine_a", NQS_K_REAL, NQS_OPTION_FIELD(nucleus.confine_a), "0.1", 0, 100, 1, NULL,
      "initial a (fm^-2) of the confining pair term a r^2/(1 + b r)"},
     {"nucleus", "confine_b", NQS_K_REAL, NQS_OPTION_FIELD(nucleus.confine_b), "0.5", 0, 100, 0, NULL,
