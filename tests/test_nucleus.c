@@ -9,7 +9,10 @@
  * 4. The kinetic local energy against a fourth-order finite-difference Laplacian of every
  *    amplitude (-(hbar^2/2m) sum_S Psi_S lap Psi_S / sum_S Psi_S^2), the two-body, Coulomb and
  *    three-body parts against direct sums over the amplitude vector with the Pauli-matrix
- *    sigma.sigma, and every O_k against a central difference of ln|Psi|.
+ *    sigma.sigma, every O_k against a central difference of ln|Psi|, and the force row
+ *    sum_S (d Psi_S/d theta_k)(H Psi)_S / sum_S Psi_S^2 (the energy gradient's term, which is
+ *    not O_k E_L for the spin correlator's parameters) against differences of the amplitudes
+ *    times H Psi built from the finite-difference Laplacian and the Pauli-matrix potentials.
  * 5. The sampler (one-nucleon moves whose width scales with the configuration's size, with the
  *    Hastings ratio): for the deuteron with a random Jastrow, <E> and <r^2> of the Markov chain
  *    against a radial quadrature of the same Psi, within 4 error bars (the quadrature's own
@@ -156,10 +159,11 @@ static void local_energy(const char *label, nqs_model *m, int coulomb, double la
   const int A = b->A, nb = b->n;
   nqs_error err;
   void *w = m->type->walker_new(m, &err);
-  double *o = malloc(sizeof(double) * m->nparams), *work = malloc(sizeof(double) * (m->work_doubles + 1));
+  double *o = malloc(sizeof(double) * m->nparams), *f = malloc(sizeof(double) * m->nparams), *work = malloc(sizeof(double) * (m->work_doubles + 1));
   nqs_rng rng;
   nqs_rng_seed(&rng, 8, A);
-  double wt = 0, wv = 0, wo = 0;
+  double wt = 0, wv = 0, wo = 0, wf = 0;
+  int unequal = 0;
   const double hm = NQS_HBARC * NQS_HBARC / NQS_NUCLEON_MASS, h = 1e-3, l2 = lambda * lambda / 4;
   for (int c = 0; c < 4; c++) {
     double *x = m->type->walker_coords(w), e[NQS_MAX_SERIES], ei, psi[NQS_NUC_MAXBASIS], pp[NQS_NUC_MAXBASIS];
@@ -183,15 +187,19 @@ static void local_energy(const char *label, nqs_model *m, int coulomb, double la
     const double T = -0.5 * hm * dotv(psi, lap, nb) / norm;
     wt = fmax(wt, fabs(T - e[1]) / fmax(1.0, fabs(e[1])));
     /* potentials over the amplitude vector */
-    double V2 = 0, VC = 0, V3 = 0, out[NQS_NUC_MAXBASIS];
+    double V2 = 0, VC = 0, V3 = 0, out[NQS_NUC_MAXBASIS], hpsi[NQS_NUC_MAXBASIS];
+    for (int k = 0; k < nb; k++) hpsi[k] = -0.5 * hm * lap[k];
     for (int p = 0; p < b->npairs; p++) {
       const double *xi = x + 3 * b->pi[p], *xj = x + 3 * b->pj[p];
       const double r2 = (xi[0] - xj[0]) * (xi[0] - xj[0]) + (xi[1] - xj[1]) * (xi[1] - xj[1]) + (xi[2] - xj[2]) * (xi[2] - xj[2]);
       pauli_dot(b, b->pi[p], b->pj[p], psi, out);
       V2 += exp(-l2 * r2) * (c1 + c2 * dotv(psi, out, nb) / norm);
+      for (int k = 0; k < nb; k++) hpsi[k] += exp(-l2 * r2) * (c1 * psi[k] + c2 * out[k]);
       for (int k = 0; k < nb; k++)
-        if (coulomb && ((b->charges[k >> A] >> b->pi[p]) & 1) && ((b->charges[k >> A] >> b->pj[p]) & 1))
+        if (coulomb && ((b->charges[k >> A] >> b->pi[p]) & 1) && ((b->charges[k >> A] >> b->pj[p]) & 1)) {
           VC += NQS_E2 / sqrt(r2) * psi[k] * psi[k] / norm;
+          hpsi[k] += NQS_E2 / sqrt(r2) * psi[k];
+        }
     }
     for (int i = 0; i < A; i++)
       for (int j = 0; j < A; j++)
@@ -204,24 +212,36 @@ static void local_energy(const char *label, nqs_model *m, int coulomb, double la
           }
           V3 += d0 * exp(-l2 * (rik + rjk));
         }
+    for (int k = 0; k < nb; k++) hpsi[k] += V3 * psi[k];
     wv = fmax(wv, fmax(fabs(V2 - e[2]), fmax(fabs(V3 - e[3]), fabs(VC - e[4]))));
     wv = fmax(wv, fabs(e[0] - e[1] - e[2] - e[3] - e[4]));
-    /* O_k */
-    m->type->dlogpsi(m, w, o);
+    /* O_k, and the force row f_k = sum_S (d Psi_S / d theta_k) (H Psi)_S / sum_S Psi_S^2 with H Psi
+     * from the finite-difference Laplacian and the Pauli-matrix potentials above */
+    m->type->dlogpsi_force(m, w, o, f);
+    double fscale = 0;
+    for (int k = 0; k < m->nparams; k++) fscale = fmax(fscale, fabs(f[k]));
     for (int k = 0; k < m->nparams; k++) {
       const double keep = m->params[k], hp = 2.5e-6; /* FD error ~ hp^2: 4.5e-5, 4.5e-7, 2.8e-8 at 1e-4, 1e-5, 2.5e-6 */
+      double pm[NQS_NUC_MAXBASIS];
       m->params[k] = keep + hp;
       const double lp = nqs_nucleus_amplitudes(m, x, pp);
       m->params[k] = keep - hp;
-      const double lm = nqs_nucleus_amplitudes(m, x, pp);
+      const double lm = nqs_nucleus_amplitudes(m, x, pm);
       m->params[k] = keep;
       wo = fmax(wo, fabs((lp - lm) / (2 * hp) - o[k]) / fmax(1.0, fabs(o[k])));
+      double fk = 0;
+      for (int q = 0; q < nb; q++) fk += (pp[q] - pm[q]) / (2 * hp) * hpsi[q] / norm;
+      wf = fmax(wf, fabs(fk - f[k]) / fmax(1.0, fscale));
+      if (k >= 2 && fabs(f[k] - o[k] * e[0]) > 1e-3 * fmax(1.0, fscale)) unequal++;
     }
   }
   CHECK(wt < 1e-6, "%-22s kinetic E_L vs finite-difference Laplacian of every amplitude: max rel err %.1e", label, wt);
   CHECK(wv < 1e-10, "%-22s two-body (Pauli sigma.sigma), three-body, Coulomb parts vs direct sums: max err %.1e MeV", label, wv);
   CHECK(wo < 1e-7, "%-22s O_k vs central differences (%d parameters): max rel err %.1e", label, m->nparams, wo);
+  CHECK(wf < 1e-6, "%-22s force row sum_S dPsi_S (H Psi)_S / |Psi|^2 vs differences (%d of them != O_k E_L): max rel err %.1e",
+        label, unequal, wf);
   m->type->walker_free(m, w);
+  free(f);
   free(o);
   free(work);
 }

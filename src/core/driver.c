@@ -330,6 +330,7 @@ nqs_status nqs_driver_step(nqs_driver *d, nqs_iteration *out, nqs_error *err) {
   out->params = ls->prev;
   out->sample_rule = d->rule->needs_samples;
   const nqs_update_input in = {.grad = res.grad, .O = res.O, .el = res.el, .eli = res.eli, .ns = res.samples, .cplx = m->cplx,
+                               .force_from_grad = m->type->dlogpsi_force != NULL,
                                .diag_shift = ls->diag_shift, .diag_shift_rel = c->optimizer.diag_shift_rel,
                                .sr_solver = strcmp(c->optimizer.sr_solver, "minsr") == 0      ? NQS_SR_MINSR
                                             : strcmp(c->optimizer.sr_solver, "cholesky") == 0 ? NQS_SR_CHOLESKY

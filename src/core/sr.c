@@ -44,7 +44,7 @@ nqs_status nqs_sr_solve(const double *O, const double *e, long ns, int np, const
                         nqs_sr_info *info, nqs_error *err) {
   memset(info, 0, sizeof *info);
   if (ns < 2 || np < 1) return nqs_error_set(err, NQS_EINPUT, "SR needs at least 2 samples and 1 parameter");
-  const int minsr = opt->solver == NQS_SR_MINSR || (opt->solver == NQS_SR_AUTO && np > ns);
+  const int minsr = !opt->force && (opt->solver == NQS_SR_MINSR || (opt->solver == NQS_SR_AUTO && np > ns));
   const size_t n = (size_t)ns;
   double *Oc = malloc(sizeof(double) * n * np), *ec = malloc(sizeof(double) * n), *mean = calloc((size_t)np, sizeof(double));
   double *A = malloc(sizeof(double) * (minsr ? n * n : (size_t)np * np));
@@ -69,7 +69,8 @@ nqs_status nqs_sr_solve(const double *O, const double *e, long ns, int np, const
   if (!minsr) {
     /* A = O_c^T O_c / ns (upper triangle), rhs = F = O_c^T e_c / ns */
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, np, (int)ns, 1.0 / ns, Oc, np, 0.0, A, np);
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)ns, np, 1.0, Oc, np, ec, 1, 0.0, rhs, 1);
+    if (opt->force) memcpy(rhs, opt->force, sizeof(double) * np);
+    else cblas_dgemv(CblasRowMajor, CblasTrans, (int)ns, np, 1.0, Oc, np, ec, 1, 0.0, rhs, 1);
     for (int k = 0; k < np; k++) A[(size_t)k * np + k] += opt->diag_shift + opt->diag_shift_rel * A[(size_t)k * np + k];
     for (int i = 0; i < np; i++) /* mirror for the fallback, which reads the full matrix */
       for (int j = 0; j < i; j++) A[(size_t)i * np + j] = A[(size_t)j * np + i];
@@ -174,6 +175,10 @@ static nqs_status sr_update(const nqs_update_input *in, double *theta, int np, d
   if (!delta) return nqs_error_set(err, NQS_ENOMEM, "out of memory for %d parameters", np);
   nqs_sr_options so = {.diag_shift = in->diag_shift, .diag_shift_rel = in->diag_shift_rel, .solver = (nqs_sr_solver)in->sr_solver};
   nqs_sr_info info = {0};
+  if (in->force_from_grad) {
+    for (int k = 0; k < np; k++) delta[k] = 0.5 * in->grad[k];
+    so.force = delta; /* read into the right-hand side before delta is written */
+  }
   nqs_status st = in->cplx ? sr_complex(in, np, &so, delta, &info, err) : nqs_sr_solve(in->O, in->el, in->ns, np, &so, delta, &info, err);
   if (st) {
     free(delta);

@@ -17,7 +17,7 @@ struct nqs_vmc {
   double step, target;
   int nw, nwg, w0, threads;
   void **w;
-  double *work;     /* nw * (work_doubles + nparams): per-walker scratch */
+  double *work;     /* nw * (work_doubles + 2 nparams): per-walker scratch (E_L's, O, the force row) */
   double *sum_o;    /* nwg * nparams */
   double *sum_eo;   /* nwg * nparams */
   double *series;   /* nseries * cap: per-sample local-energy components, layout [t * nwg + w] */
@@ -96,7 +96,7 @@ nqs_vmc *nqs_vmc_create(nqs_model *m, const nqs_vmc_options *opt, nqs_error *err
   v->threads = opt->threads;
   const size_t np = (size_t)(m->nparams > 0 ? m->nparams : 1);
   v->w = calloc((size_t)v->nw, sizeof *v->w);
-  v->work = malloc((size_t)v->nw * (m->work_doubles + np) * sizeof(double));
+  v->work = malloc((size_t)v->nw * (m->work_doubles + 2 * (size_t)(np > 0 ? np : 1)) * sizeof(double));
   v->sum_o = malloc((size_t)v->nwg * np * sizeof(double));
   v->sum_eo = malloc((size_t)v->nwg * np * sizeof(double));
   v->o_mean = calloc(np, sizeof(double));
@@ -295,7 +295,7 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
   const nqs_model *m = v->m;
   const int nw = v->nw, nwg = v->nwg, w0 = v->w0, np = m->nparams, nser = m->nseries, cplx = m->cplx;
   const size_t ps = (size_t)(np > 0 ? np : 1); /* per-walker stride of the O buffers */
-  const size_t wsz = m->work_doubles + ps;
+  const size_t wsz = m->work_doubles + 2 * ps;
   const long ns = sweeps * nwg;                /* samples over all ranks */
   nqs_status st = reserve(v, ns, sweeps, keep, err);
   if (st) return st;
@@ -338,8 +338,17 @@ nqs_status nqs_vmc_sample(nqs_vmc *v, long sweeps, int want, nqs_vmc_result *res
       }
       if (want_grad) {
         if (keep) o = v->O + (size_t)idx * np; /* write the sample's row directly */
-        m->type->dlogpsi(m, w, o);
-        accumulate(cplx, np, o, e[0], ei, so, seo);
+        if (m->type->dlogpsi_force) { /* the model's own force row replaces O_k E_L */
+          double *f = work + m->work_doubles + ps;
+          m->type->dlogpsi_force(m, w, o, f);
+          for (int k = 0; k < np; k++) {
+            so[k] += o[k];
+            seo[k] += f[k];
+          }
+        } else {
+          m->type->dlogpsi(m, w, o);
+          accumulate(cplx, np, o, e[0], ei, so, seo);
+        }
       }
     }
     v->acc[g] = (double)a;

@@ -25,7 +25,10 @@
  * w_p = sigma.sigma_p Phi, so every spin sum is a dot product d_p = chi . w_p / N. The potential
  * acts on chi in the basis: sigma.sigma_p = 2 P^sigma_p - 1 (an exchange of two spin labels),
  * Coulomb is diagonal, the three-body force scalar.
- * O_k: dU/dtheta for a, b, J and t; for u, sum_p du_p/dtheta d_p (weighted back-propagation). */
+ * O_k: dU/dtheta for a, b, J and t; for u, sum_p du_p/dtheta d_p (weighted back-propagation).
+ * The spin sum is exact, so a parameter of u, which changes the amplitudes unequally, does not
+ * have the energy gradient 2 cov(O_k, E_L): the model gives the engine the force row
+ * sum_S (d Psi_S) (H Psi)_S / sum_S Psi_S^2 (nqs/core/model.h, dlogpsi_force). */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -48,7 +51,7 @@ typedef struct {
   double hm; /* hbar^2 / m */
   nqs_mlp jnet, unet, tnet;
   int off_j, off_u, off_t; /* parameter offsets: a, b, then J's, u's, t's */
-  int triplet, nt;         /* three-body correlator on; its terms (3 per triple) */
+  int triplet, nt;         /* three-body correlator on; the three-body terms (3 per triple) */
   int ti[MAXT], tj[MAXT], tk[MAXT]; /* term m: nucleons i < j and the apex k */
   int ws;           /* doubles of network workspace */
   double phi[MAXB], w[MAXP][MAXB];
@@ -137,10 +140,86 @@ static void evaluate(const nucleus *n, const double *th, const double *x, nstate
   s->logpsi = U + 0.5 * log(s->norm);
 }
 
+static double size_of(int A, const double *x);
+
 static double dot(const double *a, const double *b, int n) {
   double v = 0;
   for (int k = 0; k < n; k++) v += a[k] * b[k];
   return v;
+}
+
+/* H applied to Psi at x, divided by F = exp(U): hchi[S] = (H Psi)_S / F over the basis, so that
+ * E_L = chi . hchi / N; part[0..3] = the kinetic, two-body, three-body and Coulomb shares of
+ * E_L. The kinetic vector is
+ *   -(hbar^2/2m) [(lap U + |grad U|^2) chi + 2 sum_p u'_p (grad_i U - grad_j U) . e_p w_p
+ *                 + sum_p 2 (u''_p + 2 u'_p / r_p) w_p]
+ * (grad chi and lap chi are sums over the pairs of u', u'' times w_p). */
+static void hamiltonian(const nucleus *n, const double *th, const double *x, nstate *s, double *hchi, double part[4],
+                        double *work) {
+  evaluate(n, th, x, s, 1, work);
+  const int A = n->A, nb = n->nb;
+  double g[3 * NQS_NUC_MAXA] = {0}, lapU = 0;
+  for (int p = 0; p < n->np; p++) {
+    const int i = n->b.pi[p], j = n->b.pj[p];
+    lapU += 2.0 * (s->f2[p] + 2.0 * s->f1r[p]);
+    for (int k = 0; k < 3; k++) {
+      g[3 * i + k] += s->f1[p] * s->e[p][k];
+      g[3 * j + k] -= s->f1[p] * s->e[p][k];
+    }
+  }
+  for (int q = 0; n->triplet && q < n->nt; q++) {
+    /* grad_i s = 2 (x_i - x_k), grad_j s = 2 (x_j - x_k), grad_k s = -(both); lap s = 6 + 6 + 12 */
+    const int i = n->ti[q], j = n->tj[q], k = n->tk[q];
+    double gs2 = 0;
+    for (int c = 0; c < 3; c++) {
+      const double di = 2.0 * (x[3 * i + c] - x[3 * k + c]), dj = 2.0 * (x[3 * j + c] - x[3 * k + c]);
+      g[3 * i + c] += s->t1[q] * di;
+      g[3 * j + c] += s->t1[q] * dj;
+      g[3 * k + c] -= s->t1[q] * (di + dj);
+      gs2 += di * di + dj * dj + (di + dj) * (di + dj);
+    }
+    lapU += s->t2[q] * gs2 + 24.0 * s->t1[q];
+  }
+  const double c0 = lapU + dot(g, g, 3 * A), hk = -0.5 * n->hm;
+  double kin[MAXB], v2[MAXB] = {0}, vc[MAXB] = {0}, sc[MAXB];
+  for (int k = 0; k < nb; k++) kin[k] = c0 * s->chi[k];
+  for (int p = 0; n->spin && p < n->np; p++) {
+    const int i = n->b.pi[p], j = n->b.pj[p];
+    double ge = 0;
+    for (int c = 0; c < 3; c++) ge += (g[3 * i + c] - g[3 * j + c]) * s->e[p][c];
+    const double cp = 2.0 * s->u1[p] * ge + 2.0 * (s->u2[p] + 2.0 * s->u1r[p]);
+    for (int k = 0; k < nb; k++) kin[k] += cp * n->w[p][k];
+  }
+  const double l2 = 0.25 * n->lec.lambda * n->lec.lambda;
+  for (int p = 0; p < n->np; p++) {
+    const double ep = exp(-l2 * s->r[p] * s->r[p]);
+    nqs_sigma_dot(&n->b, p, 0, s->chi, sc);
+    for (int k = 0; k < nb; k++) v2[k] += ep * (n->lec.c1 * s->chi[k] + n->lec.c2 * sc[k]);
+    if (n->coulomb)
+      for (int k = 0; k < nb; k++) vc[k] += NQS_E2 / s->r[p] * n->b.pp[p][k] * s->chi[k];
+  }
+  /* three-body: every triple once per apex k: exp(-l2 (r_ik^2 + r_jk^2)), a scalar */
+  double V3 = 0;
+  for (int q = 0; q < n->nt; q++) {
+    const int i = n->ti[q], j = n->tj[q], k = n->tk[q];
+    double rik = 0, rjk = 0;
+    for (int cc = 0; cc < 3; cc++) {
+      rik += (x[3 * i + cc] - x[3 * k + cc]) * (x[3 * i + cc] - x[3 * k + cc]);
+      rjk += (x[3 * j + cc] - x[3 * k + cc]) * (x[3 * j + cc] - x[3 * k + cc]);
+    }
+    V3 += n->lec.d0 * exp(-l2 * (rik + rjk));
+  }
+  double T = 0, V2 = 0, VC = 0;
+  for (int k = 0; k < nb; k++) {
+    hchi[k] = hk * kin[k] + v2[k] + vc[k] + V3 * s->chi[k];
+    T += s->chi[k] * kin[k];
+    V2 += s->chi[k] * v2[k];
+    VC += s->chi[k] * vc[k];
+  }
+  part[0] = hk * T / s->norm;
+  part[1] = V2 / s->norm;
+  part[2] = V3;
+  part[3] = VC / s->norm;
 }
 
 /* e: energy, kinetic, two-body, three-body, Coulomb, r^2 about the centre of mass */
@@ -148,71 +227,12 @@ static void n_local(const nqs_model *m, const void *wv, double *e, double *ei, d
   const nucleus *n = NUC(m);
   const nwalker *w = wv;
   nstate s;
-  evaluate(n, m->params, w->x, &s, 1, w->work);
-  const int A = n->A;
-  double g[3 * NQS_NUC_MAXA] = {0}, ga[3 * NQS_NUC_MAXA] = {0}, lapU = 0, lapchi = 0, d[MAXP] = {0};
-  for (int p = 0; p < n->np; p++) {
-    const int i = n->b.pi[p], j = n->b.pj[p];
-    if (n->spin) d[p] = dot(s.chi, n->w[p], n->nb) / s.norm;
-    lapU += 2.0 * (s.f2[p] + 2.0 * s.f1r[p]);
-    if (n->spin) lapchi += 2.0 * (s.u2[p] + 2.0 * s.u1r[p]) * d[p];
-    for (int k = 0; k < 3; k++) {
-      g[3 * i + k] += s.f1[p] * s.e[p][k];
-      g[3 * j + k] -= s.f1[p] * s.e[p][k];
-      if (!n->spin) continue;
-      ga[3 * i + k] += s.u1[p] * d[p] * s.e[p][k];
-      ga[3 * j + k] -= s.u1[p] * d[p] * s.e[p][k];
-    }
-  }
-  for (int q = 0; q < n->nt; q++) {
-    /* grad_i s = 2 (x_i - x_k), grad_j s = 2 (x_j - x_k), grad_k s = -(both); lap s = 6 + 6 + 12 */
-    const int i = n->ti[q], j = n->tj[q], k = n->tk[q];
-    double gs2 = 0;
-    for (int c = 0; c < 3; c++) {
-      const double di = 2.0 * (w->x[3 * i + c] - w->x[3 * k + c]), dj = 2.0 * (w->x[3 * j + c] - w->x[3 * k + c]);
-      g[3 * i + c] += s.t1[q] * di;
-      g[3 * j + c] += s.t1[q] * dj;
-      g[3 * k + c] -= s.t1[q] * (di + dj);
-      gs2 += di * di + dj * dj + (di + dj) * (di + dj);
-    }
-    lapU += s.t2[q] * gs2 + 24.0 * s.t1[q];
-  }
-  const double T = -0.5 * n->hm * (lapU + dot(g, g, 3 * A) + 2.0 * dot(g, ga, 3 * A) + lapchi);
-  double V2 = 0, V3 = 0, VC = 0, sc[MAXB];
-  const double l2 = 0.25 * n->lec.lambda * n->lec.lambda;
-  for (int p = 0; p < n->np; p++) {
-    nqs_sigma_dot(&n->b, p, 0, s.chi, sc);
-    V2 += exp(-l2 * s.r[p] * s.r[p]) * (n->lec.c1 + n->lec.c2 * dot(s.chi, sc, n->nb) / s.norm);
-    if (n->coulomb) {
-      double pp = 0;
-      for (int k = 0; k < n->nb; k++) pp += n->b.pp[p][k] * s.chi[k] * s.chi[k];
-      VC += NQS_E2 / s.r[p] * pp / s.norm;
-    }
-  }
-  /* three-body: for every triple, each nucleon in turn at the apex k: exp(-l2 (r_ik^2 + r_jk^2)) */
-  for (int i = 0; i < A; i++)
-    for (int j = i + 1; j < A; j++)
-      for (int k = j + 1; k < A; k++) {
-        double r2[3];
-        const int tri[3][2] = {{i, j}, {i, k}, {j, k}};
-        for (int q = 0; q < 3; q++) {
-          const double *xa = w->x + 3 * tri[q][0], *xb = w->x + 3 * tri[q][1];
-          r2[q] = 0;
-          for (int c = 0; c < 3; c++) r2[q] += (xa[c] - xb[c]) * (xa[c] - xb[c]);
-        }
-        V3 += n->lec.d0 * (exp(-l2 * (r2[1] + r2[2])) + exp(-l2 * (r2[0] + r2[2])) + exp(-l2 * (r2[0] + r2[1])));
-      }
-  double cm[3] = {0}, r2 = 0;
-  for (int i = 0; i < A; i++)
-    for (int k = 0; k < 3; k++) cm[k] += w->x[3 * i + k] / A;
-  for (int i = 0; i < A; i++)
-    for (int k = 0; k < 3; k++) r2 += (w->x[3 * i + k] - cm[k]) * (w->x[3 * i + k] - cm[k]);
-  e[0] = T + V2 + V3 + VC;
-  e[1] = T;
-  e[2] = V2;
-  e[3] = V3;
-  e[4] = VC;
-  e[5] = r2 / A;
+  double hchi[MAXB], part[4];
+  hamiltonian(n, m->params, w->x, &s, hchi, part, w->work);
+  e[0] = part[0] + part[1] + part[2] + part[3];
+  for (int q = 0; q < 4; q++) e[1 + q] = part[q];
+  const double sz = size_of(n->A, w->x);
+  e[5] = sz * sz;
   *ei = 0;
   (void)work;
 }
@@ -245,6 +265,27 @@ static void n_dlogpsi(const nqs_model *m, const void *wv, double *o) {
     }
     nqs_mlp_backward_batch(&n->tnet, th + n->off_t, n->nt, S, NULL, o + n->off_t, w->work);
   }
+}
+
+/* O_k and the force row f_k = sum_S (d Psi_S/d theta_k) (H Psi)_S / sum_S Psi_S^2: the Jastrow
+ * and three-body parameters scale every amplitude alike (f_k = O_k E_L); u's move the amplitudes
+ * apart, f_k = sum_p du_p/dtheta_k (w_p . hchi) / N. */
+static void n_dlogpsi_force(const nqs_model *m, const void *wv, double *o, double *f) {
+  const nucleus *n = NUC(m);
+  const nwalker *w = wv;
+  nstate s;
+  double hchi[MAXB], part[4], X[MAXP], c[MAXP];
+  n_dlogpsi(m, wv, o);
+  hamiltonian(n, m->params, w->x, &s, hchi, part, w->work);
+  const double el = part[0] + part[1] + part[2] + part[3];
+  for (int k = 0; k < m->nparams; k++) f[k] = o[k] * el;
+  if (!n->spin) return;
+  for (int k = n->off_u; k < n->off_t; k++) f[k] = 0;
+  for (int p = 0; p < n->np; p++) {
+    X[p] = s.r[p] * s.r[p];
+    c[p] = dot(n->w[p], hchi, n->nb) / s.norm;
+  }
+  nqs_mlp_backward_batch(&n->unet, m->params + n->off_u, n->np, X, c, f + n->off_u, w->work);
 }
 
 static void recentre(int A, double *x) {
@@ -459,7 +500,7 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
   if (nqs_mlp_init(&n->jnet, 1, wj, nj, NQS_ACT_TANH, err) || (n->spin && nqs_mlp_init(&n->unet, 1, wu, nu, NQS_ACT_TANH, err)) ||
       (n->triplet && nqs_mlp_init(&n->tnet, 1, wt, ntw, NQS_ACT_TANH, err)))
     goto fail;
-  for (int i = 0; n->triplet && i < n->A; i++)
+  for (int i = 0; i < n->A; i++)
     for (int j = i + 1; j < n->A; j++)
       for (int k = 0; k < n->A; k++)
         if (k != i && k != j) { /* every triple once per apex k: the pairs i < j and each k outside them */
@@ -638,6 +679,7 @@ const nqs_model_type nqs_model_nucleus = {
     .sweep = n_sweep,
     .local = n_local,
     .dlogpsi = n_dlogpsi,
+    .dlogpsi_force = n_dlogpsi_force,
     .params_changed = n_changed,
     .param_name = n_name,
     .obs_create = n_obs_create,

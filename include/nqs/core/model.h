@@ -53,6 +53,13 @@ typedef struct nqs_model_type {
   void (*local)(const nqs_model *m, const void *w, double *e, double *e_imag, double *work);
   /* O_k = d ln Psi / d theta_k, nparams doubles WRITTEN to o. */
   void (*dlogpsi)(const nqs_model *m, const void *w, double *o);
+  /* Optional, real models whose configuration leaves part of the state summed exactly (the
+   * spin-isospin amplitudes of a nucleus): O_k into o and the force row
+   *   f_k = sum_S (d Psi_S / d theta_k) (H Psi)_S / sum_S |Psi_S|^2
+   * into f. It equals O_k E_L only when theta_k scales every amplitude alike; otherwise the
+   * energy gradient is 2 (<f_k> - <O_k><E_L>), not 2 cov(O_k, E_L). The engine then uses <f>
+   * for the gradient and, in SR, the force <f> - <O><E_L> with the S matrix of O (no MinSR). */
+  void (*dlogpsi_force)(const nqs_model *m, const void *w, double *o, double *f);
   /* The parameters were written (an update, a restore, a warm start): clamp to bounds, expand
    * tied parameters. The engine then re-initialises every walker. */
   void (*params_changed)(nqs_model *m);

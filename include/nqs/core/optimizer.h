@@ -17,6 +17,7 @@ typedef struct nqs_update_input {
   double diag_shift, diag_shift_rel; /* SR shifts */
   int sr_solver;                 /* nqs_sr_solver */
   double max_step;               /* cap on |eta delta| (0: none) */
+  int force_from_grad;           /* SR's force is grad / 2, not cov(O, E_L) (models with dlogpsi_force) */
 } nqs_update_input;
 
 typedef struct nqs_update_info {

@@ -20,6 +20,7 @@ typedef enum { NQS_SR_AUTO, NQS_SR_CHOLESKY, NQS_SR_MINSR } nqs_sr_solver;
 typedef struct nqs_sr_options {
   double diag_shift, diag_shift_rel;
   nqs_sr_solver solver; /* AUTO: MinSR when np > ns */
+  const double *force;  /* np: the right-hand side when O_k E_L does not give it (then no MinSR); NULL: cov(O, e) */
 } nqs_sr_options;
 
 typedef struct nqs_sr_info {
