@@ -17,6 +17,8 @@
  *    OpenBLAS dgemm measured in the same run (one thread each).
  * 4. Parallel speed-up of nqs_vmc_sample at 1 -> 2 threads, and at 1 -> 2 MPI ranks
  *    (the bench starts `mpirun -np K nqs-bench --ranks-part` when mpirun exists).
+ * 7. Light nuclei: one sample (A one-nucleon moves + E_L with the exact spin-isospin sums + O_k and
+ *    the force row) for 2H, 3H, 4He.
  * 5. Time to a fixed error bar: evaluation of a fixed trained N = 6 Slater x Pade
  *    state; wall time x error^2 (which folds in the autocorrelation) as the time
  *    to reach an error of 1e-3, for Metropolis and Langevin.
@@ -201,6 +203,59 @@ static double mpirun_time(const char *self, int k) {
 
 static const nqs_sampler_type *const bsmp[3] = {&nqs_sampler_langevin, &nqs_sampler_metropolis_all,
                                                 &nqs_sampler_langevin_all};
+
+/* 7: light nuclei (LO pionless EFT, Lambda = 4): one sample = a sweep of A one-nucleon moves, the
+ * local energy with the exact spin-isospin sums, and O_k with the force row, one walker, one
+ * thread, at the start state with random networks (std 0.2; the cost does not depend on them). */
+static void bench_nuclei(double budget, double us[3]) {
+  static const int As[3] = {2, 3, 4}, Zs[3] = {1, 1, 2};
+  printf("\nlight nuclei: LO pionless EFT, Lambda = 4 fm^-1, networks 16-16 / 16 / 16 tanh, 1 walker, 1 thread\n");
+  printf("%4s %8s %8s %12s %10s\n", "A", "states", "params", "sample[us]", "samples/s");
+  for (int q = 0; q < 3; q++) {
+    nqs_config c;
+    nqs_error err;
+    nqs_config_defaults(&c);
+    char a[48], z[48];
+    snprintf(a, sizeof a, "nucleus.nucleons=%d", As[q]);
+    snprintf(z, sizeof z, "nucleus.protons=%d", Zs[q]);
+    nqs_model *m = NULL;
+    if (!nqs_config_set(&c, "system.type=nucleus", &err) && !nqs_config_set(&c, a, &err) && !nqs_config_set(&c, z, &err))
+      m = nqs_model_create(&c, &err);
+    void *w = m ? m->type->walker_new(m, &err) : NULL;
+    if (!w) {
+      fprintf(stderr, "nqs-bench: nucleus A = %d: %s\n", As[q], err.msg);
+      us[q] = NAN;
+      if (m) nqs_model_free(m);
+      continue;
+    }
+    nqs_rng rng;
+    nqs_rng_seed(&rng, 3, 0);
+    for (int k = 2; k < m->nparams; k++) m->params[k] = 0.2 * nqs_rng_normal(&rng);
+    nqs_rng_seed(m->type->walker_rng(w), 1, 0);
+    m->type->walker_start(m, w, &err);
+    double *o = malloc(sizeof(double) * 2 * m->nparams), e[NQS_MAX_SERIES], ei, sink = 0;
+    for (int t = 0; t < 200; t++) m->type->sweep(m, w, 0.5);
+    double best = INFINITY;
+    for (int round = 0; round < 5; round++) {
+      long reps = 0;
+      double t0 = now(), el;
+      do {
+        m->type->sweep(m, w, 0.5);
+        m->type->local(m, w, e, &ei, NULL);
+        m->type->dlogpsi_force(m, w, o, o + m->nparams);
+        sink += e[0];
+        reps++;
+      } while ((el = now() - t0) < budget / 5);
+      if (el / reps < best) best = el / reps;
+    }
+    us[q] = 1e6 * best;
+    if (!isfinite(sink)) fprintf(stderr, "nqs-bench: non-finite nuclear local energy\n");
+    printf("%4d %8d %8d %12.2f %10.0f\n", As[q], nqs_nucleus_basis(m)->n, m->nparams, us[q], 1e6 / us[q]);
+    free(o);
+    m->type->walker_free(m, w);
+    nqs_model_free(m);
+  }
+}
 
 /* 5b: seconds to an error of 1e-3 for each of bsmp at N = 6 and 12, backflow x FFNN x Pade at eta = 0. */
 static void backflow_time_to_error(int quick, double btte[2][3]) {
@@ -394,6 +449,9 @@ int main(int argc, char **argv) {
   /* 5b. backflow: one-particle against all-particle moves, per unit of statistical error */
   double btte[2][3];
   backflow_time_to_error(quick, btte);
+  /* 7. light nuclei */
+  double nuc_us[3];
+  bench_nuclei(budget, nuc_us);
   /* 6. lattice spins: RBM, TFIM h = 1 periodic chain, one chain, one thread */
   printf("\nlattice: periodic TFIM chain, h = 1, RBM with real weights (plain, and translation-symmetric),"
          " 1 chain, 1 thread\n");
@@ -485,7 +543,8 @@ int main(int argc, char **argv) {
         put(f, btte[q][s]);
         fprintf(f, "}");
       }
-    fprintf(f, "],\n \"lattice_tfim\": [");
+    fprintf(f, "],\n \"nucleus_sample_us\": {\"2H\": %.5g, \"3H\": %.5g, \"4He\": %.5g},\n \"lattice_tfim\": [", nuc_us[0],
+            nuc_us[1], nuc_us[2]);
     for (int q = 0; q < 3; q++)
       for (int a = 0; a < 3; a++)
         fprintf(f, "%s{\"L\": %d, \"alpha\": %d, \"sample_us\": %.5g, \"sr_step_ms\": %.5g}", q || a ? ", " : "", Ls[q],

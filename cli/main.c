@@ -108,9 +108,12 @@ static int cmd_run(int argc, char **argv, int evaluate, const nqs_comm *comm) {
   nqs_checkpoint ck;
   int restarted;
   if ((rc = cli_config(&a, in, "vmc", 0, &c, &ck, &restarted))) return rc;
-  if (!in.file && !restarted && !ps.quiet)
-    fprintf(stderr, "nqs: no input file: running the built-in demo (2D quantum dot, N = %d, omega = %g)\n", c.system.particles,
-            c.system.omega);
+  if (!in.file && !restarted && !ps.quiet) {
+    if (strcmp(c.system.type, "continuum") == 0)
+      fprintf(stderr, "nqs: no input file: running the built-in demo (2D quantum dot, N = %d, omega = %g)\n", c.system.particles,
+              c.system.omega);
+    else fprintf(stderr, "nqs: no input file: [system] type = %s with defaults and --set values\n", c.system.type);
+  }
   nqs_run_result r;
   nqs_error err = {0};
   nqs_run_options ro = {.restart = restarted ? &ck : NULL, .evaluate_only = evaluate, .progress = on_progress, .user = &ps,

@@ -315,6 +315,13 @@ expect_error "bad backflow_layers" "--set wavefunction.backflow_layers" "comma l
 expect_error "bad backflow_orbitals" "--set wavefunction.backflow_orbitals" "give none, or a comma list" -- run --set "wavefunction.factors=backflow,pade" --set "wavefunction.backflow_orbitals=16,x" --out "$T/bf_bad3"
 expect_error "several determinants without g" "--set wavefunction.determinants" "needs generalised orbitals" -- run --set "wavefunction.factors=backflow,pade" --set wavefunction.determinants=2 --out "$T/bf_bad4"
 expect_error "too many determinants" "--set wavefunction.determinants" "an integer from 1 to 16" -- run --set "wavefunction.factors=backflow,pade" --set wavefunction.backflow_orbitals=8 --set wavefunction.determinants=17 --out "$T/bf_bad5"
+# nuclei: input errors
+expect_error "three protons" "--set nucleus.protons" "from 0 to 2" -- run --set system.type=nucleus --set nucleus.nucleons=4 --set nucleus.protons=3 --out "$T/nuc_bad"
+expect_error "five nucleons" "--set nucleus.nucleons" "from 2 to 4" -- run --set system.type=nucleus --set nucleus.nucleons=5 --out "$T/nuc_bad2"
+expect_error "own C1 with a published cutoff" "[nucleus] cutoff" "set cutoff = custom" -- run --set system.type=nucleus --set nucleus.C1=-400 --out "$T/nuc_bad3"
+expect_error "a trap key on a nucleus" "--set system.omega" "does not apply" -- run --set system.type=nucleus --set system.omega=2 --out "$T/nuc_bad4"
+expect_error "nqs exact on 4He" "nucleons = 2, protons = 1" -- exact "$SRC/examples/nucleus_4he.ini"
+expect_error "bad triplet_layers" "--set nucleus.triplet_layers" "comma list" -- run --set system.type=nucleus --set nucleus.triplet_layers=8,,8 --out "$T/nuc_bad5"
 expect_error "init_from a missing folder" "--set run.init_from" "init_from" -- run --set run.init_from="$T/nowhere" --out "$T/warm_bad"
 wb() { printf 'seed = 3
 [system]

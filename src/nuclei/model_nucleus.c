@@ -570,6 +570,7 @@ static nqs_status n_obs_create(const nqs_model *m, const nqs_config *c, int walk
   *obs = NULL;
   if (!oo.radial_bins) return NQS_OK;
   if (nqs_system_init(&sys, 3, NUC(m)->A, NQS_DISTINGUISHABLE, NQS_INTERACTION_NONE, 1.0, 1.0, err)) return err->code;
+  sys.lambda = NAN; /* no trap: the histogram's free-particle reference column (rho_free) is NaN */
   *obs = nqs_obs_create(&sys, &oo, walkers, err);
   return *obs ? NQS_OK : err->code;
 }
