@@ -1,6 +1,8 @@
 /* mlp.c — dense network with exact input derivatives (forward mode) and
  * parameter derivatives (back-propagation). See nqs/nn/mlp.h. */
 #include <cblas.h>
+#include <ctype.h>
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 #include "nqs/nn/mlp.h"
@@ -408,5 +410,18 @@ void nqs_mlp_backward_batch(const nqs_mlp *m, const double *theta, int B, const 
     double *tmp = delta;
     delta = dprev;
     dprev = tmp;
+  }
+}
+
+int nqs_mlp_parse_widths(const char *text, int *w, int *n) {
+  *n = 0;
+  for (const char *t = text;; t++) {
+    char *end;
+    long v = strtol(t, &end, 10);
+    while (isspace((unsigned char)*end)) end++;
+    if (end == t || (*end && *end != ',') || v < 1 || v > 4096 || *n >= 7) return -1;
+    w[(*n)++] = (int)v;
+    if (!*end) return 0;
+    t = end;
   }
 }

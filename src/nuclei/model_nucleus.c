@@ -80,6 +80,17 @@ typedef struct {
 
 static const char *const SERIES[] = {"energy", "kinetic", "potential_2body", "potential_3body", "coulomb", "r2"};
 
+/* s_q = r_ik^2 + r_jk^2 of every three-body term q (nucleons i < j, apex k) */
+static void triplet_inputs(const nucleus *n, const double *x, double *S) {
+  for (int q = 0; q < n->nt; q++) {
+    S[q] = 0;
+    for (int c = 0; c < 3; c++) {
+      const double a1 = x[3 * n->ti[q] + c] - x[3 * n->tk[q] + c], a2 = x[3 * n->tj[q] + c] - x[3 * n->tk[q] + c];
+      S[q] += a1 * a1 + a2 * a2;
+    }
+  }
+}
+
 /* The pair values at x; with derivs also f', f'', u', u''. */
 static void evaluate(const nucleus *n, const double *th, const double *x, nstate *s, int derivs, double *work) {
   static const double dir[1] = {1.0};
@@ -114,13 +125,7 @@ static void evaluate(const nucleus *n, const double *th, const double *x, nstate
   if (n->triplet) {
     /* t(s_m), s_m = r_ik^2 + r_jk^2 for the apex k: the shape of the three-body force */
     double S[MAXT];
-    for (int q = 0; q < n->nt; q++) {
-      S[q] = 0;
-      for (int c = 0; c < 3; c++) {
-        const double a1 = x[3 * n->ti[q] + c] - x[3 * n->tk[q] + c], a2 = x[3 * n->tj[q] + c] - x[3 * n->tk[q] + c];
-        S[q] += a1 * a1 + a2 * a2;
-      }
-    }
+    triplet_inputs(n, x, S);
     nqs_mlp_forward_batch(&n->tnet, th + n->off_t, n->nt, S, derivs ? dir : NULL, s->t, s->t1, s->t2, work);
     for (int q = 0; q < n->nt; q++) U += s->t[q];
   }
@@ -199,16 +204,9 @@ static void hamiltonian(const nucleus *n, const double *th, const double *x, nst
       for (int k = 0; k < nb; k++) vc[k] += NQS_E2 / s->r[p] * n->b.pp[p][k] * s->chi[k];
   }
   /* three-body: every triple once per apex k: exp(-l2 (r_ik^2 + r_jk^2)), a scalar */
-  double V3 = 0;
-  for (int q = 0; q < n->nt; q++) {
-    const int i = n->ti[q], j = n->tj[q], k = n->tk[q];
-    double rik = 0, rjk = 0;
-    for (int cc = 0; cc < 3; cc++) {
-      rik += (x[3 * i + cc] - x[3 * k + cc]) * (x[3 * i + cc] - x[3 * k + cc]);
-      rjk += (x[3 * j + cc] - x[3 * k + cc]) * (x[3 * j + cc] - x[3 * k + cc]);
-    }
-    V3 += n->lec.d0 * exp(-l2 * (rik + rjk));
-  }
+  double V3 = 0, S3[MAXT];
+  triplet_inputs(n, x, S3);
+  for (int q = 0; q < n->nt; q++) V3 += n->lec.d0 * exp(-l2 * S3[q]);
   double T = 0, V2 = 0, VC = 0;
   for (int k = 0; k < nb; k++) {
     hchi[k] = hk * kin[k] + v2[k] + vc[k] + V3 * s->chi[k];
@@ -256,13 +254,7 @@ static void n_dlogpsi(const nqs_model *m, const void *wv, double *o) {
   if (n->spin) nqs_mlp_backward_batch(&n->unet, th + n->off_u, n->np, X, c, o + n->off_u, w->work);
   if (n->triplet) {
     double S[MAXT];
-    for (int q = 0; q < n->nt; q++) {
-      S[q] = 0;
-      for (int k = 0; k < 3; k++) {
-        const double a1 = w->x[3 * n->ti[q] + k] - w->x[3 * n->tk[q] + k], a2 = w->x[3 * n->tj[q] + k] - w->x[3 * n->tk[q] + k];
-        S[q] += a1 * a1 + a2 * a2;
-      }
-    }
+    triplet_inputs(n, w->x, S);
     nqs_mlp_backward_batch(&n->tnet, th + n->off_t, n->nt, S, NULL, o + n->off_t, w->work);
   }
 }
@@ -426,19 +418,6 @@ static void init_net(const nqs_mlp *net, double *th, nqs_rng *rng) {
   }
 }
 
-static int parse_widths(const char *text, int *w, int *nw) {
-  *nw = 0;
-  for (const char *t = text;; t++) {
-    char *end;
-    const long v = strtol(t, &end, 10);
-    while (*end == ' ') end++;
-    if (end == t || (*end && *end != ',') || v < 1 || v > 4096 || *nw >= 7) return -1;
-    w[(*nw)++] = (int)v;
-    if (!*end) return 0;
-    t = end;
-  }
-}
-
 static void n_free(nqs_model *m) {
   if (!m) return;
   if (m->priv) free(m->params);
@@ -479,20 +458,20 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
   nqs_sshell_state(&n->b, n->phi);
   for (int p = 0; p < n->np; p++) nqs_sigma_dot(&n->b, p, 0, n->phi, n->w[p]);
   int wj[8], nj, wu[8], nu = 0;
-  if (parse_widths(cc->nucleus.jastrow_layers, wj, &nj)) {
+  if (nqs_mlp_parse_widths(cc->nucleus.jastrow_layers, wj, &nj)) {
     nqs_error_setk(err, NQS_EINPUT, "nucleus.jastrow_layers", "jastrow_layers = %s: give a comma list of 1 to 7 widths, each 1..4096",
                    cc->nucleus.jastrow_layers);
     goto fail;
   }
   n->spin = strcmp(cc->nucleus.spin_layers, "none") != 0;
-  if (n->spin && parse_widths(cc->nucleus.spin_layers, wu, &nu)) {
+  if (n->spin && nqs_mlp_parse_widths(cc->nucleus.spin_layers, wu, &nu)) {
     nqs_error_setk(err, NQS_EINPUT, "nucleus.spin_layers", "spin_layers = %s: give none, or a comma list of 1 to 7 widths, each 1..4096",
                    cc->nucleus.spin_layers);
     goto fail;
   }
   int wt[8], ntw = 0;
   n->triplet = strcmp(cc->nucleus.triplet_layers, "none") != 0 && n->A >= 3;
-  if (strcmp(cc->nucleus.triplet_layers, "none") != 0 && parse_widths(cc->nucleus.triplet_layers, wt, &ntw)) {
+  if (strcmp(cc->nucleus.triplet_layers, "none") != 0 && nqs_mlp_parse_widths(cc->nucleus.triplet_layers, wt, &ntw)) {
     nqs_error_setk(err, NQS_EINPUT, "nucleus.triplet_layers",
                    "triplet_layers = %s: give none, or a comma list of 1 to 7 widths, each 1..4096", cc->nucleus.triplet_layers);
     goto fail;

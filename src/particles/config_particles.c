@@ -26,20 +26,6 @@ nqs_status nqs_config_system(const nqs_config *c, nqs_system *sys, nqs_error *er
   return nqs_system_set_potential(sys, pot, par, err);
 }
 
-/* "16, 16" -> w = {16, 16}, *n = 2; -1 on a malformed list (an empty element included). */
-static int parse_layers(const char *text, int *w, int *n) {
-  *n = 0;
-  for (const char *t = text;; t++) {
-    char *end;
-    long v = strtol(t, &end, 10);
-    while (isspace((unsigned char)*end)) end++;
-    if (end == t || (*end && *end != ',') || v < 1 || v > 4096 || *n >= 7) return -1;
-    w[(*n)++] = (int)v;
-    if (!*end) return 0;
-    t = end;
-  }
-}
-
 nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
   const int sq = strcmp(c->wavefunction.rbm_psi, "sqrtF") == 0;
   double sigma = c->wavefunction.sigma;
@@ -57,10 +43,10 @@ nqs_factor_options nqs_config_factor_options(const nqs_config *c) {
                            .walkers = c->sampler.walkers,
                            .bf_ndet = c->wavefunction.determinants,
                            .memory_limit = c->run.memory_limit};
-  if (parse_layers(c->wavefunction.ffnn_layers, fo.ffnn_hidden, &fo.ffnn_nhidden)) fo.ffnn_nhidden = -1;
-  if (parse_layers(c->wavefunction.backflow_layers, fo.bf_hidden, &fo.bf_nhidden)) fo.bf_nhidden = -1;
+  if (nqs_mlp_parse_widths(c->wavefunction.ffnn_layers, fo.ffnn_hidden, &fo.ffnn_nhidden)) fo.ffnn_nhidden = -1;
+  if (nqs_mlp_parse_widths(c->wavefunction.backflow_layers, fo.bf_hidden, &fo.bf_nhidden)) fo.bf_nhidden = -1;
   if (strcmp(c->wavefunction.backflow_orbitals, "none") == 0) fo.bfo_nhidden = 0;
-  else if (parse_layers(c->wavefunction.backflow_orbitals, fo.bfo_hidden, &fo.bfo_nhidden)) fo.bfo_nhidden = -1;
+  else if (nqs_mlp_parse_widths(c->wavefunction.backflow_orbitals, fo.bfo_hidden, &fo.bfo_nhidden)) fo.bfo_nhidden = -1;
   return fo;
 }
 

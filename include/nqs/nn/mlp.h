@@ -30,6 +30,10 @@ typedef struct nqs_mlp {
 /* Parse an activation name; -1 if unknown. */
 int nqs_activation_parse(const char *name);
 
+/* Hidden widths from a comma list: "16, 16" -> w = {16, 16}, *n = 2 (w holds 7); -1 on a
+ * malformed list (an empty element, a width outside 1..4096, more than 7). */
+int nqs_mlp_parse_widths(const char *text, int *w, int *n);
+
 /* Set up widths: inputs, hidden widths[nhidden], output 1. */
 nqs_status nqs_mlp_init(nqs_mlp *m, int inputs, const int *hidden, int nhidden, nqs_activation act, nqs_error *err);
 
