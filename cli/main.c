@@ -67,7 +67,8 @@ static void report_run(const nqs_run_result *r, int evaluate, int quiet, int plo
   char ve[96], ref[160] = "";
   nqs_format_value_error(ve, sizeof ve, r->energy.mean, r->energy.error);
   if (r->has_reference)
-    snprintf(ref, sizeof ref, "  (%s %.10g)", strncmp(r->reference_source, "exact", 5) == 0 ? "exact" : "DMC", r->reference);
+    snprintf(ref, sizeof ref, "  (%.*s %.10g)", (int)strcspn(r->reference_source, " "), r->reference_source,
+             r->reference); /* the method: the source's first word (exact, DMC, GFMC, ...) */
   printf("E = %s  σ² = %.2e  acc = %.2f%s\n", ve, r->energy.variance, r->acceptance, ref);
   if (!quiet)
     fprintf(stderr, "nqs: %ld samples in %.2f s; results in %s/%s\n", r->samples, r->wall_seconds, r->dir,

@@ -622,7 +622,7 @@ static const struct {
     {"system", NULL, S_PARTICLES},
     {"lattice", NULL, S_LATTICE | S_TOMO},
     {"nucleus", NULL, S_NUCLEUS},
-    {"wavefunction", "init_std", S_VMC},
+    {"wavefunction", "init_std", S_PARTICLES | S_LATTICE},
     {"wavefunction", "ffnn_layers", S_PARTICLES | S_LATTICE},
     {"wavefunction", "ffnn_activation", S_PARTICLES | S_LATTICE},
     {"wavefunction", NULL, S_PARTICLES},

@@ -4,12 +4,13 @@
  *   Psi(R, S) = exp(U(R)) chi_S(R),
  *   U = sum_{i<j} f(r_ij) + sum_{triples, apex k} t(r_ik^2 + r_jk^2),     f(r) = J(r) - a r^2 / (1 + b r)
  *   chi = Phi + sum_{i<j} u(r_ij) sigma_i.sigma_j Phi
- * Phi is the s-shell spin-isospin state (antisymmetric, total S and T of the ground state), J
- * and u are pair networks of r^2, t a network of the three-body force's own variable (a pair
- * correlator alone cannot keep three nucleons from the repulsive three-body core while it
- * pulls pairs into the attractive two-body well) (nqs_mlp, tanh; smooth at r = 0; output layers start at zero, so a new
- * state is the s-shell times the confining pair factor), a > 0 and b >= 0 make the tail of
- * f linear in r (the bound state's exponential decay). exp(U) is symmetric and sum_{i<j} u
+ * Phi is the s-shell spin-isospin state (antisymmetric, total S and T of the ground state). J
+ * and u are pair networks of r^2 (smooth at r = 0: no cusp), t a network of the three-body
+ * force's own variable (a pair correlator alone cannot keep three nucleons out of the repulsive
+ * three-body core while it pulls pairs into the attractive two-body well); all are nqs_mlp with
+ * tanh, and their output layers start at zero, so a new state is the s-shell state times the
+ * confining pair factor. a > 0 and b >= 0 make the tail of f linear in r (the bound state's
+ * exponential decay). exp(U) is symmetric and sum_{i<j} u
  * sigma.sigma commutes with every permutation, so Psi is antisymmetric under the exchange of
  * (r, sigma, tau) of two nucleons (tested, not assumed), and chi carries the mixed-symmetry
  * spin components that sigma.sigma induces.
@@ -52,7 +53,7 @@ typedef struct {
   nqs_mlp jnet, unet, tnet;
   int off_j, off_u, off_t; /* parameter offsets: a, b, then J's, u's, t's */
   int triplet, nt;         /* three-body correlator on; the three-body terms (3 per triple) */
-  int ti[MAXT], tj[MAXT], tk[MAXT]; /* term m: nucleons i < j and the apex k */
+  int ti[MAXT], tj[MAXT], tk[MAXT]; /* three-body term q: nucleons i < j and the apex k */
   int ws;           /* doubles of network workspace */
   double phi[MAXB], w[MAXP][MAXB];
   int has_ref, ref_exact;
