@@ -96,7 +96,7 @@ nqs_vmc *nqs_vmc_create(nqs_model *m, const nqs_vmc_options *opt, nqs_error *err
   v->threads = opt->threads;
   const size_t np = (size_t)(m->nparams > 0 ? m->nparams : 1);
   v->w = calloc((size_t)v->nw, sizeof *v->w);
-  v->work = malloc((size_t)v->nw * (m->work_doubles + 2 * (size_t)(np > 0 ? np : 1)) * sizeof(double));
+  v->work = malloc((size_t)v->nw * (m->work_doubles + 2 * np) * sizeof(double));
   v->sum_o = malloc((size_t)v->nwg * np * sizeof(double));
   v->sum_eo = malloc((size_t)v->nwg * np * sizeof(double));
   v->o_mean = calloc(np, sizeof(double));

@@ -70,8 +70,8 @@ static nqs_status same_system(const nqs_config *a, const nqs_config *b, const ch
     if (strcmp(a->lattice.graph, b->lattice.graph)) what = "[lattice] graph";
     else if (a->lattice.length != b->lattice.length) what = "[lattice] length";
   } else if (strcmp(a->system.type, "nucleus") == 0) {
-    /* any nucleus from any other: the correlators are functions of distances, the same networks
-     * for every A (a trained deuteron is a good start for 3H and 4He) */
+    /* any nucleus from any other (another A, Z or cutoff): the correlators are functions of
+     * distances with the same names for every A (a trained 3H is a bound start for 3He) */
   } else if (a->system.dimensions != b->system.dimensions) what = "[system] dimensions";
   else if (a->system.particles != b->system.particles) what = "[system] particles";
   else if (strcmp(a->system.statistics, b->system.statistics)) what = "[system] statistics";
