@@ -166,12 +166,7 @@ static void l_name(const nqs_model *m, int q, char *buf, size_t size) {
   const int n = r->n, alpha = r->H / n, k = r->cplx ? q / 2 : q;
   char one[40];
   if (r->ffnn) {
-    const nqs_mlp *mlp = &r->mlp;
-    int l = mlp->nlayers - 1;
-    while (l > 0 && k < mlp->off[l]) l--;
-    const int in = mlp->w[l], out = mlp->w[l + 1], kk = k - mlp->off[l];
-    if (kk < out * in) snprintf(one, sizeof one, "W%d[%d,%d]", l, kk / in, kk % in);
-    else snprintf(one, sizeof one, "b%d[%d]", l, kk - out * in);
+    nqs_mlp_param_name(&r->mlp, k, "", one, sizeof one);
   } else if (r->tie) {
     if (k == 0) snprintf(one, sizeof one, "a");
     else if (k <= alpha) snprintf(one, sizeof one, "b[%d]", k - 1);

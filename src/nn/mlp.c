@@ -2,6 +2,7 @@
  * parameter derivatives (back-propagation). See nqs/nn/mlp.h. */
 #include <cblas.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
@@ -424,4 +425,20 @@ int nqs_mlp_parse_widths(const char *text, int *w, int *n) {
     if (!*end) return 0;
     t = end;
   }
+}
+
+void nqs_mlp_init_zero_output(const nqs_mlp *m, double *theta, nqs_rng *rng) {
+  for (int l = 0; l < m->nlayers; l++) {
+    const int in = m->w[l], out = m->w[l + 1];
+    for (int k = 0; k < out * in; k++) theta[m->off[l] + k] = l == m->nlayers - 1 ? 0.0 : nqs_rng_normal(rng) / sqrt((double)in);
+    for (int k = 0; k < out; k++) theta[m->off[l] + out * in + k] = 0.0;
+  }
+}
+
+void nqs_mlp_param_name(const nqs_mlp *m, int k, const char *prefix, char *buf, size_t size) {
+  int l = m->nlayers - 1;
+  while (l > 0 && k < m->off[l]) l--;
+  const int in = m->w[l], out = m->w[l + 1], kk = k - m->off[l];
+  if (kk < out * in) snprintf(buf, size, "%sW%d[%d,%d]", prefix, l, kk / in, kk % in);
+  else snprintf(buf, size, "%sb%d[%d]", prefix, l, kk - out * in);
 }

@@ -387,36 +387,13 @@ static void n_changed(nqs_model *m) {
   if (!(m->params[1] >= 0)) m->params[1] = 0;
 }
 
-static void net_name(const nqs_mlp *net, int k, const char *prefix, char *buf, size_t size) {
-  for (int l = 0; l < net->nlayers; l++) {
-    const int in = net->w[l], out = net->w[l + 1], at = net->off[l];
-    if (k < at + out * in) {
-      snprintf(buf, size, "%sW%d[%d,%d]", prefix, l, (k - at) / in, (k - at) % in);
-      return;
-    }
-    if (k < at + out * in + out) {
-      snprintf(buf, size, "%sb%d[%d]", prefix, l, k - at - out * in);
-      return;
-    }
-  }
-}
-
 static void n_name(const nqs_model *m, int k, char *buf, size_t size) {
   const nucleus *n = NUC(m);
   if (k == 0) snprintf(buf, size, "jastrow.a");
   else if (k == 1) snprintf(buf, size, "jastrow.b");
-  else if (k < n->off_u) net_name(&n->jnet, k - n->off_j, "jastrow.", buf, size);
-  else if (k < n->off_t) net_name(&n->unet, k - n->off_u, "spin.", buf, size);
-  else net_name(&n->tnet, k - n->off_t, "triplet.", buf, size);
-}
-
-/* hidden W ~ N(0, 1/fan_in), biases and the output layer zero: the network starts at 0 */
-static void init_net(const nqs_mlp *net, double *th, nqs_rng *rng) {
-  for (int l = 0; l < net->nlayers; l++) {
-    const int in = net->w[l], out = net->w[l + 1];
-    for (int k = 0; k < out * in; k++) th[net->off[l] + k] = l == net->nlayers - 1 ? 0.0 : nqs_rng_normal(rng) / sqrt((double)in);
-    for (int k = 0; k < out; k++) th[net->off[l] + out * in + k] = 0.0;
-  }
+  else if (k < n->off_u) nqs_mlp_param_name(&n->jnet, k - n->off_j, "jastrow.", buf, size);
+  else if (k < n->off_t) nqs_mlp_param_name(&n->unet, k - n->off_u, "spin.", buf, size);
+  else nqs_mlp_param_name(&n->tnet, k - n->off_t, "triplet.", buf, size);
 }
 
 static void n_free(nqs_model *m) {
@@ -504,9 +481,9 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
   m->params[1] = cc->nucleus.confine_b;
   nqs_rng rng;
   nqs_rng_seed(&rng, cc->run.seed, 0x4E55C1E5ull);
-  init_net(&n->jnet, m->params + n->off_j, &rng);
-  if (n->spin) init_net(&n->unet, m->params + n->off_u, &rng);
-  if (n->triplet) init_net(&n->tnet, m->params + n->off_t, &rng);
+  nqs_mlp_init_zero_output(&n->jnet, m->params + n->off_j, &rng);
+  if (n->spin) nqs_mlp_init_zero_output(&n->unet, m->params + n->off_u, &rng);
+  if (n->triplet) nqs_mlp_init_zero_output(&n->tnet, m->params + n->off_t, &rng);
   m->ncoords = 3 * n->A;
   m->moves = n->A;
   m->units = n->A;

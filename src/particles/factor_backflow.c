@@ -705,16 +705,8 @@ const nqs_factor_type nqs_factor_backflow = {
 /* A network's slice of theta0 from offset `at`: hidden W ~ N(0, 1/fan_in), biases and the output
  * layer zero (so the network's output starts at exactly 0); names "<prefix>W0[o,i]", "<prefix>b0[o]". */
 static void init_net(nqs_factor *f, const nqs_mlp *m, int at, const char *prefix, nqs_rng *rng) {
-  for (int l = 0; l < m->nlayers; l++) {
-    const int in = m->w[l], out = m->w[l + 1];
-    for (int k = 0; k < out * in; k++) {
-      const int idx = at + m->off[l] + k;
-      f->theta0[idx] = l == m->nlayers - 1 ? 0.0 : nqs_rng_normal(rng) / sqrt((double)in);
-      snprintf(f->param_names[idx], NQS_PARAM_NAME, "%sW%d[%d,%d]", prefix, l, k / in, k % in);
-    }
-    for (int k = 0; k < out; k++)
-      snprintf(f->param_names[at + m->off[l] + out * in + k], NQS_PARAM_NAME, "%sb%d[%d]", prefix, l, k);
-  }
+  nqs_mlp_init_zero_output(m, f->theta0 + at, rng);
+  for (int k = 0; k < m->nparams; k++) nqs_mlp_param_name(m, k, prefix, f->param_names[at + k], NQS_PARAM_NAME);
 }
 
 static nqs_factor *b_create(const nqs_system *sys, const nqs_factor_options *o, nqs_error *err) {

@@ -336,16 +336,9 @@ static nqs_factor *f_create(const nqs_system *sys, const nqs_factor_options *o, 
   for (int l = 0; l < m->nlayers; l++) {
     const int in = m->w[l], out = m->w[l + 1];
     const double sd = (l == m->nlayers - 1) ? o->init_std : 1.0 / sqrt((double)in);
-    for (int k = 0; k < out * in; k++) {
-      const int idx = m->off[l] + k;
-      f->theta0[idx] = sd * nqs_rng_normal(&rng);
-      snprintf(f->param_names[idx], NQS_PARAM_NAME, "W%d[%d,%d]", l, k / in, k % in);
-    }
-    for (int k = 0; k < out; k++) {
-      const int idx = m->off[l] + out * in + k;
-      f->theta0[idx] = 0;
-      snprintf(f->param_names[idx], NQS_PARAM_NAME, "b%d[%d]", l, k);
-    }
+    for (int k = 0; k < out * in; k++) f->theta0[m->off[l] + k] = sd * nqs_rng_normal(&rng);
+    for (int k = 0; k < out; k++) f->theta0[m->off[l] + out * in + k] = 0;
   }
+  for (int k = 0; k < m->nparams; k++) nqs_mlp_param_name(m, k, "", f->param_names[k], NQS_PARAM_NAME);
   return f;
 }

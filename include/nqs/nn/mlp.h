@@ -12,7 +12,9 @@
  * yields dy/dx. */
 #ifndef NQS_MLP_H
 #define NQS_MLP_H
+#include <stddef.h>
 #include "nqs/core/error.h"
+#include "nqs/core/rng.h"
 
 #define NQS_MLP_MAX_LAYERS 8
 
@@ -36,6 +38,13 @@ int nqs_mlp_parse_widths(const char *text, int *w, int *n);
 
 /* Set up widths: inputs, hidden widths[nhidden], output 1. */
 nqs_status nqs_mlp_init(nqs_mlp *m, int inputs, const int *hidden, int nhidden, nqs_activation act, nqs_error *err);
+
+/* A network that starts at exactly zero: hidden W ~ N(0, 1/fan_in) drawn layer by layer from
+ * rng, biases and the whole output layer zero (theta: nparams doubles). */
+void nqs_mlp_init_zero_output(const nqs_mlp *m, double *theta, nqs_rng *rng);
+
+/* Name of parameter k of the network: "<prefix>W<l>[o,i]" or "<prefix>b<l>[o]". */
+void nqs_mlp_param_name(const nqs_mlp *m, int k, const char *prefix, char *buf, size_t size);
 
 /* Doubles of workspace the calls below need. */
 int nqs_mlp_work_size(const nqs_mlp *m);
