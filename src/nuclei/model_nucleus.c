@@ -64,13 +64,6 @@ typedef struct {
 
 #define NUC(m) ((const nucleus *)(m)->priv)
 
-typedef struct {
-  nqs_rng rng;
-  double x[3 * NQS_NUC_MAXA], xn[3 * NQS_NUC_MAXA];
-  double logpsi;
-  double *work; /* network workspace */
-} nwalker;
-
 /* Everything at one configuration. */
 typedef struct {
   double r[MAXP], e[MAXP][3]; /* distances and unit vectors (x_i - x_j)/r */
@@ -78,6 +71,23 @@ typedef struct {
   double t[MAXT], t1[MAXT], t2[MAXT]; /* the three-body terms: t(s), dt/ds, d2t/ds2 */
   double chi[MAXB], norm, logpsi;
 } nstate;
+
+/* H Psi at a walker's configuration, computed by the local energy and reused by the force row
+ * of the same sample (the engine calls them in turn; a move or a re-initialisation, which
+ * follows every parameter change, makes it stale). */
+typedef struct {
+  int valid;
+  nstate s;
+  double hchi[MAXB], part[4];
+} hcache;
+
+typedef struct {
+  nqs_rng rng;
+  double x[3 * NQS_NUC_MAXA], xn[3 * NQS_NUC_MAXA];
+  double logpsi;
+  double *work; /* network workspace */
+  hcache *h;
+} nwalker;
 
 static const char *const SERIES[] = {"energy", "kinetic", "potential_2body", "potential_3body", "coulomb", "r2"};
 
@@ -221,13 +231,20 @@ static void hamiltonian(const nucleus *n, const double *th, const double *x, nst
   part[3] = VC / s->norm;
 }
 
+/* The walker's H Psi (computed once per configuration and parameter set). */
+static const hcache *walker_h(const nqs_model *m, const nwalker *w) {
+  if (!w->h->valid) {
+    hamiltonian(NUC(m), m->params, w->x, &w->h->s, w->h->hchi, w->h->part, w->work);
+    w->h->valid = 1;
+  }
+  return w->h;
+}
+
 /* e: energy, kinetic, two-body, three-body, Coulomb, r^2 about the centre of mass */
 static void n_local(const nqs_model *m, const void *wv, double *e, double *ei, double *work) {
   const nucleus *n = NUC(m);
   const nwalker *w = wv;
-  nstate s;
-  double hchi[MAXB], part[4];
-  hamiltonian(n, m->params, w->x, &s, hchi, part, w->work);
+  const double *part = walker_h(m, w)->part;
   e[0] = part[0] + part[1] + part[2] + part[3];
   for (int q = 0; q < 4; q++) e[1 + q] = part[q];
   const double sz = size_of(n->A, w->x);
@@ -236,20 +253,18 @@ static void n_local(const nqs_model *m, const void *wv, double *e, double *ei, d
   (void)work;
 }
 
-static void n_dlogpsi(const nqs_model *m, const void *wv, double *o) {
+/* O_k at the state s of walker w */
+static void dlogpsi_at(const nqs_model *m, const nwalker *w, const nstate *s, double *o) {
   const nucleus *n = NUC(m);
-  const nwalker *w = wv;
   const double *th = m->params;
-  nstate s;
-  evaluate(n, th, w->x, &s, 0, w->work);
   memset(o, 0, sizeof(double) * (size_t)m->nparams);
   double X[MAXP], c[MAXP];
   for (int p = 0; p < n->np; p++) {
-    const double r = s.r[p], q = 1.0 + th[1] * r;
+    const double r = s->r[p], q = 1.0 + th[1] * r;
     X[p] = r * r;
     o[0] -= r * r / q;
     o[1] += th[0] * r * r * r / (q * q);
-    c[p] = n->spin ? dot(s.chi, n->w[p], n->nb) / s.norm : 0;
+    c[p] = n->spin ? dot(s->chi, n->w[p], n->nb) / s->norm : 0;
   }
   nqs_mlp_backward_batch(&n->jnet, th + n->off_j, n->np, X, NULL, o + n->off_j, w->work);
   if (n->spin) nqs_mlp_backward_batch(&n->unet, th + n->off_u, n->np, X, c, o + n->off_u, w->work);
@@ -260,23 +275,29 @@ static void n_dlogpsi(const nqs_model *m, const void *wv, double *o) {
   }
 }
 
+static void n_dlogpsi(const nqs_model *m, const void *wv, double *o) {
+  const nwalker *w = wv;
+  nstate s;
+  evaluate(NUC(m), m->params, w->x, &s, 0, w->work);
+  dlogpsi_at(m, w, &s, o);
+}
+
 /* O_k and the force row f_k = sum_S (d Psi_S/d theta_k) (H Psi)_S / sum_S Psi_S^2: the Jastrow
  * and three-body parameters scale every amplitude alike (f_k = O_k E_L); u's move the amplitudes
  * apart, f_k = sum_p du_p/dtheta_k (w_p . hchi) / N. */
 static void n_dlogpsi_force(const nqs_model *m, const void *wv, double *o, double *f) {
   const nucleus *n = NUC(m);
   const nwalker *w = wv;
-  nstate s;
-  double hchi[MAXB], part[4], X[MAXP], c[MAXP];
-  n_dlogpsi(m, wv, o);
-  hamiltonian(n, m->params, w->x, &s, hchi, part, w->work);
-  const double el = part[0] + part[1] + part[2] + part[3];
+  const hcache *h = walker_h(m, w);
+  double X[MAXP], c[MAXP];
+  dlogpsi_at(m, w, &h->s, o);
+  const double el = h->part[0] + h->part[1] + h->part[2] + h->part[3];
   for (int k = 0; k < m->nparams; k++) f[k] = o[k] * el;
   if (!n->spin) return;
   for (int k = n->off_u; k < n->off_t; k++) f[k] = 0;
   for (int p = 0; p < n->np; p++) {
-    X[p] = s.r[p] * s.r[p];
-    c[p] = dot(n->w[p], hchi, n->nb) / s.norm;
+    X[p] = h->s.r[p] * h->s.r[p];
+    c[p] = dot(n->w[p], h->hchi, n->nb) / h->s.norm;
   }
   nqs_mlp_backward_batch(&n->unet, m->params + n->off_u, n->np, X, c, f + n->off_u, w->work);
 }
@@ -312,6 +333,7 @@ static long n_sweep(const nqs_model *m, void *wv, double step) {
   nstate s;
   long acc = 0;
   double sz = size_of(n->A, w->x);
+  w->h->valid = 0;
   for (int i = 0; i < n->A; i++) {
     memcpy(w->xn, w->x, sizeof(double) * 3 * (size_t)n->A);
     const double sg = step * sz;
@@ -335,21 +357,27 @@ static long n_sweep(const nqs_model *m, void *wv, double step) {
   return acc;
 }
 
+static void n_walker_free(const nqs_model *m, void *wv) {
+  nwalker *w = wv;
+  if (w) {
+    free(w->work);
+    free(w->h);
+  }
+  free(w);
+}
+
 static void *n_walker_new(const nqs_model *m, nqs_error *err) {
   nwalker *w = calloc(1, sizeof *w);
-  if (w) w->work = malloc(sizeof(double) * (size_t)NUC(m)->ws);
-  if (!w || !w->work) {
-    if (w) free(w);
+  if (w) {
+    w->work = malloc(sizeof(double) * (size_t)NUC(m)->ws);
+    w->h = calloc(1, sizeof *w->h);
+  }
+  if (!w || !w->work || !w->h) {
+    n_walker_free(m, w);
     nqs_error_set(err, NQS_ENOMEM, "out of memory for a walker");
     return NULL;
   }
   return w;
-}
-
-static void n_walker_free(const nqs_model *m, void *wv) {
-  nwalker *w = wv;
-  if (w) free(w->work);
-  free(w);
 }
 
 static nqs_rng *n_rng(void *w) { return &((nwalker *)w)->rng; }
@@ -361,6 +389,7 @@ static nqs_status n_init(const nqs_model *m, void *wv, nqs_error *err) {
     if (!isfinite(w->x[k]) || fabs(w->x[k]) > 1e6)
       return nqs_error_set(err, NQS_EINPUT, "coordinate %d of a walker is %g: not a nucleon position (fm)", k, w->x[k]);
   nstate s;
+  w->h->valid = 0;
   evaluate(NUC(m), m->params, w->x, &s, 0, w->work);
   w->logpsi = s.logpsi;
   if (!isfinite(s.logpsi)) return nqs_error_set(err, NQS_ERUNTIME, "ln|Psi| is not finite at a walker's configuration");
