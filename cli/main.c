@@ -176,7 +176,7 @@ static int exact_deuteron(const nqs_config *c) {
   if (strcmp(c->nucleus.cutoff, "custom") == 0) lec = (nqs_lec){c->nucleus.lambda, c->nucleus.C1, c->nucleus.C2, c->nucleus.D0};
   else nqs_lec_lookup(atoi(c->nucleus.cutoff), &lec);
   double e[3], r2;
-  const double h = 0.005, r_max = 60.0;
+  const double h = NQS_DEUTERON_STEP, r_max = NQS_DEUTERON_RANGE;
   if (nqs_deuteron_exact(&lec, h, r_max, e, &r2, &err)) return cli_error(c, &err);
   if (!(e[0] < 0)) {
     printf("no bound deuteron: the lowest state of the box (%g fm) lies at %+.6f MeV\n", r_max, e[0]);

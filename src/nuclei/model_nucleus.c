@@ -302,19 +302,23 @@ static void n_dlogpsi_force(const nqs_model *m, const void *wv, double *o, doubl
   nqs_mlp_backward_batch(&n->unet, m->params + n->off_u, n->np, X, c, f + n->off_u, w->work);
 }
 
-static void recentre(int A, double *x) {
-  double cm[3] = {0};
+static void centre_of_mass(int A, const double *x, double cm[3]) {
+  cm[0] = cm[1] = cm[2] = 0;
   for (int i = 0; i < A; i++)
     for (int k = 0; k < 3; k++) cm[k] += x[3 * i + k] / A;
+}
+
+static void recentre(int A, double *x) {
+  double cm[3];
+  centre_of_mass(A, x, cm);
   for (int i = 0; i < A; i++)
     for (int k = 0; k < 3; k++) x[3 * i + k] -= cm[k];
 }
 
 /* rms distance of the nucleons from their centre of mass (fm) */
 static double size_of(int A, const double *x) {
-  double cm[3] = {0}, r2 = 0;
-  for (int i = 0; i < A; i++)
-    for (int k = 0; k < 3; k++) cm[k] += x[3 * i + k] / A;
+  double cm[3], r2 = 0;
+  centre_of_mass(A, x, cm);
   for (int i = 0; i < A; i++)
     for (int k = 0; k < 3; k++) r2 += (x[3 * i + k] - cm[k]) * (x[3 * i + k] - cm[k]);
   return sqrt(r2 / A);
@@ -432,6 +436,57 @@ static void n_free(nqs_model *m) {
   free(m);
 }
 
+/* The low-energy constants of [nucleus]: a published cutoff, or custom. lambda, C1, C2, D0 are
+ * read only with cutoff = custom; their defaults are the Lambda = 4 set, so any other value
+ * beside a published cutoff is an input error. */
+static nqs_status constants(const nqs_config *c, nqs_lec *lec, nqs_error *err) {
+  if (strcmp(c->nucleus.cutoff, "custom") == 0) {
+    *lec = (nqs_lec){c->nucleus.lambda, c->nucleus.C1, c->nucleus.C2, c->nucleus.D0};
+    return NQS_OK;
+  }
+  if (c->nucleus.lambda != 4 || c->nucleus.C1 != -487.6128 || c->nucleus.C2 != -17.5515 || c->nucleus.D0 != 677.7989)
+    return nqs_error_setk(err, NQS_EINPUT, "nucleus.cutoff",
+                          "cutoff = %s takes its published C1, C2, D0 and Lambda; to give your own, set cutoff = custom",
+                          c->nucleus.cutoff);
+  nqs_lec_lookup(atoi(c->nucleus.cutoff), lec);
+  return NQS_OK;
+}
+
+/* One correlator network of one input from its [nucleus] key ("none" allowed when may_omit):
+ * *on = 0 for none. */
+static nqs_status network(const char *text, const char *key, int may_omit, nqs_mlp *net, int *on, nqs_error *err) {
+  int w[8], nw;
+  *on = !(may_omit && strcmp(text, "none") == 0);
+  if (!*on) return NQS_OK;
+  if (nqs_mlp_parse_widths(text, w, &nw))
+    return nqs_error_setk(err, NQS_EINPUT, key, "%s = %s: give %sa comma list of 1 to 7 widths, each 1..4096", key + 8, text,
+                          may_omit ? "none, or " : "");
+  return nqs_mlp_init(net, 1, w, nw, NQS_ACT_TANH, err);
+}
+
+/* The reference beside the energy: the exact deuteron (radial equation), or GFMC for 3H and 4He
+ * without Coulomb at the published cutoffs 4 and 6 (Adams, Carleo, Lovato & Rocco, PRL 127,
+ * 022502 (2021)). */
+static void set_reference(nucleus *n, int custom) {
+  if (n->A == 2 && n->b.Z == 1) {
+    double e[3];
+    nqs_error ignored;
+    if (nqs_deuteron_exact(&n->lec, NQS_DEUTERON_STEP, NQS_DEUTERON_RANGE, e, NULL, &ignored) == NQS_OK && e[0] < 0) {
+      n->has_ref = n->ref_exact = 1;
+      n->ref = e[0];
+      n->ref_source = "exact (deuteron radial equation)";
+    }
+  } else if (!custom && !n->coulomb && n->b.Z == 1 && n->A == 3 && (int)n->lec.lambda != 2) {
+    n->has_ref = 1;
+    n->ref = -8.38;
+    n->ref_source = "GFMC (Adams et al., PRL 127, 022502 (2021)), +-0.02";
+  } else if (!custom && !n->coulomb && n->A == 4 && (int)n->lec.lambda != 2) {
+    n->has_ref = 1;
+    n->ref = (int)n->lec.lambda == 4 ? -23.62 : -25.06;
+    n->ref_source = "GFMC (Adams et al., PRL 127, 022502 (2021)), +-0.03";
+  }
+}
+
 static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
   nqs_model *m = calloc(1, sizeof *m);
   nucleus *n = calloc(1, sizeof *n);
@@ -445,47 +500,20 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
   m->priv = n;
   n->c = *c;
   const nqs_config *cc = &n->c;
-  if (nqs_spin_isospin_init(&n->b, cc->nucleus.nucleons, cc->nucleus.protons, err)) goto fail;
-  const int custom = strcmp(cc->nucleus.cutoff, "custom") == 0;
-  if (custom) n->lec = (nqs_lec){cc->nucleus.lambda, cc->nucleus.C1, cc->nucleus.C2, cc->nucleus.D0};
-  else nqs_lec_lookup(atoi(cc->nucleus.cutoff), &n->lec);
-  /* lambda, C1, C2, D0 are read only with cutoff = custom; their defaults are the Lambda = 4 set */
-  if (!custom && (cc->nucleus.lambda != 4 || cc->nucleus.C1 != -487.6128 || cc->nucleus.C2 != -17.5515 ||
-                  cc->nucleus.D0 != 677.7989)) {
-    nqs_error_setk(err, NQS_EINPUT, "nucleus.cutoff",
-                   "cutoff = %s takes its published C1, C2, D0 and Lambda; to give your own, set cutoff = custom",
-                   cc->nucleus.cutoff);
+  int jastrow, triplet;
+  if (nqs_spin_isospin_init(&n->b, cc->nucleus.nucleons, cc->nucleus.protons, err) || constants(cc, &n->lec, err) ||
+      network(cc->nucleus.jastrow_layers, "nucleus.jastrow_layers", 0, &n->jnet, &jastrow, err) ||
+      network(cc->nucleus.spin_layers, "nucleus.spin_layers", 1, &n->unet, &n->spin, err) ||
+      network(cc->nucleus.triplet_layers, "nucleus.triplet_layers", 1, &n->tnet, &triplet, err))
     goto fail;
-  }
   n->A = n->b.A;
   n->np = n->b.npairs;
   n->nb = n->b.n;
+  n->triplet = triplet && n->A >= 3;
   n->coulomb = strcmp(cc->nucleus.coulomb, "yes") == 0;
   n->hm = NQS_HBARC * NQS_HBARC / NQS_NUCLEON_MASS;
   nqs_sshell_state(&n->b, n->phi);
   for (int p = 0; p < n->np; p++) nqs_sigma_dot(&n->b, p, 0, n->phi, n->w[p]);
-  int wj[8], nj, wu[8], nu = 0;
-  if (nqs_mlp_parse_widths(cc->nucleus.jastrow_layers, wj, &nj)) {
-    nqs_error_setk(err, NQS_EINPUT, "nucleus.jastrow_layers", "jastrow_layers = %s: give a comma list of 1 to 7 widths, each 1..4096",
-                   cc->nucleus.jastrow_layers);
-    goto fail;
-  }
-  n->spin = strcmp(cc->nucleus.spin_layers, "none") != 0;
-  if (n->spin && nqs_mlp_parse_widths(cc->nucleus.spin_layers, wu, &nu)) {
-    nqs_error_setk(err, NQS_EINPUT, "nucleus.spin_layers", "spin_layers = %s: give none, or a comma list of 1 to 7 widths, each 1..4096",
-                   cc->nucleus.spin_layers);
-    goto fail;
-  }
-  int wt[8], ntw = 0;
-  n->triplet = strcmp(cc->nucleus.triplet_layers, "none") != 0 && n->A >= 3;
-  if (strcmp(cc->nucleus.triplet_layers, "none") != 0 && nqs_mlp_parse_widths(cc->nucleus.triplet_layers, wt, &ntw)) {
-    nqs_error_setk(err, NQS_EINPUT, "nucleus.triplet_layers",
-                   "triplet_layers = %s: give none, or a comma list of 1 to 7 widths, each 1..4096", cc->nucleus.triplet_layers);
-    goto fail;
-  }
-  if (nqs_mlp_init(&n->jnet, 1, wj, nj, NQS_ACT_TANH, err) || (n->spin && nqs_mlp_init(&n->unet, 1, wu, nu, NQS_ACT_TANH, err)) ||
-      (n->triplet && nqs_mlp_init(&n->tnet, 1, wt, ntw, NQS_ACT_TANH, err)))
-    goto fail;
   for (int i = 0; i < n->A; i++)
     for (int j = i + 1; j < n->A; j++)
       for (int k = 0; k < n->A; k++)
@@ -523,25 +551,7 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
   m->default_step = 0.5;
   m->default_target = 0.5;
   m->adapts = 1;
-  /* the reference: the exact deuteron (radial equation), or GFMC for 3H and 4He without Coulomb
-   * at the published cutoffs (Adams, Carleo, Lovato & Rocco, PRL 127, 022502 (2021)) */
-  if (n->A == 2 && n->b.Z == 1) {
-    double e[3];
-    nqs_error ignored;
-    if (nqs_deuteron_exact(&n->lec, 0.005, 60.0, e, NULL, &ignored) == NQS_OK && e[0] < 0) {
-      n->has_ref = n->ref_exact = 1;
-      n->ref = e[0];
-      n->ref_source = "exact (deuteron radial equation)";
-    }
-  } else if (!custom && !n->coulomb && n->b.Z == 1 && n->A == 3 && (int)n->lec.lambda != 2) {
-    n->has_ref = 1;
-    n->ref = -8.38;
-    n->ref_source = "GFMC (Adams et al., PRL 127, 022502 (2021)), +-0.02";
-  } else if (!custom && !n->coulomb && n->A == 4 && (int)n->lec.lambda != 2) {
-    n->has_ref = 1;
-    n->ref = (int)n->lec.lambda == 4 ? -23.62 : -25.06;
-    n->ref_source = "GFMC (Adams et al., PRL 127, 022502 (2021)), +-0.03";
-  }
+  set_reference(n, strcmp(cc->nucleus.cutoff, "custom") == 0);
   return m;
 fail:
   n_free(m);

@@ -53,6 +53,9 @@ void nqs_sshell_state(const nqs_spin_isospin *b, double *phi);
  * Richardson extrapolation over h and h/2. e[0] extrapolated, e[1] at h/2, e[2] at h; radius2:
  * <r^2>/4 (the point-nucleon radius squared about the centre of mass), may be NULL. */
 nqs_status nqs_deuteron_exact(const nqs_lec *lec, double h, double r_max, double e[3], double *radius2, nqs_error *err);
+/* The grid nqs exact and the deuteron's reference use (fm): converged to 1e-6 MeV at Lambda <= 6. */
+#define NQS_DEUTERON_STEP 0.005
+#define NQS_DEUTERON_RANGE 60.0
 
 /* The amplitudes Psi(R, S) of a nucleus model ([system] type = nucleus) at positions x (3A, fm)
  * over the basis above (psi: the model's spin_isospin_states of them); returns ln sqrt(sum psi^2).
