@@ -61,11 +61,19 @@ static double eval(const nqs_wavefunction *wf, nqs_walker *w, const double *x, d
   return w->logpsi;
 }
 
-/* a and b are the same wave function: ln|Psi|, grad, lap, the sign and the O_k of every
- * parameter of a (found in b under its name, slater.alpha as backflow.alpha) agree to 1e-12 at
- * five random configurations. Frees both. */
-static void same_state(const char *label, const char *what, nqs_wavefunction *a, nqs_wavefunction *b) {
+/* b against a at five random configurations: worst relative difference of ln|Psi| (b's less
+ * shift), grad, lap and of the O_k of every parameter of a whose name does not start with skip
+ * (found in b under its name, slater.alpha as backflow.alpha; `shared` counts them against
+ * `expected`); whether the signs agree; og, the largest |O_k| of b's parameters named with skip.
+ * Frees both. */
+typedef struct {
+  double worst, og;
+  int sign_ok, shared, expected;
+} comparison;
+
+static comparison compare(nqs_wavefunction *a, nqs_wavefunction *b, double shift, const char *skip) {
   const int nx = a->sys.n * a->sys.dim;
+  const size_t ns = skip ? strlen(skip) : 0;
   nqs_walker wa, wb;
   nqs_error err;
   nqs_walker_alloc(a, &wa, &err);
@@ -74,28 +82,28 @@ static void same_state(const char *label, const char *what, nqs_wavefunction *a,
   double *oa = malloc(sizeof(double) * a->nparams), *ob = malloc(sizeof(double) * b->nparams);
   nqs_rng rng;
   nqs_rng_seed(&rng, 9, 0);
-  double worst = 0;
-  int sign_ok = 1, shared = 0;
+  comparison r = {.sign_ok = 1};
+  for (int k = 0; k < a->nparams; k++) r.expected += !skip || strncmp(a->param_names[k], skip, ns) != 0;
   for (int c = 0; c < 5; c++) {
     draw(a, &rng, x);
     double la, lb, sa, sb;
     const double pa = eval(a, &wa, x, ga, &la, &sa, oa), pb = eval(b, &wb, x, gb, &lb, &sb, ob);
-    worst = fmax(worst, fmax(rel(pb, pa), rel(lb, la)));
-    for (int k = 0; k < nx; k++) worst = fmax(worst, rel(gb[k], ga[k]));
-    sign_ok = sign_ok && sa == sb;
-    shared = 0;
+    r.worst = fmax(r.worst, fmax(rel(pb - shift, pa), rel(lb, la)));
+    for (int k = 0; k < nx; k++) r.worst = fmax(r.worst, rel(gb[k], ga[k]));
+    r.sign_ok = r.sign_ok && sa == sb;
+    r.shared = 0;
     for (int k = 0; k < a->nparams; k++) {
+      if (skip && strncmp(a->param_names[k], skip, ns) == 0) continue;
       const char *name = strcmp(a->param_names[k], "slater.alpha") == 0 ? "backflow.alpha" : a->param_names[k];
       for (int j = 0; j < b->nparams; j++)
         if (strcmp(b->param_names[j], name) == 0) {
-          worst = fmax(worst, rel(ob[j], oa[k]));
-          shared++;
+          r.worst = fmax(r.worst, rel(ob[j], oa[k]));
+          r.shared++;
         }
     }
+    for (int k = 0; skip && k < b->nparams; k++)
+      if (strncmp(b->param_names[k], skip, ns) == 0) r.og = fmax(r.og, fabs(ob[k]));
   }
-  CHECK(worst < 1e-12 && sign_ok && shared == a->nparams,
-        "%-28s %s: ln|Psi|, grad, lap, O_k (%d shared) max err %.1e, signs %s", label, what, shared, worst,
-        sign_ok ? "equal" : "DIFFER");
   nqs_walker_free(&wa);
   nqs_walker_free(&wb);
   free(x);
@@ -105,6 +113,16 @@ static void same_state(const char *label, const char *what, nqs_wavefunction *a,
   free(ob);
   nqs_wf_free(a);
   nqs_wf_free(b);
+  return r;
+}
+
+/* a and b are the same wave function: ln|Psi|, grad, lap, the sign and the O_k of every
+ * parameter of a agree to 1e-12 at five random configurations. Frees both. */
+static void same_state(const char *label, const char *what, nqs_wavefunction *a, nqs_wavefunction *b) {
+  const comparison r = compare(a, b, 0.0, NULL);
+  CHECK(r.worst < 1e-12 && r.sign_ok && r.shared == r.expected,
+        "%-28s %s: ln|Psi|, grad, lap, O_k (%d shared) max err %.1e, signs %s", label, what, r.shared, r.worst,
+        r.sign_ok ? "equal" : "DIFFER");
 }
 
 /* eta = 0 (a new backflow factor) is the Slater factor. */
@@ -141,50 +159,10 @@ static void ndet_start(const char *label, int d, int n, const char *factors, int
   nqs_wavefunction *b = make_wf(d, n, NQS_FERMIONS, NQS_INTERACTION_COULOMB, 0.8, 1.0, factors, &fk);
   randomise(a, 0.3, 8, 0);
   randomise(b, 0.3, 8, 0);
-  const int nx = n * d;
-  nqs_walker wa, wb;
-  nqs_error err;
-  nqs_walker_alloc(a, &wa, &err);
-  nqs_walker_alloc(b, &wb, &err);
-  double *x = malloc(sizeof(double) * nx), *ga = malloc(sizeof(double) * nx), *gb = malloc(sizeof(double) * nx);
-  double *oa = malloc(sizeof(double) * a->nparams), *ob = malloc(sizeof(double) * b->nparams);
-  nqs_rng rng;
-  nqs_rng_seed(&rng, 9, 0);
-  double worst = 0, og = 0;
-  int sign_ok = 1, shared = 0;
-  for (int c = 0; c < 5; c++) {
-    draw(a, &rng, x);
-    double la, lb, sa, sb;
-    const double pa = eval(a, &wa, x, ga, &la, &sa, oa), pb = eval(b, &wb, x, gb, &lb, &sb, ob);
-    worst = fmax(worst, fmax(rel(pb - log((double)K), pa), rel(lb, la)));
-    for (int k = 0; k < nx; k++) worst = fmax(worst, rel(gb[k], ga[k]));
-    sign_ok = sign_ok && sa == sb;
-    shared = 0;
-    for (int k = 0; k < a->nparams; k++) {
-      if (strncmp(a->param_names[k], "backflow.g", 10) == 0) continue;
-      for (int j = 0; j < b->nparams; j++)
-        if (strcmp(b->param_names[j], a->param_names[k]) == 0) {
-          worst = fmax(worst, rel(ob[j], oa[k]));
-          shared++;
-        }
-    }
-    for (int k = 0; k < b->nparams; k++)
-      if (strncmp(b->param_names[k], "backflow.g", 10) == 0) og = fmax(og, fabs(ob[k]));
-  }
-  int non_g = 0;
-  for (int k = 0; k < a->nparams; k++) non_g += strncmp(a->param_names[k], "backflow.g", 10) != 0;
-  CHECK(worst < 1e-12 && sign_ok && og > 1e-3 && shared == non_g,
+  const comparison r = compare(a, b, log((double)K), "backflow.g");
+  CHECK(r.worst < 1e-12 && r.sign_ok && r.og > 1e-3 && r.shared == r.expected,
         "%-28s %d det, g = 0 vs 1 det: ln|Psi| - ln %d, grad, lap, O_k (%d shared) max err %.1e, signs %s, max |O_g| %.2f",
-        label, K, K, shared, worst, sign_ok ? "equal" : "DIFFER", og);
-  nqs_walker_free(&wa);
-  nqs_walker_free(&wb);
-  free(x);
-  free(ga);
-  free(gb);
-  free(oa);
-  free(ob);
-  nqs_wf_free(a);
-  nqs_wf_free(b);
+        label, K, K, r.shared, r.worst, r.sign_ok ? "equal" : "DIFFER", r.og);
 }
 
 static void antisymmetry(const char *label, int d, int n, const char *factors, int gen, int ndet) {
