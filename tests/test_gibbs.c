@@ -6,15 +6,9 @@
 #include "check.h"
 #include "helpers.h"
 
+/* 16 walkers, 300 thermalisation sweeps, 8192 sweeps each */
 static nqs_vmc_result run(nqs_wavefunction *wf, const nqs_sampler_type *s, uint64_t seed, int *ok) {
-  nqs_vmc_options vo = {.walkers = 16, .seed = seed};
-  nqs_error err;
-  nqs_vmc_result r = {0};
-  nqs_vmc *v = nqs_vmc_create_wf(wf, s, &vo, &err);
-  *ok = v && !nqs_vmc_thermalize(v, 300, 1, &err) && !nqs_vmc_sample(v, 8192, 0, &r, &err);
-  if (!*ok) printf("     failed: %s\n", err.msg);
-  nqs_vmc_free(v);
-  return r;
+  return sample_vmc(wf, s, seed, 16, 300, 8192, ok);
 }
 
 int main(void) {
