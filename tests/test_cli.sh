@@ -321,6 +321,9 @@ expect_error "five nucleons" "--set nucleus.nucleons" "from 2 to 4" -- run --set
 expect_error "own C1 with a published cutoff" "[nucleus] cutoff" "set cutoff = custom" -- run --set system.type=nucleus --set nucleus.C1=-400 --out "$T/nuc_bad3"
 expect_error "a trap key on a nucleus" "--set system.omega" "does not apply" -- run --set system.type=nucleus --set system.omega=2 --out "$T/nuc_bad4"
 expect_error "nqs exact on 4He" "nucleons = 2, protons = 1" -- exact "$SRC/examples/nucleus_4he.ini"
+expect_error "bad jastrow_layers" "--set nucleus.jastrow_layers" "give a comma list" -- run --set system.type=nucleus --set nucleus.jastrow_layers=none --out "$T/nuc_bad6"
+expect_error "bad spin_layers" "--set nucleus.spin_layers" "give none, or a comma list" -- run --set system.type=nucleus --set nucleus.spin_layers=0 --out "$T/nuc_bad7"
+expect_error "a confinement of zero" "--set nucleus.confine_a" "> 0" -- run --set system.type=nucleus --set nucleus.confine_a=0 --out "$T/nuc_bad8"
 expect_error "bad triplet_layers" "--set nucleus.triplet_layers" "comma list" -- run --set system.type=nucleus --set nucleus.triplet_layers=8,,8 --out "$T/nuc_bad5"
 expect_error "init_from a missing folder" "--set run.init_from" "init_from" -- run --set run.init_from="$T/nowhere" --out "$T/warm_bad"
 wb() { printf 'seed = 3
