@@ -182,3 +182,39 @@ int nqs_cmd_sample_rbm(int argc, char **argv) {
   free(params);
   return rc;
 }
+
+static void regress_progress(void *user, const nqs_progress *p) {
+  const train_display *d = user;
+  if (d->quiet) return;
+  fprintf(stderr, "  %s %d/%d  %.1f s\n", p->iteration == 1 ? "cross-validated the penalty" : p->iteration == 2 ? "final fit" : "degree",
+          p->iteration <= 2 ? p->iteration : p->iteration - 2, p->iteration <= 2 ? 2 : p->iterations - 2, p->elapsed);
+}
+
+int nqs_cmd_regress(int argc, char **argv) {
+  nqs_config c;
+  nqs_error err = {0};
+  nqs_checkpoint none;
+  cli_args a;
+  int restarted, rc = cli_parse("regress", "--set --out= --quiet --no-plots", argc, argv, &a);
+  if (rc || (rc = cli_config(&a, cli_input_of(&a), "regress", 0, &c, &none, &restarted))) return rc;
+  const int quiet = cli_flag(&a, "--quiet"), plots = !cli_flag(&a, "--no-plots");
+  train_display show = {.quiet = quiet, .last_tenth = -1};
+  nqs_run_options o = {.progress = regress_progress, .user = &show};
+  nqs_regress_result r;
+  if (nqs_regress_run(&c, &o, &r, &err)) {
+    nqs_config_locate(&c, &err);
+    fprintf(stderr, "nqs: error: %s\n", err.msg);
+    if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
+    return cli_exit_code(err.code);
+  }
+  printf("%s, degree %d (%d features of %d inputs), %ld training and %ld test rows", c.regress.model, r.degree, r.features,
+         r.inputs, r.train_rows, r.test_rows);
+  if (strcmp(c.regress.model, "ols")) printf(", lambda = %.4g", r.lambda);
+  printf("\n  train MSE = %.6g  R2 = %.6f\n", r.train_mse, r.train_r2);
+  if (r.test_rows) printf("  test  MSE = %.6g  R2 = %.6f\n", r.test_mse, r.test_r2);
+  printf("  %d-fold cross-validated MSE = %.6g ± %.2g\n", c.regress.folds, r.cv_mse, r.cv_error);
+  char msg[512];
+  if (plots && nqs_have_gnuplot() && nqs_plot_run(r.dir, msg, sizeof msg)) fprintf(stderr, "nqs: note: %s\n", msg);
+  printf("nqs: %.2f s; results in %s/result.json, coefficients in %s/coefficients.csv\n", r.wall_seconds, r.dir, r.dir);
+  return 0;
+}

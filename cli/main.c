@@ -252,6 +252,7 @@ static int sample_ising_cmd(int argc, char **argv, const nqs_comm *comm) { retur
 static int train_rbm_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_train_rbm(argc, argv); }
 static int sample_rbm_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_sample_rbm(argc, argv); }
 static int tomography_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_tomography(argc, argv); }
+static int regress_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_regress(argc, argv); }
 static int plot_cmd(int argc, char **argv, const nqs_comm *comm) {
   char msg[800];
   if (argc != 1) {
@@ -296,6 +297,10 @@ static const command commands[] = {
      sample_rbm_cmd, 0, 0},
     {"tomography", "nqs tomography FILE [--set ...] [--out DIR] [--quiet]",
      "learn an RBM wave function from Z/X measurement records of a small lattice ground state", tomography_cmd, 0, 0},
+    {"regress", "nqs regress [FILE] [--set regress.key=value ...] [--out DIR] [--quiet] [--no-plots]",
+     "OLS, ridge or lasso on polynomial features of data columns (no FILE: the noisy Franke function), with the "
+     "penalty cross-validated, standard errors, and bias and variance against the degree ([regress] keys)",
+     regress_cmd, 0, 0},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

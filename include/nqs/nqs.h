@@ -9,6 +9,7 @@
 #include "nqs/core/verdict.h"
 #include "nqs/core/model.h"
 #include "nqs/learn/tomography.h"
+#include "nqs/learn/regress.h"
 #include "nqs/core/checkpoint.h"
 #include "nqs/core/comm.h"
 #include "nqs/core/config.h"

@@ -106,6 +106,44 @@ static const option core_options[] = {
     {"boltzmann", "bases", NQS_K_CHOICE, F(boltzmann.bases), "zx", 0, 0, 0, "z|zx|pairs",
      "nqs tomography: z (all qubits in Z), zx (all Z and all X), pairs (all Z, all X, and X on each bond's two qubits)"},
 
+    {"regress", "data", NQS_K_STRING, F(regress.data), "", 0, 0, 0, NULL,
+     "nqs regress: CSV (with a header row of column names) or HDF5 (dataset \"data\") of samples, one per row, relative "
+     "to the input file; empty = the built-in Franke data set (points, noise)"},
+    {"regress", "inputs", NQS_K_STRING, F(regress.inputs), "", 0, 0, 0, NULL,
+     "input columns, by header name or 0-based index, comma separated; empty = every column but the target"},
+    {"regress", "target", NQS_K_STRING, F(regress.target), "", 0, 0, 0, NULL,
+     "the column to predict, by header name or 0-based index; empty = the last column"},
+    {"regress", "points", NQS_K_INT, F(regress.points), "20", 2, 2000, 0, NULL,
+     "built-in data: the Franke function on a points x points grid of [0, 1]^2"},
+    {"regress", "noise", NQS_K_REAL, F(regress.noise), "0.1", 0, 1e6, 0, NULL,
+     "built-in data: standard deviation of the Gaussian noise added to the Franke function"},
+    {"regress", "model", NQS_K_CHOICE, F(regress.model), "ols", 0, 0, 0, "ols|ridge|lasso",
+     "ols (least squares by SVD, with standard errors), ridge (|y - Xw|^2 + lambda |w|^2), lasso "
+     "((1/2n)|y - Xw|^2 + lambda |w|_1, coordinate descent)"},
+    {"regress", "degree", NQS_K_INT, F(regress.degree), "5", 1, 40, 0, NULL,
+     "features: every monomial of the inputs of total degree 1..degree (the intercept is fitted apart, unpenalised)"},
+    {"regress", "standardise", NQS_K_CHOICE, F(regress.standardise), "yes", 0, 0, 0, "yes|no",
+     "scale each feature to unit variance over the training rows (the penalty then treats them alike)"},
+    {"regress", "test_fraction", NQS_K_REAL, F(regress.test_fraction), "0.2", 0, 0.9, 0, NULL,
+     "fraction of the rows (drawn at random) held out as the test set"},
+    {"regress", "folds", NQS_K_INT, F(regress.folds), "5", 2, 1000, 0, NULL, "k of the k-fold cross-validation on the training rows"},
+    {"regress", "bootstraps", NQS_K_INT, F(regress.bootstraps), "100", 0, 100000, 0, NULL,
+     "bootstrap resamples of the training rows for the bias-variance decomposition on the test rows; 0 = off"},
+    {"regress", "complexity", NQS_K_INT, F(regress.complexity), "0", 0, 40, 0, NULL,
+     "also fit degrees 1..complexity and tabulate train, test and cross-validated MSE, bias^2 and variance; 0 = off"},
+    {"regress", "lambdas", NQS_K_STRING, F(regress.lambdas), "auto", 0, 0, 0, NULL,
+     "ridge, lasso: penalties to cross-validate, a list (1e-3, 1e-2) or FROM:TO:COUNT (log-spaced); auto = ridge "
+     "1e-10:1e2:25, lasso alpha_max x (1 .. 1e-4), 30 values"},
+    {"regress", "lambda", NQS_K_REAL, F(regress.lambda), "0", 0, 1e12, 0, NULL,
+     "ridge, lasso: the penalty of the final fit; 0 = the one with the smallest cross-validated MSE"},
+    {"regress", "tolerance", NQS_K_REAL, F(regress.tolerance), "1e-8", 1e-16, 1, 1, NULL,
+     "lasso: the duality gap a fit must reach, relative to |y - mean y|^2"},
+    {"regress", "max_sweeps", NQS_K_INT, F(regress.max_sweeps), "100000", 1, 100000000, 0, NULL,
+     "lasso: coordinate-descent sweeps before giving up (lars: of the polish after the path, at most 2000)"},
+    {"regress", "lasso_solver", NQS_K_CHOICE, F(regress.lasso_solver), "lars", 0, 0, 0, "lars|cd",
+     "lasso: lars (the exact homotopy along the path, then a coordinate-descent polish) or cd (coordinate descent, "
+     "warm-started along the path; slow on strongly correlated columns such as high polynomial degrees)"},
+
     {"observables", "radial_bins", NQS_K_INT, F(observables.radial_bins), "100", 0, 100000, 0, NULL,
      "bins of the one-body radial density rho(r) measured in the evaluation; 0 = off"},
     {"observables", "grid_bins", NQS_K_INT, F(observables.grid_bins), "64", 0, 4096, 0, NULL,
@@ -186,7 +224,7 @@ static int nopt(void) {
 }
 #define NOPT nopt()
 
-static const char *sections[] = {"system", "lattice", "nucleus", "wavefunction", "sampler", "optimizer", "evaluation", "boltzmann", "observables", "output", "run"};
+static const char *sections[] = {"system", "lattice", "nucleus", "wavefunction", "sampler", "optimizer", "evaluation", "boltzmann", "regress", "observables", "output", "run"};
 #define NSEC ((int)(sizeof sections / sizeof sections[0]))
 
 static int known_section(const char *section) {
@@ -567,6 +605,7 @@ nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
   if (!st) { /* files named relative to the input file */
     absolute_from(path, c->lattice.edges, sizeof c->lattice.edges);
     absolute_from(path, c->boltzmann.data, sizeof c->boltzmann.data);
+    absolute_from(path, c->regress.data, sizeof c->regress.data);
     absolute_from(path, c->run.init_from, sizeof c->run.init_from);
   }
   return st;
@@ -612,7 +651,7 @@ void nqs_config_locate(const nqs_config *c, nqs_error *err) {
 
 /* Which commands read each key: a key set for a run that does not read it is refused, not
  * silently ignored. First match wins; a NULL key matches the whole section. */
-enum { S_PARTICLES = 1, S_LATTICE = 2, S_TRAIN = 4, S_TOMO = 8, S_NUCLEUS = 16, S_ALL = 31 };
+enum { S_PARTICLES = 1, S_LATTICE = 2, S_TRAIN = 4, S_TOMO = 8, S_NUCLEUS = 16, S_REGRESS = 32, S_ALL = 63 };
 enum { S_VMC = S_PARTICLES | S_LATTICE | S_NUCLEUS }; /* every nqs run */
 static const struct {
   const char *section, *key;
@@ -634,6 +673,7 @@ static const struct {
     {"optimizer", NULL, S_VMC},
     {"evaluation", NULL, S_VMC},
     {"boltzmann", NULL, S_TRAIN | S_TOMO},
+    {"regress", NULL, S_REGRESS},
     {"observables", "radial_bins", S_PARTICLES | S_NUCLEUS},
     {"observables", "r_max", S_PARTICLES | S_NUCLEUS},
     {"observables", NULL, S_PARTICLES},
@@ -651,11 +691,12 @@ static unsigned scope_of(const option *o) {
   return scope[k].mask;
 }
 
-/* The commands' masks: "run" (by [system] type), "train-rbm", "tomography"; NULL: every key. */
+/* The commands' masks: "run" (by [system] type), "train-rbm", "tomography", "regress"; NULL: every key. */
 static unsigned command_mask(const nqs_config *c, const char *command) {
   if (!command) return S_ALL;
   if (strcmp(command, "train-rbm") == 0) return S_TRAIN;
   if (strcmp(command, "tomography") == 0) return S_TOMO;
+  if (strcmp(command, "regress") == 0) return S_REGRESS;
   return strcmp(c->system.type, "lattice") == 0 ? S_LATTICE : strcmp(c->system.type, "nucleus") == 0 ? S_NUCLEUS : S_PARTICLES;
 }
 

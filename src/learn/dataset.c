@@ -251,3 +251,31 @@ nqs_status nqs_dataset_write(const char *path, const double *rows, long nrows, i
   }
   return NQS_OK;
 }
+
+nqs_status nqs_dataset_column(const char *path, const char *name, int ncols, int *index, nqs_error *err) {
+  char *end;
+  const long k = strtol(name, &end, 10);
+  if (end != name && !*end) {
+    if (k < 0 || k >= ncols)
+      return nqs_error_set(err, NQS_EINPUT, "%s has columns 0..%d; there is no column %ld", path, ncols - 1, k);
+    *index = (int)k;
+    return NQS_OK;
+  }
+  char line[4096] = "";
+  FILE *f = has_suffix(path, ".h5") || has_suffix(path, ".hdf5") ? NULL : fopen(path, "r");
+  while (f && fgets(line, sizeof line, f) && (line[0] == '#' || line[strspn(line, " \t\r\n")] == 0)) line[0] = 0;
+  if (f) fclose(f);
+  if (parse_line(line, NULL, 0) >= 0) line[0] = 0; /* numbers: no header */
+  int col = 0;
+  for (char *save = NULL, *t = strtok_r(line, ",\r\n", &save); t; t = strtok_r(NULL, ",\r\n", &save), col++) {
+    while (*t == ' ' || *t == '\t') t++;
+    size_t len = strlen(t);
+    while (len && (t[len - 1] == ' ' || t[len - 1] == '\t')) t[--len] = 0;
+    if (strcmp(t, name) == 0) {
+      *index = col;
+      return NQS_OK;
+    }
+  }
+  return nqs_error_set(err, NQS_EINPUT, "%s: no column named '%s' (name columns by a header row of the CSV, or by 0-based "
+                       "index 0..%d)", path, name, ncols - 1);
+}

@@ -12,7 +12,7 @@
 #include "nqs/core/error.h"
 #include "nqs/core/option.h"
 
-#define NQS_MAX_OPTIONS 128
+#define NQS_MAX_OPTIONS 192
 
 typedef struct nqs_config {
   struct {
@@ -66,6 +66,11 @@ typedef struct nqs_config {
     long measurements;
     double held_out, learning_rate, decay, momentum, weight_decay, init_std, temperature, sigma;
   } boltzmann;
+  struct { /* nqs regress */
+    char data[512], inputs[256], target[64], model[8], lambdas[256], standardise[4], lasso_solver[8];
+    int points, degree, complexity, folds, bootstraps, max_sweeps;
+    double noise, test_fraction, lambda, tolerance;
+  } regress;
   struct {
     int radial_bins, grid_bins, pair_bins;
     double r_max;
@@ -100,7 +105,7 @@ nqs_status nqs_config_read_text(nqs_config *c, const char *text, const char *nam
 nqs_status nqs_config_set(nqs_config *c, const char *assignment, nqs_error *err);
 
 /* Refuse keys set (in the file or by --set) that the command would not read: command is "run"
- * (particles or lattice by [system] type), "train-rbm" or "tomography". The message names the key
+ * (particles, lattice or nucleus by [system] type), "train-rbm", "tomography" or "regress". The message names the key
  * (nqs_config_locate adds the file and line). Whole-run validation: nqs_driver_check. */
 nqs_status nqs_config_check_keys(const nqs_config *c, const char *command, nqs_error *err);
 

@@ -14,4 +14,8 @@ nqs_status nqs_dataset_read(const char *path, int binary, double **rows, int *nr
  * ending in .h5 / .hdf5, as the HDF5 dataset "data": unsigned 8-bit or double); atomic. */
 nqs_status nqs_dataset_write(const char *path, const double *rows, long nrows, int ncols, int binary, nqs_error *err);
 
+/* The index of a column named `name` of the data file: a 0-based index ("3"), or a name in the
+ * CSV header row ("x"); ncols is the file's width. NQS_EINPUT lists the header's names. */
+nqs_status nqs_dataset_column(const char *path, const char *name, int ncols, int *index, nqs_error *err);
+
 #endif
