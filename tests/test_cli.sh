@@ -358,7 +358,33 @@ wm=$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(op
 read -r wa na wbm nb <<<"$wm"
 [ -n "$wm" ] && [ "$wa" = "$na" ] && [ "$wbm" = "$na" ] && [ "$nb" -gt "$na" ]
 check "init_from: result.json says how many parameters came from the folder (slater: $wa of $na; backflow: $wbm of $nb)" $? "$wm"
-for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography; do
+# nqs regress: the example end to end; bias^2 + variance = the bootstrap MSE at every degree; bad input
+out=$("$NQS" regress "$SRC/examples/regress_franke.ini" --set regress.complexity=4 --set regress.bootstraps=20 --no-plots --out "$T/reg" 2>&1); rc=$?
+res=$(python3 -c '
+import csv, json, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(open(d + "/complexity.csv")))
+worst = max(abs(float(r["bootstrap_mse"]) - float(r["bias2"]) - float(r["variance"])) for r in rows)
+j = json.load(open(d + "/result.json"))
+c = {x["name"]: x for x in j["coefficients"]}
+ok = len(rows) == 4 and worst < 1e-9 * float(rows[0]["bootstrap_mse"]) and j["features"] == 20 and "x^2*y" in c and c["x"]["ci95_low"] < c["x"]["value"] < c["x"]["ci95_high"]
+print("ok" if ok else "bad", worst, j["test_mse"], j["cross_validation"]["mse"])' "$T/reg" 2>&1)
+[[ $res == ok* ]]
+check "regress of the Franke example: 20 features with 95 % intervals, bias^2 + variance = bootstrap MSE (exit $rc): $res" $(( $? | rc )) "$out"
+"$NQS" regress --set regress.model=lasso --set regress.degree=6 --set regress.points=12 --set regress.bootstraps=0 --no-plots --quiet --out "$T/reg_lasso" > /dev/null 2>&1; rc=$?
+nz=$(python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(r[0]["nonzero"], r[-1]["nonzero"], len(r))' "$T/reg_lasso/path.csv" 2>&1)
+[ $rc -eq 0 ] && [ "${nz%% *}" = 0 ]
+check "regress with the lasso: a path of 30 penalties from alpha_max (no coefficient) down (nonzero first, last, count: $nz; exit $rc)" $? "$nz"
+printf 'a,b,t\n1,2,3\n2,1,4\n3,5,1\n4,4,4\n5,0,2\n6,1,1\n7,3,3\n8,2,5\n9,9,9\n10,4,0\n' > "$T/tiny.csv"
+printf '[regress]\ndata = tiny.csv\ninputs = a, c\ntarget = t\n' > "$T/reg_col.ini"
+expect_error "regress: an input column that is not there" "reg_col.ini:3" "[regress] inputs" "no column named 'c'" -- regress "$T/reg_col.ini" --out "$T/reg_bad"
+expect_error "regress: an input that is the target" "--set regress.inputs" "is the target" -- regress "$T/reg_col.ini" --set regress.inputs=a,t --out "$T/reg_bad2"
+expect_error "regress: a malformed penalty list" "--set regress.lambdas" "not a penalty" -- regress --set regress.model=ridge --set regress.lambdas=1e-3,x --out "$T/reg_bad3"
+expect_error "regress: a run key" "--set optimizer.iterations" "does not apply to nqs regress" -- regress --set optimizer.iterations=3 --out "$T/reg_bad4"
+expect_error "regress: too many folds" "[regress] test_fraction" "too few for 9 folds" -- regress "$T/reg_col.ini" --set regress.inputs=a,b --set regress.folds=9 --out "$T/reg_bad5"
+"$NQS" regress "$T/reg_col.ini" --set regress.inputs=a,1 --set regress.degree=1 --set regress.test_fraction=0 --set regress.folds=2 --set regress.bootstraps=0 --no-plots --quiet --out "$T/reg_tiny" > /dev/null 2>&1
+check "regress: columns by header name and by index from a CSV file (exit $?)" $? ""
+for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography regress; do
   "$NQS" $cmd --help > /dev/null 2>&1
   check "nqs $cmd --help exits 0" $? "exit $?"
 done

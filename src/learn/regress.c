@@ -276,7 +276,7 @@ static nqs_status lasso_homotopy(const double *Xt, const double *yc, long n, int
     c[j] = g;
     if (fabs(g) > lam) lam = fabs(g), join = j;
   }
-  for (int step = 0; lam > target; step++) {
+  for (int step = 0; lam > target * (1 + 1e-13); step++) { /* within round-off of the target: there */
     if (step > 50 * p + 1000) {
       st = nqs_error_set(err, NQS_ERUNTIME, "the lasso path did not reach alpha = %g in %d steps (cycling on tied "
                          "columns?); remove duplicate columns", target / n, step);

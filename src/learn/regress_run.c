@@ -316,7 +316,8 @@ nqs_status nqs_regress_run(const nqs_config *c, const nqs_run_options *o, nqs_re
   double *lam = NULL, *cv = NULL, *cve = NULL, *yh = NULL, *ytr = NULL, *yte = NULL, *warm = NULL;
   FILE *csv = NULL;
   char path[700];
-  nqs_status st = c->regress.data[0] ? file_table(c, &t, err) : franke_table(c, &t, err);
+  nqs_status st = nqs_config_check_keys(c, "regress", err);
+  if (!st) st = c->regress.data[0] ? file_table(c, &t, err) : franke_table(c, &t, err);
   if (st) goto done;
   const long nte = (long)floor(c->regress.test_fraction * t.n + 0.5), ntr = t.n - nte;
   if (ntr < c->regress.folds || ntr < 3) {

@@ -66,8 +66,8 @@ nqs_status nqs_tomography_run(const nqs_config *c, const nqs_run_options *o, nqs
   memset(res, 0, sizeof *res);
   const double t0 = nqs_run_now();
   nqs_spin_system sys;
-  nqs_status st = nqs_config_spin_system(c, &sys, err);
-  if (st) return st;
+  nqs_status st = nqs_config_check_keys(c, "tomography", err);
+  if (st || (st = nqs_config_spin_system(c, &sys, err))) return st;
   const int n = sys.nsites, nh = c->boltzmann.hidden;
   if (n > NQS_TOMO_MAX_QUBITS) {
     nqs_spin_system_free(&sys);

@@ -446,16 +446,17 @@ nqs_status nqs_train_rbm(const nqs_config *c, const nqs_run_options *o, nqs_trai
   res->kl = res->ll_train = res->ll_test = NAN;
   const double t0 = nqs_run_now();
   const nqs_checkpoint *ck = o ? o->restart : NULL;
-  training t;
+  training t = {0};
   FILE *logf = NULL, *csv = NULL;
   int ep0 = 0;
-  nqs_status st = training_open(&t, c, err);
+  nqs_status st = nqs_config_check_keys(c, "train-rbm", err);
+  if (!st) st = training_open(&t, c, err);
   if (!st && ck) st = nqs_run_check_folder(ck, c->output.dir, "train-rbm", "boltzmann", "epochs", err);
   if (!st && ck)
     st = load_training(ck, t.np, t.nc * t.nt, t.f.nv, t.params, t.vel, t.chains, &t.rng, &ep0, &t.step, err);
   int lock = -1;
   if (!st) st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err);
-  if (!st && (lock = nqs_run_lock(res->dir, err)) < 0) st = err->code;
+  if (!st && (lock = nqs_run_lock(res->dir, err)) < 0) st = NQS_EINPUT;
   if (!st) st = nqs_run_write_config(c, "train-rbm", res->dir, err);
   /* a restart cuts the logs back to its checkpoint; a fresh training checkpoints its start */
   if (!st && ck) st = nqs_run_cut_logs(res->dir, "training.csv", "epoch", ep0, err);
