@@ -191,16 +191,63 @@ static void fig_correlations(FILE *g, const char *dir, const char *title, double
             dir, title, dir);
 }
 
+/* nqs regress: MSE against the degree, its bias-variance split, the penalty path, and the fit. */
+static void fig_regress(FILE *g, const char *dir, const char *title, double ref) {
+  if (has(dir, "complexity.csv"))
+    fprintf(g,
+            "set output '%s/complexity.png'\n"
+            "set title 'Mean squared error against the polynomial degree'\n"
+            "set xlabel 'polynomial degree'; set ylabel 'MSE'; set logscale y; set key top center\n"
+            "plot '%s/complexity.csv' using 1:3 with linespoints pt 7 lw 2 lc rgb '#0030a0' title 'training rows', "
+            "'' using 1:4 with linespoints pt 5 lw 2 lc rgb '#c00000' title 'test rows', "
+            "'' using 1:5:6 with yerrorlines pt 9 lw 2 lc rgb '#008000' title 'k-fold cross-validation'\n"
+            "set output '%s/bias_variance.png'\n"
+            "set title 'Bias-variance decomposition (bootstrap, test rows)'\n"
+            "plot '%s/complexity.csv' using 1:7 with linespoints pt 7 lw 2 lc rgb '#000000' title 'error', "
+            "'' using 1:8 with linespoints pt 5 lw 2 lc rgb '#0030a0' title 'bias^2 (with the noise)', "
+            "'' using 1:9 with linespoints pt 9 lw 2 lc rgb '#c00000' title 'variance'\n"
+            "unset logscale y; set key default\n",
+            dir, dir, dir, dir);
+  char line[4096];
+  header_of(dir, "path.csv", line, sizeof line);
+  int cols = line[0] ? 1 : 0;
+  for (const char *c = line; *c; c++) cols += *c == ',';
+  if (cols > 6)
+    fprintf(g,
+            "set output '%s/path.png'\n"
+            "set multiplot layout 2,1 title 'Penalty path'\n"
+            "set logscale x; set format x '10^{%%L}'; set xlabel 'penalty lambda'; set ylabel 'coefficient'; unset key\n"
+            "plot for [k=7:%d] '%s/path.csv' using 1:k with lines lw 1.5\n"
+            "set ylabel 'MSE'; set logscale y; set key top left\n"
+            "plot '%s/path.csv' using 1:2:3 with yerrorlines pt 7 lc rgb '#008000' title 'k-fold cross-validation', "
+            "'' using 1:4 with lines lw 2 lc rgb '#0030a0' title 'training rows', "
+            "'' using 1:5 with lines lw 2 lc rgb '#c00000' title 'test rows'\n"
+            "unset multiplot; unset logscale; set format x; set key default\n",
+            dir, cols, dir, dir);
+  header_of(dir, "predictions.csv", line, sizeof line);
+  cols = line[0] ? 1 : 0;
+  for (const char *c = line; *c; c++) cols += *c == ',';
+  if (cols >= 3)
+    fprintf(g,
+            "set output '%s/fit.png'\n"
+            "set title 'Predicted against measured, test rows'; set size ratio -1\n"
+            "set xlabel 'measured'; set ylabel 'predicted'; set key top left\n"
+            "plot '%s/predictions.csv' using %d:%d with points pt 7 ps 0.8 lc rgb '#0030a0' title 'test rows', "
+            "x with lines dt 2 lc rgb '#c00000' title 'predicted = measured'\n"
+            "set size noratio; set key default\n",
+            dir, dir, cols - 1, cols);
+}
+
 static void (*const figures[])(FILE *, const char *, const char *, double) = {fig_energy, fig_densities, fig_grid, fig_training,
-                                                                              fig_correlations};
+                                                                              fig_correlations, fig_regress};
 
 int nqs_plot_run(const char *dir, char *msg, size_t size) {
   if (strchr(dir, '\'')) {
     snprintf(msg, size, "the folder name %s contains a quote, which gnuplot scripts cannot hold", dir);
     return -1;
   }
-  if (!has(dir, "energy.csv") && !has(dir, "density_radial.csv") && !has(dir, "training.csv")) {
-    snprintf(msg, size, "%s holds no energy.csv, density_radial.csv or training.csv: not a run folder?", dir);
+  if (!has(dir, "energy.csv") && !has(dir, "density_radial.csv") && !has(dir, "training.csv") && !has(dir, "predictions.csv")) {
+    snprintf(msg, size, "%s holds no energy.csv, density_radial.csv, training.csv or predictions.csv: not a run folder?", dir);
     return -1;
   }
   double ref;

@@ -13,7 +13,8 @@ set -euo pipefail
 #   gnuplot-nox                 PNG plots of runs and sweeps (nqs plot)
 #   libarpack2-dev              ARPACK Lanczos: exact ground states of spin models (nqs exact)
 #   libopenmpi-dev openmpi-bin  MPI: mpirun -np K nqs run splits the walkers over K processes
-PKGS=(gcc make cmake pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev libhdf5-dev gnuplot-nox libopenmpi-dev openmpi-bin libarpack2-dev)
+#   python3-numpy python3-sklearn   test oracles only (make validate: the lasso path against scikit-learn)
+PKGS=(gcc make cmake pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev libhdf5-dev gnuplot-nox libopenmpi-dev openmpi-bin libarpack2-dev python3-numpy python3-sklearn)
 
 missing=()
 for p in "${PKGS[@]}"; do
