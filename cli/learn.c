@@ -186,7 +186,7 @@ int nqs_cmd_sample_rbm(int argc, char **argv) {
 static void regress_progress(void *user, const nqs_progress *p) {
   const train_display *d = user;
   if (d->quiet) return;
-  fprintf(stderr, "  %s %d/%d  %.1f s\n", p->iteration == 1 ? "cross-validated the penalty" : p->iteration == 2 ? "final fit" : "degree",
+  fprintf(stderr, "  %s %d/%d  %.1f s\n", p->iteration == 1 ? "cross-validation" : p->iteration == 2 ? "final fit" : "degree",
           p->iteration <= 2 ? p->iteration : p->iteration - 2, p->iteration <= 2 ? 2 : p->iterations - 2, p->elapsed);
 }
 
@@ -207,9 +207,14 @@ int nqs_cmd_regress(int argc, char **argv) {
     if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
     return cli_exit_code(err.code);
   }
-  printf("%s, degree %d (%d features of %d inputs), %ld training and %ld test rows", c.regress.model, r.degree, r.features,
-         r.inputs, r.train_rows, r.test_rows);
-  if (strcmp(c.regress.model, "ols")) printf(", lambda = %.4g", r.lambda);
+  if (strcmp(c.regress.model, "pmm") == 0)
+    printf("pmm, %dx%d matrix of %d inputs, %d eigenvector%s (%d parameters), %ld training and %ld test rows", c.regress.pmm_size,
+           c.regress.pmm_size, r.inputs, c.regress.pmm_eigenvectors, c.regress.pmm_eigenvectors > 1 ? "s" : "", r.features,
+           r.train_rows, r.test_rows);
+  else
+    printf("%s, degree %d (%d features of %d inputs), %ld training and %ld test rows", c.regress.model, r.degree, r.features,
+           r.inputs, r.train_rows, r.test_rows);
+  if (strcmp(c.regress.model, "ols") && strcmp(c.regress.model, "pmm")) printf(", lambda = %.4g", r.lambda);
   printf("\n  train MSE = %.6g  R2 = %.6f\n", r.train_mse, r.train_r2);
   if (r.test_rows) printf("  test  MSE = %.6g  R2 = %.6f\n", r.test_mse, r.test_r2);
   printf("  %d-fold cross-validated MSE = %.6g ± %.2g\n", c.regress.folds, r.cv_mse, r.cv_error);

@@ -382,6 +382,12 @@ expect_error "regress: an input that is the target" "--set regress.inputs" "is t
 expect_error "regress: a malformed penalty list" "--set regress.lambdas" "not a penalty" -- regress --set regress.model=ridge --set regress.lambdas=1e-3,x --out "$T/reg_bad3"
 expect_error "regress: a run key" "--set optimizer.iterations" "does not apply to nqs regress" -- regress --set optimizer.iterations=3 --out "$T/reg_bad4"
 expect_error "regress: too many folds" "[regress] test_fraction" "too few for 9 folds" -- regress "$T/reg_col.ini" --set regress.inputs=a,b --set regress.folds=9 --out "$T/reg_bad5"
+"$NQS" regress --set regress.model=pmm --set regress.pmm_size=3 --set regress.pmm_epochs=300 --set regress.points=10 --no-plots --quiet --out "$T/reg_pmm" > "$T/reg_pmm.out" 2>&1; rc=$?
+res=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["pmm"]["parameters"], j["test_r2"])' "$T/reg_pmm/result.json" 2>&1)
+[ $rc -eq 0 ] && [ "${res%% *}" = 26 ]
+check "regress with a 3x3 PMM of (x, y): 26 parameters, trained (parameters, test R2: $res; exit $rc)" $? "$(cat "$T/reg_pmm.out")"
+expect_error "regress: a PMM is not scanned over degrees" "--set regress.complexity" "no polynomial degree" -- regress --set regress.model=pmm --set regress.complexity=3 --out "$T/reg_bad6"
+expect_error "regress: a PMM needs a gap below the rest" "--set regress.pmm_eigenvectors" "1 <= r < n" -- regress --set regress.model=pmm --set regress.pmm_size=2 --set regress.pmm_eigenvectors=2 --out "$T/reg_bad7"
 "$NQS" regress "$T/reg_col.ini" --set regress.inputs=a,1 --set regress.degree=1 --set regress.test_fraction=0 --set regress.folds=2 --set regress.bootstraps=0 --no-plots --quiet --out "$T/reg_tiny" > /dev/null 2>&1
 check "regress: columns by header name and by index from a CSV file (exit $?)" $? ""
 for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography regress; do

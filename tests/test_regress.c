@@ -192,7 +192,37 @@ static void test_features(void) {
         "= 0.95 at them to %.1e", d, a);
 }
 
+/* PMM: every parameter derivative against a central difference, for r = 1 and r = 2. */
+static void test_pmm(void) {
+  for (int r = 1; r <= 2; r++) {
+    nqs_pmm m;
+    nqs_pmm_init(&m, 5, 3, r, NULL);
+    double th[400], g[400], work[200], x[3] = {0.3, -0.7, 1.1}, worst = 0, gmax = 0;
+    nqs_rng rng;
+    nqs_rng_seed(&rng, 9, r);
+    nqs_pmm_init_params(&m, th, &rng);
+    for (int k = 0; k < m.np; k++) th[k] += 0.3 * nqs_rng_normal(&rng); /* c and g away from their start */
+    const double y = nqs_pmm_eval(&m, th, x, g, work);
+    for (int k = 0; k < m.np; k++) {
+      const double h = 1e-5, t0 = th[k];
+      th[k] = t0 + h;
+      const double yp = nqs_pmm_eval(&m, th, x, NULL, work);
+      th[k] = t0 - h;
+      const double ym = nqs_pmm_eval(&m, th, x, NULL, work);
+      th[k] = t0;
+      worst = fmax(worst, fabs((yp - ym) / (2 * h) - g[k]));
+      gmax = fmax(gmax, fabs(g[k]));
+    }
+    CHECK(isfinite(y) && worst < 1e-7 * fmax(1, gmax), "PMM n = 5, 3 inputs, r = %d: all %d parameter derivatives (eigenvalues "
+          "and the secondary-matrix term by perturbation theory) equal central differences to %.1e (largest %.2f)", r, m.np,
+          worst, gmax);
+  }
+  nqs_pmm m;
+  CHECK(nqs_pmm_init(&m, 4, 2, 4, NULL) == NQS_EINPUT, "PMM: r must be below n (no gap to the rest otherwise)");
+}
+
 int main(void) {
+  test_pmm();
   test_features();
   test_ols_ridge();
   enum { N = 80, P = 10 };

@@ -301,6 +301,136 @@ static nqs_status write_data(const char *dir, const table *t, nqs_error *err) {
   return fclose(f) ? nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path) : NQS_OK;
 }
 
+/* predictions.csv: the test rows' inputs, target and prediction. */
+static nqs_status write_predictions(const char *dir, const table *t, const long *perm, long ntr, long nte, const double *yte,
+                                    const double *yh, nqs_error *err) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/predictions.csv", dir);
+  FILE *csv = fopen(path, "w");
+  if (!csv) return nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+  for (int v = 0; v < t->d; v++) fprintf(csv, "%s,", t->name[v]);
+  fprintf(csv, "%s,predicted\n", t->target);
+  for (long i = 0; i < nte; i++) {
+    for (int v = 0; v < t->d; v++) fprintf(csv, "%.10g,", t->x[perm[ntr + i] * t->d + v]);
+    fprintf(csv, "%.10g,%.10g\n", yte[i], yh[i]);
+  }
+  return fclose(csv) ? nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path) : NQS_OK;
+}
+
+/* The common part of result.json. */
+static cJSON *result_head(const nqs_config *c, const table *t, const nqs_regress_result *res) {
+  cJSON *j = nqs_run_result_head("regress", c);
+  cJSON_AddStringToObject(j, "model", c->regress.model);
+  cJSON_AddStringToObject(j, "data", c->regress.data[0] ? c->regress.data : "franke");
+  cJSON *in = cJSON_AddArrayToObject(j, "inputs");
+  for (int v = 0; v < t->d; v++) cJSON_AddItemToArray(in, cJSON_CreateString(t->name[v]));
+  cJSON_AddStringToObject(j, "target", t->target);
+  cJSON_AddNumberToObject(j, "train_rows", (double)res->train_rows);
+  cJSON_AddNumberToObject(j, "test_rows", (double)res->test_rows);
+  cJSON_AddNumberToObject(j, "train_mse", res->train_mse);
+  cJSON_AddNumberToObject(j, "train_r2", res->train_r2);
+  if (res->test_rows) cJSON_AddNumberToObject(j, "test_mse", res->test_mse);
+  if (res->test_rows > 1) cJSON_AddNumberToObject(j, "test_r2", res->test_r2);
+  cJSON *jcv = cJSON_AddObjectToObject(j, "cross_validation");
+  cJSON_AddNumberToObject(jcv, "folds", c->regress.folds);
+  cJSON_AddNumberToObject(jcv, "mse", res->cv_mse);
+  cJSON_AddNumberToObject(jcv, "error", res->cv_error);
+  return j;
+}
+
+/* A PMM of the inputs, standardised over the training rows (the target too): k-fold
+ * cross-validation, the final training, its parameters (coefficients.csv) and predictions. */
+static nqs_status pmm_fit(const nqs_config *c, const nqs_run_options *o, const table *t, const long *perm, long ntr, long nte,
+                          double t0, nqs_regress_result *res, nqs_error *err) {
+  const int d = t->d, k = c->regress.folds;
+  nqs_pmm m;
+  nqs_status st = nqs_pmm_init(&m, c->regress.pmm_size, d, c->regress.pmm_eigenvectors, err);
+  if (st) return at_key(err, st, "regress.pmm_eigenvectors");
+  double *xs = malloc(sizeof(double) * (size_t)t->n * d), *ys = malloc(sizeof(double) * t->n), *yh = malloc(sizeof(double) * t->n);
+  double *th = malloc(sizeof(double) * m.np), *work = malloc(sizeof(double) * nqs_pmm_work_size(&m));
+  double *xa = malloc(sizeof(double) * (size_t)t->n * d), *ya = malloc(sizeof(double) * t->n), *fold = malloc(sizeof(double) * k);
+  double mu[MAX_INPUTS] = {0}, sd[MAX_INPUTS] = {0}, ym = 0, ysd = 0;
+  if (!xs || !ys || !yh || !th || !work || !xa || !ya || !fold) {
+    st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the PMM");
+    goto done;
+  }
+  for (long i = 0; i < ntr; i++) { /* standardisation from the training rows */
+    ym += t->y[perm[i]] / ntr;
+    for (int v = 0; v < d; v++) mu[v] += t->x[perm[i] * d + v] / ntr;
+  }
+  for (long i = 0; i < ntr; i++) {
+    ysd += (t->y[perm[i]] - ym) * (t->y[perm[i]] - ym) / ntr;
+    for (int v = 0; v < d; v++) sd[v] += (t->x[perm[i] * d + v] - mu[v]) * (t->x[perm[i] * d + v] - mu[v]) / ntr;
+  }
+  ysd = ysd > 0 ? sqrt(ysd) : 1;
+  for (int v = 0; v < d; v++) sd[v] = sd[v] > 0 ? sqrt(sd[v]) : 1;
+  for (long i = 0; i < t->n; i++) {
+    ys[i] = (t->y[perm[i]] - ym) / ysd;
+    for (int v = 0; v < d; v++) xs[i * d + v] = (t->x[perm[i] * d + v] - mu[v]) / sd[v];
+  }
+  nqs_rng rng;
+  for (int f = 0; f < k && !st; f++) { /* cross-validation: fold f is every training row i = f mod k */
+    long na = 0, nb = 0;
+    double s = 0;
+    for (long i = 0; i < ntr; i++)
+      if (i % k != f) memcpy(xa + na * d, xs + i * d, sizeof(double) * d), ya[na++] = ys[i];
+    nqs_rng_seed(&rng, c->run.seed, 0x9A11);
+    nqs_pmm_init_params(&m, th, &rng);
+    st = nqs_pmm_train(&m, th, xa, ya, na, c->regress.pmm_epochs, c->regress.pmm_learning_rate, err);
+    for (long i = f; !st && i < ntr; i += k, nb++) {
+      const double e = (nqs_pmm_eval(&m, th, xs + i * d, NULL, work) - ys[i]) * ysd;
+      s += e * e;
+    }
+    fold[f] = nb ? s / nb : NAN;
+  }
+  if (st) goto done;
+  for (int f = 0; f < k; f++) res->cv_mse += fold[f] / k;
+  for (int f = 0; f < k; f++) res->cv_error += (fold[f] - res->cv_mse) * (fold[f] - res->cv_mse) / (k - 1);
+  res->cv_error = sqrt(res->cv_error / k);
+  report(o, 1, 2, t0);
+  nqs_rng_seed(&rng, c->run.seed, 0x9A11);
+  nqs_pmm_init_params(&m, th, &rng);
+  if ((st = nqs_pmm_train(&m, th, xs, ys, ntr, c->regress.pmm_epochs, c->regress.pmm_learning_rate, err))) goto done;
+  for (long i = 0; i < t->n; i++) yh[i] = ym + ysd * nqs_pmm_eval(&m, th, xs + i * d, NULL, work);
+  for (long i = 0; i < t->n; i++) ys[i] = t->y[perm[i]];
+  res->train_mse = nqs_mse(ys, yh, ntr), res->train_r2 = nqs_r2(ys, yh, ntr);
+  res->test_mse = nte ? nqs_mse(ys + ntr, yh + ntr, nte) : NAN, res->test_r2 = nte > 1 ? nqs_r2(ys + ntr, yh + ntr, nte) : NAN;
+  res->inputs = d, res->features = m.np, res->train_rows = ntr, res->test_rows = nte;
+  if ((st = write_predictions(res->dir, t, perm, ntr, nte, ys + ntr, yh + ntr, err))) goto done;
+  char path[700];
+  snprintf(path, sizeof path, "%s/coefficients.csv", res->dir);
+  FILE *csv = fopen(path, "w");
+  if (!csv) {
+    st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+    goto done;
+  }
+  fprintf(csv, "name,value\n"); /* of the standardised problem */
+  const int tri = m.n * (m.n + 1) / 2;
+  for (int q = 0; q < m.np; q++) {
+    const int blk = q / tri, in = q % tri;
+    int a = 0, rem = in;
+    while (rem >= m.n - a) rem -= m.n - a, a++;
+    if (q < (d + 2) * tri)
+      fprintf(csv, "%s%d[%d;%d],%.12g\n", blk == 0 ? "A" : blk <= d ? "B" : "D", blk == 0 || blk > d ? 0 : blk, a, a + rem, th[q]);
+    else if (q < m.np - 1) fprintf(csv, "c[%d],%.12g\n", q - (d + 2) * tri, th[q]);
+    else fprintf(csv, "g,%.12g\n", th[q]);
+  }
+  if (fclose(csv)) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
+  if (st) goto done;
+  cJSON *j = result_head(c, t, res);
+  cJSON *jp = cJSON_AddObjectToObject(j, "pmm");
+  cJSON_AddNumberToObject(jp, "size", m.n);
+  cJSON_AddNumberToObject(jp, "eigenvectors", m.r);
+  cJSON_AddNumberToObject(jp, "parameters", m.np);
+  cJSON_AddNumberToObject(jp, "epochs", c->regress.pmm_epochs);
+  res->wall_seconds = nqs_run_now() - t0;
+  cJSON_AddNumberToObject(j, "wall_seconds", res->wall_seconds);
+  st = nqs_run_write_json(res->dir, "result.json", j, err);
+done:
+  free(xs), free(ys), free(yh), free(th), free(work), free(xa), free(ya), free(fold);
+  return st;
+}
+
 nqs_status nqs_regress_run(const nqs_config *c, const nqs_run_options *o, nqs_regress_result *res, nqs_error *err) {
   memset(res, 0, sizeof *res);
   const double t0 = nqs_run_now();
@@ -325,6 +455,13 @@ nqs_status nqs_regress_run(const nqs_config *c, const nqs_run_options *o, nqs_re
                         t.n, ntr, c->regress.folds);
     goto done;
   }
+  const int pmm = strcmp(c->regress.model, "pmm") == 0;
+  if (pmm && (c->regress.complexity || c->regress.bootstraps)) {
+    st = nqs_error_setk(err, NQS_EINPUT, c->regress.complexity ? "regress.complexity" : "regress.bootstraps",
+                        "a PMM has no polynomial degree to scan and is not bootstrapped (each resample is a training); set "
+                        "it to 0, or compare with model = ols, ridge or lasso");
+    goto done;
+  }
   if ((st = nqs_run_make_dir(c, 0, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, "regress", res->dir, err)))
     goto done;
   if (!c->regress.data[0] && (st = write_data(res->dir, &t, err))) goto done;
@@ -340,6 +477,10 @@ nqs_status nqs_regress_run(const nqs_config *c, const nqs_run_options *o, nqs_re
   nqs_rng_seed(&rng, c->run.seed, 0x5B11);
   nqs_permutation(t.n, perm, &rng);
   for (long i = 0; i < t.n; i++) ytr[i] = t.y[perm[i]];
+  if (pmm) {
+    st = pmm_fit(c, o, &t, perm, ntr, nte, t0, res, err);
+    goto done;
+  }
   const int K = c->regress.complexity, steps = 2 + K;
   if ((st = make_design(&t, perm, ntr, nte, c->regress.degree, &D, err))) goto done;
   const int m = D.m;
@@ -405,20 +546,7 @@ nqs_status nqs_regress_run(const nqs_config *c, const nqs_run_options *o, nqs_re
   nqs_linear_predict(&fit, D.Xte, nte, yh);
   res->test_mse = nte ? nqs_mse(yte, yh, nte) : NAN, res->test_r2 = nte > 1 ? nqs_r2(yte, yh, nte) : NAN;
   res->inputs = t.d, res->features = m, res->degree = c->regress.degree, res->train_rows = ntr, res->test_rows = nte;
-  snprintf(path, sizeof path, "%s/predictions.csv", res->dir);
-  if (!(csv = fopen(path, "w"))) {
-    st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
-    goto done;
-  }
-  for (int v = 0; v < t.d; v++) fprintf(csv, "%s,", t.name[v]);
-  fprintf(csv, "%s,predicted\n", t.target);
-  for (long i = 0; i < nte; i++) {
-    for (int v = 0; v < t.d; v++) fprintf(csv, "%.10g,", t.x[perm[ntr + i] * t.d + v]);
-    fprintf(csv, "%.10g,%.10g\n", yte[i], yh[i]);
-  }
-  if (fclose(csv)) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
-  csv = NULL;
-  if (st) goto done;
+  if ((st = write_predictions(res->dir, &t, perm, ntr, nte, yte, yh, err))) goto done;
   /* coefficients, with 95 % intervals for OLS (Student's t with n - rank - 1 degrees of freedom) */
   const long dof = ntr - fit.rank - 1;
   const double tq = kind == NQS_REG_OLS && dof > 0 ? nqs_student_t_quantile(0.05, (int)(dof < 2000000000 ? dof : 2000000000)) : NAN;
@@ -427,7 +555,7 @@ nqs_status nqs_regress_run(const nqs_config *c, const nqs_run_options *o, nqs_re
     st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
     goto done;
   }
-  cJSON *j = nqs_run_result_head("regress", c), *coef = cJSON_CreateArray();
+  cJSON *j = result_head(c, &t, res), *coef = cJSON_CreateArray();
   fprintf(csv, "name,value,stderr,ci95_low,ci95_high\n");
   for (int q = -1; q < m; q++) {
     char nm[256] = "intercept";
@@ -490,29 +618,14 @@ nqs_status nqs_regress_run(const nqs_config *c, const nqs_run_options *o, nqs_re
     goto done;
   }
 
-  cJSON_AddStringToObject(j, "model", c->regress.model);
-  cJSON_AddStringToObject(j, "data", c->regress.data[0] ? c->regress.data : "franke");
-  cJSON *in = cJSON_AddArrayToObject(j, "inputs");
-  for (int v = 0; v < t.d; v++) cJSON_AddItemToArray(in, cJSON_CreateString(t.name[v]));
-  cJSON_AddStringToObject(j, "target", t.target);
   cJSON_AddNumberToObject(j, "degree", c->regress.degree);
   cJSON_AddNumberToObject(j, "features", m);
   cJSON_AddBoolToObject(j, "standardised", F.standardise);
-  cJSON_AddNumberToObject(j, "train_rows", (double)ntr);
-  cJSON_AddNumberToObject(j, "test_rows", (double)nte);
   if (kind != NQS_REG_OLS) cJSON_AddNumberToObject(j, "lambda", res->lambda);
   if (kind == NQS_REG_OLS) {
     cJSON_AddNumberToObject(j, "rank", fit.rank);
     if (isfinite(fit.sigma2)) cJSON_AddNumberToObject(j, "residual_variance", fit.sigma2);
   }
-  cJSON_AddNumberToObject(j, "train_mse", res->train_mse);
-  cJSON_AddNumberToObject(j, "train_r2", res->train_r2);
-  if (nte) cJSON_AddNumberToObject(j, "test_mse", res->test_mse);
-  if (nte > 1) cJSON_AddNumberToObject(j, "test_r2", res->test_r2);
-  cJSON *jcv = cJSON_AddObjectToObject(j, "cross_validation");
-  cJSON_AddNumberToObject(jcv, "folds", c->regress.folds);
-  cJSON_AddNumberToObject(jcv, "mse", res->cv_mse);
-  cJSON_AddNumberToObject(jcv, "error", res->cv_error);
   if (isfinite(bv[0])) {
     cJSON *jb = cJSON_AddObjectToObject(j, "bias_variance");
     cJSON_AddNumberToObject(jb, "bootstraps", c->regress.bootstraps);

@@ -68,8 +68,8 @@ typedef struct nqs_config {
   } boltzmann;
   struct { /* nqs regress */
     char data[512], inputs[256], target[64], model[8], lambdas[256], standardise[4], lasso_solver[8];
-    int points, degree, complexity, folds, bootstraps, max_sweeps;
-    double noise, test_fraction, lambda, tolerance;
+    int points, degree, complexity, folds, bootstraps, max_sweeps, pmm_size, pmm_eigenvectors, pmm_epochs;
+    double noise, test_fraction, lambda, tolerance, pmm_learning_rate;
   } regress;
   struct {
     int radial_bins, grid_bins, pair_bins;

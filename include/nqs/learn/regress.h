@@ -93,6 +93,31 @@ double nqs_student_t_quantile(double a, int nu);
 /* A random permutation of 0..n-1 (Fisher-Yates from rng). */
 void nqs_permutation(long n, long *perm, nqs_rng *rng);
 
+/* A Parametric Matrix Model (Cook, Jammooa, Hjorth-Jensen, Lee & Lee, Nat. Commun. 16, 5929
+ * (2025)): a real symmetric n x n matrix affine in the d inputs, M(x) = A + sum_l x_l B_l, with
+ * eigenpairs (lambda_k, v_k) in ascending order, and the output
+ *   y(x) = g + sum_{k<r} (c_k lambda_k + v_k^T D v_k)
+ * with D a symmetric "secondary" matrix. The gradients follow from first-order perturbation
+ * theory: d lambda_k = v_k^T dM v_k, and the projector onto the lowest r eigenvectors changes
+ * only by mixing with the rest, d(sum_{k<r} v_k^T D v_k) = 2 sum_{k<r, m>=r} (v_k^T D v_m)
+ * (v_m^T dM v_k) / (lambda_k - lambda_m), which needs a gap between lambda_{r-1} and lambda_r.
+ * Parameters: A, B_1..B_d, D as upper triangles (row by row, n(n+1)/2 each), then c (r), then g. */
+typedef struct nqs_pmm {
+  int n, d, r, np;
+} nqs_pmm;
+
+nqs_status nqs_pmm_init(nqs_pmm *m, int n, int d, int r, nqs_error *err);
+/* Doubles of workspace nqs_pmm_eval needs. */
+int nqs_pmm_work_size(const nqs_pmm *m);
+/* y(x); with grad != NULL also dy/dtheta (np values, overwritten). NAN if the eigensolver fails. */
+double nqs_pmm_eval(const nqs_pmm *m, const double *theta, const double *x, double *grad, double *work);
+/* Start: A, B_l and D ~ N(0, 1/n) off the diagonal and on it, c_k = 1/r, g = 0. */
+void nqs_pmm_init_params(const nqs_pmm *m, double *theta, nqs_rng *rng);
+/* Minimise the mean squared error over n rows of x (n x d) by Adam (full batch) for `epochs`
+ * steps of size lr; theta in and out. */
+nqs_status nqs_pmm_train(const nqs_pmm *m, double *theta, const double *x, const double *y, long n, int epochs, double lr,
+                         nqs_error *err);
+
 /* nqs regress FILE: the [regress] section of c ([output] dir, [run] seed). The run folder gets
  * config.ini, data.csv (built-in data only), coefficients.csv, predictions.csv (the test rows),
  * path.csv (ridge, lasso: the cross-validated penalties), complexity.csv (with complexity > 0)
