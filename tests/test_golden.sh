@@ -50,7 +50,7 @@ case_() {
 for f in "$SRC"/examples/*.ini; do
   b=$(basename "$f" .ini)
   case $b in
-    rbm_ising_4x4|tomography_tfim_6) continue ;;
+    rbm_ising_4x4|tomography_tfim_6|regress_*) continue ;;
   esac
   case_ "$b" result.json run "$f" "${SHORT[@]}" --out "$T/$b"
 done
@@ -73,6 +73,12 @@ case_ rbm_ising_4x4 result.json train-rbm "$SRC/examples/rbm_ising_4x4.ini" --qu
       --set boltzmann.epochs=3 --out "$T/rbm_ising_4x4"
 case_ tomography_tfim_6 result.json tomography "$SRC/examples/tomography_tfim_6.ini" --quiet --no-plots --set boltzmann.epochs=30 \
       --set boltzmann.measurements=2000 --out "$T/tomography_tfim_6"
+case_ regress_franke result.json regress "$SRC/examples/regress_franke.ini" --quiet --no-plots --set regress.complexity=3 \
+      --set regress.bootstraps=10 --out "$T/regress_franke"
+case_ regress_lasso result.json regress "$SRC/examples/regress_franke.ini" --quiet --no-plots --set regress.model=lasso \
+      --set regress.degree=7 --set regress.complexity=0 --set regress.bootstraps=0 --out "$T/regress_lasso"
+case_ regress_pmm result.json regress "$SRC/examples/regress_franke.ini" --quiet --no-plots --set regress.model=pmm \
+      --set regress.pmm_epochs=50 --set regress.complexity=0 --set regress.bootstraps=0 --out "$T/regress_pmm"
 
 if [ "$RECORD" = "--record" ]; then
   cp "$out" "$GOLDEN"
