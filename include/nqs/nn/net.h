@@ -1,0 +1,62 @@
+/* nqs/nn/net.h — small sequential networks for classification: dense and periodic convolutional
+ * layers, max pooling, element-wise activations, and a softmax cross-entropy head, with
+ * back-propagation (the seeds' feed-forward and convolutional chapters).
+ *
+ * A sample is a stack of channels (c x h x w, channel-major); a dense layer sees it flattened.
+ * Layers (a comma-separated spec, e.g. "conv8, relu, pool, dense32, relu"):
+ *   convF[kK]  F filters of K x K (odd, default 3) over every input channel, with periodic
+ *              boundaries (lattice configurations on a torus): out (F, h, w)
+ *                z[f][y][x] = b[f] + sum_{c,dy,dx} W[f][c][dy][dx] in[c][(y+dy-K/2) mod h][(x+dx-K/2) mod w]
+ *   pool       2 x 2 max pooling with stride 2 (h and w even): out (c, h/2, w/2)
+ *   denseN     N outputs of W in + b (W: N x c*h*w, row-major)
+ *   relu, tanh, sigmoid   element-wise
+ * The network ends with a dense layer to the classes, added by nqs_net_parse; the loss of one
+ * sample is the softmax cross-entropy -ln p_label with p = softmax(logits).
+ * Parameters: one flat slice, layer by layer, W then b. */
+#ifndef NQS_NET_H
+#define NQS_NET_H
+#include "nqs/core/error.h"
+#include "nqs/core/rng.h"
+
+#define NQS_NET_MAX_LAYERS 32
+
+typedef enum { NQS_LAYER_DENSE, NQS_LAYER_CONV, NQS_LAYER_POOL, NQS_LAYER_RELU, NQS_LAYER_TANH, NQS_LAYER_SIGMOID } nqs_layer_kind;
+
+typedef struct nqs_layer {
+  nqs_layer_kind kind;
+  int in_c, in_h, in_w, out_c, out_h, out_w;
+  int k;        /* conv: kernel size */
+  int off, np;  /* parameter offset and count */
+  int in_size, out_size, act; /* act: offset of this layer's output in the activation workspace */
+} nqs_layer;
+
+typedef struct nqs_net {
+  int nl;
+  nqs_layer l[NQS_NET_MAX_LAYERS];
+  int np;       /* parameters */
+  int classes;
+  int in_size;  /* c * h * w */
+  int act_size; /* doubles of the activations of one sample (input included) */
+} nqs_net;
+
+/* Build the network of spec for inputs (c, h, w) and `classes` outputs. NQS_EINPUT names the
+ * token at fault. */
+nqs_status nqs_net_parse(nqs_net *net, const char *spec, int c, int h, int w, int classes, nqs_error *err);
+
+/* He-style start: W ~ N(0, 2 / fan_in), b = 0. */
+void nqs_net_init_params(const nqs_net *net, double *theta, nqs_rng *rng);
+
+/* Doubles of workspace for one sample's forward and backward pass. */
+int nqs_net_work_size(const nqs_net *net);
+
+/* Forward pass of x: the class probabilities into p[classes]; the activations stay in work. */
+void nqs_net_forward(const nqs_net *net, const double *theta, const double *x, double *p, double *work);
+
+/* Loss -ln p_label of x; ADD its gradient (times scale) to grad[np]. p: the probabilities. */
+double nqs_net_loss_grad(const nqs_net *net, const double *theta, const double *x, int label, double scale, double *grad,
+                         double *p, double *work);
+
+/* One-line description, e.g. "conv8(3x3) relu pool dense32 relu dense2: 12345 parameters". */
+void nqs_net_describe(const nqs_net *net, char *buf, int size);
+
+#endif
