@@ -18,38 +18,102 @@ static void print_observables(const char *what, const double o[8]) {
          o[2], o[3], o[4], o[5], o[6], o[7]);
 }
 
+/* `samples` configurations at temperature T, `between` updates apart, into rows (stride doubles
+ * apart; spins as 0/1). sweeps != 0: `between` counts sweeps, and for Wolff a sweep is as many
+ * cluster flips as it takes to flip L^2 spins (at high T a cluster is a spin or two). */
+static int ising_rows(int L, double T, uint64_t seed, long therm, long between, int wolff, int sweeps, long samples, double *rows,
+                      int stride) {
+  nqs_error err = {0};
+  nqs_ising m;
+  if (nqs_ising_init(&m, L, T, seed, &err)) return fail(err.msg);
+  for (long t = 0; t < therm; t++) wolff ? (void)nqs_ising_wolff(&m) : (void)nqs_ising_metropolis_sweep(&m);
+  for (long r = 0; r < samples; r++) {
+    if (sweeps && wolff)
+      for (long flipped = 0; flipped < between * L * L;) flipped += nqs_ising_wolff(&m);
+    else
+      for (long t = 0; t < between; t++) wolff ? (void)nqs_ising_wolff(&m) : (void)nqs_ising_metropolis_sweep(&m);
+    for (int i = 0; i < L * L; i++) rows[(size_t)r * stride + i] = m.s[i] > 0;
+  }
+  nqs_ising_free(&m);
+  return 0;
+}
+
+/* Temperatures from "1.5, 3.5" or FROM:TO:COUNT (evenly spaced); the count, or -1. */
+static int parse_temperatures(const char *text, double *T, int cap) {
+  double a, b;
+  int n = 0;
+  char tail;
+  if (sscanf(text, "%lf:%lf:%d%c", &a, &b, &n, &tail) == 3) {
+    if (n < 1 || n > cap || !(a > 0) || !(b > 0)) return -1;
+    for (int k = 0; k < n; k++) T[k] = n == 1 ? a : a + (b - a) * k / (n - 1);
+    return n;
+  }
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", text);
+  n = 0;
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *end;
+    const double v = strtod(tok, &end);
+    while (*end == ' ') end++;
+    if (end == tok || *end || !(v > 0) || !isfinite(v) || n == cap) return -1;
+    T[n++] = v;
+  }
+  return n ? n : -1;
+}
+
 int nqs_cmd_sample_ising(int argc, char **argv) {
   long L = 4, samples = 10000, between = 0, therm = 1000, seed = 1;
-  double T = NAN;
+  double T = NAN, temps[1000];
   cli_args a;
-  int rc = cli_parse("sample-ising", "--length= --temperature= --samples= --between= --thermalization= --seed= --algorithm= --out=", argc,
-                     argv, &a);
+  int rc = cli_parse("sample-ising", "--length= --temperature= --temperatures= --samples= --between= --thermalization= --seed= "
+                     "--algorithm= --out=", argc, argv, &a);
   if (rc || (rc = cli_long(&a, "--length", 2, 64, &L)) || (rc = cli_double(&a, "--temperature", 1e-6, 1e6, &T)) ||
       (rc = cli_long(&a, "--samples", 1, 100000000, &samples)) || (rc = cli_long(&a, "--between", 1, 1000000, &between)) ||
       (rc = cli_long(&a, "--thermalization", 0, 100000000, &therm)) || (rc = cli_long(&a, "--seed", 0, 2147483647, &seed)))
     return rc;
-  const char *out = cli_get(&a, "--out"), *algo = cli_get(&a, "--algorithm");
+  const char *out = cli_get(&a, "--out"), *algo = cli_get(&a, "--algorithm"), *grid = cli_get(&a, "--temperatures");
   if (!algo) algo = "wolff";
   if (strcmp(algo, "wolff") && strcmp(algo, "metropolis")) return fail("--algorithm: wolff or metropolis");
   if (a.positional) return fail("sample-ising takes no FILE: give --out FILE.csv");
-  if (!isfinite(T)) return fail("sample-ising needs --temperature T (T_c = 2.269)");
+  if (grid && isfinite(T)) return fail("give --temperature T or --temperatures LIST, not both");
+  if (!isfinite(T) && !grid) return fail("sample-ising needs --temperature T (T_c = 2.269) or --temperatures FROM:TO:COUNT");
   if (!out) return fail("sample-ising needs --out FILE.csv");
   const int wolff = strcmp(algo, "wolff") == 0, n = (int)(L * L);
   if (!between) between = wolff ? 5 : 10; /* updates between stored samples */
   nqs_error err = {0};
-  nqs_ising m;
-  if (nqs_ising_init(&m, (int)L, T, (uint64_t)seed, &err)) return fail(err.msg);
+  if (grid) { /* labelled data for classification: spins, T, and ordered = (T < T_c) */
+    const int nt = parse_temperatures(grid, temps, 1000);
+    if (nt < 0) return fail("--temperatures: positive numbers (1.5, 3.5) or FROM:TO:COUNT with COUNT in 1..1000");
+    const int stride = n + 2;
+    const long sweeps_between = cli_get(&a, "--between") ? between : 2;
+    double *rows = malloc(sizeof(double) * (size_t)samples * nt * stride);
+    char *header = malloc((size_t)n * 8 + 32);
+    if (!rows || !header) {
+      free(rows), free(header);
+      return fail("out of memory for the samples");
+    }
+    rc = 0;
+    for (int k = 0; k < nt && !rc; k++) {
+      double *r0 = rows + (size_t)k * samples * stride;
+      rc = ising_rows((int)L, temps[k], (uint64_t)seed + 7919u * k, therm, sweeps_between, wolff, 1, samples, r0, stride);
+      for (long r = 0; r < samples; r++) r0[r * stride + n] = temps[k], r0[r * stride + n + 1] = temps[k] < NQS_ISING_TC;
+    }
+    header[0] = 0;
+    for (int i = 0; i < n; i++) sprintf(header + strlen(header), "s%d,", i);
+    strcat(header, "T,ordered");
+    if (!rc && nqs_dataset_write_named(out, rows, samples * nt, stride, 0, header, &err)) rc = fail(err.msg);
+    if (!rc)
+      printf("nqs: %ld samples at each of %d temperatures (%g .. %g) of the %ldx%ld periodic Ising model (%s, %ld sweeps "
+             "apart) in %s: columns s0..s%d (spins as 0/1), T, ordered (T < T_c = %.6f)\n", samples, nt, temps[0],
+             temps[nt - 1], L, L, algo, sweeps_between, out, n - 1, NQS_ISING_TC);
+    free(rows), free(header);
+    return rc;
+  }
   double *rows = malloc(sizeof(double) * (size_t)samples * n);
   if (!rows) return fail("out of memory for the samples");
-  for (long t = 0; t < therm; t++) wolff ? (void)nqs_ising_wolff(&m) : (void)nqs_ising_metropolis_sweep(&m);
-  for (long r = 0; r < samples; r++) {
-    for (long t = 0; t < between; t++) wolff ? (void)nqs_ising_wolff(&m) : (void)nqs_ising_metropolis_sweep(&m);
-    for (int i = 0; i < n; i++) rows[(size_t)r * n + i] = m.s[i] > 0;
-  }
-  nqs_ising_free(&m);
-  rc = 0;
-  if (nqs_dataset_write(out, rows, samples, n, 1, &err)) rc = fail(err.msg);
-  else {
+  rc = ising_rows((int)L, T, (uint64_t)seed, therm, between, wolff, 0, samples, rows, n);
+  if (!rc && nqs_dataset_write(out, rows, samples, n, 1, &err)) rc = fail(err.msg);
+  else if (!rc) {
     double o[8];
     nqs_ising_observables((int)L, T, rows, samples, o);
     printf("nqs: %ld samples of the %ldx%ld periodic Ising model at T = %g (%s, %ld updates apart) in %s\n", samples, L, L, T,
@@ -221,5 +285,37 @@ int nqs_cmd_regress(int argc, char **argv) {
   char msg[512];
   if (plots && nqs_have_gnuplot() && nqs_plot_run(r.dir, msg, sizeof msg)) fprintf(stderr, "nqs: note: %s\n", msg);
   printf("nqs: %.2f s; results in %s/result.json, coefficients in %s/coefficients.csv\n", r.wall_seconds, r.dir, r.dir);
+  return 0;
+}
+
+static void classify_progress(void *user, const nqs_progress *p) {
+  const train_display *d = user;
+  if (!d->quiet) fprintf(stderr, "  epoch %d/%d  validation accuracy %.4f  %.1f s\n", p->iteration, p->iterations, p->energy, p->elapsed);
+}
+
+int nqs_cmd_classify(int argc, char **argv) {
+  nqs_config c;
+  nqs_error err = {0};
+  nqs_checkpoint none;
+  cli_args a;
+  int restarted, rc = cli_parse("classify", "--set --out= --quiet --no-plots", argc, argv, &a);
+  if (rc || (rc = cli_config(&a, cli_input_of(&a), "classify", 1, &c, &none, &restarted))) return rc;
+  const int quiet = cli_flag(&a, "--quiet"), plots = !cli_flag(&a, "--no-plots");
+  train_display show = {.quiet = quiet, .last_tenth = -1};
+  nqs_run_options o = {.progress = classify_progress, .user = &show};
+  nqs_classify_result r;
+  if (nqs_classify_run(&c, &o, &r, &err)) {
+    nqs_config_locate(&c, &err);
+    fprintf(stderr, "nqs: error: %s\n", err.msg);
+    if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
+    return cli_exit_code(err.code);
+  }
+  printf("%s\n  %d epochs (best %d), %ld training, %ld validation and %ld test rows, %.2f s per epoch\n", r.network, r.epochs,
+         r.best_epoch, r.train_rows, r.validation_rows, r.test_rows, r.seconds_per_epoch);
+  printf("  test accuracy %.4f, test loss %.4f\n", r.test_accuracy, r.test_loss);
+  if (r.has_crossing) printf("  P(class 1) crosses 1/2 at T = %.4f ± %.4f (Onsager: %.6f)\n", r.crossing, r.crossing_error, NQS_ISING_TC);
+  char msg[512];
+  if (plots && nqs_have_gnuplot() && nqs_plot_run(r.dir, msg, sizeof msg)) fprintf(stderr, "nqs: note: %s\n", msg);
+  printf("nqs: %.1f s; results in %s/result.json\n", r.wall_seconds, r.dir);
   return 0;
 }

@@ -253,6 +253,7 @@ static int train_rbm_cmd(int argc, char **argv, const nqs_comm *comm) { return n
 static int sample_rbm_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_sample_rbm(argc, argv); }
 static int tomography_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_tomography(argc, argv); }
 static int regress_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_regress(argc, argv); }
+static int classify_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_classify(argc, argv); }
 static int plot_cmd(int argc, char **argv, const nqs_comm *comm) {
   char msg[800];
   if (argc != 1) {
@@ -288,9 +289,11 @@ static const command commands[] = {
      "exact ground-state energy (and <sz sz> correlations) of a lattice spin model by Lanczos (ARPACK), up to 26 sites; "
      "of the deuteron ([system] type = nucleus, nucleons = 2) by its radial equation", exact_cmd,
      0, 0},
-    {"sample-ising", "nqs sample-ising --temperature T --out FILE.csv|FILE.h5 [--length L] [--samples N] [--between K] "
-     "[--thermalization K] [--seed S] [--algorithm wolff|metropolis]",
-     "configurations of the 2D Ising model (Wolff clusters or Metropolis) as a data set", sample_ising_cmd, 0, 0},
+    {"sample-ising", "nqs sample-ising --temperature T | --temperatures FROM:TO:COUNT --out FILE.csv|FILE.h5 [--length L] "
+     "[--samples N] [--between K] [--thermalization K] [--seed S] [--algorithm wolff|metropolis]",
+     "configurations of the 2D Ising model (Wolff clusters or Metropolis) as a data set; with --temperatures, N at each "
+     "temperature (K sweeps apart, default 2) with the columns T and ordered = (T < T_c), for nqs classify",
+     sample_ising_cmd, 0, 0},
     {"train-rbm", "nqs train-rbm FILE [--set ...] [--out DIR] [--restart DIR] [--quiet] [--no-plots]",
      "fit a restricted Boltzmann machine to data ([boltzmann] keys)", train_rbm_cmd, 0, 0},
     {"sample-rbm", "nqs sample-rbm DIR --out FILE [--samples N] [--chains C] [--burn B] [--seed S] [--temperature T]", "draw samples from a trained RBM",
@@ -301,6 +304,10 @@ static const command commands[] = {
      "OLS, ridge or lasso on polynomial features of data columns (no FILE: the noisy Franke function), with the "
      "penalty cross-validated, standard errors, and bias and variance against the degree ([regress] keys)",
      regress_cmd, 0, 0},
+    {"classify", "nqs classify FILE [--set classify.key=value ...] [--out DIR] [--quiet] [--no-plots]",
+     "train a dense or convolutional network on labelled samples (e.g. Ising configurations from nqs sample-ising "
+     "--temperatures), with early stopping; test accuracy and the mean output against T with its 1/2 crossing "
+     "([classify] keys)", classify_cmd, 0, 0},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

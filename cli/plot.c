@@ -238,16 +238,46 @@ static void fig_regress(FILE *g, const char *dir, const char *title, double ref)
             dir, dir, cols - 1, cols);
 }
 
+/* nqs classify: the learning curve, and the mean output against temperature. */
+static void fig_classify(FILE *g, const char *dir, const char *title, double ref) {
+  if (has(dir, "learning_curve.csv"))
+    fprintf(g,
+            "set output '%s/learning_curve.png'\n"
+            "set multiplot layout 2,1 title 'Classifier training'\n"
+            "set xlabel 'epoch'; set ylabel 'cross-entropy per row'; set key top right\n"
+            "plot '%s/learning_curve.csv' using 1:2 with linespoints pt 7 lw 2 lc rgb '#0030a0' title 'training rows', "
+            "'' using 1:4 with linespoints pt 5 lw 2 lc rgb '#c00000' title 'validation rows'\n"
+            "set ylabel 'accuracy'; set key bottom right\n"
+            "plot '%s/learning_curve.csv' using 1:3 with linespoints pt 7 lw 2 lc rgb '#0030a0' title 'training rows', "
+            "'' using 1:5 with linespoints pt 5 lw 2 lc rgb '#c00000' title 'validation rows'\n"
+            "unset multiplot; set key default\n",
+            dir, dir, dir);
+  if (has(dir, "output_vs_T.csv"))
+    fprintf(g,
+            "set output '%s/output_vs_T.png'\n"
+            "set title 'Network output on the test rows against temperature'\n"
+            "set xlabel 'temperature T (J / k_B)'; set ylabel 'mean P(ordered)'; set yrange [-0.05:1.05]; set key top right\n"
+            "set arrow 1 from 2.269185,-0.05 to 2.269185,1.05 nohead dt 2 lc rgb '#808080'\n"
+            "set label 1 'Onsager T_c' at 2.29,0.05 tc rgb '#808080'\n"
+            "plot '%s/output_vs_T.csv' using 1:3:4 with yerrorlines pt 7 lw 2 lc rgb '#0030a0' title 'P(ordered)', "
+            "'' using 1:(1 - $3):4 with yerrorlines pt 5 lw 2 lc rgb '#c00000' title 'P(disordered)', "
+            "0.5 with lines dt 3 lc rgb '#000000' notitle\n"
+            "unset arrow 1; unset label 1; set yrange [*:*]; set key default\n",
+            dir, dir);
+}
+
 static void (*const figures[])(FILE *, const char *, const char *, double) = {fig_energy, fig_densities, fig_grid, fig_training,
-                                                                              fig_correlations, fig_regress};
+                                                                              fig_correlations, fig_regress, fig_classify};
 
 int nqs_plot_run(const char *dir, char *msg, size_t size) {
   if (strchr(dir, '\'')) {
     snprintf(msg, size, "the folder name %s contains a quote, which gnuplot scripts cannot hold", dir);
     return -1;
   }
-  if (!has(dir, "energy.csv") && !has(dir, "density_radial.csv") && !has(dir, "training.csv") && !has(dir, "predictions.csv")) {
-    snprintf(msg, size, "%s holds no energy.csv, density_radial.csv, training.csv or predictions.csv: not a run folder?", dir);
+  if (!has(dir, "energy.csv") && !has(dir, "density_radial.csv") && !has(dir, "training.csv") && !has(dir, "predictions.csv") &&
+      !has(dir, "learning_curve.csv")) {
+    snprintf(msg, size, "%s holds no energy.csv, density_radial.csv, training.csv, predictions.csv or learning_curve.csv: not a "
+             "run folder?", dir);
     return -1;
   }
   double ref;

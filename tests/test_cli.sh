@@ -390,7 +390,17 @@ expect_error "regress: a PMM is not scanned over degrees" "--set regress.complex
 expect_error "regress: a PMM needs a gap below the rest" "--set regress.pmm_eigenvectors" "1 <= r < n" -- regress --set regress.model=pmm --set regress.pmm_size=2 --set regress.pmm_eigenvectors=2 --out "$T/reg_bad7"
 "$NQS" regress "$T/reg_col.ini" --set regress.inputs=a,1 --set regress.degree=1 --set regress.test_fraction=0 --set regress.folds=2 --set regress.bootstraps=0 --no-plots --quiet --out "$T/reg_tiny" > /dev/null 2>&1
 check "regress: columns by header name and by index from a CSV file (exit $?)" $? ""
-for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography regress; do
+# nqs classify: well-separated Ising phases (T = 1.5 against 3.5, L = 10) are told apart
+"$NQS" sample-ising --length 10 --temperatures 1.5,3.5 --samples 400 --out "$T/sep.csv" > /dev/null 2>&1
+printf '[classify]\ndata = sep.csv\nepochs = 4\n' > "$T/sep.ini"
+out=$("$NQS" classify "$T/sep.ini" --no-plots --quiet --out "$T/sep" 2>&1); rc=$?
+acc=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["test_accuracy"])' "$T/sep/result.json" 2>&1)
+python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 0.99 else 1)' "$acc" 2>/dev/null
+check "classify T = 1.5 against 3.5 on 10 x 10 (CNN, 4 epochs): test accuracy $acc >= 0.99 (exit $rc)" $(( $? | rc )) "$out"
+expect_error "classify: a network layer that does not exist" "--set classify.network" "unknown layer 'conv'" -- classify "$T/sep.ini" --set classify.network=conv --out "$T/cl_bad"
+expect_error "classify: a lattice that does not fit the data" "--set classify.lattice" "100 features" -- classify "$T/sep.ini" --set classify.lattice=9 --out "$T/cl_bad2"
+expect_error "classify: a label column that is not there" "--set classify.label" "no column named 'phase'" -- classify "$T/sep.ini" --set classify.label=phase --out "$T/cl_bad3"
+for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography regress classify; do
   "$NQS" $cmd --help > /dev/null 2>&1
   check "nqs $cmd --help exits 0" $? "exit $?"
 done

@@ -10,6 +10,8 @@
 #include "nqs/core/model.h"
 #include "nqs/learn/tomography.h"
 #include "nqs/learn/regress.h"
+#include "nqs/learn/classify.h"
+#include "nqs/nn/net.h"
 #include "nqs/core/checkpoint.h"
 #include "nqs/core/comm.h"
 #include "nqs/core/config.h"

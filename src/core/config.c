@@ -151,6 +151,36 @@ static const option core_options[] = {
      "lasso: lars (the exact homotopy along the path, then a coordinate-descent polish) or cd (coordinate descent, "
      "warm-started along the path; slow on strongly correlated columns such as high polynomial degrees)"},
 
+    {"classify", "data", NQS_K_STRING, F(classify.data), "", 0, 0, 0, NULL,
+     "nqs classify: CSV (header row) or HDF5 of labelled samples, one per row (nqs sample-ising --temperatures writes one), "
+     "relative to the input file"},
+    {"classify", "label", NQS_K_STRING, F(classify.label), "ordered", 0, 0, 0, NULL,
+     "the column of class labels 0, 1, ... (header name or 0-based index)"},
+    {"classify", "temperature", NQS_K_STRING, F(classify.temperature), "T", 0, 0, 0, NULL,
+     "the column of temperatures, for the output against T and its 0.5 crossing; none = no such column"},
+    {"classify", "lattice", NQS_K_INT, F(classify.lattice), "0", 0, 4096, 0, NULL,
+     "side L of the L x L periodic lattice the features form (convolutions need it); 0 = sqrt(features)"},
+    {"classify", "network", NQS_K_STRING, F(classify.network), "conv8, relu, pool, dense32, relu", 0, 0, 0, NULL,
+     "layers before the output layer: convF or convFkK (periodic), pool (2 x 2 max), denseN, relu, tanh, sigmoid"},
+    {"classify", "optimizer", NQS_K_CHOICE, F(classify.optimizer), "adam", 0, 0, 0, "sgd|momentum|adam", "update rule"},
+    {"classify", "learning_rate", NQS_K_REAL, F(classify.learning_rate), "0.001", 0, 10, 1, NULL, "step size"},
+    {"classify", "momentum", NQS_K_REAL, F(classify.momentum), "0.9", 0, 0.999, 0, NULL, "optimizer = momentum: mu"},
+    {"classify", "weight_decay", NQS_K_REAL, F(classify.weight_decay), "0.0001", 0, 10, 0, NULL,
+     "L2 penalty weight_decay |theta|^2 / 2 on every parameter"},
+    {"classify", "batch", NQS_K_INT, F(classify.batch), "64", 1, 1000000, 0, NULL, "rows per mini-batch"},
+    {"classify", "epochs", NQS_K_INT, F(classify.epochs), "30", 1, 1000000, 0, NULL, "passes over the training rows at most"},
+    {"classify", "patience", NQS_K_INT, F(classify.patience), "5", 1, 1000000, 0, NULL,
+     "early stopping: stop after this many epochs without a lower validation loss, and keep the best epoch's network"},
+    {"classify", "validation_fraction", NQS_K_REAL, F(classify.validation_fraction), "0.1", 0.01, 0.5, 0, NULL,
+     "fraction of the non-test rows held out to monitor the training"},
+    {"classify", "test_fraction", NQS_K_REAL, F(classify.test_fraction), "0.2", 0.01, 0.9, 0, NULL,
+     "fraction of the rows (drawn at random, every temperature) held out as the test set"},
+    {"classify", "exclude", NQS_K_REAL, F(classify.exclude), "0", 0, 1e6, 0, NULL,
+     "train and validate only on rows with |T - critical| >= exclude (the network never sees the transition); the test "
+     "set keeps every temperature"},
+    {"classify", "critical", NQS_K_REAL, F(classify.critical), "2.269185314213022", 0, 1e6, 0, NULL,
+     "the temperature exclude is measured from (Onsager's T_c)"},
+
     {"observables", "radial_bins", NQS_K_INT, F(observables.radial_bins), "100", 0, 100000, 0, NULL,
      "bins of the one-body radial density rho(r) measured in the evaluation; 0 = off"},
     {"observables", "grid_bins", NQS_K_INT, F(observables.grid_bins), "64", 0, 4096, 0, NULL,
@@ -231,7 +261,7 @@ static int nopt(void) {
 }
 #define NOPT nopt()
 
-static const char *sections[] = {"system", "lattice", "nucleus", "wavefunction", "sampler", "optimizer", "evaluation", "boltzmann", "regress", "observables", "output", "run"};
+static const char *sections[] = {"system", "lattice", "nucleus", "wavefunction", "sampler", "optimizer", "evaluation", "boltzmann", "regress", "classify", "observables", "output", "run"};
 #define NSEC ((int)(sizeof sections / sizeof sections[0]))
 
 static int known_section(const char *section) {
@@ -613,6 +643,7 @@ nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
     absolute_from(path, c->lattice.edges, sizeof c->lattice.edges);
     absolute_from(path, c->boltzmann.data, sizeof c->boltzmann.data);
     absolute_from(path, c->regress.data, sizeof c->regress.data);
+    absolute_from(path, c->classify.data, sizeof c->classify.data);
     absolute_from(path, c->run.init_from, sizeof c->run.init_from);
   }
   return st;
@@ -658,7 +689,7 @@ void nqs_config_locate(const nqs_config *c, nqs_error *err) {
 
 /* Which commands read each key: a key set for a run that does not read it is refused, not
  * silently ignored. First match wins; a NULL key matches the whole section. */
-enum { S_PARTICLES = 1, S_LATTICE = 2, S_TRAIN = 4, S_TOMO = 8, S_NUCLEUS = 16, S_REGRESS = 32, S_ALL = 63 };
+enum { S_PARTICLES = 1, S_LATTICE = 2, S_TRAIN = 4, S_TOMO = 8, S_NUCLEUS = 16, S_REGRESS = 32, S_CLASSIFY = 64, S_ALL = 127 };
 enum { S_VMC = S_PARTICLES | S_LATTICE | S_NUCLEUS }; /* every nqs run */
 static const struct {
   const char *section, *key;
@@ -681,11 +712,12 @@ static const struct {
     {"evaluation", NULL, S_VMC},
     {"boltzmann", NULL, S_TRAIN | S_TOMO},
     {"regress", NULL, S_REGRESS},
+    {"classify", NULL, S_CLASSIFY},
     {"observables", "radial_bins", S_PARTICLES | S_NUCLEUS},
     {"observables", "r_max", S_PARTICLES | S_NUCLEUS},
     {"observables", NULL, S_PARTICLES},
     {"output", "checkpoint_every", S_VMC | S_TRAIN},
-    {"run", "threads", S_VMC | S_TRAIN},
+    {"run", "threads", S_VMC | S_TRAIN | S_CLASSIFY},
     {"run", "memory_limit", S_VMC},
     {"run", "init_from", S_VMC},
     {NULL, NULL, S_ALL},
@@ -698,12 +730,13 @@ static unsigned scope_of(const option *o) {
   return scope[k].mask;
 }
 
-/* The commands' masks: "run" (by [system] type), "train-rbm", "tomography", "regress"; NULL: every key. */
+/* The commands' masks: "run" (by [system] type), "train-rbm", "tomography", "regress", "classify"; NULL: every key. */
 static unsigned command_mask(const nqs_config *c, const char *command) {
   if (!command) return S_ALL;
   if (strcmp(command, "train-rbm") == 0) return S_TRAIN;
   if (strcmp(command, "tomography") == 0) return S_TOMO;
   if (strcmp(command, "regress") == 0) return S_REGRESS;
+  if (strcmp(command, "classify") == 0) return S_CLASSIFY;
   return strcmp(c->system.type, "lattice") == 0 ? S_LATTICE : strcmp(c->system.type, "nucleus") == 0 ? S_NUCLEUS : S_PARTICLES;
 }
 

@@ -225,12 +225,19 @@ static nqs_status write_h5(const char *path, const char *tmp, const double *rows
 }
 
 nqs_status nqs_dataset_write(const char *path, const double *rows, long nrows, int ncols, int binary, nqs_error *err) {
+  return nqs_dataset_write_named(path, rows, nrows, ncols, binary, NULL, err);
+}
+
+nqs_status nqs_dataset_write_named(const char *path, const double *rows, long nrows, int ncols, int binary, const char *header,
+                                   nqs_error *err) {
   char tmp[1100];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) return write_h5(path, tmp, rows, nrows, ncols, binary, err);
   FILE *f = fopen(tmp, "w");
   if (!f) return nqs_error_set(err, NQS_EIO, "cannot write %s (%s)", tmp, strerror(errno));
-  for (int i = 0; i < ncols; i++) fprintf(f, "%sv%d", i ? "," : "", i);
+  if (header) fprintf(f, "%s", header);
+  else
+    for (int i = 0; i < ncols; i++) fprintf(f, "%sv%d", i ? "," : "", i);
   fputc('\n', f);
   char *line = malloc((size_t)2 * ncols + 2);
   for (long r = 0; !binary && r < nrows; r++)

@@ -71,6 +71,11 @@ typedef struct nqs_config {
     int points, degree, complexity, folds, bootstraps, max_sweeps, pmm_size, pmm_eigenvectors, pmm_epochs;
     double noise, test_fraction, lambda, tolerance, pmm_learning_rate;
   } regress;
+  struct { /* nqs classify */
+    char data[512], label[64], temperature[64], network[256], optimizer[12];
+    int lattice, batch, epochs, patience;
+    double learning_rate, momentum, weight_decay, validation_fraction, test_fraction, exclude, critical;
+  } classify;
   struct {
     int radial_bins, grid_bins, pair_bins;
     double r_max;

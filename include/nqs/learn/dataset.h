@@ -13,6 +13,9 @@ nqs_status nqs_dataset_read(const char *path, int binary, double **rows, int *nr
 /* Write nrows x ncols entries (binary: as 0/1) as CSV with the header v0,v1,... (or, for a name
  * ending in .h5 / .hdf5, as the HDF5 dataset "data": unsigned 8-bit or double); atomic. */
 nqs_status nqs_dataset_write(const char *path, const double *rows, long nrows, int ncols, int binary, nqs_error *err);
+/* The same with the CSV header line `header` (column names, comma separated; HDF5 keeps no names). */
+nqs_status nqs_dataset_write_named(const char *path, const double *rows, long nrows, int ncols, int binary, const char *header,
+                                   nqs_error *err);
 
 /* The index of a column named `name` of the data file: a 0-based index ("3"), or a name in the
  * CSV header row ("x"); ncols is the file's width. NQS_EINPUT lists the header's names. */

@@ -9,6 +9,9 @@
 #include "nqs/core/error.h"
 #include "nqs/core/rng.h"
 
+/* Onsager's critical temperature 2 / ln(1 + sqrt 2) of the infinite lattice. */
+#define NQS_ISING_TC 2.269185314213022
+
 typedef struct nqs_ising {
   int L, n;
   double T;

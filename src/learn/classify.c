@@ -1,0 +1,351 @@
+/* classify.c — `nqs classify FILE`: read labelled rows, split them (test rows from every
+ * temperature; training and validation rows away from the critical window when asked), train
+ * the network by mini-batches with early stopping on the validation loss, then measure the
+ * test accuracy and the mean output against temperature. Gradients of a batch are summed in a
+ * fixed number of chunks, so that the result does not depend on the number of threads. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nqs/learn/classify.h"
+#include "nqs/learn/dataset.h"
+#include "nqs/learn/regress.h" /* nqs_permutation */
+#include "nqs/nn/net.h"
+#include "run_internal.h"
+
+#define CHUNKS 8
+
+typedef struct {
+  long n;
+  int nf, classes;
+  double *x;   /* n x nf features */
+  int *y;      /* labels */
+  double *T;   /* temperatures or NULL */
+} samples;
+
+static void samples_free(samples *s) {
+  free(s->x), free(s->y), free(s->T);
+}
+
+static nqs_status at_key(nqs_error *err, nqs_status st, const char *key) {
+  if (err && st) snprintf(err->key, sizeof err->key, "%s", key);
+  return st;
+}
+
+/* The features (every column but the label and the temperature; 0/1 spins become -1/+1), the
+ * labels and the temperatures. */
+static nqs_status load(const nqs_config *c, samples *s, nqs_error *err) {
+  memset(s, 0, sizeof *s);
+  if (!c->classify.data[0])
+    return nqs_error_setk(err, NQS_EINPUT, "classify.data", "no data: set [classify] data = FILE.csv (e.g. from nqs sample-ising "
+                          "--temperatures 1.0:3.5:26)");
+  double *rows;
+  int nr, nc, lc, tc = -1;
+  nqs_status st = at_key(err, nqs_dataset_read(c->classify.data, 0, &rows, &nr, &nc, err), "classify.data");
+  if (st) return st;
+  if ((st = at_key(err, nqs_dataset_column(c->classify.data, c->classify.label, nc, &lc, err), "classify.label"))) goto done;
+  if (strcmp(c->classify.temperature, "none") != 0) {
+    st = nqs_dataset_column(c->classify.data, c->classify.temperature, nc, &tc, err);
+    if (st && strcmp(c->classify.temperature, "T") == 0) st = NQS_OK, tc = -1; /* the default name and no such column: no curve */
+    if ((st = at_key(err, st, "classify.temperature"))) goto done;
+  }
+  s->n = nr, s->nf = nc - 1 - (tc >= 0);
+  if (s->nf < 1) {
+    st = nqs_error_setk(err, NQS_EINPUT, "classify.data", "%s has no feature columns besides the label", c->classify.data);
+    goto done;
+  }
+  s->x = malloc(sizeof(double) * (size_t)nr * s->nf), s->y = malloc(sizeof(int) * nr), s->T = tc >= 0 ? malloc(sizeof(double) * nr) : NULL;
+  if (!s->x || !s->y || (tc >= 0 && !s->T)) {
+    st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %d rows", nr);
+    goto done;
+  }
+  int binary = 1;
+  for (long i = 0; i < nr; i++) {
+    const double *r = rows + (size_t)i * nc;
+    const double lab = r[lc];
+    if (lab != floor(lab) || lab < 0 || lab > 63) {
+      st = nqs_error_setk(err, NQS_EINPUT, "classify.label", "%s row %ld: the label %g is not a class 0, 1, ... 63",
+                          c->classify.data, i + 1, lab);
+      goto done;
+    }
+    s->y[i] = (int)lab;
+    if (s->y[i] + 1 > s->classes) s->classes = s->y[i] + 1;
+    if (s->T) s->T[i] = r[tc];
+    for (int k = 0, f = 0; k < nc; k++)
+      if (k != lc && k != tc) {
+        s->x[i * s->nf + f++] = r[k];
+        binary &= r[k] == 0 || r[k] == 1;
+      }
+  }
+  if (binary)
+    for (size_t k = 0; k < (size_t)nr * s->nf; k++) s->x[k] = 2 * s->x[k] - 1;
+  if (s->classes < 2) st = nqs_error_setk(err, NQS_EINPUT, "classify.label", "every row of %s has the label 0: nothing to tell apart", c->classify.data);
+done:
+  free(rows);
+  if (st) samples_free(s);
+  return st;
+}
+
+typedef struct {
+  const nqs_net *net;
+  int threads;
+  double *g[CHUNKS], *work[CHUNKS];
+} trainer;
+
+/* Mean loss and accuracy over rows idx[0..n), and (grad != NULL) the gradient of the mean loss. */
+static void pass(const trainer *t, const double *th, const samples *s, const long *idx, long n, double *grad, double *loss,
+                 double *acc) {
+  const nqs_net *net = t->net;
+  double l[CHUNKS] = {0}, a[CHUNKS] = {0};
+#pragma omp parallel for schedule(dynamic, 1) num_threads(t->threads)
+  for (int ch = 0; ch < CHUNKS; ch++) {
+    double p[64];
+    if (grad) memset(t->g[ch], 0, sizeof(double) * net->np);
+    for (long i = ch; i < n; i += CHUNKS) {
+      const long r = idx[i];
+      const double *x = s->x + (size_t)r * s->nf;
+      if (grad) l[ch] += nqs_net_loss_grad(net, th, x, s->y[r], 1.0 / n, t->g[ch], p, t->work[ch]);
+      else {
+        nqs_net_forward(net, th, x, p, t->work[ch]);
+        l[ch] -= log(fmax(p[s->y[r]], 1e-300));
+      }
+      int best = 0;
+      for (int k = 1; k < net->classes; k++)
+        if (p[k] > p[best]) best = k;
+      a[ch] += best == s->y[r];
+    }
+  }
+  *loss = *acc = 0;
+  for (int ch = 0; ch < CHUNKS; ch++) *loss += l[ch], *acc += a[ch];
+  *loss /= n, *acc /= n;
+  if (!grad) return;
+  memset(grad, 0, sizeof(double) * net->np);
+  for (int ch = 0; ch < CHUNKS; ch++)
+    for (int q = 0; q < net->np; q++) grad[q] += t->g[ch][q];
+}
+
+/* The temperature where the mean P(class 1) falls through 1/2 (interpolated linearly between the
+ * two temperatures around the first crossing from above), or NAN. */
+static double crossing_of(const double *T, const double *P, int nt) {
+  for (int k = 0; k + 1 < nt; k++)
+    if (P[k] >= 0.5 && P[k + 1] < 0.5) return T[k] + (T[k + 1] - T[k]) * (P[k] - 0.5) / (P[k] - P[k + 1]);
+  return NAN;
+}
+
+nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_classify_result *res, nqs_error *err) {
+  memset(res, 0, sizeof *res);
+  const double t0 = nqs_run_now();
+  samples s;
+  nqs_net net;
+  trainer tr = {.net = &net, .threads = c->run.threads > 0 ? c->run.threads : omp_get_max_threads()};
+  long *perm = NULL, *test = NULL, *train = NULL, *val = NULL;
+  double *th = NULL, *best = NULL, *g = NULL, *m1 = NULL, *m2 = NULL, *prob = NULL;
+  FILE *csv = NULL;
+  char path[700];
+  nqs_status st = nqs_config_check_keys(c, "classify", err);
+  if (st || (st = load(c, &s, err))) return st;
+  const int L = c->classify.lattice ? c->classify.lattice : (int)lround(sqrt((double)s.nf));
+  const int lattice = L * L == s.nf;
+  if (c->classify.lattice && !lattice) {
+    st = nqs_error_setk(err, NQS_EINPUT, "classify.lattice", "%d x %d sites, but the data have %d features", L, L, s.nf);
+    goto done;
+  }
+  if ((st = at_key(err, nqs_net_parse(&net, c->classify.network, 1, lattice ? L : 1, lattice ? L : s.nf, s.classes, err),
+                   "classify.network")))
+    goto done;
+  nqs_net_describe(&net, res->network, sizeof res->network);
+  /* the split: test rows from all rows; the rest into training and validation, outside the window */
+  perm = malloc(sizeof(long) * s.n), test = malloc(sizeof(long) * s.n), train = malloc(sizeof(long) * s.n), val = malloc(sizeof(long) * s.n);
+  th = malloc(sizeof(double) * net.np), best = malloc(sizeof(double) * net.np), g = malloc(sizeof(double) * net.np);
+  m1 = calloc(net.np, sizeof(double)), m2 = calloc(net.np, sizeof(double)), prob = malloc(sizeof(double) * s.n);
+  int ok = perm && test && train && val && th && best && g && m1 && m2 && prob;
+  for (int ch = 0; ch < CHUNKS; ch++) {
+    tr.g[ch] = malloc(sizeof(double) * net.np), tr.work[ch] = malloc(sizeof(double) * nqs_net_work_size(&net));
+    ok &= tr.g[ch] && tr.work[ch];
+  }
+  if (!ok) {
+    st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld rows and %d parameters", s.n, net.np);
+    goto done;
+  }
+  nqs_rng rng;
+  nqs_rng_seed(&rng, c->run.seed, 0xC1A5);
+  nqs_permutation(s.n, perm, &rng);
+  const long nte = (long)(c->classify.test_fraction * s.n + 0.5);
+  long ntr = 0, nva = 0;
+  for (long i = 0; i < nte; i++) test[i] = perm[i];
+  const long rest = s.n - nte, want_val = (long)(c->classify.validation_fraction * rest + 0.5);
+  for (long i = nte; i < s.n; i++) {
+    const long r = perm[i];
+    if (s.T && fabs(s.T[r] - c->classify.critical) < c->classify.exclude) continue;
+    if (nva < want_val) val[nva++] = r;
+    else train[ntr++] = r;
+  }
+  if (ntr < 1 || nva < 1 || nte < 1) {
+    st = nqs_error_setk(err, NQS_EINPUT, "classify.exclude", "%ld rows leave %ld for training, %ld for validation and %ld for "
+                        "testing; give more rows or a narrower exclude window", s.n, ntr, nva, nte);
+    goto done;
+  }
+  res->train_rows = ntr, res->validation_rows = nva, res->test_rows = nte, res->parameters = net.np, res->classes = s.classes;
+  if ((st = nqs_run_make_dir(c, 0, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, "classify", res->dir, err)))
+    goto done;
+  snprintf(path, sizeof path, "%s/learning_curve.csv", res->dir);
+  if (!(csv = fopen(path, "w"))) {
+    st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+    goto done;
+  }
+  fprintf(csv, "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,wall_seconds\n");
+  nqs_net_init_params(&net, th, &rng);
+  memcpy(best, th, sizeof(double) * net.np);
+  const int adam = strcmp(c->classify.optimizer, "adam") == 0, mom = strcmp(c->classify.optimizer, "momentum") == 0;
+  const double lr = c->classify.learning_rate, wd = c->classify.weight_decay;
+  double best_loss = INFINITY;
+  long step = 0;
+  int since = 0, e;
+  for (e = 1; e <= c->classify.epochs && since < c->classify.patience; e++) {
+    for (long i = ntr - 1; i > 0; i--) { /* reshuffle the training rows */
+      const long j = (long)(nqs_rng_uniform(&rng) * (i + 1)) % (i + 1), t = train[i];
+      train[i] = train[j], train[j] = t;
+    }
+    double tl = 0, ta = 0;
+    for (long b0 = 0; b0 < ntr; b0 += c->classify.batch) {
+      const long nb = ntr - b0 < c->classify.batch ? ntr - b0 : c->classify.batch;
+      double bl, ba;
+      pass(&tr, th, &s, train + b0, nb, g, &bl, &ba);
+      tl += bl * nb, ta += ba * nb, step++;
+      for (int q = 0; q < net.np; q++) {
+        const double gq = g[q] + wd * th[q];
+        if (adam) {
+          m1[q] = 0.9 * m1[q] + 0.1 * gq, m2[q] = 0.999 * m2[q] + 0.001 * gq * gq;
+          th[q] -= lr * (m1[q] / (1 - pow(0.9, (double)step))) / (sqrt(m2[q] / (1 - pow(0.999, (double)step))) + 1e-8);
+        } else if (mom) {
+          m1[q] = c->classify.momentum * m1[q] - lr * gq;
+          th[q] += m1[q];
+        } else th[q] -= lr * gq;
+      }
+    }
+    double vl, va;
+    pass(&tr, th, &s, val, nva, NULL, &vl, &va);
+    if (!isfinite(vl) || !isfinite(tl)) {
+      st = nqs_error_set(err, NQS_EFAILED, "the training diverged at epoch %d (loss %g): lower classify.learning_rate", e, tl / ntr);
+      break;
+    }
+    fprintf(csv, "%d,%.8g,%.6f,%.8g,%.6f,%.3f\n", e, tl / ntr, ta / ntr, vl, va, nqs_run_now() - t0);
+    fflush(csv);
+    if (vl < best_loss) best_loss = vl, res->best_epoch = e, since = 0, memcpy(best, th, sizeof(double) * net.np);
+    else since++;
+    if (o && o->progress) {
+      nqs_progress p = {.phase = "train", .iteration = e, .iterations = c->classify.epochs,
+                        .fraction = (double)e / c->classify.epochs, .has_energy = 1, .energy = va, .elapsed = nqs_run_now() - t0};
+      o->progress(o->user, &p);
+    }
+  }
+  res->epochs = e - 1;
+  res->seconds_per_epoch = (nqs_run_now() - t0) / (e - 1);
+  if (fclose(csv) && !st) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
+  csv = NULL;
+  if (st) goto done;
+
+  /* the test rows with the best epoch's network: accuracy, and P(class 1) against T */
+  pass(&tr, best, &s, test, nte, NULL, &res->test_loss, &res->test_accuracy);
+  cJSON *j = nqs_run_result_head("classify", c);
+  if (s.T) {
+    double *p = prob, pr[64];
+    for (long i = 0; i < nte; i++) {
+      nqs_net_forward(&net, best, s.x + (size_t)test[i] * s.nf, pr, tr.work[0]);
+      p[i] = pr[1];
+    }
+    /* the distinct test temperatures, ascending */
+    double Ts[1000], P[1000], dP[1000], acc[1000];
+    long cnt[1000];
+    int nt = 0;
+    for (long i = 0; i < nte && nt < 1000; i++) {
+      int k = 0;
+      while (k < nt && Ts[k] != s.T[test[i]]) k++;
+      if (k == nt) Ts[nt++] = s.T[test[i]];
+    }
+    for (int a = 0; a < nt; a++)
+      for (int b = a + 1; b < nt; b++)
+        if (Ts[b] < Ts[a]) {
+          const double t = Ts[a];
+          Ts[a] = Ts[b], Ts[b] = t;
+        }
+    snprintf(path, sizeof path, "%s/output_vs_T.csv", res->dir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+      cJSON_Delete(j);
+      st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+      goto done;
+    }
+    fprintf(f, "T,rows,p_ordered,error,accuracy\n");
+    for (int k = 0; k < nt; k++) {
+      double sum = 0, sum2 = 0, right = 0;
+      cnt[k] = 0;
+      for (long i = 0; i < nte; i++)
+        if (s.T[test[i]] == Ts[k]) {
+          sum += p[i], sum2 += p[i] * p[i], cnt[k]++;
+          right += (p[i] >= 0.5) == (s.y[test[i]] == 1);
+        }
+      P[k] = sum / cnt[k];
+      dP[k] = cnt[k] > 1 ? sqrt(fmax(sum2 / cnt[k] - P[k] * P[k], 0) / (cnt[k] - 1)) : NAN;
+      acc[k] = right / cnt[k];
+      fprintf(f, "%.10g,%ld,%.8f,%.8f,%.6f\n", Ts[k], cnt[k], P[k], dP[k], acc[k]);
+    }
+    if (fclose(f)) {
+      cJSON_Delete(j);
+      st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
+      goto done;
+    }
+    /* the crossing and its bootstrap error: resample the test rows at each temperature */
+    res->crossing = crossing_of(Ts, P, nt);
+    res->has_crossing = isfinite(res->crossing);
+    if (res->has_crossing) {
+      double s1 = 0, s2 = 0, Pb[1000];
+      int nb = 0;
+      nqs_rng br;
+      nqs_rng_seed(&br, c->run.seed, 0xB0B);
+      long *rows_at = malloc(sizeof(long) * nte);
+      for (int b = 0; rows_at && b < 200; b++) {
+        for (int k = 0; k < nt; k++) {
+          long m = 0;
+          for (long i = 0; i < nte; i++)
+            if (s.T[test[i]] == Ts[k]) rows_at[m++] = i;
+          double sum = 0;
+          for (long q = 0; q < m; q++) sum += p[rows_at[(long)(nqs_rng_uniform(&br) * m) % m]];
+          Pb[k] = sum / m;
+        }
+        const double x = crossing_of(Ts, Pb, nt);
+        if (isfinite(x)) s1 += x, s2 += x * x, nb++;
+      }
+      free(rows_at);
+      res->crossing_error = nb > 1 ? sqrt(fmax(s2 / nb - (s1 / nb) * (s1 / nb), 0)) : NAN;
+    }
+  }
+  cJSON_AddStringToObject(j, "network", res->network);
+  cJSON_AddNumberToObject(j, "parameters", net.np);
+  cJSON_AddNumberToObject(j, "classes", s.classes);
+  cJSON_AddNumberToObject(j, "features", s.nf);
+  cJSON_AddNumberToObject(j, "train_rows", (double)ntr);
+  cJSON_AddNumberToObject(j, "validation_rows", (double)nva);
+  cJSON_AddNumberToObject(j, "test_rows", (double)nte);
+  cJSON_AddNumberToObject(j, "epochs", res->epochs);
+  cJSON_AddNumberToObject(j, "best_epoch", res->best_epoch);
+  cJSON_AddNumberToObject(j, "validation_loss", best_loss);
+  cJSON_AddNumberToObject(j, "test_loss", res->test_loss);
+  cJSON_AddNumberToObject(j, "test_accuracy", res->test_accuracy);
+  if (res->has_crossing) {
+    cJSON *x = cJSON_AddObjectToObject(j, "crossing");
+    cJSON_AddNumberToObject(x, "temperature", res->crossing);
+    if (isfinite(res->crossing_error)) cJSON_AddNumberToObject(x, "error", res->crossing_error);
+    cJSON_AddNumberToObject(x, "onsager", 2.269185314213022);
+  }
+  res->wall_seconds = nqs_run_now() - t0;
+  cJSON_AddNumberToObject(j, "seconds_per_epoch", res->seconds_per_epoch);
+  cJSON_AddNumberToObject(j, "wall_seconds", res->wall_seconds);
+  st = nqs_run_write_json(res->dir, "result.json", j, err);
+done:
+  if (csv) fclose(csv);
+  for (int ch = 0; ch < CHUNKS; ch++) free(tr.g[ch]), free(tr.work[ch]);
+  free(perm), free(test), free(train), free(val), free(th), free(best), free(g), free(m1), free(m2), free(prob);
+  samples_free(&s);
+  return st;
+}
