@@ -69,6 +69,9 @@ static const option core_options[] = {
 
     {"evaluation", "samples", NQS_K_LONG, F(evaluation.samples), "200000", 1, 1e12, 0, NULL,
      "samples of the final evaluation with frozen parameters"},
+    {"evaluation", "dump_samples", NQS_K_LONG, F(evaluation.dump_samples), "0", 0, 1e8, 0, NULL,
+     "write this many of the evaluation's configurations to samples.csv (spread over walkers and sweeps; data for nqs gan); "
+     "0 = none"},
 
     {"boltzmann", "data", NQS_K_STRING, F(boltzmann.data), "", 0, 0, 0, NULL,
      "nqs train-rbm: CSV of samples, one per row, 0/1 entries (a header line is skipped; relative to the input file)"},

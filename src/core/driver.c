@@ -34,6 +34,10 @@ struct nqs_driver {
   nqs_fraction_fn progress;
   void *user;
   void *obs; /* the last evaluation's observables */
+  double *dump;      /* evaluation.dump_samples configurations: walker g fills rows g * dump_per .. */
+  long *dump_seen;   /* samples walker g has given in this evaluation */
+  long dump_every;   /* a configuration every this many of a walker's samples */
+  int dump_per;
   int warm_matched; /* parameters a fresh run took from run.init_from (0: none) */
 };
 
@@ -72,6 +76,8 @@ nqs_status nqs_driver_check(const nqs_config *c, nqs_error *err) {
 void nqs_driver_free(nqs_driver *d) {
   if (!d) return;
   if (d->obs) d->m->type->obs_free(d->obs);
+  free(d->dump);
+  free(d->dump_seen);
   nqs_vmc_free(d->vmc);
   nqs_model_free(d->m);
   free(d->ls.prev);
@@ -206,6 +212,12 @@ nqs_vmc *nqs_driver_vmc(const nqs_driver *d) { return d->vmc; }
 const nqs_config *nqs_driver_config(const nqs_driver *d) { return &d->c; }
 const nqs_comm *nqs_driver_comm(const nqs_driver *d) { return d->comm; }
 void *nqs_driver_observables(const nqs_driver *d) { return d->obs; }
+
+const double *nqs_driver_samples(const nqs_driver *d, long *rows, int *cols) {
+  *rows = d->dump ? (long)nqs_vmc_walkers_total(d->vmc) * d->dump_per : 0;
+  *cols = d->m->ncoords;
+  return d->dump;
+}
 
 const double *nqs_driver_params(const nqs_driver *d, int *n) {
   if (n) *n = d->m->nparams;
@@ -349,7 +361,15 @@ nqs_status nqs_driver_step(nqs_driver *d, nqs_iteration *out, nqs_error *err) {
 /* Hooks of the evaluation: the model's observables and the progress callback. */
 static void observe(void *ctx, int walker, const void *w) {
   const nqs_driver *d = ctx;
-  d->m->type->obs_measure(d->obs, walker, w);
+  if (d->obs) d->m->type->obs_measure(d->obs, walker, w);
+  if (d->dump) { /* called from the thread that owns walker: its own counter and rows */
+    const long k = d->dump_seen[walker]++;
+    if (k % d->dump_every == d->dump_every - 1 && k / d->dump_every < d->dump_per) {
+      const int nx = d->m->ncoords;
+      memcpy(d->dump + ((size_t)walker * d->dump_per + k / d->dump_every) * nx, d->m->type->walker_coords((void *)w),
+             sizeof(double) * nx);
+    }
+  }
 }
 
 static void eval_progress(void *ctx, double fraction) {
@@ -393,12 +413,25 @@ nqs_status nqs_driver_evaluate(nqs_driver *d, nqs_evaluation *ev, nqs_error *err
     st = m->type->obs_create(m, c, W, nqs_vmc_walker_list(d->vmc), nqs_vmc_walkers(d->vmc), d->comm, &d->obs, err);
     if ((st = nqs_comm_agree(d->comm, st, err))) return st;
   }
-  nqs_vmc_set_hooks(d->vmc, d->obs ? observe : NULL, d->progress ? eval_progress : NULL, d);
-  nqs_vmc_result v;
   const long sweeps = (c->evaluation.samples + W - 1) / W;
+  free(d->dump), free(d->dump_seen);
+  d->dump = NULL, d->dump_seen = NULL;
+  if (c->evaluation.dump_samples > 0) { /* spread over the walkers and over the sweeps */
+    d->dump_per = (int)((c->evaluation.dump_samples + W - 1) / W);
+    if (d->dump_per > sweeps) d->dump_per = (int)sweeps;
+    d->dump_every = sweeps / d->dump_per;
+    d->dump = calloc((size_t)W * d->dump_per * m->ncoords, sizeof(double));
+    d->dump_seen = calloc(W, sizeof(long));
+    if (!d->dump || !d->dump_seen)
+      return nqs_error_setk(err, NQS_ENOMEM, "evaluation.dump_samples", "out of memory for %ld dumped configurations",
+                            (long)W * d->dump_per);
+  }
+  nqs_vmc_set_hooks(d->vmc, d->obs || d->dump ? observe : NULL, d->progress ? eval_progress : NULL, d);
+  nqs_vmc_result v;
   st = nqs_vmc_sample(d->vmc, sweeps, 0, &v, err);
   nqs_vmc_set_hooks(d->vmc, NULL, NULL, NULL);
   if (!st && d->obs) st = m->type->obs_reduce(d->obs, d->comm, err);
+  if (!st && d->dump) st = nqs_comm_sum(d->comm, d->dump, (long)W * d->dump_per * m->ncoords, err); /* others' rows are 0 */
   if (st) {
     nqs_error_prefix(err, "evaluation");
     return st;

@@ -15,6 +15,7 @@
 #include "nqs/core/driver.h"
 #include "nqs/core/run.h"
 #include "run_internal.h"
+#include "nqs/learn/dataset.h"
 
 double nqs_run_now(void) {
   struct timespec t;
@@ -544,6 +545,19 @@ static nqs_status verdict_status(const nqs_verdict *v, nqs_error *err) {
   return NQS_OK;
 }
 
+/* The evaluation's kept configurations, one per row (columns x0, x1, ...: the model's coordinates). */
+static nqs_status write_samples(const char *dir, const char *name, const double *x, long rows, int cols, nqs_error *err) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  char *header = malloc((size_t)cols * 12 + 2);
+  if (!header) return nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  header[0] = 0;
+  for (int k = 0; k < cols; k++) sprintf(header + strlen(header), "%sx%d", k ? "," : "", k);
+  const nqs_status st = nqs_dataset_write_named(path, x, rows, cols, 0, header, err);
+  free(header);
+  return st;
+}
+
 nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result *res, nqs_error *err) {
   nqs_error local;
   if (!err) err = &local;
@@ -608,6 +622,10 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   const nqs_model *m = nqs_driver_model(r.d);
   void *obs = nqs_driver_observables(r.d);
   if (obs && r.root) st = m->type->obs_write(m, obs, ev.sweeps, res->dir, eval_only, err);
+  long dump_rows;
+  int dump_cols;
+  const double *dump = nqs_driver_samples(r.d, &dump_rows, &dump_cols);
+  if (!st && dump && r.root) st = write_samples(res->dir, eval_only ? "evaluate_samples.csv" : "samples.csv", dump, dump_rows, dump_cols, err);
   res->wall_seconds = nqs_run_now() - r.t0;
   if (!st && r.root) st = write_result(&r, &ev, res, per_it, eval_only, err);
   if ((st = nqs_comm_agree(r.comm, st, err))) goto done;

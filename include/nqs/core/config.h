@@ -58,7 +58,7 @@ typedef struct nqs_config {
     char sr_solver[12];
   } optimizer;
   struct {
-    long samples;
+    long samples, dump_samples;
   } evaluation;
   struct { /* nqs train-rbm */
     char data[512], method[8], optimizer[12], target[8], bases[8], visible[12];

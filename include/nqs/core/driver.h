@@ -88,6 +88,10 @@ long nqs_driver_iteration(const nqs_driver *d);
 nqs_status nqs_driver_evaluate(nqs_driver *d, nqs_evaluation *ev, nqs_error *err);
 /* The observables of the last evaluation (the model's object), or NULL. */
 void *nqs_driver_observables(const nqs_driver *d);
+/* The configurations the last evaluation kept (evaluation.dump_samples > 0): rows of the model's
+ * ncoords coordinates (particles: x, y, ... of particle 1, then particle 2, ...; lattices: the
+ * spins), walker by walker, each walker's spread evenly over its sweeps; NULL if none. */
+const double *nqs_driver_samples(const nqs_driver *d, long *rows, int *cols);
 
 const double *nqs_driver_params(const nqs_driver *d, int *n);
 void nqs_driver_param_name(const nqs_driver *d, int k, char *buf, size_t size);
