@@ -319,3 +319,39 @@ int nqs_cmd_classify(int argc, char **argv) {
   printf("nqs: %.1f s; results in %s/result.json\n", r.wall_seconds, r.dir);
   return 0;
 }
+
+static void gan_progress(void *user, const nqs_progress *p) {
+  train_display *d = user;
+  const int tenth = (int)(p->fraction * 10 + 1e-9);
+  if (d->quiet || (tenth == d->last_tenth && p->fraction < 1)) return;
+  d->last_tenth = tenth;
+  fprintf(stderr, "  epoch %d/%d  D(generated) = %.3f  %.1f s\n", p->iteration, p->iterations, p->energy, p->elapsed);
+}
+
+int nqs_cmd_gan(int argc, char **argv) {
+  nqs_config c;
+  nqs_error err = {0};
+  nqs_checkpoint none;
+  cli_args a;
+  int restarted, rc = cli_parse("gan", "--set --out= --quiet --no-plots", argc, argv, &a);
+  if (rc || (rc = cli_config(&a, cli_input_of(&a), "gan", 1, &c, &none, &restarted))) return rc;
+  const int quiet = cli_flag(&a, "--quiet"), plots = !cli_flag(&a, "--no-plots");
+  train_display show = {.quiet = quiet, .last_tenth = -1};
+  nqs_run_options o = {.progress = gan_progress, .user = &show};
+  nqs_gan_result r;
+  if (nqs_gan_run(&c, &o, &r, &err)) {
+    nqs_config_locate(&c, &err);
+    fprintf(stderr, "nqs: error: %s\n", err.msg);
+    if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
+    return cli_exit_code(err.code);
+  }
+  printf("GAN on %ld configurations of %d particles: generator %d, discriminator %d parameters, %d epochs\n", r.rows,
+         r.particles, r.gen_params, r.disc_params, r.epochs);
+  printf("  <r^2> per particle: data %.4f ± %.4f, generated %.4f ± %.4f\n", r.r2_data, r.r2_data_error, r.r2_gan, r.r2_gan_error);
+  printf("  L1 distance of the one-body density %.4f, of the pair density %.4f (between the data's two halves: %.4f, %.4f)\n",
+         r.l1_onebody, r.l1_pair, r.l1_onebody_floor, r.l1_pair_floor);
+  char msg[512];
+  if (plots && nqs_have_gnuplot() && nqs_plot_run(r.dir, msg, sizeof msg)) fprintf(stderr, "nqs: note: %s\n", msg);
+  printf("nqs: %.1f s; results in %s/result.json\n", r.wall_seconds, r.dir);
+  return 0;
+}

@@ -254,6 +254,7 @@ static int sample_rbm_cmd(int argc, char **argv, const nqs_comm *comm) { return 
 static int tomography_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_tomography(argc, argv); }
 static int regress_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_regress(argc, argv); }
 static int classify_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_classify(argc, argv); }
+static int gan_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_gan(argc, argv); }
 static int plot_cmd(int argc, char **argv, const nqs_comm *comm) {
   char msg[800];
   if (argc != 1) {
@@ -308,6 +309,10 @@ static const command commands[] = {
      "train a dense or convolutional network on labelled samples (e.g. Ising configurations from nqs sample-ising "
      "--temperatures), with early stopping; test accuracy and the mean output against T with its 1/2 crossing "
      "([classify] keys)", classify_cmd, 0, 0},
+    {"gan", "nqs gan FILE [--set gan.key=value ...] [--out DIR] [--quiet] [--no-plots]",
+     "train a generative adversarial network on particle configurations (samples.csv of nqs run with "
+     "evaluation.dump_samples) and compare its one-body and pair densities and <r^2> with the data ([gan] keys)",
+     gan_cmd, 0, 0},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

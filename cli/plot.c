@@ -266,8 +266,34 @@ static void fig_classify(FILE *g, const char *dir, const char *title, double ref
             dir, dir);
 }
 
+/* nqs gan: the adversarial losses, and the generated densities against the data's. */
+static void fig_gan(FILE *g, const char *dir, const char *title, double ref) {
+  if (has(dir, "gan_training.csv"))
+    fprintf(g,
+            "set output '%s/gan_training.png'\n"
+            "set title 'GAN training'; set xlabel 'epoch'; set ylabel 'loss per row'; set key top right\n"
+            "plot '%s/gan_training.csv' using 1:2 with lines lw 2 lc rgb '#0030a0' title 'discriminator', "
+            "'' using 1:3 with lines lw 2 lc rgb '#c00000' title 'generator (-ln D(G(z)))', "
+            "2 * log(2) with lines dt 2 lc rgb '#0030a0' title 'discriminator at equilibrium (2 ln 2)', "
+            "log(2) with lines dt 2 lc rgb '#c00000' title 'generator at equilibrium (ln 2)'\n"
+            "set key default\n",
+            dir, dir);
+  if (has(dir, "gan_densities.csv"))
+    fprintf(g,
+            "set output '%s/gan_densities.png'\n"
+            "set multiplot layout 2,1 title 'Generated configurations against the data'\n"
+            "set xlabel 'r (particle distance from the trap centre)'; set ylabel 'probability density'; set key top right\n"
+            "plot '%s/gan_densities.csv' using 1:2 with lines lw 2 lc rgb '#0030a0' title 'data (VMC)', "
+            "'' using 1:3 with lines lw 2 dt 2 lc rgb '#c00000' title 'GAN'\n"
+            "set xlabel 'r_{12} (pair distance)'\n"
+            "plot '%s/gan_densities.csv' using 4:5 with lines lw 2 lc rgb '#0030a0' title 'data (VMC)', "
+            "'' using 4:6 with lines lw 2 dt 2 lc rgb '#c00000' title 'GAN'\n"
+            "unset multiplot; set key default\n",
+            dir, dir, dir);
+}
+
 static void (*const figures[])(FILE *, const char *, const char *, double) = {fig_energy, fig_densities, fig_grid, fig_training,
-                                                                              fig_correlations, fig_regress, fig_classify};
+                                                                              fig_correlations, fig_regress, fig_classify, fig_gan};
 
 int nqs_plot_run(const char *dir, char *msg, size_t size) {
   if (strchr(dir, '\'')) {
@@ -275,9 +301,9 @@ int nqs_plot_run(const char *dir, char *msg, size_t size) {
     return -1;
   }
   if (!has(dir, "energy.csv") && !has(dir, "density_radial.csv") && !has(dir, "training.csv") && !has(dir, "predictions.csv") &&
-      !has(dir, "learning_curve.csv")) {
-    snprintf(msg, size, "%s holds no energy.csv, density_radial.csv, training.csv, predictions.csv or learning_curve.csv: not a "
-             "run folder?", dir);
+      !has(dir, "learning_curve.csv") && !has(dir, "gan_training.csv")) {
+    snprintf(msg, size, "%s holds no energy.csv, density_radial.csv, training.csv, predictions.csv, learning_curve.csv or "
+             "gan_training.csv: not a run folder?", dir);
     return -1;
   }
   double ref;

@@ -400,7 +400,19 @@ check "classify T = 1.5 against 3.5 on 10 x 10 (CNN, 4 epochs): test accuracy $a
 expect_error "classify: a network layer that does not exist" "--set classify.network" "unknown layer 'conv'" -- classify "$T/sep.ini" --set classify.network=conv --out "$T/cl_bad"
 expect_error "classify: a lattice that does not fit the data" "--set classify.lattice" "100 features" -- classify "$T/sep.ini" --set classify.lattice=9 --out "$T/cl_bad2"
 expect_error "classify: a label column that is not there" "--set classify.label" "no column named 'phase'" -- classify "$T/sep.ini" --set classify.label=phase --out "$T/cl_bad3"
-for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography regress classify; do
+# nqs gan: samples of a quantum dot from nqs run (evaluation.dump_samples), a short training, the physics comparison
+"$NQS" run "$SRC/examples/dot2d_n6.ini" --set optimizer.iterations=5 --set evaluation.samples=4000 --set evaluation.dump_samples=640 \
+  --no-plots --quiet --out "$T/dump" > /dev/null 2>&1; rc=$?
+rows=$(($(wc -l < "$T/dump/samples.csv") - 1)); cols=$(head -1 "$T/dump/samples.csv" | tr ',' '\n' | wc -l)
+[ $rc -eq 0 ] && [ "$rows" -ge 640 ] && [ "$cols" -eq 12 ]
+check "nqs run writes evaluation.dump_samples configurations to samples.csv ($rows rows of $cols coordinates; exit $rc)" $? ""
+printf '[gan]\ndata = %s/dump/samples.csv\nepochs = 3\ngenerated = 1000\n' "$T" > "$T/gan.ini"
+out=$("$NQS" gan "$T/gan.ini" --no-plots --quiet --out "$T/gan" 2>&1); rc=$?
+res=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=j["r2_per_particle"]; print(j["particles"], r["data"], r["generated"], j["density_l1"]["onebody"])' "$T/gan/result.json" 2>&1)
+[ $rc -eq 0 ] && [ "${res%% *}" = 6 ]
+check "gan on those samples: 6 particles, <r^2> of data and generated, L1 of the densities ($res; exit $rc)" $? "$out"
+expect_error "gan: coordinates that are not whole particles" "[gan] dimensions" "3 columns, not a multiple of 2" -- gan "$T/gan.ini" --set gan.data="$T/tiny.csv" --out "$T/gan_bad"
+for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography regress classify gan; do
   "$NQS" $cmd --help > /dev/null 2>&1
   check "nqs $cmd --help exits 0" $? "exit $?"
 done

@@ -11,6 +11,7 @@
 #include "nqs/learn/tomography.h"
 #include "nqs/learn/regress.h"
 #include "nqs/learn/classify.h"
+#include "nqs/learn/gan.h"
 #include "nqs/nn/net.h"
 #include "nqs/core/checkpoint.h"
 #include "nqs/core/comm.h"

@@ -184,6 +184,25 @@ static const option core_options[] = {
     {"classify", "critical", NQS_K_REAL, F(classify.critical), "2.269185314213022", 0, 1e6, 0, NULL,
      "the temperature exclude is measured from (Onsager's T_c)"},
 
+    {"gan", "data", NQS_K_STRING, F(gan.data), "", 0, 0, 0, NULL,
+     "nqs gan: CSV or HDF5 of particle configurations, one per row (x, y of particle 1, then particle 2, ...), e.g. the "
+     "samples.csv of nqs run with evaluation.dump_samples; relative to the input file"},
+    {"gan", "dimensions", NQS_K_INT, F(gan.dimensions), "2", 1, 3, 0, NULL, "coordinates per particle"},
+    {"gan", "generator", NQS_K_STRING, F(gan.generator), "dense64, relu, dense64, relu", 0, 0, 0, NULL,
+     "generator layers before its linear output layer (denseN, relu, tanh, sigmoid)"},
+    {"gan", "discriminator", NQS_K_STRING, F(gan.discriminator), "dense64, relu, dense64, relu", 0, 0, 0, NULL,
+     "discriminator layers before its two-class output layer"},
+    {"gan", "latent", NQS_K_INT, F(gan.latent), "8", 1, 4096, 0, NULL, "dimension of the generator's Gaussian noise z"},
+    {"gan", "epochs", NQS_K_INT, F(gan.epochs), "100", 1, 10000000, 0, NULL, "passes over the data"},
+    {"gan", "batch", NQS_K_INT, F(gan.batch), "64", 1, 1000000, 0, NULL, "rows per mini-batch (and generated rows per step)"},
+    {"gan", "learning_rate", NQS_K_REAL, F(gan.learning_rate), "0.0002", 0, 10, 1, NULL, "Adam step size of both networks"},
+    {"gan", "beta1", NQS_K_REAL, F(gan.beta1), "0.5", 0, 0.999, 0, NULL, "Adam's first-moment decay (0.5 for GANs)"},
+    {"gan", "generated", NQS_K_LONG, F(gan.generated), "20000", 100, 1e8, 0, NULL,
+     "configurations generated for the comparison with the data"},
+    {"gan", "bins", NQS_K_INT, F(gan.bins), "60", 2, 100000, 0, NULL, "bins of the one-body and pair radial densities"},
+    {"gan", "r_max", NQS_K_REAL, F(gan.r_max), "0", 0, 1e6, 0, NULL,
+     "radius of the density histograms; 0 = the data's largest particle radius"},
+
     {"observables", "radial_bins", NQS_K_INT, F(observables.radial_bins), "100", 0, 100000, 0, NULL,
      "bins of the one-body radial density rho(r) measured in the evaluation; 0 = off"},
     {"observables", "grid_bins", NQS_K_INT, F(observables.grid_bins), "64", 0, 4096, 0, NULL,
@@ -264,7 +283,7 @@ static int nopt(void) {
 }
 #define NOPT nopt()
 
-static const char *sections[] = {"system", "lattice", "nucleus", "wavefunction", "sampler", "optimizer", "evaluation", "boltzmann", "regress", "classify", "observables", "output", "run"};
+static const char *sections[] = {"system", "lattice", "nucleus", "wavefunction", "sampler", "optimizer", "evaluation", "boltzmann", "regress", "classify", "gan", "observables", "output", "run"};
 #define NSEC ((int)(sizeof sections / sizeof sections[0]))
 
 static int known_section(const char *section) {
@@ -647,6 +666,7 @@ nqs_status nqs_config_read(nqs_config *c, const char *path, nqs_error *err) {
     absolute_from(path, c->boltzmann.data, sizeof c->boltzmann.data);
     absolute_from(path, c->regress.data, sizeof c->regress.data);
     absolute_from(path, c->classify.data, sizeof c->classify.data);
+    absolute_from(path, c->gan.data, sizeof c->gan.data);
     absolute_from(path, c->run.init_from, sizeof c->run.init_from);
   }
   return st;
@@ -692,7 +712,8 @@ void nqs_config_locate(const nqs_config *c, nqs_error *err) {
 
 /* Which commands read each key: a key set for a run that does not read it is refused, not
  * silently ignored. First match wins; a NULL key matches the whole section. */
-enum { S_PARTICLES = 1, S_LATTICE = 2, S_TRAIN = 4, S_TOMO = 8, S_NUCLEUS = 16, S_REGRESS = 32, S_CLASSIFY = 64, S_ALL = 127 };
+enum { S_PARTICLES = 1, S_LATTICE = 2, S_TRAIN = 4, S_TOMO = 8, S_NUCLEUS = 16, S_REGRESS = 32, S_CLASSIFY = 64, S_GAN = 128,
+       S_ALL = 255 };
 enum { S_VMC = S_PARTICLES | S_LATTICE | S_NUCLEUS }; /* every nqs run */
 static const struct {
   const char *section, *key;
@@ -716,6 +737,7 @@ static const struct {
     {"boltzmann", NULL, S_TRAIN | S_TOMO},
     {"regress", NULL, S_REGRESS},
     {"classify", NULL, S_CLASSIFY},
+    {"gan", NULL, S_GAN},
     {"observables", "radial_bins", S_PARTICLES | S_NUCLEUS},
     {"observables", "r_max", S_PARTICLES | S_NUCLEUS},
     {"observables", NULL, S_PARTICLES},
@@ -733,13 +755,14 @@ static unsigned scope_of(const option *o) {
   return scope[k].mask;
 }
 
-/* The commands' masks: "run" (by [system] type), "train-rbm", "tomography", "regress", "classify"; NULL: every key. */
+/* The commands' masks: "run" (by [system] type), "train-rbm", "tomography", "regress", "classify", "gan"; NULL: every key. */
 static unsigned command_mask(const nqs_config *c, const char *command) {
   if (!command) return S_ALL;
   if (strcmp(command, "train-rbm") == 0) return S_TRAIN;
   if (strcmp(command, "tomography") == 0) return S_TOMO;
   if (strcmp(command, "regress") == 0) return S_REGRESS;
   if (strcmp(command, "classify") == 0) return S_CLASSIFY;
+  if (strcmp(command, "gan") == 0) return S_GAN;
   return strcmp(c->system.type, "lattice") == 0 ? S_LATTICE : strcmp(c->system.type, "nucleus") == 0 ? S_NUCLEUS : S_PARTICLES;
 }
 

@@ -159,15 +159,17 @@ static void layer_backward(const nqs_layer *L, const double *th, const double *i
   switch (L->kind) {
   case NQS_LAYER_DENSE: {
     const double *W = th + L->off;
-    double *gW = g + L->off, *gb = gW + (size_t)L->out_c * L->in_size;
+    double *gW = g ? g + L->off : NULL, *gb = g ? gW + (size_t)L->out_c * L->in_size : NULL;
     if (din) memset(din, 0, sizeof(double) * L->in_size);
     for (int o = 0; o < L->out_c; o++) {
       const double d = dout[o], ds = scale * d;
       if (d == 0) continue;
-      gb[o] += ds;
       const double *w = W + (size_t)o * L->in_size;
-      double *gw = gW + (size_t)o * L->in_size;
-      for (int i = 0; i < L->in_size; i++) gw[i] += ds * in[i];
+      if (g) {
+        gb[o] += ds;
+        double *gw = gW + (size_t)o * L->in_size;
+        for (int i = 0; i < L->in_size; i++) gw[i] += ds * in[i];
+      }
       if (din)
         for (int i = 0; i < L->in_size; i++) din[i] += d * w[i];
     }
@@ -176,13 +178,13 @@ static void layer_backward(const nqs_layer *L, const double *th, const double *i
   case NQS_LAYER_CONV: {
     const int H = L->in_h, Wd = L->in_w, K = L->k, r = K / 2, C = L->in_c;
     const double *W = th + L->off;
-    double *gW = g + L->off, *gb = gW + (size_t)L->out_c * C * K * K;
+    double *gW = g ? g + L->off : NULL, *gb = g ? gW + (size_t)L->out_c * C * K * K : NULL;
     if (din) memset(din, 0, sizeof(double) * L->in_size);
     for (int f = 0; f < L->out_c; f++) {
       const double *d = dout + (size_t)f * H * Wd;
       double s = 0;
       for (int p = 0; p < H * Wd; p++) s += d[p];
-      gb[f] += scale * s;
+      if (g) gb[f] += scale * s;
       for (int c = 0; c < C; c++)
         for (int dy = 0; dy < K; dy++)
           for (int dx = 0; dx < K; dx++) {
@@ -201,7 +203,7 @@ static void layer_backward(const nqs_layer *L, const double *th, const double *i
                 if (dsrc) dsrc[ry + xx] += w * drow[x];
               }
             }
-            gW[wi] += scale * acc;
+            if (g) gW[wi] += scale * acc;
           }
     }
     break;
@@ -231,7 +233,7 @@ static void layer_backward(const nqs_layer *L, const double *th, const double *i
   }
 }
 
-void nqs_net_forward(const nqs_net *net, const double *theta, const double *x, double *p, double *work) {
+const double *nqs_net_outputs(const nqs_net *net, const double *theta, const double *x, double *work) {
   memcpy(work, x, sizeof(double) * net->in_size);
   const double *in = work;
   for (int i = 0; i < net->nl; i++) {
@@ -239,25 +241,38 @@ void nqs_net_forward(const nqs_net *net, const double *theta, const double *x, d
     layer_forward(&net->l[i], theta, in, out);
     in = out;
   }
-  double m = in[0], s = 0; /* softmax of the logits, shifted by their largest */
-  for (int k = 1; k < net->classes; k++) m = fmax(m, in[k]);
-  for (int k = 0; k < net->classes; k++) s += p[k] = exp(in[k] - m);
+  return in;
+}
+
+void nqs_net_forward(const nqs_net *net, const double *theta, const double *x, double *p, double *work) {
+  const double *z = nqs_net_outputs(net, theta, x, work);
+  double m = z[0], s = 0; /* softmax of the logits, shifted by their largest */
+  for (int k = 1; k < net->classes; k++) m = fmax(m, z[k]);
+  for (int k = 0; k < net->classes; k++) s += p[k] = exp(z[k] - m);
   for (int k = 0; k < net->classes; k++) p[k] /= s;
+}
+
+void nqs_net_backward(const nqs_net *net, const double *theta, const double *dy, double scale, double *grad, double *dx,
+                      double *work) {
+  const int M = max_size(net);
+  double *d = work + net->act_size, *dn = d + M;
+  memcpy(d, dy, sizeof(double) * net->classes);
+  for (int i = net->nl - 1; i >= 0; i--) {
+    const nqs_layer *L = &net->l[i];
+    const double *in = i ? work + net->l[i - 1].act : work;
+    layer_backward(L, theta, in, work + L->act, d, scale, grad, i ? dn : dx);
+    double *t = d;
+    d = dn, dn = t;
+  }
 }
 
 double nqs_net_loss_grad(const nqs_net *net, const double *theta, const double *x, int label, double scale, double *grad,
                          double *p, double *work) {
+  if (net->classes > 64) return NAN;
   nqs_net_forward(net, theta, x, p, work);
-  const int M = max_size(net);
-  double *d = work + net->act_size, *dn = d + M;
-  for (int k = 0; k < net->classes; k++) d[k] = p[k] - (k == label); /* d(-ln p_label)/d logits */
-  for (int i = net->nl - 1; i >= 0; i--) {
-    const nqs_layer *L = &net->l[i];
-    const double *in = i ? work + net->l[i - 1].act : work;
-    layer_backward(L, theta, in, work + L->act, d, scale, grad, i ? dn : NULL);
-    double *t = d;
-    d = dn, dn = t;
-  }
+  double dy[64];
+  for (int k = 0; k < net->classes; k++) dy[k] = p[k] - (k == label); /* d(-ln p_label)/d logits */
+  nqs_net_backward(net, theta, dy, scale, grad, NULL, work);
   return -log(fmax(p[label], 1e-300));
 }
 

@@ -76,6 +76,12 @@ typedef struct nqs_config {
     int lattice, batch, epochs, patience;
     double learning_rate, momentum, weight_decay, validation_fraction, test_fraction, exclude, critical;
   } classify;
+  struct { /* nqs gan */
+    char data[512], generator[256], discriminator[256];
+    int dimensions, latent, epochs, batch, bins;
+    long generated;
+    double learning_rate, beta1, r_max;
+  } gan;
   struct {
     int radial_bins, grid_bins, pair_bins;
     double r_max;

@@ -11,7 +11,8 @@
  *   denseN     N outputs of W in + b (W: N x c*h*w, row-major)
  *   relu, tanh, sigmoid   element-wise
  * The network ends with a dense layer to the classes, added by nqs_net_parse; the loss of one
- * sample is the softmax cross-entropy -ln p_label with p = softmax(logits).
+ * sample is the softmax cross-entropy -ln p_label with p = softmax(logits). With nqs_net_outputs
+ * and nqs_net_backward the same network is a regression map (a GAN's generator).
  * Parameters: one flat slice, layer by layer, W then b. */
 #ifndef NQS_NET_H
 #define NQS_NET_H
@@ -52,7 +53,17 @@ int nqs_net_work_size(const nqs_net *net);
 /* Forward pass of x: the class probabilities into p[classes]; the activations stay in work. */
 void nqs_net_forward(const nqs_net *net, const double *theta, const double *x, double *p, double *work);
 
-/* Loss -ln p_label of x; ADD its gradient (times scale) to grad[np]. p: the probabilities. */
+/* The raw outputs (the last dense layer's classes values, no softmax: a generator's output);
+ * they live in work, which keeps the activations for nqs_net_backward. */
+const double *nqs_net_outputs(const nqs_net *net, const double *theta, const double *x, double *work);
+
+/* After a forward pass of x in work: with dy = dL/d(raw outputs), ADD scale * dL/dtheta to grad
+ * (unless NULL) and write dL/dx to dx (unless NULL). dx is not scaled. */
+void nqs_net_backward(const nqs_net *net, const double *theta, const double *dy, double scale, double *grad, double *dx,
+                      double *work);
+
+/* Loss -ln p_label of x; ADD its gradient (times scale) to grad[np]. p: the probabilities
+ * (at most 64 classes). */
 double nqs_net_loss_grad(const nqs_net *net, const double *theta, const double *x, int label, double scale, double *grad,
                          double *p, double *work);
 

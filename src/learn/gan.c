@@ -1,0 +1,262 @@
+/* gan.c — `nqs gan FILE`: adversarial training of a generator of particle configurations
+ * against a discriminator, then the generated one-body and pair densities and <r^2> against the
+ * data's. See nqs/learn/gan.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nqs/learn/dataset.h"
+#include "nqs/learn/gan.h"
+#include "nqs/learn/regress.h" /* nqs_permutation */
+#include "nqs/nn/net.h"
+#include "run_internal.h"
+
+typedef struct { /* Adam with its moments */
+  int n;
+  double lr, b1, *m, *v;
+  long t;
+} adam;
+
+static void adam_step(adam *a, double *th, const double *g) {
+  a->t++;
+  const double c1 = 1 - pow(a->b1, (double)a->t), c2 = 1 - pow(0.999, (double)a->t);
+  for (int q = 0; q < a->n; q++) {
+    a->m[q] = a->b1 * a->m[q] + (1 - a->b1) * g[q];
+    a->v[q] = 0.999 * a->v[q] + 0.001 * g[q] * g[q];
+    th[q] -= a->lr * (a->m[q] / c1) / (sqrt(a->v[q] / c2) + 1e-8);
+  }
+}
+
+/* Histograms of the particle radii and the pair distances of rows x (n x N*dim), each a
+ * probability density over [0, r_max) (bins of width r_max / bins); <r^2> per particle. */
+static void densities(const double *x, long n, int N, int dim, int bins, double r_max, double *one, double *pair, double *r2,
+                      double *r2_err) {
+  memset(one, 0, sizeof(double) * bins), memset(pair, 0, sizeof(double) * bins);
+  double s = 0, ss = 0;
+  long no = 0, np = 0;
+  for (long i = 0; i < n; i++) {
+    const double *c = x + (size_t)i * N * dim;
+    double row = 0;
+    for (int a = 0; a < N; a++) {
+      double q = 0;
+      for (int k = 0; k < dim; k++) q += c[a * dim + k] * c[a * dim + k];
+      row += q / N;
+      const int b = (int)(sqrt(q) / r_max * bins);
+      if (b < bins) one[b]++;
+      no++;
+      for (int e = a + 1; e < N; e++) {
+        double d2 = 0;
+        for (int k = 0; k < dim; k++) d2 += (c[a * dim + k] - c[e * dim + k]) * (c[a * dim + k] - c[e * dim + k]);
+        const int bp = (int)(sqrt(d2) / (2 * r_max) * bins);
+        if (bp < bins) pair[bp]++;
+        np++;
+      }
+    }
+    s += row, ss += row * row;
+  }
+  for (int b = 0; b < bins; b++) one[b] /= no * (r_max / bins), pair[b] /= (np ? np : 1) * (2 * r_max / bins);
+  *r2 = s / n;
+  *r2_err = n > 1 ? sqrt(fmax(ss / n - *r2 * *r2, 0) / (n - 1)) : NAN;
+}
+
+static double l1(const double *a, const double *b, int bins, double width) {
+  double d = 0;
+  for (int k = 0; k < bins; k++) d += fabs(a[k] - b[k]) * width;
+  return d;
+}
+
+nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_result *res, nqs_error *err) {
+  memset(res, 0, sizeof *res);
+  const double t0 = nqs_run_now();
+  double *x = NULL;
+  int nr = 0, nc = 0;
+  nqs_status st = nqs_config_check_keys(c, "gan", err);
+  if (!st && !c->gan.data[0])
+    st = nqs_error_setk(err, NQS_EINPUT, "gan.data", "no data: set [gan] data = samples.csv (nqs run with evaluation.dump_samples "
+                        "= 20000 writes one)");
+  if (!st && (st = nqs_dataset_read(c->gan.data, 0, &x, &nr, &nc, err)) && err) snprintf(err->key, sizeof err->key, "gan.data");
+  if (st) return st;
+  const int dim = c->gan.dimensions, N = nc / dim, B = c->gan.batch, Z = c->gan.latent, bins = c->gan.bins;
+  nqs_net G, D;
+  double *tg = NULL, *td = NULL, *gg = NULL, *gd = NULL, *wg = NULL, *wd = NULL, *z = NULL, *dx = NULL, *fake = NULL;
+  double *h[8] = {0};
+  long *perm = NULL;
+  adam ag = {0}, ad = {0};
+  FILE *csv = NULL;
+  char path[700];
+  if (nc > 4096) {
+    st = nqs_error_setk(err, NQS_EINPUT, "gan.data", "%s has %d columns, at most 4096", c->gan.data, nc);
+    goto done;
+  }
+  if (nc % dim) {
+    st = nqs_error_setk(err, NQS_EINPUT, "gan.dimensions", "%s has %d columns, not a multiple of %d coordinates per particle",
+                        c->gan.data, nc, dim);
+    goto done;
+  }
+  if (nr < 2 * B) {
+    st = nqs_error_setk(err, NQS_EINPUT, "gan.batch", "%s has %d rows, fewer than two batches of %d", c->gan.data, nr, B);
+    goto done;
+  }
+  if ((st = nqs_net_parse(&G, c->gan.generator, 1, 1, Z, nc, err))) {
+    if (err) snprintf(err->key, sizeof err->key, "gan.generator");
+    goto done;
+  }
+  if ((st = nqs_net_parse(&D, c->gan.discriminator, 1, 1, nc, 2, err))) {
+    if (err) snprintf(err->key, sizeof err->key, "gan.discriminator");
+    goto done;
+  }
+  res->rows = nr, res->particles = N, res->gen_params = G.np, res->disc_params = D.np;
+  tg = malloc(sizeof(double) * G.np), gg = malloc(sizeof(double) * G.np), td = malloc(sizeof(double) * D.np);
+  gd = malloc(sizeof(double) * D.np), wg = malloc(sizeof(double) * nqs_net_work_size(&G)), wd = malloc(sizeof(double) * nqs_net_work_size(&D));
+  z = malloc(sizeof(double) * Z), dx = malloc(sizeof(double) * nc), perm = malloc(sizeof(long) * nr);
+  const long M = c->gan.generated;
+  fake = malloc(sizeof(double) * (size_t)M * nc);
+  ag = (adam){G.np, c->gan.learning_rate, c->gan.beta1, calloc(G.np, sizeof(double)), calloc(G.np, sizeof(double)), 0};
+  ad = (adam){D.np, c->gan.learning_rate, c->gan.beta1, calloc(D.np, sizeof(double)), calloc(D.np, sizeof(double)), 0};
+  for (int k = 0; k < 8; k++) h[k] = malloc(sizeof(double) * bins);
+  int ok = tg && gg && td && gd && wg && wd && z && dx && perm && fake && ag.m && ag.v && ad.m && ad.v;
+  for (int k = 0; k < 8; k++) ok &= h[k] != NULL;
+  if (!ok) {
+    st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the GAN");
+    goto done;
+  }
+  /* the scale: the rms coordinate of the data */
+  double rms = 0;
+  for (size_t k = 0; k < (size_t)nr * nc; k++) rms += x[k] * x[k];
+  rms = sqrt(rms / ((double)nr * nc));
+  if (!(rms > 0)) {
+    st = nqs_error_setk(err, NQS_EINPUT, "gan.data", "every coordinate in %s is 0", c->gan.data);
+    goto done;
+  }
+  if ((st = nqs_run_make_dir(c, 0, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, "gan", res->dir, err)))
+    goto done;
+  snprintf(path, sizeof path, "%s/gan_training.csv", res->dir);
+  if (!(csv = fopen(path, "w"))) {
+    st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+    goto done;
+  }
+  fprintf(csv, "epoch,discriminator_loss,generator_loss,d_real,d_fake,wall_seconds\n");
+  nqs_rng rng;
+  nqs_rng_seed(&rng, c->run.seed, 0x6A11);
+  nqs_net_init_params(&G, tg, &rng);
+  nqs_net_init_params(&D, td, &rng);
+  double p[2], xs[4096];
+  const double inv = 1 / rms;
+  for (int e = 1; e <= c->gan.epochs && !st; e++) {
+    nqs_permutation(nr, perm, &rng);
+    double dl = 0, gl = 0, dreal = 0, dfake = 0;
+    long steps = 0;
+    for (long b0 = 0; b0 + B <= nr; b0 += B, steps++) {
+      /* the discriminator: real rows labelled 1, generated ones 0 */
+      memset(gd, 0, sizeof(double) * D.np);
+      for (int i = 0; i < B; i++) {
+        for (int k = 0; k < nc; k++) xs[k] = x[(size_t)perm[b0 + i] * nc + k] * inv;
+        dl += nqs_net_loss_grad(&D, td, xs, 1, 0.5 / B, gd, p, wd) / B, dreal += p[1] / B;
+        for (int k = 0; k < Z; k++) z[k] = nqs_rng_normal(&rng);
+        const double *g = nqs_net_outputs(&G, tg, z, wg);
+        memcpy(xs, g, sizeof(double) * nc);
+        dl += nqs_net_loss_grad(&D, td, xs, 0, 0.5 / B, gd, p, wd) / B, dfake += p[1] / B;
+      }
+      adam_step(&ad, td, gd);
+      /* the generator: -ln D(G(z)), through D's input gradient */
+      memset(gg, 0, sizeof(double) * G.np);
+      for (int i = 0; i < B; i++) {
+        for (int k = 0; k < Z; k++) z[k] = nqs_rng_normal(&rng);
+        const double *g = nqs_net_outputs(&G, tg, z, wg);
+        memcpy(xs, g, sizeof(double) * nc);
+        nqs_net_forward(&D, td, xs, p, wd);
+        const double dy[2] = {p[0], p[1] - 1};
+        nqs_net_backward(&D, td, dy, 1, NULL, dx, wd);
+        gl += -log(fmax(p[1], 1e-300)) / B;
+        nqs_net_backward(&G, tg, dx, 1.0 / B, gg, NULL, wg);
+      }
+      adam_step(&ag, tg, gg);
+    }
+    dl /= steps, gl /= steps, dreal /= steps, dfake /= steps;
+    if (!isfinite(dl) || !isfinite(gl)) {
+      st = nqs_error_set(err, NQS_EFAILED, "the GAN diverged at epoch %d: lower gan.learning_rate", e);
+      break;
+    }
+    fprintf(csv, "%d,%.8g,%.8g,%.6f,%.6f,%.3f\n", e, dl, gl, dreal, dfake, nqs_run_now() - t0);
+    fflush(csv);
+    res->epochs = e;
+    if (o && o->progress) {
+      nqs_progress pr = {.phase = "train", .iteration = e, .iterations = c->gan.epochs, .fraction = (double)e / c->gan.epochs,
+                         .has_energy = 1, .energy = dfake, .elapsed = nqs_run_now() - t0};
+      o->progress(o->user, &pr);
+    }
+  }
+  if (fclose(csv) && !st) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
+  csv = NULL;
+  if (st) goto done;
+
+  /* the judgement by physics */
+  for (long i = 0; i < M; i++) {
+    for (int k = 0; k < Z; k++) z[k] = nqs_rng_normal(&rng);
+    const double *g = nqs_net_outputs(&G, tg, z, wg);
+    for (int k = 0; k < nc; k++) fake[(size_t)i * nc + k] = g[k] * rms;
+  }
+  double r_max = c->gan.r_max, largest = 0;
+  for (long i = 0; !(r_max > 0) && i < (long)nr * N; i++) {
+    double q = 0;
+    for (int k = 0; k < dim; k++) q += x[(size_t)i * dim + k] * x[(size_t)i * dim + k];
+    largest = fmax(largest, sqrt(q));
+  }
+  if (!(r_max > 0)) r_max = largest * 1.0001;
+  const double w1 = r_max / bins, w2 = 2 * r_max / bins;
+  densities(x, nr, N, dim, bins, r_max, h[0], h[1], &res->r2_data, &res->r2_data_error);
+  densities(fake, M, N, dim, bins, r_max, h[2], h[3], &res->r2_gan, &res->r2_gan_error);
+  double a, b;
+  densities(x, nr / 2, N, dim, bins, r_max, h[4], h[5], &a, &b);
+  densities(x + (size_t)(nr / 2) * nc, nr - nr / 2, N, dim, bins, r_max, h[6], h[7], &a, &b);
+  res->l1_onebody = l1(h[0], h[2], bins, w1), res->l1_pair = l1(h[1], h[3], bins, w2);
+  res->l1_onebody_floor = l1(h[4], h[6], bins, w1), res->l1_pair_floor = l1(h[5], h[7], bins, w2);
+  snprintf(path, sizeof path, "%s/gan_densities.csv", res->dir);
+  if (!(csv = fopen(path, "w"))) {
+    st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+    goto done;
+  }
+  fprintf(csv, "r,onebody_data,onebody_gan,r12,pair_data,pair_gan\n");
+  for (int k = 0; k < bins; k++)
+    fprintf(csv, "%.6g,%.8g,%.8g,%.6g,%.8g,%.8g\n", (k + 0.5) * w1, h[0][k], h[2][k], (k + 0.5) * w2, h[1][k], h[3][k]);
+  if (fclose(csv)) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
+  csv = NULL;
+  if (!st) {
+    snprintf(path, sizeof path, "%s/generated.csv", res->dir);
+    char *header = malloc((size_t)nc * 12 + 2);
+    if (!header) st = nqs_error_set(err, NQS_ENOMEM, "out of memory");
+    else {
+      header[0] = 0;
+      for (int k = 0; k < nc; k++) sprintf(header + strlen(header), "%sx%d", k ? "," : "", k);
+      st = nqs_dataset_write_named(path, fake, M < 10000 ? M : 10000, nc, 0, header, err);
+      free(header);
+    }
+  }
+  if (st) goto done;
+  cJSON *j = nqs_run_result_head("gan", c);
+  cJSON_AddStringToObject(j, "data", c->gan.data);
+  cJSON_AddNumberToObject(j, "rows", nr);
+  cJSON_AddNumberToObject(j, "particles", N);
+  cJSON_AddNumberToObject(j, "dimensions", dim);
+  cJSON_AddNumberToObject(j, "generator_parameters", G.np);
+  cJSON_AddNumberToObject(j, "discriminator_parameters", D.np);
+  cJSON_AddNumberToObject(j, "epochs", res->epochs);
+  cJSON *r2 = cJSON_AddObjectToObject(j, "r2_per_particle");
+  cJSON_AddNumberToObject(r2, "data", res->r2_data);
+  cJSON_AddNumberToObject(r2, "data_error", res->r2_data_error);
+  cJSON_AddNumberToObject(r2, "generated", res->r2_gan);
+  cJSON_AddNumberToObject(r2, "generated_error", res->r2_gan_error);
+  cJSON *dj = cJSON_AddObjectToObject(j, "density_l1");
+  cJSON_AddNumberToObject(dj, "onebody", res->l1_onebody);
+  cJSON_AddNumberToObject(dj, "pair", res->l1_pair);
+  cJSON_AddNumberToObject(dj, "onebody_between_data_halves", res->l1_onebody_floor);
+  cJSON_AddNumberToObject(dj, "pair_between_data_halves", res->l1_pair_floor);
+  res->wall_seconds = nqs_run_now() - t0;
+  cJSON_AddNumberToObject(j, "wall_seconds", res->wall_seconds);
+  st = nqs_run_write_json(res->dir, "result.json", j, err);
+done:
+  if (csv) fclose(csv);
+  free(x), free(tg), free(td), free(gg), free(gd), free(wg), free(wd), free(z), free(dx), free(perm), free(fake);
+  free(ag.m), free(ag.v), free(ad.m), free(ad.v);
+  for (int k = 0; k < 8; k++) free(h[k]);
+  return st;
+}
