@@ -268,21 +268,24 @@ nqs_status nqs_dataset_column(const char *path, const char *name, int ncols, int
     *index = (int)k;
     return NQS_OK;
   }
-  char line[4096] = "";
+  char *line = NULL; /* the first line that is not a comment: the header, if it is not numbers */
+  size_t cap = 0;
   FILE *f = has_suffix(path, ".h5") || has_suffix(path, ".hdf5") ? NULL : fopen(path, "r");
-  while (f && fgets(line, sizeof line, f) && (line[0] == '#' || line[strspn(line, " \t\r\n")] == 0)) line[0] = 0;
+  while (f && getline(&line, &cap, f) >= 0 && (line[0] == '#' || line[strspn(line, " \t\r\n")] == 0)) continue;
   if (f) fclose(f);
-  if (parse_line(line, NULL, 0) >= 0) line[0] = 0; /* numbers: no header */
+  if (line && parse_line(line, NULL, 0) >= 0) line[0] = 0; /* numbers: no header */
   int col = 0;
-  for (char *save = NULL, *t = strtok_r(line, ",\r\n", &save); t; t = strtok_r(NULL, ",\r\n", &save), col++) {
+  for (char *save = NULL, *t = line ? strtok_r(line, ",\r\n", &save) : NULL; t; t = strtok_r(NULL, ",\r\n", &save), col++) {
     while (*t == ' ' || *t == '\t') t++;
     size_t len = strlen(t);
     while (len && (t[len - 1] == ' ' || t[len - 1] == '\t')) t[--len] = 0;
     if (strcmp(t, name) == 0) {
       *index = col;
+      free(line);
       return NQS_OK;
     }
   }
+  free(line);
   return nqs_error_set(err, NQS_EINPUT, "%s: no column named '%s' (name columns by a header row of the CSV, or by 0-based "
                        "index 0..%d)", path, name, ncols - 1);
 }
