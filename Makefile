@@ -57,6 +57,7 @@ fuzz: deps
 	done
 
 bench: build
+	@bash scripts/install-deps.sh bench
 	./$(BUILD)/nqs-bench --json $(BUILD)/bench.json
 
 clean:

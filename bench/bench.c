@@ -257,6 +257,80 @@ static void bench_nuclei(double budget, double us[3]) {
   }
 }
 
+/* 8: learning: one epoch of nqs classify (CNN and FFNN) on L = 20 Ising data over 26 temperatures,
+ * 1 and 2 threads, and the same networks, batch and data in PyTorch (bench/torch_ising.py, when
+ * Debian's python3-torch is installed), measured in this run. sec[net][threads-1], peer[net][threads-1]. */
+static void bench_learning(int quick, double sec[2][2], double peer[2][2]) {
+  static const char *nets[2] = {"conv8, relu, pool, dense32, relu", "dense100, sigmoid"}, *names[2] = {"CNN", "FFNN"};
+  printf("\nlearning: one epoch of nqs classify on the 20 x 20 Ising data (26 temperatures, batch 64, Adam; training and\n"
+         "validation passes), against the same networks in PyTorch (float32) when python3-torch is installed\n");
+  for (int a = 0; a < 2; a++)
+    for (int t = 0; t < 2; t++) sec[a][t] = peer[a][t] = NAN;
+  char dir[] = "/tmp/nqs-bench-learn-XXXXXX", data[64], out[96];
+  if (!mkdtemp(dir)) return;
+  snprintf(data, sizeof data, "%s/ising20.csv", dir);
+  const int L = 20, n = L * L, per = quick ? 100 : 300, nt = 26;
+  double *rows = malloc(sizeof(double) * (size_t)per * nt * (n + 2));
+  char *header = malloc((size_t)n * 8 + 32);
+  nqs_error err;
+  for (int k = 0; rows && header && k < nt; k++) {
+    nqs_ising m;
+    const double T = 1.0 + 0.1 * k;
+    if (nqs_ising_init(&m, L, T, 11 + k, &err)) break;
+    for (int s = 0; s < 200; s++) nqs_ising_wolff(&m);
+    for (int r = 0; r < per; r++) {
+      for (long fl = 0; fl < 2 * n;) fl += nqs_ising_wolff(&m);
+      double *rw = rows + ((size_t)k * per + r) * (n + 2);
+      for (int i = 0; i < n; i++) rw[i] = m.s[i] > 0;
+      rw[n] = T, rw[n + 1] = T < NQS_ISING_TC;
+    }
+    nqs_ising_free(&m);
+  }
+  header[0] = 0;
+  for (int i = 0; i < n; i++) sprintf(header + strlen(header), "s%d,", i);
+  strcat(header, "T,ordered");
+  const int wrote = rows && header && !nqs_dataset_write_named(data, rows, (long)per * nt, n + 2, 0, header, &err);
+  free(rows), free(header);
+  long ntr = 0, nva = 0;
+  for (int a = 0; wrote && a < 2; a++)
+    for (int t = 1; t <= 2; t++) {
+      nqs_config c;
+      nqs_config_defaults(&c);
+      char set[4][160];
+      snprintf(set[0], sizeof set[0], "classify.data=%s", data);
+      snprintf(set[1], sizeof set[1], "classify.network=%s", nets[a]);
+      snprintf(set[2], sizeof set[2], "run.threads=%d", t);
+      snprintf(out, sizeof out, "%s/run%d%d", dir, a, t);
+      snprintf(set[3], sizeof set[3], "output.dir=%s", out);
+      nqs_classify_result r;
+      int ok = 1;
+      for (int q = 0; q < 4; q++) ok &= nqs_config_set(&c, set[q], &err) == NQS_OK;
+      ok &= !nqs_config_set(&c, "classify.epochs=2", &err) && !nqs_config_set(&c, "classify.patience=10", &err);
+      if (ok && nqs_classify_run(&c, NULL, &r, &err) == NQS_OK) sec[a][t - 1] = r.seconds_per_epoch, ntr = r.train_rows, nva = r.validation_rows;
+      else fprintf(stderr, "nqs-bench: classify: %s\n", err.msg);
+    }
+  for (int t = 1; wrote && ntr && t <= 2; t++) {
+    char cmd[512], line[512];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/bench/torch_ising.py %s %d %ld %ld %d 2>/dev/null", NQS_SOURCE_DIR, data, L,
+             ntr, nva, t);
+    FILE *p = popen(cmd, "r");
+    if (p && fgets(line, sizeof line, p)) {
+      const char *cn = strstr(line, "\"cnn\": "), *fn = strstr(line, "\"ffnn\": ");
+      if (cn) peer[0][t - 1] = atof(cn + 7);
+      if (fn) peer[1][t - 1] = atof(fn + 8);
+    }
+    if (p) pclose(p);
+  }
+  printf("%6s %8s %12s %14s %10s\n", "net", "threads", "nqs [s]", "PyTorch [s]", "ratio");
+  for (int a = 0; a < 2; a++)
+    for (int t = 0; t < 2; t++)
+      printf("%6s %8d %12.3f %14.3f %9.2fx\n", names[a], t + 1, sec[a][t], peer[a][t], peer[a][t] / sec[a][t]);
+  if (!isfinite(peer[0][0])) printf("(PyTorch not found: apt-get install python3-torch for the peer column)\n");
+  char rm[128];
+  snprintf(rm, sizeof rm, "rm -rf %s", dir);
+  if (system(rm)) fprintf(stderr, "nqs-bench: could not remove %s\n", dir);
+}
+
 /* 5b: seconds to an error of 1e-3 for each of bsmp at N = 6 and 12, backflow x FFNN x Pade at eta = 0. */
 static void backflow_time_to_error(int quick, double btte[2][3]) {
   printf("\ntime to error 1e-3: backflow x FFNN x Pade at its start (eta = 0), omega = 1, 32 walkers, 2 threads\n");
@@ -452,6 +526,8 @@ int main(int argc, char **argv) {
   /* 7. light nuclei */
   double nuc_us[3];
   bench_nuclei(budget, nuc_us);
+  double learn[2][2], learn_peer[2][2];
+  bench_learning(quick, learn, learn_peer);
   /* 6. lattice spins: RBM, TFIM h = 1 periodic chain, one chain, one thread */
   printf("\nlattice: periodic TFIM chain, h = 1, RBM with real weights (plain, and translation-symmetric),"
          " 1 chain, 1 thread\n");
@@ -541,6 +617,15 @@ int main(int argc, char **argv) {
       for (int s = 0; s < 3; s++) {
         fprintf(f, "%s{\"N\": %d, \"sampler\": \"%s\", \"seconds\": ", q || s ? ", " : "", 6 + 6 * q, bsmp[s]->name);
         put(f, btte[q][s]);
+        fprintf(f, "}");
+      }
+    fprintf(f, "],\n \"classify_epoch_s\": [");
+    for (int a = 0; a < 2; a++)
+      for (int t = 0; t < 2; t++) {
+        fprintf(f, "%s{\"network\": \"%s\", \"threads\": %d, \"nqs\": ", a || t ? ", " : "", a ? "ffnn" : "cnn", t + 1);
+        put(f, learn[a][t]);
+        fprintf(f, ", \"pytorch\": ");
+        put(f, learn_peer[a][t]);
         fprintf(f, "}");
       }
     fprintf(f, "],\n \"nucleus_sample_us\": {\"2H\": %.5g, \"3H\": %.5g, \"4He\": %.5g},\n \"lattice_tfim\": [", nuc_us[0],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages nqs needs to build, test and run — only those missing.
-# Called by `make demo`, `make check`, `make bench`; safe to run again.
+# Called by `make demo`, `make check`, `make bench` (which adds the PyTorch peer: install-deps.sh bench); safe to run again.
 set -euo pipefail
 
 # What each package is for (keep README.md "Dependencies" in step with this list):
@@ -14,7 +14,10 @@ set -euo pipefail
 #   libarpack2-dev              ARPACK Lanczos: exact ground states of spin models (nqs exact)
 #   libopenmpi-dev openmpi-bin  MPI: mpirun -np K nqs run splits the walkers over K processes
 #   python3-numpy python3-sklearn   test oracles only (make validate: the lasso path against scikit-learn)
+#   python3-torch (make bench only)  the PyTorch peer of the classification rows of make bench
 PKGS=(gcc make cmake pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev libhdf5-dev gnuplot-nox libopenmpi-dev openmpi-bin libarpack2-dev python3-numpy python3-sklearn)
+
+[ "${1:-}" = bench ] && PKGS+=(python3-torch)
 
 missing=()
 for p in "${PKGS[@]}"; do

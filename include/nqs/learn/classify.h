@@ -15,7 +15,7 @@ typedef struct nqs_classify_result {
   double test_accuracy, test_loss;
   int has_crossing;
   double crossing, crossing_error; /* T where the mean P(class 1) crosses 1/2, bootstrap error */
-  double wall_seconds, seconds_per_epoch;
+  double wall_seconds, seconds_per_epoch; /* an epoch: the training pass and the validation pass */
 } nqs_classify_result;
 
 nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_classify_result *res, nqs_error *err);
