@@ -1,5 +1,5 @@
 /* golden_digest DIR — one line that pins a run folder's numbers to the last bit: the energy mean
- * and error of result.json (or the learning monitors of train-rbm, tomography and regress) printed with
+ * and error of result.json (or the learning monitors of train-rbm, tomography, regress, classify and gan) printed with
  * 17 digits, and FNV-1a hashes of the final parameters (checkpoint.h5, and rbm.json when present).
  * test_golden.sh compares these lines with tests/golden/golden.txt. */
 #include <cjson/cJSON.h>
@@ -56,13 +56,15 @@ int main(int argc, char **argv) {
   }
   const cJSON *e = cJSON_GetObjectItem(j, "energy");
   if (e) printf("E %.17g %.17g", cJSON_GetObjectItem(e, "mean")->valuedouble, cJSON_GetObjectItem(e, "error")->valuedouble);
-  const char *monitors[] = {"kl", "log_likelihood_train", "fidelity", "train_mse", "test_mse"};
-  for (int k = 0; k < 5; k++) {
+  const char *monitors[] = {"kl", "log_likelihood_train", "fidelity", "train_mse", "test_mse", "test_loss"};
+  for (int k = 0; k < 6; k++) {
     const cJSON *m = cJSON_GetObjectItem(j, monitors[k]);
     if (cJSON_IsNumber(m)) printf(" %s %.17g", monitors[k], m->valuedouble);
   }
   const cJSON *coef = cJSON_GetObjectItem(j, "coefficients"); /* nqs regress */
   if (coef) printf(" coefficients %016" PRIx64, hash_numbers(coef, 0xcbf29ce484222325ull));
+  const cJSON *dl = cJSON_GetObjectItem(j, "density_l1"); /* nqs gan */
+  if (dl) printf(" density_l1 %016" PRIx64, hash_numbers(dl, 0xcbf29ce484222325ull));
   cJSON_Delete(j);
   nqs_checkpoint ck;
   nqs_error err;

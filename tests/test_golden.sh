@@ -50,7 +50,7 @@ case_() {
 for f in "$SRC"/examples/*.ini; do
   b=$(basename "$f" .ini)
   case $b in
-    rbm_ising_4x4|tomography_tfim_6|regress_*) continue ;;
+    rbm_ising_4x4|tomography_tfim_6|regress_*|classify_*) continue ;;
   esac
   case_ "$b" result.json run "$f" "${SHORT[@]}" --out "$T/$b"
 done
@@ -79,6 +79,12 @@ case_ regress_lasso result.json regress "$SRC/examples/regress_franke.ini" --qui
       --set regress.degree=7 --set regress.complexity=0 --set regress.bootstraps=0 --out "$T/regress_lasso"
 case_ regress_pmm result.json regress "$SRC/examples/regress_franke.ini" --quiet --no-plots --set regress.model=pmm \
       --set regress.pmm_epochs=50 --set regress.complexity=0 --set regress.bootstraps=0 --out "$T/regress_pmm"
+"$NQS" sample-ising --length 6 --temperatures 1.5,2.0,3.0,3.5 --samples 100 --out "$T/phases.csv" > /dev/null 2>&1
+case_ classify_ising result.json classify "$SRC/examples/classify_ising.ini" --quiet --no-plots --set classify.data="$T/phases.csv" \
+      --set classify.epochs=2 --set run.threads=2 --out "$T/classify_ising"
+"$NQS" run "$SRC/examples/dot2d_n2.ini" "${SHORT[@]}" --set evaluation.dump_samples=256 --out "$T/dump" > /dev/null 2>&1
+printf '[gan]\ndata = %s/dump/samples.csv\nepochs = 2\ngenerated = 500\nbatch = 32\n' "$T" > "$T/gan.ini"
+case_ gan_dot2 result.json gan "$T/gan.ini" --quiet --no-plots --out "$T/gan_dot2"
 
 if [ "$RECORD" = "--record" ]; then
   cp "$out" "$GOLDEN"
