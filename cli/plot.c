@@ -215,7 +215,7 @@ static void fig_regress(FILE *g, const char *dir, const char *title, double ref)
   if (cols > 6)
     fprintf(g,
             "set output '%s/path.png'\n"
-            "set multiplot layout 2,1 title 'Penalty path'\n"
+            "set multiplot layout 2,1 title 'Penalty path'; unset title\n"
             "set logscale x; set format x '10^{%%L}'; set xlabel 'penalty lambda'; set ylabel 'coefficient'; unset key\n"
             "plot for [k=7:%d] '%s/path.csv' using 1:k with lines lw 1.5\n"
             "set ylabel 'MSE'; set logscale y; set key top left\n"
@@ -243,7 +243,7 @@ static void fig_classify(FILE *g, const char *dir, const char *title, double ref
   if (has(dir, "learning_curve.csv"))
     fprintf(g,
             "set output '%s/learning_curve.png'\n"
-            "set multiplot layout 2,1 title 'Classifier training'\n"
+            "set multiplot layout 2,1 title 'Classifier training'; unset title\n"
             "set xlabel 'epoch'; set ylabel 'cross-entropy per row'; set key top right\n"
             "plot '%s/learning_curve.csv' using 1:2 with linespoints pt 7 lw 2 lc rgb '#0030a0' title 'training rows', "
             "'' using 1:4 with linespoints pt 5 lw 2 lc rgb '#c00000' title 'validation rows'\n"
@@ -281,7 +281,7 @@ static void fig_gan(FILE *g, const char *dir, const char *title, double ref) {
   if (has(dir, "gan_densities.csv"))
     fprintf(g,
             "set output '%s/gan_densities.png'\n"
-            "set multiplot layout 2,1 title 'Generated configurations against the data'\n"
+            "set multiplot layout 2,1 title 'Generated configurations against the data'; unset title\n"
             "set xlabel 'r (particle distance from the trap centre)'; set ylabel 'probability density'; set key top right\n"
             "plot '%s/gan_densities.csv' using 1:2 with lines lw 2 lc rgb '#0030a0' title 'data (VMC)', "
             "'' using 1:3 with lines lw 2 dt 2 lc rgb '#c00000' title 'GAN'\n"
