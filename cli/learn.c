@@ -13,6 +13,14 @@ static int fail(const char *msg) {
   return 2;
 }
 
+/* A learning command that failed: the message (with the input line at fault) and the folder. */
+static int failed(const nqs_config *c, nqs_error *err, const char *dir) {
+  nqs_config_locate(c, err);
+  fprintf(stderr, "nqs: error: %s\n", err->msg);
+  if (dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", dir);
+  return cli_exit_code(err->code);
+}
+
 static void print_observables(const char *what, const double o[8]) {
   printf("  %-12s E/n = %.5f ± %.5f   |M|/n = %.5f ± %.5f   C/n = %.4f ± %.4f   chi/n = %.4f ± %.4f\n", what, o[0], o[1],
          o[2], o[3], o[4], o[5], o[6], o[7]);
@@ -168,10 +176,7 @@ int nqs_cmd_train_rbm(int argc, char **argv) {
   const nqs_status st = nqs_train_rbm(&c, &o, &r, &err);
   nqs_checkpoint_free(&ck);
   if (st) {
-    nqs_config_locate(&c, &err);
-    fprintf(stderr, "nqs: error: %s\n", err.msg);
-    if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
-    return cli_exit_code(err.code);
+    return failed(&c, &err, r.dir);
   }
   printf("RBM %d visible x %d hidden, %d epochs:", r.nv, r.nh, r.epochs);
   if (isfinite(r.ll_train)) printf("  log-likelihood train %.4f, held-out %.4f", r.ll_train, r.ll_test);
@@ -199,10 +204,7 @@ int nqs_cmd_tomography(int argc, char **argv) {
   nqs_run_options o = {.progress = train_progress, .user = &show};
   nqs_tomo_result r;
   if (nqs_tomography_run(&c, &o, &r, &err)) {
-    nqs_config_locate(&c, &err);
-    fprintf(stderr, "nqs: error: %s\n", err.msg);
-    if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
-    return cli_exit_code(err.code);
+    return failed(&c, &err, r.dir);
   }
   printf("tomography of %d qubits from %ld records in each of %d bases (%s): fidelity to the exact ground state %.6f\n",
          r.n, c.boltzmann.measurements, r.bases, c.boltzmann.bases, r.fidelity);
@@ -266,10 +268,7 @@ int nqs_cmd_regress(int argc, char **argv) {
   nqs_run_options o = {.progress = regress_progress, .user = &show};
   nqs_regress_result r;
   if (nqs_regress_run(&c, &o, &r, &err)) {
-    nqs_config_locate(&c, &err);
-    fprintf(stderr, "nqs: error: %s\n", err.msg);
-    if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
-    return cli_exit_code(err.code);
+    return failed(&c, &err, r.dir);
   }
   if (strcmp(c.regress.model, "pmm") == 0)
     printf("pmm, %dx%d matrix of %d inputs, %d eigenvector%s (%d parameters), %ld training and %ld test rows", c.regress.pmm_size,
@@ -305,10 +304,7 @@ int nqs_cmd_classify(int argc, char **argv) {
   nqs_run_options o = {.progress = classify_progress, .user = &show};
   nqs_classify_result r;
   if (nqs_classify_run(&c, &o, &r, &err)) {
-    nqs_config_locate(&c, &err);
-    fprintf(stderr, "nqs: error: %s\n", err.msg);
-    if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
-    return cli_exit_code(err.code);
+    return failed(&c, &err, r.dir);
   }
   printf("%s\n  %d epochs (best %d), %ld training, %ld validation and %ld test rows, %.2f s per epoch\n", r.network, r.epochs,
          r.best_epoch, r.train_rows, r.validation_rows, r.test_rows, r.seconds_per_epoch);
@@ -340,10 +336,7 @@ int nqs_cmd_gan(int argc, char **argv) {
   nqs_run_options o = {.progress = gan_progress, .user = &show};
   nqs_gan_result r;
   if (nqs_gan_run(&c, &o, &r, &err)) {
-    nqs_config_locate(&c, &err);
-    fprintf(stderr, "nqs: error: %s\n", err.msg);
-    if (r.dir[0]) fprintf(stderr, "nqs: the run folder %s keeps what was written\n", r.dir);
-    return cli_exit_code(err.code);
+    return failed(&c, &err, r.dir);
   }
   printf("GAN on %ld configurations of %d particles: generator %d, discriminator %d parameters, %d epochs\n", r.rows,
          r.particles, r.gen_params, r.disc_params, r.epochs);

@@ -50,3 +50,8 @@ const char *nqs_status_string(nqs_status st) {
   }
   return "unknown status";
 }
+
+nqs_status nqs_error_key(nqs_error *err, nqs_status st, const char *key) {
+  if (err && st) snprintf(err->key, sizeof err->key, "%s", key);
+  return st;
+}

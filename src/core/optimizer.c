@@ -7,16 +7,19 @@ static void sgd_step(double *theta, const double *grad, double *state, int np, d
   for (int k = 0; k < np; k++) theta[k] -= lr * grad[k];
 }
 
-/* state = [m (np) | v (np)], standard beta1 = 0.9, beta2 = 0.999, eps = 1e-8. */
-static void adam_step(double *theta, const double *grad, double *state, int np, double lr, long t) {
-  const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-  double *m = state, *v = state + np;
-  const double c1 = 1.0 - pow(b1, (double)t), c2 = 1.0 - pow(b2, (double)t);
+void nqs_adam_step(double *theta, const double *grad, double *m, double *v, int np, double lr, double beta1, long t) {
+  const double b2 = 0.999, eps = 1e-8;
+  const double c1 = 1.0 - pow(beta1, (double)t), c2 = 1.0 - pow(b2, (double)t);
   for (int k = 0; k < np; k++) {
-    m[k] = b1 * m[k] + (1 - b1) * grad[k];
+    m[k] = beta1 * m[k] + (1 - beta1) * grad[k];
     v[k] = b2 * v[k] + (1 - b2) * grad[k] * grad[k];
     theta[k] -= lr * (m[k] / c1) / (sqrt(v[k] / c2) + eps);
   }
+}
+
+/* state = [m (np) | v (np)], standard beta1 = 0.9. */
+static void adam_step(double *theta, const double *grad, double *state, int np, double lr, long t) {
+  nqs_adam_step(theta, grad, state, state + np, np, lr, 0.9, t);
 }
 
 const nqs_optimizer_type nqs_opt_sgd = {.name = "sgd", .help = "plain gradient descent: theta -= learning_rate * dE/dtheta", .step = sgd_step};

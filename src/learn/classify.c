@@ -7,6 +7,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nqs/core/optimizer.h"
 #include "nqs/learn/classify.h"
 #include "nqs/learn/dataset.h"
 #include "nqs/learn/regress.h" /* nqs_permutation */
@@ -27,10 +28,6 @@ static void samples_free(samples *s) {
   free(s->x), free(s->y), free(s->T);
 }
 
-static nqs_status at_key(nqs_error *err, nqs_status st, const char *key) {
-  if (err && st) snprintf(err->key, sizeof err->key, "%s", key);
-  return st;
-}
 
 /* The features (every column but the label and the temperature; 0/1 spins become -1/+1), the
  * labels and the temperatures. */
@@ -41,13 +38,13 @@ static nqs_status load(const nqs_config *c, samples *s, nqs_error *err) {
                           "--temperatures 1.0:3.5:26)");
   double *rows;
   int nr, nc, lc, tc = -1;
-  nqs_status st = at_key(err, nqs_dataset_read(c->classify.data, 0, &rows, &nr, &nc, err), "classify.data");
+  nqs_status st = nqs_error_key(err, nqs_dataset_read(c->classify.data, 0, &rows, &nr, &nc, err), "classify.data");
   if (st) return st;
-  if ((st = at_key(err, nqs_dataset_column(c->classify.data, c->classify.label, nc, &lc, err), "classify.label"))) goto done;
+  if ((st = nqs_error_key(err, nqs_dataset_column(c->classify.data, c->classify.label, nc, &lc, err), "classify.label"))) goto done;
   if (strcmp(c->classify.temperature, "none") != 0) {
     st = nqs_dataset_column(c->classify.data, c->classify.temperature, nc, &tc, err);
     if (st && strcmp(c->classify.temperature, "T") == 0) st = NQS_OK, tc = -1; /* the default name and no such column: no curve */
-    if ((st = at_key(err, st, "classify.temperature"))) goto done;
+    if ((st = nqs_error_key(err, st, "classify.temperature"))) goto done;
   }
   s->n = nr, s->nf = nc - 1 - (tc >= 0);
   if (s->nf < 1) {
@@ -150,7 +147,7 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
     st = nqs_error_setk(err, NQS_EINPUT, "classify.lattice", "%d x %d sites, but the data have %d features", L, L, s.nf);
     goto done;
   }
-  if ((st = at_key(err, nqs_net_parse(&net, c->classify.network, 1, lattice ? L : 1, lattice ? L : s.nf, s.classes, err),
+  if ((st = nqs_error_key(err, nqs_net_parse(&net, c->classify.network, 1, lattice ? L : 1, lattice ? L : s.nf, s.classes, err),
                    "classify.network")))
     goto done;
   nqs_net_describe(&net, res->network, sizeof res->network);
@@ -213,16 +210,13 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
       double bl, ba;
       pass(&tr, th, &s, train + b0, nb, g, &bl, &ba);
       tl += bl * nb, ta += ba * nb, step++;
-      for (int q = 0; q < net.np; q++) {
-        const double gq = g[q] + wd * th[q];
-        if (adam) {
-          m1[q] = 0.9 * m1[q] + 0.1 * gq, m2[q] = 0.999 * m2[q] + 0.001 * gq * gq;
-          th[q] -= lr * (m1[q] / (1 - pow(0.9, (double)step))) / (sqrt(m2[q] / (1 - pow(0.999, (double)step))) + 1e-8);
-        } else if (mom) {
-          m1[q] = c->classify.momentum * m1[q] - lr * gq;
+      for (int q = 0; q < net.np; q++) g[q] += wd * th[q]; /* the L2 penalty */
+      if (adam) nqs_adam_step(th, g, m1, m2, net.np, lr, 0.9, step);
+      else
+        for (int q = 0; q < net.np; q++) {
+          m1[q] = mom ? c->classify.momentum * m1[q] - lr * g[q] : -lr * g[q];
           th[q] += m1[q];
-        } else th[q] -= lr * gq;
-      }
+        }
     }
     double vl, va;
     pass(&tr, th, &s, val, nva, NULL, &vl, &va);

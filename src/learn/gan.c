@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nqs/core/optimizer.h"
 #include "nqs/learn/dataset.h"
 #include "nqs/learn/gan.h"
 #include "nqs/learn/regress.h" /* nqs_permutation */
@@ -16,15 +17,7 @@ typedef struct { /* Adam with its moments */
   long t;
 } adam;
 
-static void adam_step(adam *a, double *th, const double *g) {
-  a->t++;
-  const double c1 = 1 - pow(a->b1, (double)a->t), c2 = 1 - pow(0.999, (double)a->t);
-  for (int q = 0; q < a->n; q++) {
-    a->m[q] = a->b1 * a->m[q] + (1 - a->b1) * g[q];
-    a->v[q] = 0.999 * a->v[q] + 0.001 * g[q] * g[q];
-    th[q] -= a->lr * (a->m[q] / c1) / (sqrt(a->v[q] / c2) + 1e-8);
-  }
-}
+static void adam_step(adam *a, double *th, const double *g) { nqs_adam_step(th, g, a->m, a->v, a->n, a->lr, a->b1, ++a->t); }
 
 /* Histograms of the particle radii and the pair distances of rows x (n x N*dim), each a
  * probability density over [0, r_max) (bins of width r_max / bins); <r^2> per particle. */
@@ -73,7 +66,7 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
   if (!st && !c->gan.data[0])
     st = nqs_error_setk(err, NQS_EINPUT, "gan.data", "no data: set [gan] data = samples.csv (nqs run with evaluation.dump_samples "
                         "= 20000 writes one)");
-  if (!st && (st = nqs_dataset_read(c->gan.data, 0, &x, &nr, &nc, err)) && err) snprintf(err->key, sizeof err->key, "gan.data");
+  if (!st) st = nqs_error_key(err, nqs_dataset_read(c->gan.data, 0, &x, &nr, &nc, err), "gan.data");
   if (st) return st;
   const int dim = c->gan.dimensions, N = nc / dim, B = c->gan.batch, Z = c->gan.latent, bins = c->gan.bins;
   nqs_net G, D;
@@ -96,14 +89,9 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
     st = nqs_error_setk(err, NQS_EINPUT, "gan.batch", "%s has %d rows, fewer than two batches of %d", c->gan.data, nr, B);
     goto done;
   }
-  if ((st = nqs_net_parse(&G, c->gan.generator, 1, 1, Z, nc, err))) {
-    if (err) snprintf(err->key, sizeof err->key, "gan.generator");
+  if ((st = nqs_error_key(err, nqs_net_parse(&G, c->gan.generator, 1, 1, Z, nc, err), "gan.generator")) ||
+      (st = nqs_error_key(err, nqs_net_parse(&D, c->gan.discriminator, 1, 1, nc, 2, err), "gan.discriminator")))
     goto done;
-  }
-  if ((st = nqs_net_parse(&D, c->gan.discriminator, 1, 1, nc, 2, err))) {
-    if (err) snprintf(err->key, sizeof err->key, "gan.discriminator");
-    goto done;
-  }
   res->rows = nr, res->particles = N, res->gen_params = G.np, res->disc_params = D.np;
   tg = malloc(sizeof(double) * G.np), gg = malloc(sizeof(double) * G.np), td = malloc(sizeof(double) * D.np);
   gd = malloc(sizeof(double) * D.np), wg = malloc(sizeof(double) * nqs_net_work_size(&G)), wd = malloc(sizeof(double) * nqs_net_work_size(&D));

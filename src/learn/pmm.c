@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nqs/core/optimizer.h"
 #include "nqs/learn/regress.h"
 
 nqs_status nqs_pmm_init(nqs_pmm *m, int n, int d, int r, nqs_error *err) {
@@ -97,7 +98,6 @@ nqs_status nqs_pmm_train(const nqs_pmm *m, double *theta, const double *x, const
   double *g = malloc(sizeof(double) * np), *gi = malloc(sizeof(double) * np), *m1 = calloc(np, sizeof(double));
   double *m2 = calloc(np, sizeof(double)), *work = malloc(sizeof(double) * nqs_pmm_work_size(m));
   nqs_status st = !g || !gi || !m1 || !m2 || !work ? nqs_error_set(err, NQS_ENOMEM, "out of memory for the PMM") : NQS_OK;
-  const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
   for (int e = 1; e <= epochs && !st; e++) {
     memset(g, 0, sizeof(double) * np);
     for (long i = 0; i < n && !st; i++) {
@@ -108,11 +108,7 @@ nqs_status nqs_pmm_train(const nqs_pmm *m, double *theta, const double *x, const
       }
       for (int k = 0; k < np; k++) g[k] += 2 * (yi - y[i]) * gi[k] / n;
     }
-    for (int k = 0; k < np && !st; k++) {
-      m1[k] = b1 * m1[k] + (1 - b1) * g[k];
-      m2[k] = b2 * m2[k] + (1 - b2) * g[k] * g[k];
-      theta[k] -= lr * (m1[k] / (1 - pow(b1, e))) / (sqrt(m2[k] / (1 - pow(b2, e))) + eps);
-    }
+    if (!st) nqs_adam_step(theta, g, m1, m2, np, lr, 0.9, e);
   }
   free(g), free(gi), free(m1), free(m2), free(work);
   return st;

@@ -13,11 +13,6 @@
 #define MAX_FEATURES 5000
 #define MAX_LAMBDAS 1000
 
-/* Name the input key at fault of an error a lower layer set. */
-static nqs_status at_key(nqs_error *err, nqs_status st, const char *key) {
-  if (err && st) snprintf(err->key, sizeof err->key, "%s", key);
-  return st;
-}
 
 typedef struct {
   long n;
@@ -54,10 +49,10 @@ static nqs_status file_table(const nqs_config *c, table *t, nqs_error *err) {
   double *rows;
   int nr, nc, tcol = -1, icol[MAX_INPUTS];
   nqs_status st = nqs_dataset_read(path, 0, &rows, &nr, &nc, err);
-  if (st) return at_key(err, st, "regress.data");
+  if (st) return nqs_error_key(err, st, "regress.data");
   if (nc < 2) st = nqs_error_setk(err, NQS_EINPUT, "regress.data", "%s has %d column: a regression needs inputs and a target", path, nc);
   if (!st && c->regress.target[0]) {
-    st = at_key(err, nqs_dataset_column(path, c->regress.target, nc, &tcol, err), "regress.target");
+    st = nqs_error_key(err, nqs_dataset_column(path, c->regress.target, nc, &tcol, err), "regress.target");
   } else tcol = nc - 1;
   t->d = 0;
   if (!st && c->regress.inputs[0]) {
@@ -67,7 +62,7 @@ static nqs_status file_table(const nqs_config *c, table *t, nqs_error *err) {
       while (*tok == ' ') tok++;
       for (size_t l = strlen(tok); l && tok[l - 1] == ' '; l--) tok[l - 1] = 0;
       if (t->d == MAX_INPUTS) st = nqs_error_setk(err, NQS_EINPUT, "regress.inputs", "at most %d input columns", MAX_INPUTS);
-      else if ((st = at_key(err, nqs_dataset_column(path, tok, nc, &icol[t->d], err), "regress.inputs"))) break;
+      else if ((st = nqs_error_key(err, nqs_dataset_column(path, tok, nc, &icol[t->d], err), "regress.inputs"))) break;
       else if (icol[t->d] == tcol) st = nqs_error_setk(err, NQS_EINPUT, "regress.inputs", "column '%s' is the target; an input cannot be", tok);
       else snprintf(t->name[t->d++], 64, "%s", tok);
     }
@@ -345,7 +340,7 @@ static nqs_status pmm_fit(const nqs_config *c, const nqs_run_options *o, const t
   const int d = t->d, k = c->regress.folds;
   nqs_pmm m;
   nqs_status st = nqs_pmm_init(&m, c->regress.pmm_size, d, c->regress.pmm_eigenvectors, err);
-  if (st) return at_key(err, st, "regress.pmm_eigenvectors");
+  if (st) return nqs_error_key(err, st, "regress.pmm_eigenvectors");
   double *xs = malloc(sizeof(double) * (size_t)t->n * d), *ys = malloc(sizeof(double) * t->n), *yh = malloc(sizeof(double) * t->n);
   double *th = malloc(sizeof(double) * m.np), *work = malloc(sizeof(double) * nqs_pmm_work_size(&m));
   double *xa = malloc(sizeof(double) * (size_t)t->n * d), *ya = malloc(sizeof(double) * t->n), *fold = malloc(sizeof(double) * k);

@@ -31,6 +31,9 @@ nqs_status nqs_error_set(nqs_error *err, nqs_status code, const char *fmt, ...)
 nqs_status nqs_error_setk(nqs_error *err, nqs_status code, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Name the input option at fault of an error a lower layer set (when st != NQS_OK); returns st. */
+nqs_status nqs_error_key(nqs_error *err, nqs_status st, const char *key);
+
 /* A short English name of a status ("bad input", ...). */
 const char *nqs_status_string(nqs_status st);
 

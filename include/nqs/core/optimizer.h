@@ -41,6 +41,10 @@ typedef struct nqs_optimizer_type {
 nqs_status nqs_optimizer_apply(const nqs_optimizer_type *t, const nqs_update_input *in, double *theta, double *state, int np,
                                double lr, long it, nqs_update_info *info, nqs_error *err);
 
+/* One Adam step (Kingma & Ba) at step t (from 1): moments m, v (np each) updated in place,
+ * beta2 = 0.999, eps = 1e-8; beta1 0.9 in the registry's rule, 0.5 for GANs. */
+void nqs_adam_step(double *theta, const double *grad, double *m, double *v, int np, double lr, double beta1, long t);
+
 extern const nqs_optimizer_type nqs_opt_sgd, nqs_opt_adam, nqs_opt_sr;
 extern const nqs_optimizer_type *const nqs_optimizer_types[]; /* NULL-terminated */
 const nqs_optimizer_type *nqs_optimizer_find(const char *name);
