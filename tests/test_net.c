@@ -6,6 +6,20 @@
 #include "check.h"
 #include "nqs/nn/net.h"
 
+/* The central difference of the loss -ln p_label(x) with respect to v[k] (v: the parameters or x). */
+static double central(const nqs_net *net, const double *th, const double *x, int label, double *v, int k, double *work) {
+  const double h = 1e-6, v0 = v[k];
+  double p[16];
+  v[k] = v0 + h;
+  nqs_net_forward(net, th, x, p, work);
+  const double lp = -log(p[label]);
+  v[k] = v0 - h;
+  nqs_net_forward(net, th, x, p, work);
+  const double lm = -log(p[label]);
+  v[k] = v0;
+  return (lp - lm) / (2 * h);
+}
+
 static void fd_check(const char *spec, int c, int h, int w, int classes, uint64_t seed) {
   nqs_net net;
   nqs_error err = {0};
@@ -24,15 +38,7 @@ static void fd_check(const char *spec, int c, int h, int w, int classes, uint64_
   nqs_net_loss_grad(&net, th, x, label, 0.5, g, p, work);
   double worst = 0, gmax = 0;
   for (int q = 0; q < net.np; q++) {
-    const double h0 = 1e-6, t0 = th[q];
-    th[q] = t0 + h0;
-    nqs_net_forward(&net, th, x, p, work);
-    const double lp = -log(p[label]);
-    th[q] = t0 - h0;
-    nqs_net_forward(&net, th, x, p, work);
-    const double lm = -log(p[label]);
-    th[q] = t0;
-    worst = fmax(worst, fabs(0.5 * (lp - lm) / (2 * h0) - g[q]));
+    worst = fmax(worst, fabs(0.5 * central(&net, th, x, label, th, q, work) - g[q]));
     gmax = fmax(gmax, fabs(g[q]));
   }
   /* the input gradient (what a GAN's generator is trained through) */
@@ -40,17 +46,7 @@ static void fd_check(const char *spec, int c, int h, int w, int classes, uint64_
   nqs_net_forward(&net, th, x, p, work);
   for (int k = 0; k < classes; k++) dy[k] = p[k] - (k == label);
   nqs_net_backward(&net, th, dy, 1, NULL, dx, work);
-  for (int i = 0; i < net.in_size; i++) {
-    const double h0 = 1e-6, x0 = x[i];
-    x[i] = x0 + h0;
-    nqs_net_forward(&net, th, x, p, work);
-    const double lp = -log(p[label]);
-    x[i] = x0 - h0;
-    nqs_net_forward(&net, th, x, p, work);
-    const double lm = -log(p[label]);
-    x[i] = x0;
-    wx = fmax(wx, fabs((lp - lm) / (2 * h0) - dx[i]));
-  }
+  for (int i = 0; i < net.in_size; i++) wx = fmax(wx, fabs(central(&net, th, x, label, x, i, work) - dx[i]));
   free(dx);
   worst = fmax(worst, wx);
   char d[256];

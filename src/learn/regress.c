@@ -133,16 +133,25 @@ done:
   return st;
 }
 
+static double dot(const double *a, const double *b, long n) {
+  double s = 0;
+  for (long i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+/* G = Xa^T Xa (k x k) of the columns idx[0..k) of the column-major design Xt. */
+static void gram(const double *Xt, long n, const int *idx, int k, double *G) {
+  for (int u = 0; u < k; u++)
+    for (int v = 0; v <= u; v++) G[(size_t)u * k + v] = G[(size_t)v * k + u] = dot(Xt + (size_t)idx[u] * n, Xt + (size_t)idx[v] * n, n);
+}
+
 /* The duality gap of the n-scaled lasso (1/2)|r|^2 + na |w|_1 at residual r (scikit-learn's): the
  * dual point r min(1, na / |Xc^T r|_inf). */
 static double lasso_gap(const double *Xt, const double *yc, const double *r, const double *ws, long n, int p, double na) {
   double rr = 0, ry = 0, dual = 0, l1 = 0;
   for (long i = 0; i < n; i++) rr += r[i] * r[i], ry += r[i] * yc[i];
   for (int j = 0; j < p; j++) {
-    const double *x = Xt + (size_t)j * n;
-    double g = 0;
-    for (long i = 0; i < n; i++) g += x[i] * r[i];
-    dual = fmax(dual, fabs(g));
+    dual = fmax(dual, fabs(dot(Xt + (size_t)j * n, r, n)));
     l1 += fabs(ws[j]);
   }
   const double cst = dual > na ? na / dual : 1;
@@ -162,17 +171,10 @@ static int lasso_support_solve(const double *Xt, const double *yc, const double 
     if (ws[j] != 0) a[k++] = j;
   double *G = k ? malloc(sizeof(double) * (size_t)k * k) : NULL, *b = k ? malloc(sizeof(double) * k) : NULL;
   int ok = k > 0 && G && b;
+  if (ok) gram(Xt, n, a, k, G);
   for (int u = 0; ok && u < k; u++) {
     const double *xu = Xt + (size_t)a[u] * n;
-    for (int v = 0; v <= u; v++) {
-      const double *xv = Xt + (size_t)a[v] * n;
-      double g = 0;
-      for (long i = 0; i < n; i++) g += xu[i] * xv[i];
-      G[(size_t)u * k + v] = G[(size_t)v * k + u] = g;
-    }
-    double g = 0;
-    for (long i = 0; i < n; i++) g += xu[i] * yc[i];
-    b[u] = g - na * (ws[a[u]] > 0 ? 1 : -1);
+    b[u] = dot(xu, yc, n) - na * (ws[a[u]] > 0 ? 1 : -1);
   }
   ok = ok && LAPACKE_dposv(LAPACK_ROW_MAJOR, 'L', k, 1, G, k, b, 1) == 0;
   for (int u = 0; ok && u < k; u++) ok = (b[u] > 0) == (ws[a[u]] > 0) && b[u] != 0 && isfinite(b[u]);
@@ -207,8 +209,7 @@ static nqs_status lasso_cd(const double *Xt, const double *yc, long n, int p, co
   for (long i = 0; i < n; i++) r[i] = yc[i];
   for (int j = 0; j < p; j++) {
     const double *x = Xt + (size_t)j * n;
-    z[j] = 0;
-    for (long i = 0; i < n; i++) z[j] += x[i] * x[i];
+    z[j] = dot(x, x, n);
     if (ws[j] != 0)
       for (long i = 0; i < n; i++) r[i] -= ws[j] * x[i];
   }
@@ -221,9 +222,7 @@ static nqs_status lasso_cd(const double *Xt, const double *yc, long n, int p, co
         continue;
       }
       const double *x = Xt + (size_t)j * n;
-      double rho = 0;
-      for (long i = 0; i < n; i++) rho += x[i] * r[i];
-      rho += z[j] * ws[j];
+      const double rho = dot(x, r, n) + z[j] * ws[j];
       const double w = (rho > na ? rho - na : rho < -na ? rho + na : 0) / z[j], dw = w - ws[j];
       if (dw == 0) continue;
       for (long i = 0; i < n; i++) r[i] -= dw * x[i];
@@ -270,11 +269,8 @@ static nqs_status lasso_homotopy(const double *Xt, const double *yc, long n, int
   double lam = 0;
   int join = -1;
   for (int j = 0; j < p; j++) {
-    const double *x = Xt + (size_t)j * n;
-    double g = 0;
-    for (long i = 0; i < n; i++) g += x[i] * yc[i];
-    c[j] = g;
-    if (fabs(g) > lam) lam = fabs(g), join = j;
+    c[j] = dot(Xt + (size_t)j * n, yc, n);
+    if (fabs(c[j]) > lam) lam = fabs(c[j]), join = j;
   }
   for (int step = 0; lam > target * (1 + 1e-13); step++) { /* within round-off of the target: there */
     if (step > 50 * p + 1000) {
@@ -285,14 +281,8 @@ static nqs_status lasso_homotopy(const double *Xt, const double *yc, long n, int
     if (join >= 0 && !in[join]) A[k++] = join, in[join] = 1;
     join = -1;
     /* direction: G_AA d = s_A */
+    gram(Xt, n, A, k, G);
     for (int a = 0; a < k; a++) {
-      const double *xa = Xt + (size_t)A[a] * n;
-      for (int b = 0; b <= a; b++) {
-        const double *xb = Xt + (size_t)A[b] * n;
-        double g = 0;
-        for (long i = 0; i < n; i++) g += xa[i] * xb[i];
-        G[(size_t)a * k + b] = G[(size_t)b * k + a] = g;
-      }
       d[a] = c[A[a]] > 0 ? 1 : -1;
     }
     if (LAPACKE_dposv(LAPACK_ROW_MAJOR, 'L', k, 1, G, k, d, 1) != 0) {
@@ -311,9 +301,7 @@ static nqs_status lasso_homotopy(const double *Xt, const double *yc, long n, int
     join = -1;
     for (int j = 0; j < p; j++) {
       if (in[j]) continue;
-      const double *x = Xt + (size_t)j * n;
-      double aj = 0;
-      for (long i = 0; i < n; i++) aj += x[i] * u[i];
+      const double aj = dot(Xt + (size_t)j * n, u, n);
       const double g1 = 1 - aj > 1e-15 ? (lam - c[j]) / (1 - aj) : INFINITY, g2 = 1 + aj > 1e-15 ? (lam + c[j]) / (1 + aj) : INFINITY;
       const double g = fmin(g1 > 1e-14 * lam ? g1 : INFINITY, g2 > 1e-14 * lam ? g2 : INFINITY);
       if (g < gam) gam = g, join = j, leave = -1;
@@ -329,12 +317,7 @@ static nqs_status lasso_homotopy(const double *Xt, const double *yc, long n, int
       ws[A[leave]] = 0, in[A[leave]] = 0;
       A[leave] = A[--k];
     }
-    for (int j = 0; j < p; j++) {
-      const double *x = Xt + (size_t)j * n;
-      double g = 0;
-      for (long i = 0; i < n; i++) g += x[i] * r[i];
-      c[j] = g;
-    }
+    for (int j = 0; j < p; j++) c[j] = dot(Xt + (size_t)j * n, r, n);
     if (leave < 0 && join < 0) break; /* reached the target */
   }
 done:
