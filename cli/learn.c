@@ -295,17 +295,17 @@ static void classify_progress(void *user, const nqs_progress *p) {
 int nqs_cmd_classify(int argc, char **argv) {
   nqs_config c;
   nqs_error err = {0};
-  nqs_checkpoint none;
+  nqs_checkpoint ck;
   cli_args a;
-  int restarted, rc = cli_parse("classify", "--set --out= --quiet --no-plots", argc, argv, &a);
-  if (rc || (rc = cli_config(&a, cli_input_of(&a), "classify", 1, &c, &none, &restarted))) return rc;
+  int restarted, rc = cli_parse("classify", "--set --out= --restart= --quiet --no-plots", argc, argv, &a);
+  if (rc || (rc = cli_config(&a, cli_input_of(&a), "classify", 1, &c, &ck, &restarted))) return rc;
   const int quiet = cli_flag(&a, "--quiet"), plots = !cli_flag(&a, "--no-plots");
   train_display show = {.quiet = quiet, .last_tenth = -1};
-  nqs_run_options o = {.progress = classify_progress, .user = &show};
+  nqs_run_options o = {.progress = classify_progress, .user = &show, .restart = restarted ? &ck : NULL};
   nqs_classify_result r;
-  if (nqs_classify_run(&c, &o, &r, &err)) {
-    return failed(&c, &err, r.dir);
-  }
+  const nqs_status st = nqs_classify_run(&c, &o, &r, &err);
+  nqs_checkpoint_free(&ck);
+  if (st) return failed(&c, &err, r.dir);
   printf("%s\n  %d epochs (best %d), %ld training, %ld validation and %ld test rows, %.2f s per epoch\n", r.network, r.epochs,
          r.best_epoch, r.train_rows, r.validation_rows, r.test_rows, r.seconds_per_epoch);
   printf("  test accuracy %.4f, test loss %.4f\n", r.test_accuracy, r.test_loss);
@@ -327,17 +327,17 @@ static void gan_progress(void *user, const nqs_progress *p) {
 int nqs_cmd_gan(int argc, char **argv) {
   nqs_config c;
   nqs_error err = {0};
-  nqs_checkpoint none;
+  nqs_checkpoint ck;
   cli_args a;
-  int restarted, rc = cli_parse("gan", "--set --out= --quiet --no-plots", argc, argv, &a);
-  if (rc || (rc = cli_config(&a, cli_input_of(&a), "gan", 1, &c, &none, &restarted))) return rc;
+  int restarted, rc = cli_parse("gan", "--set --out= --restart= --quiet --no-plots", argc, argv, &a);
+  if (rc || (rc = cli_config(&a, cli_input_of(&a), "gan", 1, &c, &ck, &restarted))) return rc;
   const int quiet = cli_flag(&a, "--quiet"), plots = !cli_flag(&a, "--no-plots");
   train_display show = {.quiet = quiet, .last_tenth = -1};
-  nqs_run_options o = {.progress = gan_progress, .user = &show};
+  nqs_run_options o = {.progress = gan_progress, .user = &show, .restart = restarted ? &ck : NULL};
   nqs_gan_result r;
-  if (nqs_gan_run(&c, &o, &r, &err)) {
-    return failed(&c, &err, r.dir);
-  }
+  const nqs_status st = nqs_gan_run(&c, &o, &r, &err);
+  nqs_checkpoint_free(&ck);
+  if (st) return failed(&c, &err, r.dir);
   printf("GAN on %ld configurations of %d particles: generator %d, discriminator %d parameters, %d epochs\n", r.rows,
          r.particles, r.gen_params, r.disc_params, r.epochs);
   printf("  <r^2> per particle: data %.4f ± %.4f, generated %.4f ± %.4f\n", r.r2_data, r.r2_data_error, r.r2_gan, r.r2_gan_error);

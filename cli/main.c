@@ -305,13 +305,14 @@ static const command commands[] = {
      "OLS, ridge or lasso on polynomial features of data columns (no FILE: the noisy Franke function), with the "
      "penalty cross-validated, standard errors, and bias and variance against the degree ([regress] keys)",
      regress_cmd, 0, 0},
-    {"classify", "nqs classify FILE [--set classify.key=value ...] [--out DIR] [--quiet] [--no-plots]",
+    {"classify", "nqs classify FILE [--set classify.key=value ...] [--out DIR] [--restart DIR] [--quiet] [--no-plots]",
      "train a dense or convolutional network on labelled samples (e.g. Ising configurations from nqs sample-ising "
      "--temperatures), with early stopping; test accuracy and the mean output against T with its 1/2 crossing "
-     "([classify] keys)", classify_cmd, 0, 0},
-    {"gan", "nqs gan FILE [--set gan.key=value ...] [--out DIR] [--quiet] [--no-plots]",
+     "([classify] keys); --restart DIR continues from its checkpoint (more epochs: --set classify.epochs=N)", classify_cmd, 0, 0},
+    {"gan", "nqs gan FILE [--set gan.key=value ...] [--out DIR] [--restart DIR] [--quiet] [--no-plots]",
      "train a generative adversarial network on particle configurations (samples.csv of nqs run with "
-     "evaluation.dump_samples) and compare its one-body and pair densities and <r^2> with the data ([gan] keys)",
+     "evaluation.dump_samples) and compare its one-body and pair densities and <r^2> with the data ([gan] keys); "
+     "--restart DIR continues from its checkpoint",
      gan_cmd, 0, 0},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))

@@ -63,8 +63,9 @@ int main(int argc, char **argv) {
   }
   const cJSON *coef = cJSON_GetObjectItem(j, "coefficients"); /* nqs regress */
   if (coef) printf(" coefficients %016" PRIx64, hash_numbers(coef, 0xcbf29ce484222325ull));
-  const cJSON *dl = cJSON_GetObjectItem(j, "density_l1"); /* nqs gan */
+  const cJSON *dl = cJSON_GetObjectItem(j, "density_l1"), *r2 = cJSON_GetObjectItem(j, "r2_per_particle"); /* nqs gan */
   if (dl) printf(" density_l1 %016" PRIx64, hash_numbers(dl, 0xcbf29ce484222325ull));
+  if (r2) printf(" r2 %016" PRIx64, hash_numbers(r2, 0xcbf29ce484222325ull));
   cJSON_Delete(j);
   nqs_checkpoint ck;
   nqs_error err;

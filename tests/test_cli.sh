@@ -397,6 +397,14 @@ out=$("$NQS" classify "$T/sep.ini" --no-plots --quiet --out "$T/sep" 2>&1); rc=$
 acc=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["test_accuracy"])' "$T/sep/result.json" 2>&1)
 python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 0.99 else 1)' "$acc" 2>/dev/null
 check "classify T = 1.5 against 3.5 on 10 x 10 (CNN, 4 epochs): test accuracy $acc >= 0.99 (exit $rc)" $(( $? | rc )) "$out"
+"$NQS" classify "$T/sep.ini" --no-plots --quiet --set classify.epochs=4 --set classify.patience=9 --out "$T/cl_full" > /dev/null 2>&1
+"$NQS" classify "$T/sep.ini" --no-plots --quiet --set classify.epochs=2 --set classify.patience=9 --out "$T/cl_cut" > /dev/null 2>&1
+"$NQS" classify --restart "$T/cl_cut" --set classify.epochs=4 --no-plots --quiet > /dev/null 2>&1; rc=$?
+a=$(grep -o '"test_loss":[^,]*' "$T/cl_full/result.json"); b=$(grep -o '"test_loss":[^,]*' "$T/cl_cut/result.json")
+[ $rc -eq 0 ] && [ -n "$a" ] && [ "$a" = "$b" ] && cmp -s <(cut -d, -f1-5 "$T/cl_full/learning_curve.csv") <(cut -d, -f1-5 "$T/cl_cut/learning_curve.csv")
+check "classify: 2 epochs, then --restart to 4, equals 4 epochs bit for bit (test loss, learning curve; exit $rc)" $? "$a / $b"
+expect_error "classify --restart with another network" "sizes cannot change on restart" -- classify --restart "$T/cl_cut" --set classify.network=dense3
+expect_error "nqs run --restart of a classify folder" "written by nqs classify" -- run --restart "$T/cl_cut"
 expect_error "classify: a network layer that does not exist" "--set classify.network" "unknown layer 'conv'" -- classify "$T/sep.ini" --set classify.network=conv --out "$T/cl_bad"
 expect_error "classify: a lattice that does not fit the data" "--set classify.lattice" "100 features" -- classify "$T/sep.ini" --set classify.lattice=9 --out "$T/cl_bad2"
 expect_error "classify: a label column that is not there" "--set classify.label" "no column named 'phase'" -- classify "$T/sep.ini" --set classify.label=phase --out "$T/cl_bad3"
@@ -411,6 +419,13 @@ out=$("$NQS" gan "$T/gan.ini" --no-plots --quiet --out "$T/gan" 2>&1); rc=$?
 res=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=j["r2_per_particle"]; print(j["particles"], r["data"], r["generated"], j["density_l1"]["onebody"])' "$T/gan/result.json" 2>&1)
 [ $rc -eq 0 ] && [ "${res%% *}" = 6 ]
 check "gan on those samples: 6 particles, <r^2> of data and generated, L1 of the densities ($res; exit $rc)" $? "$out"
+"$NQS" gan "$T/gan.ini" --no-plots --quiet --set gan.epochs=4 --out "$T/gan_full" > /dev/null 2>&1
+"$NQS" gan "$T/gan.ini" --no-plots --quiet --set gan.epochs=2 --out "$T/gan_cut" > /dev/null 2>&1
+"$NQS" gan --restart "$T/gan_cut" --set gan.epochs=4 --no-plots --quiet > /dev/null 2>&1; rc=$?
+a=$(grep -A4 '"density_l1"' "$T/gan_full/result.json"); b=$(grep -A4 '"density_l1"' "$T/gan_cut/result.json")
+[ $rc -eq 0 ] && [ -n "$a" ] && [ "$a" = "$b" ] && cmp -s <(cut -d, -f1-5 "$T/gan_full/gan_training.csv") <(cut -d, -f1-5 "$T/gan_cut/gan_training.csv")
+check "gan: 2 epochs, then --restart to 4, equals 4 epochs bit for bit (density distances, losses; exit $rc)" $? "$a / $b"
+expect_error "gan --restart with another generator" "sizes cannot change on restart" -- gan --restart "$T/gan_cut" --set gan.generator=dense8
 expect_error "gan: coordinates that are not whole particles" "[gan] dimensions" "3 columns, not a multiple of 2" -- gan "$T/gan.ini" --set gan.data="$T/tiny.csv" --out "$T/gan_bad"
 for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography regress classify gan; do
   "$NQS" $cmd --help > /dev/null 2>&1

@@ -412,7 +412,8 @@ nqs_status nqs_checkpoint_read(const char *where, nqs_checkpoint *c, nqs_error *
 nqs_status nqs_checkpoint_expect(const nqs_checkpoint *c, const char *kind, const char *path, nqs_error *err) {
   const char *have = nqs_checkpoint_text(c, "kind");
   if (strcmp(have, kind) == 0) return NQS_OK;
-  const char *cmd = strcmp(have, "vmc") == 0 ? "nqs run" : strcmp(have, "train-rbm") == 0 ? "nqs train-rbm" : have;
-  return nqs_error_set(err, NQS_EINPUT, "%s: this checkpoint was written by %s (kind '%s'), not by a %s run; continue it with %s --restart",
-                       path, cmd, have, kind, cmd);
+  /* the kind is the command's name ("vmc" is nqs run's) */
+  const char *cmd = strcmp(have, "vmc") == 0 ? "run" : have;
+  return nqs_error_set(err, NQS_EINPUT, "%s: this checkpoint was written by nqs %s (kind '%s'), not by a %s run; continue it with "
+                       "nqs %s --restart", path, cmd, have, kind, cmd);
 }

@@ -7,6 +7,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nqs/core/checkpoint.h"
 #include "nqs/core/optimizer.h"
 #include "nqs/learn/classify.h"
 #include "nqs/learn/dataset.h"
@@ -121,6 +122,67 @@ static void pass(const trainer *t, const double *th, const samples *s, const lon
     for (int q = 0; q < net->np; q++) grad[q] += t->g[ch][q];
 }
 
+/* The training's whole state, written to DIR/checkpoint.h5 after every epoch. */
+typedef struct {
+  int np;
+  long ntr, step, epoch, since, best_epoch;
+  double *th, *best, *m1, *m2, best_loss;
+  long *train; /* the training rows in their current (shuffled) order */
+  nqs_rng *rng;
+} train_state;
+
+static nqs_status save_state(const nqs_config *c, const char *dir, const train_state *t, nqs_error *err) {
+  nqs_checkpoint ck;
+  nqs_checkpoint_init(&ck);
+  char *text = nqs_config_text(c, "classify");
+  nqs_status st = text ? NQS_OK : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  if (!st && !(st = nqs_checkpoint_put_text(&ck, "kind", "classify", err)) && !(st = nqs_checkpoint_put_text(&ck, "config", text, err)) &&
+      !(st = nqs_checkpoint_put(&ck, "parameters", t->th, (size_t)t->np, err)) &&
+      !(st = nqs_checkpoint_put(&ck, "best_parameters", t->best, (size_t)t->np, err)) &&
+      !(st = nqs_checkpoint_put(&ck, "adam_m", t->m1, (size_t)t->np, err)) &&
+      !(st = nqs_checkpoint_put(&ck, "adam_v", t->m2, (size_t)t->np, err)) &&
+      !(st = nqs_checkpoint_put_scalar(&ck, "epoch", (double)t->epoch, err)) &&
+      !(st = nqs_checkpoint_put_scalar(&ck, "step", (double)t->step, err)) &&
+      !(st = nqs_checkpoint_put_scalar(&ck, "since_best", (double)t->since, err)) &&
+      !(st = nqs_checkpoint_put_scalar(&ck, "best_epoch", (double)t->best_epoch, err)) &&
+      !(st = nqs_checkpoint_put_scalar(&ck, "best_loss", t->best_loss, err))) {
+    double *order = nqs_checkpoint_add(&ck, "train_order", NQS_RECORD_F64, (size_t)t->ntr, 1, err);
+    uint64_t *rw = order ? nqs_checkpoint_add(&ck, "rng", NQS_RECORD_U64, NQS_RNG_WORDS, 1, err) : NULL;
+    for (long i = 0; order && i < t->ntr; i++) order[i] = (double)t->train[i];
+    if (rw) nqs_rng_pack(t->rng, rw);
+    st = rw ? nqs_checkpoint_write(dir, &ck, err) : NQS_ENOMEM;
+  }
+  free(text);
+  nqs_checkpoint_free(&ck);
+  return st;
+}
+
+/* Back to the state of a checkpoint (written by save_state for this data and network). */
+static nqs_status load_state(const nqs_checkpoint *ck, train_state *t, nqs_error *err) {
+  const size_t np = (size_t)t->np;
+  const double *p = nqs_checkpoint_get(ck, "parameters", NQS_RECORD_F64, np, err);
+  const double *b = p ? nqs_checkpoint_get(ck, "best_parameters", NQS_RECORD_F64, np, err) : NULL;
+  const double *m = b ? nqs_checkpoint_get(ck, "adam_m", NQS_RECORD_F64, np, err) : NULL;
+  const double *v = m ? nqs_checkpoint_get(ck, "adam_v", NQS_RECORD_F64, np, err) : NULL;
+  const double *order = v ? nqs_checkpoint_get(ck, "train_order", NQS_RECORD_F64, (size_t)t->ntr, err) : NULL;
+  const uint64_t *rw = order ? nqs_checkpoint_get(ck, "rng", NQS_RECORD_U64, NQS_RNG_WORDS, err) : NULL;
+  if (!rw) return NQS_EINPUT;
+  nqs_status st = nqs_checkpoint_count(ck, "epoch", 0, 1000000000L, &t->epoch, err);
+  if (!st) st = nqs_checkpoint_count(ck, "step", 0, 1L << 52, &t->step, err);
+  if (!st) st = nqs_checkpoint_count(ck, "since_best", 0, 1000000000L, &t->since, err);
+  if (!st) st = nqs_checkpoint_count(ck, "best_epoch", 0, 1000000000L, &t->best_epoch, err);
+  if (!st) st = nqs_checkpoint_scalar(ck, "best_loss", &t->best_loss, err);
+  for (long i = 0; !st && i < t->ntr; i++)
+    if (!(order[i] >= 0 && order[i] < 2e9 && order[i] == floor(order[i])))
+      st = nqs_error_set(err, NQS_EINPUT, "the checkpoint's training order is damaged (entry %ld)", i);
+  if (!st && nqs_rng_unpack(t->rng, rw)) st = nqs_error_set(err, NQS_EINPUT, "the checkpoint's random stream is invalid: the file is damaged");
+  if (st) return st;
+  memcpy(t->th, p, sizeof(double) * np), memcpy(t->best, b, sizeof(double) * np);
+  memcpy(t->m1, m, sizeof(double) * np), memcpy(t->m2, v, sizeof(double) * np);
+  for (long i = 0; i < t->ntr; i++) t->train[i] = (long)order[i];
+  return NQS_OK;
+}
+
 /* The temperature where the mean P(class 1) falls through 1/2 (interpolated linearly between the
  * two temperatures around the first crossing from above), or NAN. */
 static double crossing_of(const double *T, const double *P, int nt) {
@@ -139,6 +201,7 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   double *th = NULL, *best = NULL, *g = NULL, *m1 = NULL, *m2 = NULL, *prob = NULL;
   FILE *csv = NULL;
   char path[700];
+  int lock = -1;
   nqs_status st = nqs_config_check_keys(c, "classify", err);
   if (st || (st = load(c, &s, err))) return st;
   const int L = c->classify.lattice ? c->classify.lattice : (int)lround(sqrt((double)s.nf));
@@ -183,23 +246,33 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
     goto done;
   }
   res->train_rows = ntr, res->validation_rows = nva, res->test_rows = nte, res->parameters = net.np, res->classes = s.classes;
-  if ((st = nqs_run_make_dir(c, 0, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, "classify", res->dir, err)))
+  const nqs_checkpoint *ck = o ? o->restart : NULL;
+  nqs_net_init_params(&net, th, &rng);
+  memcpy(best, th, sizeof(double) * net.np);
+  train_state ts = {.np = net.np, .ntr = ntr, .th = th, .best = best, .m1 = m1, .m2 = m2, .best_loss = INFINITY,
+                    .train = train, .rng = &rng};
+  if (ck && ((st = nqs_run_check_folder(ck, c->output.dir, "classify", "classify", "epochs patience", err)) ||
+             (st = load_state(ck, &ts, err))))
     goto done;
+  if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err))) goto done;
+  if ((lock = nqs_run_lock(res->dir, err)) < 0) {
+    st = NQS_EINPUT;
+    goto done;
+  }
+  if ((st = nqs_run_write_config(c, "classify", res->dir, err))) goto done;
+  if (ck && (st = nqs_run_cut_logs(res->dir, "learning_curve.csv", "epoch", ts.epoch, err))) goto done;
   snprintf(path, sizeof path, "%s/learning_curve.csv", res->dir);
-  if (!(csv = fopen(path, "w"))) {
+  if (!(csv = fopen(path, ck ? "a" : "w"))) {
     st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
     goto done;
   }
-  fprintf(csv, "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,wall_seconds\n");
-  nqs_net_init_params(&net, th, &rng);
+  if (!ck) fprintf(csv, "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,wall_seconds\n");
   const double t_train = nqs_run_now();
-  memcpy(best, th, sizeof(double) * net.np);
   const int adam = strcmp(c->classify.optimizer, "adam") == 0, mom = strcmp(c->classify.optimizer, "momentum") == 0;
   const double lr = c->classify.learning_rate, wd = c->classify.weight_decay;
-  double best_loss = INFINITY;
-  long step = 0;
-  int since = 0, e;
-  for (e = 1; e <= c->classify.epochs && since < c->classify.patience; e++) {
+  const long e0 = ts.epoch;
+  long e;
+  for (e = e0 + 1; e <= c->classify.epochs && ts.since < c->classify.patience; e++) {
     for (long i = ntr - 1; i > 0; i--) { /* reshuffle the training rows */
       const long j = (long)(nqs_rng_uniform(&rng) * (i + 1)) % (i + 1), t = train[i];
       train[i] = train[j], train[j] = t;
@@ -209,9 +282,9 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
       const long nb = ntr - b0 < c->classify.batch ? ntr - b0 : c->classify.batch;
       double bl, ba;
       pass(&tr, th, &s, train + b0, nb, g, &bl, &ba);
-      tl += bl * nb, ta += ba * nb, step++;
+      tl += bl * nb, ta += ba * nb, ts.step++;
       for (int q = 0; q < net.np; q++) g[q] += wd * th[q]; /* the L2 penalty */
-      if (adam) nqs_adam_step(th, g, m1, m2, net.np, lr, 0.9, step);
+      if (adam) nqs_adam_step(th, g, m1, m2, net.np, lr, 0.9, ts.step);
       else
         for (int q = 0; q < net.np; q++) {
           m1[q] = mom ? c->classify.momentum * m1[q] - lr * g[q] : -lr * g[q];
@@ -221,21 +294,24 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
     double vl, va;
     pass(&tr, th, &s, val, nva, NULL, &vl, &va);
     if (!isfinite(vl) || !isfinite(tl)) {
-      st = nqs_error_set(err, NQS_EFAILED, "the training diverged at epoch %d (loss %g): lower classify.learning_rate", e, tl / ntr);
+      st = nqs_error_set(err, NQS_EFAILED, "the training diverged at epoch %ld (loss %g): lower classify.learning_rate; the "
+                         "checkpoint holds epoch %ld", e, tl / ntr, ts.epoch);
       break;
     }
-    fprintf(csv, "%d,%.8g,%.6f,%.8g,%.6f,%.3f\n", e, tl / ntr, ta / ntr, vl, va, nqs_run_now() - t0);
+    fprintf(csv, "%ld,%.8g,%.6f,%.8g,%.6f,%.3f\n", e, tl / ntr, ta / ntr, vl, va, nqs_run_now() - t0);
     fflush(csv);
-    if (vl < best_loss) best_loss = vl, res->best_epoch = e, since = 0, memcpy(best, th, sizeof(double) * net.np);
-    else since++;
+    if (vl < ts.best_loss) ts.best_loss = vl, ts.best_epoch = e, ts.since = 0, memcpy(best, th, sizeof(double) * net.np);
+    else ts.since++;
+    ts.epoch = e;
+    if ((st = save_state(c, res->dir, &ts, err))) break;
     if (o && o->progress) {
-      nqs_progress p = {.phase = "train", .iteration = e, .iterations = c->classify.epochs,
+      nqs_progress p = {.phase = "train", .iteration = (int)e, .iterations = c->classify.epochs,
                         .fraction = (double)e / c->classify.epochs, .has_energy = 1, .energy = va, .elapsed = nqs_run_now() - t0};
       o->progress(o->user, &p);
     }
   }
-  res->epochs = e - 1;
-  res->seconds_per_epoch = (nqs_run_now() - t_train) / (e - 1); /* training and validation passes, not the loading */
+  res->epochs = (int)ts.epoch, res->best_epoch = (int)ts.best_epoch;
+  res->seconds_per_epoch = e - 1 > e0 ? (nqs_run_now() - t_train) / (e - 1 - e0) : NAN; /* training and validation, not loading */
   if (fclose(csv) && !st) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
   csv = NULL;
   if (st) goto done;
@@ -324,7 +400,7 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   cJSON_AddNumberToObject(j, "test_rows", (double)nte);
   cJSON_AddNumberToObject(j, "epochs", res->epochs);
   cJSON_AddNumberToObject(j, "best_epoch", res->best_epoch);
-  cJSON_AddNumberToObject(j, "validation_loss", best_loss);
+  cJSON_AddNumberToObject(j, "validation_loss", ts.best_loss);
   cJSON_AddNumberToObject(j, "test_loss", res->test_loss);
   cJSON_AddNumberToObject(j, "test_accuracy", res->test_accuracy);
   if (res->has_crossing) {
@@ -334,11 +410,12 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
     cJSON_AddNumberToObject(x, "onsager", 2.269185314213022);
   }
   res->wall_seconds = nqs_run_now() - t0;
-  cJSON_AddNumberToObject(j, "seconds_per_epoch", res->seconds_per_epoch);
+  if (isfinite(res->seconds_per_epoch)) cJSON_AddNumberToObject(j, "seconds_per_epoch", res->seconds_per_epoch);
   cJSON_AddNumberToObject(j, "wall_seconds", res->wall_seconds);
   st = nqs_run_write_json(res->dir, "result.json", j, err);
 done:
   if (csv) fclose(csv);
+  nqs_run_unlock(lock);
   for (int ch = 0; ch < CHUNKS; ch++) free(tr.g[ch]), free(tr.work[ch]);
   free(perm), free(test), free(train), free(val), free(th), free(best), free(g), free(m1), free(m2), free(prob);
   samples_free(&s);

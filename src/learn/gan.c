@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nqs/core/checkpoint.h"
 #include "nqs/core/optimizer.h"
 #include "nqs/learn/dataset.h"
 #include "nqs/learn/gan.h"
@@ -18,6 +19,52 @@ typedef struct { /* Adam with its moments */
 } adam;
 
 static void adam_step(adam *a, double *th, const double *g) { nqs_adam_step(th, g, a->m, a->v, a->n, a->lr, a->b1, ++a->t); }
+
+/* checkpoint.h5 after every epoch: both networks, both Adams, the stream, the epoch. */
+static nqs_status save_state(const nqs_config *c, const char *dir, const adam *ag, const adam *ad, const double *tg,
+                             const double *td, const nqs_rng *rng, int epoch, nqs_error *err) {
+  nqs_checkpoint ck;
+  nqs_checkpoint_init(&ck);
+  char *text = nqs_config_text(c, "gan");
+  nqs_status st = text ? NQS_OK : nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  if (!st && !(st = nqs_checkpoint_put_text(&ck, "kind", "gan", err)) && !(st = nqs_checkpoint_put_text(&ck, "config", text, err)) &&
+      !(st = nqs_checkpoint_put(&ck, "generator", tg, (size_t)ag->n, err)) &&
+      !(st = nqs_checkpoint_put(&ck, "discriminator", td, (size_t)ad->n, err)) &&
+      !(st = nqs_checkpoint_put(&ck, "generator_adam_m", ag->m, (size_t)ag->n, err)) &&
+      !(st = nqs_checkpoint_put(&ck, "generator_adam_v", ag->v, (size_t)ag->n, err)) &&
+      !(st = nqs_checkpoint_put(&ck, "discriminator_adam_m", ad->m, (size_t)ad->n, err)) &&
+      !(st = nqs_checkpoint_put(&ck, "discriminator_adam_v", ad->v, (size_t)ad->n, err)) &&
+      !(st = nqs_checkpoint_put_scalar(&ck, "epoch", epoch, err)) && !(st = nqs_checkpoint_put_scalar(&ck, "steps", (double)ag->t, err))) {
+    uint64_t *rw = nqs_checkpoint_add(&ck, "rng", NQS_RECORD_U64, NQS_RNG_WORDS, 1, err);
+    if (rw) nqs_rng_pack(rng, rw);
+    st = rw ? nqs_checkpoint_write(dir, &ck, err) : NQS_ENOMEM;
+  }
+  free(text);
+  nqs_checkpoint_free(&ck);
+  return st;
+}
+
+static nqs_status load_state(const nqs_checkpoint *ck, adam *ag, adam *ad, double *tg, double *td, nqs_rng *rng, int *epoch,
+                             nqs_error *err) {
+  const char *names[6] = {"generator", "discriminator", "generator_adam_m", "generator_adam_v", "discriminator_adam_m",
+                          "discriminator_adam_v"};
+  double *into[6] = {tg, td, ag->m, ag->v, ad->m, ad->v};
+  const int n[6] = {ag->n, ad->n, ag->n, ag->n, ad->n, ad->n};
+  for (int k = 0; k < 6; k++) {
+    const double *v = nqs_checkpoint_get(ck, names[k], NQS_RECORD_F64, (size_t)n[k], err);
+    if (!v) return NQS_EINPUT;
+    memcpy(into[k], v, sizeof(double) * n[k]);
+  }
+  const uint64_t *rw = nqs_checkpoint_get(ck, "rng", NQS_RECORD_U64, NQS_RNG_WORDS, err);
+  long e, t;
+  if (!rw) return NQS_EINPUT;
+  nqs_status st = nqs_checkpoint_count(ck, "epoch", 0, 10000000, &e, err);
+  if (!st) st = nqs_checkpoint_count(ck, "steps", 0, 1L << 52, &t, err);
+  if (!st && nqs_rng_unpack(rng, rw)) st = nqs_error_set(err, NQS_EINPUT, "the checkpoint's random stream is invalid: the file is damaged");
+  if (st) return st;
+  *epoch = (int)e, ag->t = ad->t = t;
+  return NQS_OK;
+}
 
 /* Histograms of the particle radii and the pair distances of rows x (n x N*dim), each a
  * probability density over [0, r_max) (bins of width r_max / bins); <r^2> per particle. */
@@ -75,6 +122,7 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
   long *perm = NULL;
   adam ag = {0}, ad = {0};
   FILE *csv = NULL;
+  int lock = -1;
   char path[700];
   if (nc > 4096) {
     st = nqs_error_setk(err, NQS_EINPUT, "gan.data", "%s has %d columns, at most 4096", c->gan.data, nc);
@@ -115,21 +163,32 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
     st = nqs_error_setk(err, NQS_EINPUT, "gan.data", "every coordinate in %s is 0", c->gan.data);
     goto done;
   }
-  if ((st = nqs_run_make_dir(c, 0, res->dir, sizeof res->dir, err)) || (st = nqs_run_write_config(c, "gan", res->dir, err)))
-    goto done;
-  snprintf(path, sizeof path, "%s/gan_training.csv", res->dir);
-  if (!(csv = fopen(path, "w"))) {
-    st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
-    goto done;
-  }
-  fprintf(csv, "epoch,discriminator_loss,generator_loss,d_real,d_fake,wall_seconds\n");
   nqs_rng rng;
   nqs_rng_seed(&rng, c->run.seed, 0x6A11);
   nqs_net_init_params(&G, tg, &rng);
   nqs_net_init_params(&D, td, &rng);
+  const nqs_checkpoint *ck = o ? o->restart : NULL;
+  int e0 = 0;
+  if (ck && ((st = nqs_run_check_folder(ck, c->output.dir, "gan", "gan", "epochs generated bins r_max", err)) ||
+             (st = load_state(ck, &ag, &ad, tg, td, &rng, &e0, err))))
+    goto done;
+  if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err))) goto done;
+  if ((lock = nqs_run_lock(res->dir, err)) < 0) {
+    st = NQS_EINPUT;
+    goto done;
+  }
+  if ((st = nqs_run_write_config(c, "gan", res->dir, err))) goto done;
+  if (ck && (st = nqs_run_cut_logs(res->dir, "gan_training.csv", "epoch", e0, err))) goto done;
+  snprintf(path, sizeof path, "%s/gan_training.csv", res->dir);
+  if (!(csv = fopen(path, ck ? "a" : "w"))) {
+    st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+    goto done;
+  }
+  if (!ck) fprintf(csv, "epoch,discriminator_loss,generator_loss,d_real,d_fake,wall_seconds\n");
   double p[2], xs[4096];
   const double inv = 1 / rms;
-  for (int e = 1; e <= c->gan.epochs && !st; e++) {
+  res->epochs = e0;
+  for (int e = e0 + 1; e <= c->gan.epochs && !st; e++) {
     nqs_permutation(nr, perm, &rng);
     double dl = 0, gl = 0, dreal = 0, dfake = 0;
     long steps = 0;
@@ -167,6 +226,7 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
     fprintf(csv, "%d,%.8g,%.8g,%.6f,%.6f,%.3f\n", e, dl, gl, dreal, dfake, nqs_run_now() - t0);
     fflush(csv);
     res->epochs = e;
+    if ((st = save_state(c, res->dir, &ag, &ad, tg, td, &rng, e, err))) break;
     if (o && o->progress) {
       nqs_progress pr = {.phase = "train", .iteration = e, .iterations = c->gan.epochs, .fraction = (double)e / c->gan.epochs,
                          .has_energy = 1, .energy = dfake, .elapsed = nqs_run_now() - t0};
@@ -243,6 +303,7 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
   st = nqs_run_write_json(res->dir, "result.json", j, err);
 done:
   if (csv) fclose(csv);
+  nqs_run_unlock(lock);
   free(x), free(tg), free(td), free(gg), free(gd), free(wg), free(wd), free(z), free(dx), free(perm), free(fake);
   free(ag.m), free(ag.v), free(ad.m), free(ad.v);
   for (int k = 0; k < 8; k++) free(h[k]);
