@@ -244,10 +244,10 @@ static void fig_classify(FILE *g, const char *dir, const char *title, double ref
     fprintf(g,
             "set output '%s/learning_curve.png'\n"
             "set multiplot layout 2,1 title 'Classifier training'; unset title\n"
-            "set xlabel 'epoch'; set ylabel 'cross-entropy per row'; set key top right\n"
+            "set xlabel 'epoch'; set ylabel 'cross-entropy per row'; set logscale y; set key top right\n"
             "plot '%s/learning_curve.csv' using 1:2 with linespoints pt 7 lw 2 lc rgb '#0030a0' title 'training rows', "
             "'' using 1:4 with linespoints pt 5 lw 2 lc rgb '#c00000' title 'validation rows'\n"
-            "set ylabel 'accuracy'; set key bottom right\n"
+            "unset logscale y; set ylabel 'accuracy'; set key bottom right\n"
             "plot '%s/learning_curve.csv' using 1:3 with linespoints pt 7 lw 2 lc rgb '#0030a0' title 'training rows', "
             "'' using 1:5 with linespoints pt 5 lw 2 lc rgb '#c00000' title 'validation rows'\n"
             "unset multiplot; set key default\n",
@@ -256,7 +256,7 @@ static void fig_classify(FILE *g, const char *dir, const char *title, double ref
     fprintf(g,
             "set output '%s/output_vs_T.png'\n"
             "set title 'Network output on the test rows against temperature'\n"
-            "set xlabel 'temperature T (J / k_B)'; set ylabel 'mean P(ordered)'; set yrange [-0.05:1.05]; set key top right\n"
+            "set xlabel 'temperature T (J / k_B)'; set ylabel 'mean network output'; set yrange [-0.05:1.05]; set key center right\n"
             "set arrow 1 from 2.269185,-0.05 to 2.269185,1.05 nohead dt 2 lc rgb '#808080'\n"
             "set label 1 'Onsager T_c' at 2.29,0.05 tc rgb '#808080'\n"
             "plot '%s/output_vs_T.csv' using 1:3:4 with yerrorlines pt 7 lw 2 lc rgb '#0030a0' title 'P(ordered)', "
