@@ -3,7 +3,13 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build demo check asan fuzz bench clean
+.PHONY: all deps build demo check asan fuzz bench clean install
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the library (libnqs.so.0, libnqs.a), headers,
+# the nqs program, its man page, nqs.pc and the CMake package (find_package(nqs): nqs::nqs).
+PREFIX ?= /usr/local
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 all: build
 

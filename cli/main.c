@@ -302,8 +302,9 @@ static const command commands[] = {
     {"tomography", "nqs tomography FILE [--set ...] [--out DIR] [--quiet]",
      "learn an RBM wave function from Z/X measurement records of a small lattice ground state", tomography_cmd, 0, 0},
     {"regress", "nqs regress [FILE] [--set regress.key=value ...] [--out DIR] [--quiet] [--no-plots]",
-     "OLS, ridge or lasso on polynomial features of data columns (no FILE: the noisy Franke function), with the "
-     "penalty cross-validated, standard errors, and bias and variance against the degree ([regress] keys)",
+     "OLS, ridge or lasso on polynomial features of data columns, or a parametric matrix model (no FILE: the noisy "
+     "Franke function), with the penalty cross-validated, standard errors, and bias and variance against the degree "
+     "([regress] keys)",
      regress_cmd, 0, 0},
     {"classify", "nqs classify FILE [--set classify.key=value ...] [--out DIR] [--restart DIR] [--quiet] [--no-plots]",
      "train a dense or convolutional network on labelled samples (e.g. Ising configurations from nqs sample-ising "
