@@ -253,7 +253,6 @@ static nqs_status write_radial_csv(const char *dir, const char *name, const nqs_
   FILE *f = fopen(path, "w");
   if (!f) return nqs_error_set(err, NQS_EIO, "cannot write %s: %s", path, strerror(errno));
   const double dr = (h->hi - h->lo) / h->bins;
-  fprintf(f, "# weight outside the range: %.6g\n", h->outside);
   fprintf(f, with_free ? "r,rho,error,rho_free\n" : "r,rho,error\n");
   for (int b = 0; b < h->bins; b++) {
     fprintf(f, "%.8g,%.10g,%.4g", h->centre[b], h->value[b], h->error[b]);
