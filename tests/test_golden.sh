@@ -81,7 +81,7 @@ case_ regress_pmm result.json regress "$SRC/examples/regress_franke.ini" --quiet
       --set regress.pmm_epochs=50 --set regress.complexity=0 --set regress.bootstraps=0 --out "$T/regress_pmm"
 "$NQS" sample-ising --length 6 --temperatures 1.5,2.0,3.0,3.5 --samples 100 --out "$T/phases.csv" > /dev/null 2>&1
 case_ classify_ising result.json classify "$SRC/examples/classify_ising.ini" --quiet --no-plots --set classify.data="$T/phases.csv" \
-      --set classify.epochs=2 --set run.threads=2 --out "$T/classify_ising"
+      --set classify.epochs=2 --set classify.exclude=0.3 --set run.threads=2 --out "$T/classify_ising"
 "$NQS" run "$SRC/examples/dot2d_n2.ini" "${SHORT[@]}" --set evaluation.dump_samples=256 --out "$T/dump" > /dev/null 2>&1
 printf '[gan]\ndata = %s/dump/samples.csv\nepochs = 2\ngenerated = 500\nbatch = 32\n' "$T" > "$T/gan.ini"
 case_ gan_dot2 result.json gan "$T/gan.ini" --quiet --no-plots --out "$T/gan_dot2"
