@@ -84,33 +84,39 @@ done:
   return st;
 }
 
+#define GROUP 64 /* rows per batch call within a chunk */
+
 typedef struct {
   const nqs_net *net;
   int threads;
-  double *g[CHUNKS], *work[CHUNKS];
+  double *g[CHUNKS], *work[CHUNKS], *x[CHUNKS], *p[CHUNKS]; /* per chunk: gradient, batch workspace, rows, probabilities */
+  int *lab[CHUNKS];
 } trainer;
 
-/* Mean loss and accuracy over rows idx[0..n), and (grad != NULL) the gradient of the mean loss. */
+/* Mean loss and accuracy over rows idx[0..n), and (grad != NULL) the gradient of the mean loss.
+ * Chunk ch takes the rows i = ch mod CHUNKS, in groups of at most GROUP rows per batch call. */
 static void pass(const trainer *t, const double *th, const samples *s, const long *idx, long n, double *grad, double *loss,
                  double *acc) {
   const nqs_net *net = t->net;
+  const int K = net->classes;
   double l[CHUNKS] = {0}, a[CHUNKS] = {0};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(t->threads)
   for (int ch = 0; ch < CHUNKS; ch++) {
-    double p[64];
     if (grad) memset(t->g[ch], 0, sizeof(double) * net->np);
-    for (long i = ch; i < n; i += CHUNKS) {
-      const long r = idx[i];
-      const double *x = s->x + (size_t)r * s->nf;
-      if (grad) l[ch] += nqs_net_loss_grad(net, th, x, s->y[r], 1.0 / n, t->g[ch], p, t->work[ch]);
-      else {
-        nqs_net_forward(net, th, x, p, t->work[ch]);
-        l[ch] -= log(fmax(p[s->y[r]], 1e-300));
+    for (long i0 = ch; i0 < n; i0 += (long)GROUP * CHUNKS) {
+      int m = 0;
+      for (long i = i0; i < n && m < GROUP; i += CHUNKS, m++) {
+        memcpy(t->x[ch] + (size_t)m * s->nf, s->x + (size_t)idx[i] * s->nf, sizeof(double) * s->nf);
+        t->lab[ch][m] = s->y[idx[i]];
       }
-      int best = 0;
-      for (int k = 1; k < net->classes; k++)
-        if (p[k] > p[best]) best = k;
-      a[ch] += best == s->y[r];
+      l[ch] += nqs_net_loss_grad_batch(net, th, t->x[ch], t->lab[ch], m, 1.0 / n, grad ? t->g[ch] : NULL, t->p[ch], t->work[ch]);
+      for (int r = 0; r < m; r++) {
+        const double *p = t->p[ch] + (size_t)r * K;
+        int best = 0;
+        for (int k = 1; k < K; k++)
+          if (p[k] > p[best]) best = k;
+        a[ch] += best == t->lab[ch][r];
+      }
     }
   }
   *loss = *acc = 0;
@@ -220,8 +226,10 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   m1 = calloc(net.np, sizeof(double)), m2 = calloc(net.np, sizeof(double)), prob = malloc(sizeof(double) * s.n);
   int ok = perm && test && train && val && th && best && g && m1 && m2 && prob;
   for (int ch = 0; ch < CHUNKS; ch++) {
-    tr.g[ch] = malloc(sizeof(double) * net.np), tr.work[ch] = malloc(sizeof(double) * nqs_net_work_size(&net));
-    ok &= tr.g[ch] && tr.work[ch];
+    tr.g[ch] = malloc(sizeof(double) * net.np), tr.work[ch] = malloc(sizeof(double) * nqs_net_batch_work_size(&net, GROUP));
+    tr.x[ch] = malloc(sizeof(double) * GROUP * s.nf), tr.p[ch] = malloc(sizeof(double) * GROUP * s.classes);
+    tr.lab[ch] = malloc(sizeof(int) * GROUP);
+    ok &= tr.g[ch] && tr.work[ch] && tr.x[ch] && tr.p[ch] && tr.lab[ch];
   }
   if (!ok) {
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld rows and %d parameters", s.n, net.np);
@@ -416,7 +424,7 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
 done:
   if (csv) fclose(csv);
   nqs_run_unlock(lock);
-  for (int ch = 0; ch < CHUNKS; ch++) free(tr.g[ch]), free(tr.work[ch]);
+  for (int ch = 0; ch < CHUNKS; ch++) free(tr.g[ch]), free(tr.work[ch]), free(tr.x[ch]), free(tr.p[ch]), free(tr.lab[ch]);
   free(perm), free(test), free(train), free(val), free(th), free(best), free(g), free(m1), free(m2), free(prob);
   samples_free(&s);
   return st;

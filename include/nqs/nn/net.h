@@ -67,6 +67,16 @@ void nqs_net_backward(const nqs_net *net, const double *theta, const double *dy,
 double nqs_net_loss_grad(const nqs_net *net, const double *theta, const double *x, int label, double scale, double *grad,
                          double *p, double *work);
 
+/* The same for n samples at once (rows of X, n x in_size; labels[n]; probabilities P, n x classes;
+ * dY, dX: n rows): dense layers become one matrix product over the batch. The returned loss is
+ * the sum over the samples; grad gets scale times the gradient of that sum. work: batch_work_size. */
+int nqs_net_batch_work_size(const nqs_net *net, int n);
+const double *nqs_net_outputs_batch(const nqs_net *net, const double *theta, const double *X, int n, double *work);
+void nqs_net_backward_batch(const nqs_net *net, const double *theta, const double *dY, int n, double scale, double *grad,
+                            double *dX, double *work);
+double nqs_net_loss_grad_batch(const nqs_net *net, const double *theta, const double *X, const int *labels, int n, double scale,
+                               double *grad, double *P, double *work);
+
 /* One-line description, e.g. "conv8(3x3) relu pool dense32 relu dense2: 12345 parameters". */
 void nqs_net_describe(const nqs_net *net, char *buf, int size);
 
