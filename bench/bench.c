@@ -257,9 +257,10 @@ static void bench_nuclei(double budget, double us[3]) {
   }
 }
 
-/* 8: learning: one epoch of nqs classify (CNN and FFNN) on L = 20 Ising data over 26 temperatures,
- * 1 and 2 threads, and the same networks, batch and data in PyTorch (bench/torch_ising.py, when
- * Debian's python3-torch is installed), measured in this run. sec[net][threads-1], peer[net][threads-1]. */
+/* 8: learning: one epoch of nqs classify (CNN and FFNN; the mean of 3) on L = 20 Ising data over 26
+ * temperatures, 1 and 2 threads, and the same networks, batch and data in PyTorch (bench/torch_ising.py,
+ * the fastest of 3 epochs, when Debian's python3-torch is installed), measured in this run.
+ * sec[net][threads-1], peer[net][threads-1]. */
 static void bench_learning(int quick, double sec[2][2], double peer[2][2]) {
   static const char *nets[2] = {"conv8, relu, pool, dense32, relu", "dense100, sigmoid"}, *names[2] = {"CNN", "FFNN"};
   printf("\nlearning: one epoch of nqs classify on the 20 x 20 Ising data (26 temperatures, batch 64, Adam; training and\n"
@@ -305,7 +306,7 @@ static void bench_learning(int quick, double sec[2][2], double peer[2][2]) {
       nqs_classify_result r;
       int ok = 1;
       for (int q = 0; q < 4; q++) ok &= nqs_config_set(&c, set[q], &err) == NQS_OK;
-      ok &= !nqs_config_set(&c, "classify.epochs=2", &err) && !nqs_config_set(&c, "classify.patience=10", &err);
+      ok &= !nqs_config_set(&c, "classify.epochs=3", &err) && !nqs_config_set(&c, "classify.patience=10", &err);
       if (ok && nqs_classify_run(&c, NULL, &r, &err) == NQS_OK) sec[a][t - 1] = r.seconds_per_epoch, ntr = r.train_rows, nva = r.validation_rows;
       else fprintf(stderr, "nqs-bench: classify: %s\n", err.msg);
     }
