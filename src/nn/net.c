@@ -176,16 +176,8 @@ __attribute__((target_clones("avx2", "default"))) static void conv_backward(cons
 
 static void layer_forward(const nqs_layer *L, const double *th, const double *in, double *out) {
   switch (L->kind) {
-  case NQS_LAYER_DENSE: {
-    const double *W = th + L->off, *b = W + (size_t)L->out_c * L->in_size;
-    for (int o = 0; o < L->out_c; o++) {
-      double z = b[o];
-      const double *w = W + (size_t)o * L->in_size;
-      for (int i = 0; i < L->in_size; i++) z += w[i] * in[i];
-      out[o] = z;
-    }
+  case NQS_LAYER_DENSE: /* over the whole batch: dense_forward_batch */
     break;
-  }
   case NQS_LAYER_CONV:
     conv_forward(L, th + L->off, in, out);
     break;
@@ -214,24 +206,8 @@ static void layer_backward(const nqs_layer *L, const double *th, const double *i
                            double scale, double *g, double *din) {
   if (!din && !L->np) return; /* the first layer has no input gradient to pass on */
   switch (L->kind) {
-  case NQS_LAYER_DENSE: {
-    const double *W = th + L->off;
-    double *gW = g ? g + L->off : NULL, *gb = g ? gW + (size_t)L->out_c * L->in_size : NULL;
-    if (din) memset(din, 0, sizeof(double) * L->in_size);
-    for (int o = 0; o < L->out_c; o++) {
-      const double d = dout[o], ds = scale * d;
-      if (d == 0) continue;
-      const double *w = W + (size_t)o * L->in_size;
-      if (g) {
-        gb[o] += ds;
-        double *gw = gW + (size_t)o * L->in_size;
-        for (int i = 0; i < L->in_size; i++) gw[i] += ds * in[i];
-      }
-      if (din)
-        for (int i = 0; i < L->in_size; i++) din[i] += d * w[i];
-    }
+  case NQS_LAYER_DENSE: /* over the whole batch: dense_backward_batch */
     break;
-  }
   case NQS_LAYER_CONV:
     conv_backward(L, th + L->off, in, dout, scale, g ? g + L->off : NULL, din);
     break;
