@@ -263,6 +263,21 @@ nqs_status nqs_run_open_logs(const char *dir, const char *csv_name, const char *
   return NQS_OK;
 }
 
+nqs_status nqs_run_open_training(const nqs_config *c, const char *command, int resume, long epoch, const char *csv_name,
+                                 const char *header, char *dir, size_t size, int *lock, FILE **csv, nqs_error *err) {
+  *csv = NULL;
+  nqs_status st = nqs_run_make_dir(c, resume, dir, size, err);
+  if (st) return st;
+  if ((*lock = nqs_run_lock(dir, err)) < 0) return NQS_EINPUT;
+  if ((st = nqs_run_write_config(c, command, dir, err)) || (resume && (st = nqs_run_cut_logs(dir, csv_name, "epoch", epoch, err))))
+    return st;
+  char path[700];
+  snprintf(path, sizeof path, "%s/%s", dir, csv_name);
+  if (!(*csv = fopen(path, resume ? "a" : "w"))) return nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+  if (!resume) fprintf(*csv, "%s\n", header);
+  return NQS_OK;
+}
+
 nqs_status nqs_run_write_json(const char *dir, const char *name, cJSON *o, nqs_error *err) {
   char *text = cJSON_Print(o);
   cJSON_Delete(o);

@@ -36,6 +36,11 @@ void nqs_run_unlock(int fd);
 /* A restart continues from its checkpoint: cut log.jsonl (lines {"FIELD":N,...}) and csv_name
  * (first column N) back to N <= upto, so that the resumed logs equal an uninterrupted run's. */
 nqs_status nqs_run_cut_logs(const char *dir, const char *csv_name, const char *field, long upto, nqs_error *err);
+/* The run folder of an epoch-by-epoch training (classify, gan): create it (or reopen it when
+ * resuming after epoch `epoch`), lock it (*lock), write config.ini, cut csv_name back to the
+ * resumed epoch, and open it for appending, with the header line on a fresh start (*csv). */
+nqs_status nqs_run_open_training(const nqs_config *c, const char *command, int resume, long epoch, const char *csv_name,
+                                 const char *header, char *dir, size_t size, int *lock, FILE **csv, nqs_error *err);
 /* One JSON object per line; deletes o. log == NULL writes nothing. */
 void nqs_run_log_line(FILE *log, cJSON *o);
 

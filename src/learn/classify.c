@@ -262,19 +262,10 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   if (ck && ((st = nqs_run_check_folder(ck, c->output.dir, "classify", "classify", "epochs patience", err)) ||
              (st = load_state(ck, &ts, err))))
     goto done;
-  if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err))) goto done;
-  if ((lock = nqs_run_lock(res->dir, err)) < 0) {
-    st = NQS_EINPUT;
+  if ((st = nqs_run_open_training(c, "classify", ck != NULL, ts.epoch, "learning_curve.csv",
+                                   "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,wall_seconds", res->dir,
+                                   sizeof res->dir, &lock, &csv, err)))
     goto done;
-  }
-  if ((st = nqs_run_write_config(c, "classify", res->dir, err))) goto done;
-  if (ck && (st = nqs_run_cut_logs(res->dir, "learning_curve.csv", "epoch", ts.epoch, err))) goto done;
-  snprintf(path, sizeof path, "%s/learning_curve.csv", res->dir);
-  if (!(csv = fopen(path, ck ? "a" : "w"))) {
-    st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
-    goto done;
-  }
-  if (!ck) fprintf(csv, "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,wall_seconds\n");
   const double t_train = nqs_run_now();
   const int adam = strcmp(c->classify.optimizer, "adam") == 0, mom = strcmp(c->classify.optimizer, "momentum") == 0;
   const double lr = c->classify.learning_rate, wd = c->classify.weight_decay;

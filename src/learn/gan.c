@@ -172,19 +172,10 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
   if (ck && ((st = nqs_run_check_folder(ck, c->output.dir, "gan", "gan", "epochs generated bins r_max", err)) ||
              (st = load_state(ck, &ag, &ad, tg, td, &rng, &e0, err))))
     goto done;
-  if ((st = nqs_run_make_dir(c, ck != NULL, res->dir, sizeof res->dir, err))) goto done;
-  if ((lock = nqs_run_lock(res->dir, err)) < 0) {
-    st = NQS_EINPUT;
+  if ((st = nqs_run_open_training(c, "gan", ck != NULL, e0, "gan_training.csv",
+                                   "epoch,discriminator_loss,generator_loss,d_real,d_fake,wall_seconds", res->dir,
+                                   sizeof res->dir, &lock, &csv, err)))
     goto done;
-  }
-  if ((st = nqs_run_write_config(c, "gan", res->dir, err))) goto done;
-  if (ck && (st = nqs_run_cut_logs(res->dir, "gan_training.csv", "epoch", e0, err))) goto done;
-  snprintf(path, sizeof path, "%s/gan_training.csv", res->dir);
-  if (!(csv = fopen(path, ck ? "a" : "w"))) {
-    st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
-    goto done;
-  }
-  if (!ck) fprintf(csv, "epoch,discriminator_loss,generator_loss,d_real,d_fake,wall_seconds\n");
   double p[2], xs[4096];
   const double inv = 1 / rms;
   res->epochs = e0;
