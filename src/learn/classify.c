@@ -11,6 +11,7 @@
 #include "nqs/core/optimizer.h"
 #include "nqs/learn/classify.h"
 #include "nqs/learn/dataset.h"
+#include "nqs/learn/ising.h"
 #include "nqs/learn/regress.h" /* nqs_permutation */
 #include "nqs/nn/net.h"
 #include "run_internal.h"
@@ -197,6 +198,79 @@ static double crossing_of(const double *T, const double *P, int nt) {
   return NAN;
 }
 
+/* The test rows' P(class 1) (p[i] for row test[i]) against temperature: output_vs_T.csv (mean,
+ * error and accuracy at each distinct temperature, ascending), the 1/2 crossing, and its error
+ * from 200 bootstrap resamples of the rows at each temperature. */
+static nqs_status temperature_curve(const nqs_config *c, const char *dir, const samples *s, const long *test, long nte,
+                                    const double *p, nqs_classify_result *res, nqs_error *err) {
+  double Ts[1000], P[1000], Pb[1000];
+  int nt = 0;
+  for (long i = 0; i < nte && nt < 1000; i++) {
+    int k = 0;
+    while (k < nt && Ts[k] != s->T[test[i]]) k++;
+    if (k == nt) Ts[nt++] = s->T[test[i]];
+  }
+  for (int a = 0; a < nt; a++)
+    for (int b = a + 1; b < nt; b++)
+      if (Ts[b] < Ts[a]) {
+        const double t = Ts[a];
+        Ts[a] = Ts[b], Ts[b] = t;
+      }
+  /* the test rows grouped by temperature: rows[start[k] .. start[k + 1]) */
+  long *rows = malloc(sizeof(long) * (nte ? nte : 1)), start[1001] = {0};
+  if (!rows) return nqs_error_set(err, NQS_ENOMEM, "out of memory");
+  for (int k = 0; k < nt; k++) {
+    start[k + 1] = start[k];
+    for (long i = 0; i < nte; i++)
+      if (s->T[test[i]] == Ts[k]) rows[start[k + 1]++] = i;
+  }
+  char path[700];
+  snprintf(path, sizeof path, "%s/output_vs_T.csv", dir);
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    free(rows);
+    return nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+  }
+  fprintf(f, "T,rows,p_ordered,error,accuracy\n");
+  for (int k = 0; k < nt; k++) {
+    const long cnt = start[k + 1] - start[k];
+    double sum = 0, sum2 = 0, right = 0;
+    for (long q = start[k]; q < start[k + 1]; q++) {
+      const long i = rows[q];
+      sum += p[i], sum2 += p[i] * p[i];
+      right += (p[i] >= 0.5) == (s->y[test[i]] == 1);
+    }
+    P[k] = sum / cnt;
+    const double dP = cnt > 1 ? sqrt(fmax(sum2 / cnt - P[k] * P[k], 0) / (cnt - 1)) : NAN;
+    fprintf(f, "%.10g,%ld,%.8f,%.8f,%.6f\n", Ts[k], cnt, P[k], dP, right / cnt);
+  }
+  if (fclose(f)) {
+    free(rows);
+    return nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
+  }
+  res->crossing = crossing_of(Ts, P, nt);
+  res->has_crossing = isfinite(res->crossing);
+  if (res->has_crossing) {
+    double s1 = 0, s2 = 0;
+    int nb = 0;
+    nqs_rng br;
+    nqs_rng_seed(&br, c->run.seed, 0xB0B);
+    for (int b = 0; b < 200; b++) {
+      for (int k = 0; k < nt; k++) {
+        const long m = start[k + 1] - start[k];
+        double sum = 0;
+        for (long q = 0; q < m; q++) sum += p[rows[start[k] + (long)(nqs_rng_uniform(&br) * m) % m]];
+        Pb[k] = sum / m;
+      }
+      const double x = crossing_of(Ts, Pb, nt);
+      if (isfinite(x)) s1 += x, s2 += x * x, nb++;
+    }
+    res->crossing_error = nb > 1 ? sqrt(fmax(s2 / nb - (s1 / nb) * (s1 / nb), 0)) : NAN;
+  }
+  free(rows);
+  return NQS_OK;
+}
+
 nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_classify_result *res, nqs_error *err) {
   memset(res, 0, sizeof *res);
   const double t0 = nqs_run_now();
@@ -319,75 +393,14 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   pass(&tr, best, &s, test, nte, NULL, &res->test_loss, &res->test_accuracy);
   cJSON *j = nqs_run_result_head("classify", c);
   if (s.T) {
-    double *p = prob, pr[64];
+    double pr[64];
     for (long i = 0; i < nte; i++) {
       nqs_net_forward(&net, best, s.x + (size_t)test[i] * s.nf, pr, tr.work[0]);
-      p[i] = pr[1];
+      prob[i] = pr[1];
     }
-    /* the distinct test temperatures, ascending */
-    double Ts[1000], P[1000], dP[1000], acc[1000];
-    long cnt[1000];
-    int nt = 0;
-    for (long i = 0; i < nte && nt < 1000; i++) {
-      int k = 0;
-      while (k < nt && Ts[k] != s.T[test[i]]) k++;
-      if (k == nt) Ts[nt++] = s.T[test[i]];
-    }
-    for (int a = 0; a < nt; a++)
-      for (int b = a + 1; b < nt; b++)
-        if (Ts[b] < Ts[a]) {
-          const double t = Ts[a];
-          Ts[a] = Ts[b], Ts[b] = t;
-        }
-    snprintf(path, sizeof path, "%s/output_vs_T.csv", res->dir);
-    FILE *f = fopen(path, "w");
-    if (!f) {
+    if ((st = temperature_curve(c, res->dir, &s, test, nte, prob, res, err))) {
       cJSON_Delete(j);
-      st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
       goto done;
-    }
-    fprintf(f, "T,rows,p_ordered,error,accuracy\n");
-    for (int k = 0; k < nt; k++) {
-      double sum = 0, sum2 = 0, right = 0;
-      cnt[k] = 0;
-      for (long i = 0; i < nte; i++)
-        if (s.T[test[i]] == Ts[k]) {
-          sum += p[i], sum2 += p[i] * p[i], cnt[k]++;
-          right += (p[i] >= 0.5) == (s.y[test[i]] == 1);
-        }
-      P[k] = sum / cnt[k];
-      dP[k] = cnt[k] > 1 ? sqrt(fmax(sum2 / cnt[k] - P[k] * P[k], 0) / (cnt[k] - 1)) : NAN;
-      acc[k] = right / cnt[k];
-      fprintf(f, "%.10g,%ld,%.8f,%.8f,%.6f\n", Ts[k], cnt[k], P[k], dP[k], acc[k]);
-    }
-    if (fclose(f)) {
-      cJSON_Delete(j);
-      st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
-      goto done;
-    }
-    /* the crossing and its bootstrap error: resample the test rows at each temperature */
-    res->crossing = crossing_of(Ts, P, nt);
-    res->has_crossing = isfinite(res->crossing);
-    if (res->has_crossing) {
-      double s1 = 0, s2 = 0, Pb[1000];
-      int nb = 0;
-      nqs_rng br;
-      nqs_rng_seed(&br, c->run.seed, 0xB0B);
-      long *rows_at = malloc(sizeof(long) * nte);
-      for (int b = 0; rows_at && b < 200; b++) {
-        for (int k = 0; k < nt; k++) {
-          long m = 0;
-          for (long i = 0; i < nte; i++)
-            if (s.T[test[i]] == Ts[k]) rows_at[m++] = i;
-          double sum = 0;
-          for (long q = 0; q < m; q++) sum += p[rows_at[(long)(nqs_rng_uniform(&br) * m) % m]];
-          Pb[k] = sum / m;
-        }
-        const double x = crossing_of(Ts, Pb, nt);
-        if (isfinite(x)) s1 += x, s2 += x * x, nb++;
-      }
-      free(rows_at);
-      res->crossing_error = nb > 1 ? sqrt(fmax(s2 / nb - (s1 / nb) * (s1 / nb), 0)) : NAN;
     }
   }
   cJSON_AddStringToObject(j, "network", res->network);
@@ -406,7 +419,7 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
     cJSON *x = cJSON_AddObjectToObject(j, "crossing");
     cJSON_AddNumberToObject(x, "temperature", res->crossing);
     if (isfinite(res->crossing_error)) cJSON_AddNumberToObject(x, "error", res->crossing_error);
-    cJSON_AddNumberToObject(x, "onsager", 2.269185314213022);
+    cJSON_AddNumberToObject(x, "onsager", NQS_ISING_TC);
   }
   res->wall_seconds = nqs_run_now() - t0;
   if (isfinite(res->seconds_per_epoch)) cJSON_AddNumberToObject(j, "seconds_per_epoch", res->seconds_per_epoch);
