@@ -564,13 +564,7 @@ static nqs_status verdict_status(const nqs_verdict *v, nqs_error *err) {
 static nqs_status write_samples(const char *dir, const char *name, const double *x, long rows, int cols, nqs_error *err) {
   char path[700];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  char *header = malloc((size_t)cols * 12 + 2);
-  if (!header) return nqs_error_set(err, NQS_ENOMEM, "out of memory");
-  header[0] = 0;
-  for (int k = 0; k < cols; k++) sprintf(header + strlen(header), "%sx%d", k ? "," : "", k);
-  const nqs_status st = nqs_dataset_write_named(path, x, rows, cols, 0, header, err);
-  free(header);
-  return st;
+  return nqs_dataset_write_coords(path, x, rows, cols, err);
 }
 
 nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result *res, nqs_error *err) {

@@ -289,3 +289,13 @@ nqs_status nqs_dataset_column(const char *path, const char *name, int ncols, int
   return nqs_error_set(err, NQS_EINPUT, "%s: no column named '%s' (name columns by a header row of the CSV, or by 0-based "
                        "index 0..%d)", path, name, ncols - 1);
 }
+
+nqs_status nqs_dataset_write_coords(const char *path, const double *rows, long nrows, int ncols, nqs_error *err) {
+  char *header = malloc((size_t)ncols * 12 + 2);
+  if (!header) return nqs_error_set(err, NQS_ENOMEM, "out of memory writing %s", path);
+  header[0] = 0;
+  for (int k = 0; k < ncols; k++) sprintf(header + strlen(header), "%sx%d", k ? "," : "", k);
+  const nqs_status st = nqs_dataset_write_named(path, rows, nrows, ncols, 0, header, err);
+  free(header);
+  return st;
+}

@@ -104,6 +104,50 @@ static double l1(const double *a, const double *b, int bins, double width) {
   return d;
 }
 
+/* The physics of the generated rows (fake, M x nc) against the data's (x, nr x nc): <r^2>, the
+ * one-body and pair densities and their L1 distances, and the same distances between the two
+ * halves of the data; gan_densities.csv, and generated.csv (up to 10^4 rows). */
+static nqs_status judge(const nqs_config *c, const char *dir, const double *x, int nr, int nc, const double *fake, long M,
+                        nqs_gan_result *res, nqs_error *err) {
+  const int dim = c->gan.dimensions, N = nc / dim, bins = c->gan.bins;
+  double *h[8], a, b;
+  int ok = 1;
+  for (int k = 0; k < 8; k++) ok &= (h[k] = malloc(sizeof(double) * bins)) != NULL;
+  nqs_status st = ok ? NQS_OK : nqs_error_set(err, NQS_ENOMEM, "out of memory for the densities");
+  double r_max = c->gan.r_max, largest = 0;
+  for (long i = 0; !(r_max > 0) && i < (long)nr * N; i++) {
+    double q = 0;
+    for (int k = 0; k < dim; k++) q += x[(size_t)i * dim + k] * x[(size_t)i * dim + k];
+    largest = fmax(largest, sqrt(q));
+  }
+  if (!(r_max > 0)) r_max = largest * 1.0001;
+  const double w1 = r_max / bins, w2 = 2 * r_max / bins;
+  char path[700];
+  FILE *csv = NULL;
+  if (!st) {
+    densities(x, nr, N, dim, bins, r_max, h[0], h[1], &res->r2_data, &res->r2_data_error);
+    densities(fake, M, N, dim, bins, r_max, h[2], h[3], &res->r2_gan, &res->r2_gan_error);
+    densities(x, nr / 2, N, dim, bins, r_max, h[4], h[5], &a, &b);
+    densities(x + (size_t)(nr / 2) * nc, nr - nr / 2, N, dim, bins, r_max, h[6], h[7], &a, &b);
+    res->l1_onebody = l1(h[0], h[2], bins, w1), res->l1_pair = l1(h[1], h[3], bins, w2);
+    res->l1_onebody_floor = l1(h[4], h[6], bins, w1), res->l1_pair_floor = l1(h[5], h[7], bins, w2);
+    snprintf(path, sizeof path, "%s/gan_densities.csv", dir);
+    if (!(csv = fopen(path, "w"))) st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+  }
+  if (!st) {
+    fprintf(csv, "r,onebody_data,onebody_gan,r12,pair_data,pair_gan\n");
+    for (int k = 0; k < bins; k++)
+      fprintf(csv, "%.6g,%.8g,%.8g,%.6g,%.8g,%.8g\n", (k + 0.5) * w1, h[0][k], h[2][k], (k + 0.5) * w2, h[1][k], h[3][k]);
+    if (fclose(csv)) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
+  }
+  if (!st) {
+    snprintf(path, sizeof path, "%s/generated.csv", dir);
+    st = nqs_dataset_write_coords(path, fake, M < 10000 ? M : 10000, nc, err);
+  }
+  for (int k = 0; k < 8; k++) free(h[k]);
+  return st;
+}
+
 nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_result *res, nqs_error *err) {
   memset(res, 0, sizeof *res);
   const double t0 = nqs_run_now();
@@ -115,10 +159,9 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
                         "= 20000 writes one)");
   if (!st) st = nqs_error_key(err, nqs_dataset_read(c->gan.data, 0, &x, &nr, &nc, err), "gan.data");
   if (st) return st;
-  const int dim = c->gan.dimensions, N = nc / dim, B = c->gan.batch, Z = c->gan.latent, bins = c->gan.bins;
+  const int dim = c->gan.dimensions, N = nc / dim, B = c->gan.batch, Z = c->gan.latent;
   nqs_net G, D;
   double *tg = NULL, *td = NULL, *gg = NULL, *gd = NULL, *wg = NULL, *wd = NULL, *z = NULL, *dx = NULL, *fake = NULL;
-  double *h[8] = {0};
   long *perm = NULL;
   adam ag = {0}, ad = {0};
   FILE *csv = NULL;
@@ -148,9 +191,7 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
   fake = malloc(sizeof(double) * (size_t)M * nc);
   ag = (adam){G.np, c->gan.learning_rate, c->gan.beta1, calloc(G.np, sizeof(double)), calloc(G.np, sizeof(double)), 0};
   ad = (adam){D.np, c->gan.learning_rate, c->gan.beta1, calloc(D.np, sizeof(double)), calloc(D.np, sizeof(double)), 0};
-  for (int k = 0; k < 8; k++) h[k] = malloc(sizeof(double) * bins);
   int ok = tg && gg && td && gd && wg && wd && z && dx && perm && fake && ag.m && ag.v && ad.m && ad.v;
-  for (int k = 0; k < 8; k++) ok &= h[k] != NULL;
   if (!ok) {
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for the GAN");
     goto done;
@@ -234,43 +275,7 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
     const double *g = nqs_net_outputs(&G, tg, z, wg);
     for (int k = 0; k < nc; k++) fake[(size_t)i * nc + k] = g[k] * rms;
   }
-  double r_max = c->gan.r_max, largest = 0;
-  for (long i = 0; !(r_max > 0) && i < (long)nr * N; i++) {
-    double q = 0;
-    for (int k = 0; k < dim; k++) q += x[(size_t)i * dim + k] * x[(size_t)i * dim + k];
-    largest = fmax(largest, sqrt(q));
-  }
-  if (!(r_max > 0)) r_max = largest * 1.0001;
-  const double w1 = r_max / bins, w2 = 2 * r_max / bins;
-  densities(x, nr, N, dim, bins, r_max, h[0], h[1], &res->r2_data, &res->r2_data_error);
-  densities(fake, M, N, dim, bins, r_max, h[2], h[3], &res->r2_gan, &res->r2_gan_error);
-  double a, b;
-  densities(x, nr / 2, N, dim, bins, r_max, h[4], h[5], &a, &b);
-  densities(x + (size_t)(nr / 2) * nc, nr - nr / 2, N, dim, bins, r_max, h[6], h[7], &a, &b);
-  res->l1_onebody = l1(h[0], h[2], bins, w1), res->l1_pair = l1(h[1], h[3], bins, w2);
-  res->l1_onebody_floor = l1(h[4], h[6], bins, w1), res->l1_pair_floor = l1(h[5], h[7], bins, w2);
-  snprintf(path, sizeof path, "%s/gan_densities.csv", res->dir);
-  if (!(csv = fopen(path, "w"))) {
-    st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
-    goto done;
-  }
-  fprintf(csv, "r,onebody_data,onebody_gan,r12,pair_data,pair_gan\n");
-  for (int k = 0; k < bins; k++)
-    fprintf(csv, "%.6g,%.8g,%.8g,%.6g,%.8g,%.8g\n", (k + 0.5) * w1, h[0][k], h[2][k], (k + 0.5) * w2, h[1][k], h[3][k]);
-  if (fclose(csv)) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
-  csv = NULL;
-  if (!st) {
-    snprintf(path, sizeof path, "%s/generated.csv", res->dir);
-    char *header = malloc((size_t)nc * 12 + 2);
-    if (!header) st = nqs_error_set(err, NQS_ENOMEM, "out of memory");
-    else {
-      header[0] = 0;
-      for (int k = 0; k < nc; k++) sprintf(header + strlen(header), "%sx%d", k ? "," : "", k);
-      st = nqs_dataset_write_named(path, fake, M < 10000 ? M : 10000, nc, 0, header, err);
-      free(header);
-    }
-  }
-  if (st) goto done;
+  if ((st = judge(c, res->dir, x, nr, nc, fake, M, res, err))) goto done;
   cJSON *j = nqs_run_result_head("gan", c);
   cJSON_AddStringToObject(j, "data", c->gan.data);
   cJSON_AddNumberToObject(j, "rows", nr);
@@ -297,6 +302,5 @@ done:
   nqs_run_unlock(lock);
   free(x), free(tg), free(td), free(gg), free(gd), free(wg), free(wd), free(z), free(dx), free(perm), free(fake);
   free(ag.m), free(ag.v), free(ad.m), free(ad.v);
-  for (int k = 0; k < 8; k++) free(h[k]);
   return st;
 }

@@ -17,6 +17,9 @@ nqs_status nqs_dataset_write(const char *path, const double *rows, long nrows, i
 nqs_status nqs_dataset_write_named(const char *path, const double *rows, long nrows, int ncols, int binary, const char *header,
                                    nqs_error *err);
 
+/* Configurations, one per row, with the header x0, x1, ... (the model's coordinates). */
+nqs_status nqs_dataset_write_coords(const char *path, const double *rows, long nrows, int ncols, nqs_error *err);
+
 /* The index of a column named `name` of the data file: a 0-based index ("3"), or a name in the
  * CSV header row ("x"); ncols is the file's width. NQS_EINPUT lists the header's names. */
 nqs_status nqs_dataset_column(const char *path, const char *name, int ncols, int *index, nqs_error *err);
