@@ -426,6 +426,117 @@ done:
   return st;
 }
 
+/* The split data and how to fit them. */
+typedef struct {
+  const nqs_config *c;
+  const fitter *F;
+  const table *t;
+  const long *perm;
+  long ntr, nte;
+  const double *ytr, *yte;
+  double *yh; /* scratch, one value per row */
+} problem;
+
+/* The penalty: every value of the grid cross-validated, the smallest cross-validated MSE chosen
+ * (or regress.lambda), and for ridge and lasso the path fitted on all training rows (path.csv). */
+static nqs_status penalty_path(const problem *P, const design *D, double *warm, nqs_regress_result *res, nqs_error *err) {
+  const fitter *F = P->F;
+  const int m = D->m;
+  const long ntr = P->ntr, nte = P->nte;
+  double *lam = malloc(sizeof(double) * MAX_LAMBDAS), *cv = malloc(sizeof(double) * MAX_LAMBDAS);
+  double *cve = malloc(sizeof(double) * MAX_LAMBDAS);
+  FILE *csv = NULL;
+  char path[700];
+  int nl;
+  nqs_status st = !lam || !cv || !cve ? nqs_error_set(err, NQS_ENOMEM, "out of memory") : NQS_OK;
+  if (!st) st = lambda_grid(P->c, F->kind, nqs_lasso_alpha_max(D->Xtr, P->ytr, ntr, m, F->standardise), lam, &nl, err);
+  if (!st) st = cross_validate(F, D->Xtr, P->ytr, ntr, m, P->c->regress.folds, lam, nl, cv, cve, err);
+  if (st) goto done;
+  int best = 0;
+  for (int l = 1; l < nl; l++)
+    if (cv[l] < cv[best]) best = l;
+  res->lambda = F->kind == NQS_REG_OLS ? 0 : P->c->regress.lambda > 0 ? P->c->regress.lambda : lam[best];
+  res->cv_mse = cv[best], res->cv_error = cve[best];
+  if (F->kind == NQS_REG_OLS) goto done;
+  snprintf(path, sizeof path, "%s/path.csv", res->dir);
+  if (!(csv = fopen(path, "w"))) {
+    st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+    goto done;
+  }
+  fprintf(csv, "lambda,cv_mse,cv_error,train_mse,test_mse,nonzero");
+  for (int q = 0; q < m; q++) {
+    char nm[256];
+    monomial_name(P->t, D->pw + q * P->t->d, nm, sizeof nm);
+    fprintf(csv, ",%s", nm);
+  }
+  fputc('\n', csv);
+  int have = 0;
+  for (int l = 0; l < nl && !st; l++) {
+    nqs_linear_fit fit;
+    nqs_linear_options lo = options_of(F, lam[l], have ? warm : NULL);
+    if ((st = nqs_linear_fit_rows(D->Xtr, P->ytr, ntr, m, &lo, &fit, err))) break;
+    if (F->kind == NQS_REG_LASSO) nqs_lasso_warm_of(&fit, D->Xtr, ntr, F->standardise, warm), have = 1;
+    nqs_linear_predict(&fit, D->Xtr, ntr, P->yh);
+    const double mtr = nqs_mse(P->ytr, P->yh, ntr);
+    nqs_linear_predict(&fit, D->Xte, nte, P->yh);
+    int nz = 0;
+    for (int q = 0; q < m; q++) nz += fit.w[q] != 0;
+    fprintf(csv, "%.10g,%.10g,%.10g,%.10g,%.10g,%d", lam[l], cv[l], cve[l], mtr, nte ? nqs_mse(P->yte, P->yh, nte) : NAN, nz);
+    for (int q = 0; q < m; q++) fprintf(csv, ",%.10g", fit.w[q]);
+    fputc('\n', csv);
+    nqs_linear_fit_free(&fit);
+  }
+  if (fclose(csv) && !st) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
+  if (!st && P->c->regress.lambda > 0) { /* a given penalty: its own cross-validated MSE */
+    double l1 = res->lambda;
+    st = cross_validate(F, D->Xtr, P->ytr, ntr, m, P->c->regress.folds, &l1, 1, &res->cv_mse, &res->cv_error, err);
+  }
+done:
+  free(lam), free(cv), free(cve);
+  return st;
+}
+
+/* Degrees 1..complexity at the chosen penalty: training, test and cross-validated MSE and the
+ * bootstrap bias-variance split of each (complexity.csv). */
+static nqs_status complexity_scan(const problem *P, const nqs_run_options *o, double t0, nqs_regress_result *res,
+                                  nqs_error *err) {
+  const fitter *F = P->F;
+  const nqs_config *c = P->c;
+  const long ntr = P->ntr, nte = P->nte;
+  const int K = c->regress.complexity;
+  char path[700];
+  snprintf(path, sizeof path, "%s/complexity.csv", res->dir);
+  FILE *csv = fopen(path, "w");
+  if (!csv) return nqs_error_set(err, NQS_EIO, "cannot write %s", path);
+  fprintf(csv, "degree,features,train_mse,test_mse,cv_mse,cv_error,bootstrap_mse,bias2,variance\n");
+  nqs_status st = NQS_OK;
+  for (int deg = 1; deg <= K && !st; deg++) {
+    design E;
+    nqs_linear_fit g;
+    double l1 = res->lambda, cm, ce, b3[3] = {NAN, NAN, NAN};
+    if ((st = make_design(P->t, P->perm, ntr, nte, deg, &E, err))) break;
+    nqs_linear_options go = options_of(F, l1, NULL);
+    if (!(st = nqs_linear_fit_rows(E.Xtr, P->ytr, ntr, E.m, &go, &g, err))) {
+      nqs_linear_predict(&g, E.Xtr, ntr, P->yh);
+      const double mtr = nqs_mse(P->ytr, P->yh, ntr);
+      nqs_linear_predict(&g, E.Xte, nte, P->yh);
+      const double mte = nte ? nqs_mse(P->yte, P->yh, nte) : NAN;
+      double *w2 = F->kind == NQS_REG_LASSO ? malloc(sizeof(double) * E.m) : NULL;
+      if (w2) nqs_lasso_warm_of(&g, E.Xtr, ntr, F->standardise, w2);
+      st = cross_validate(F, E.Xtr, P->ytr, ntr, E.m, c->regress.folds, &l1, 1, &cm, &ce, err);
+      if (!st && c->regress.bootstraps && nte)
+        st = bootstrap(F, l1, w2, E.Xtr, P->ytr, ntr, E.Xte, P->yte, nte, E.m, c->regress.bootstraps, c->run.seed, b3, err);
+      if (!st) fprintf(csv, "%d,%d,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g\n", deg, E.m, mtr, mte, cm, ce, b3[0], b3[1], b3[2]);
+      free(w2);
+      nqs_linear_fit_free(&g);
+    }
+    design_free(&E);
+    report(o, 2 + deg, 2 + K, t0);
+  }
+  if (fclose(csv) && !st) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
+  return st;
+}
+
 nqs_status nqs_regress_run(const nqs_config *c, const nqs_run_options *o, nqs_regress_result *res, nqs_error *err) {
   memset(res, 0, sizeof *res);
   const double t0 = nqs_run_now();
@@ -438,7 +549,7 @@ nqs_status nqs_regress_run(const nqs_config *c, const nqs_run_options *o, nqs_re
   design D = {0};
   nqs_linear_fit fit = {0};
   long *perm = NULL;
-  double *lam = NULL, *cv = NULL, *cve = NULL, *yh = NULL, *ytr = NULL, *yte = NULL, *warm = NULL;
+  double *yh = NULL, *ytr = NULL, *yte = NULL, *warm = NULL;
   FILE *csv = NULL;
   char path[700];
   nqs_status st = nqs_config_check_keys(c, "regress", err);
@@ -462,9 +573,8 @@ nqs_status nqs_regress_run(const nqs_config *c, const nqs_run_options *o, nqs_re
   if (!c->regress.data[0] && (st = write_data(res->dir, &t, err))) goto done;
   /* the split: a random permutation; its first ntr rows train */
   perm = malloc(sizeof(long) * t.n), ytr = malloc(sizeof(double) * t.n), yte = ytr + ntr;
-  lam = malloc(sizeof(double) * MAX_LAMBDAS), cv = malloc(sizeof(double) * MAX_LAMBDAS), cve = malloc(sizeof(double) * MAX_LAMBDAS);
   yh = malloc(sizeof(double) * t.n);
-  if (!perm || !ytr || !lam || !cv || !cve || !yh) {
+  if (!perm || !ytr || !yh) {
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld rows", t.n);
     goto done;
   }
@@ -485,52 +595,8 @@ nqs_status nqs_regress_run(const nqs_config *c, const nqs_run_options *o, nqs_re
     goto done;
   }
 
-  /* the penalty: cross-validated over the grid, the path fitted on all training rows */
-  int nl;
-  const double amax = nqs_lasso_alpha_max(D.Xtr, ytr, ntr, m, F.standardise);
-  if ((st = lambda_grid(c, kind, amax, lam, &nl, err))) goto done;
-  if ((st = cross_validate(&F, D.Xtr, ytr, ntr, m, c->regress.folds, lam, nl, cv, cve, err))) goto done;
-  int best = 0;
-  for (int l = 1; l < nl; l++)
-    if (cv[l] < cv[best]) best = l;
-  res->lambda = kind == NQS_REG_OLS ? 0 : c->regress.lambda > 0 ? c->regress.lambda : lam[best];
-  res->cv_mse = cv[best], res->cv_error = cve[best];
-  if (kind != NQS_REG_OLS) {
-    snprintf(path, sizeof path, "%s/path.csv", res->dir);
-    if (!(csv = fopen(path, "w"))) {
-      st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
-      goto done;
-    }
-    fprintf(csv, "lambda,cv_mse,cv_error,train_mse,test_mse,nonzero");
-    for (int q = 0; q < m; q++) {
-      char nm[256];
-      monomial_name(&t, D.pw + q * t.d, nm, sizeof nm);
-      fprintf(csv, ",%s", nm);
-    }
-    fputc('\n', csv);
-    int have = 0;
-    for (int l = 0; l < nl && !st; l++) {
-      nqs_linear_options lo = options_of(&F, lam[l], have ? warm : NULL);
-      if ((st = nqs_linear_fit_rows(D.Xtr, ytr, ntr, m, &lo, &fit, err))) break;
-      if (kind == NQS_REG_LASSO) nqs_lasso_warm_of(&fit, D.Xtr, ntr, F.standardise, warm), have = 1;
-      nqs_linear_predict(&fit, D.Xtr, ntr, yh);
-      const double mtr = nqs_mse(ytr, yh, ntr);
-      nqs_linear_predict(&fit, D.Xte, nte, yh);
-      int nz = 0;
-      for (int q = 0; q < m; q++) nz += fit.w[q] != 0;
-      fprintf(csv, "%.10g,%.10g,%.10g,%.10g,%.10g,%d", lam[l], cv[l], cve[l], mtr, nte ? nqs_mse(yte, yh, nte) : NAN, nz);
-      for (int q = 0; q < m; q++) fprintf(csv, ",%.10g", fit.w[q]);
-      fputc('\n', csv);
-      nqs_linear_fit_free(&fit);
-    }
-    if (fclose(csv) && !st) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
-    csv = NULL;
-    if (st) goto done;
-    if (c->regress.lambda > 0) { /* a given penalty: its own cross-validated MSE */
-      double l1 = res->lambda;
-      if ((st = cross_validate(&F, D.Xtr, ytr, ntr, m, c->regress.folds, &l1, 1, &res->cv_mse, &res->cv_error, err))) goto done;
-    }
-  }
+  const problem P = {c, &F, &t, perm, ntr, nte, ytr, yte, yh};
+  if ((st = penalty_path(&P, &D, warm, res, err))) goto done;
   report(o, 1, steps, t0);
 
   /* the final fit */
@@ -571,43 +637,14 @@ nqs_status nqs_regress_run(const nqs_config *c, const nqs_run_options *o, nqs_re
   csv = NULL;
   report(o, 2, steps, t0);
 
-  /* against complexity: degrees 1..K at the chosen penalty */
+  /* bias and variance of the final model by the bootstrap, then the same against the degree */
   double bv[3] = {NAN, NAN, NAN};
   if (!st && c->regress.bootstraps && nte) {
     if (kind == NQS_REG_LASSO) nqs_lasso_warm_of(&fit, D.Xtr, ntr, F.standardise, warm);
     st = bootstrap(&F, res->lambda, kind == NQS_REG_LASSO ? warm : NULL, D.Xtr, ytr, ntr, D.Xte, yte, nte, m,
                    c->regress.bootstraps, c->run.seed, bv, err);
   }
-  if (!st && K) {
-    snprintf(path, sizeof path, "%s/complexity.csv", res->dir);
-    if (!(csv = fopen(path, "w"))) st = nqs_error_set(err, NQS_EIO, "cannot write %s", path);
-    else fprintf(csv, "degree,features,train_mse,test_mse,cv_mse,cv_error,bootstrap_mse,bias2,variance\n");
-  }
-  for (int deg = 1; deg <= K && !st; deg++) {
-    design E;
-    nqs_linear_fit g;
-    double l1 = res->lambda, cm, ce, b3[3] = {NAN, NAN, NAN};
-    if ((st = make_design(&t, perm, ntr, nte, deg, &E, err))) break;
-    nqs_linear_options go = options_of(&F, l1, NULL);
-    if (!(st = nqs_linear_fit_rows(E.Xtr, ytr, ntr, E.m, &go, &g, err))) {
-      nqs_linear_predict(&g, E.Xtr, ntr, yh);
-      const double mtr = nqs_mse(ytr, yh, ntr);
-      nqs_linear_predict(&g, E.Xte, nte, yh);
-      const double mte = nte ? nqs_mse(yte, yh, nte) : NAN;
-      double *w2 = kind == NQS_REG_LASSO ? malloc(sizeof(double) * E.m) : NULL;
-      if (w2) nqs_lasso_warm_of(&g, E.Xtr, ntr, F.standardise, w2);
-      st = cross_validate(&F, E.Xtr, ytr, ntr, E.m, c->regress.folds, &l1, 1, &cm, &ce, err);
-      if (!st && c->regress.bootstraps && nte)
-        st = bootstrap(&F, l1, w2, E.Xtr, ytr, ntr, E.Xte, yte, nte, E.m, c->regress.bootstraps, c->run.seed, b3, err);
-      if (!st) fprintf(csv, "%d,%d,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g\n", deg, E.m, mtr, mte, cm, ce, b3[0], b3[1], b3[2]);
-      free(w2);
-      nqs_linear_fit_free(&g);
-    }
-    design_free(&E);
-    report(o, 2 + deg, steps, t0);
-  }
-  if (csv && fclose(csv) && !st) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
-  csv = NULL;
+  if (!st && K) st = complexity_scan(&P, o, t0, res, err);
   if (st) {
     cJSON_Delete(j), cJSON_Delete(coef);
     goto done;
@@ -637,6 +674,6 @@ done:
   nqs_linear_fit_free(&fit);
   design_free(&D);
   table_free(&t);
-  free(perm), free(ytr), free(lam), free(cv), free(cve), free(yh), free(warm);
+  free(perm), free(ytr), free(yh), free(warm);
   return st;
 }
