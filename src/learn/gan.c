@@ -148,6 +148,47 @@ static nqs_status judge(const nqs_config *c, const char *dir, const double *x, i
   return st;
 }
 
+/* The two networks with their parameters, gradients, workspaces and optimisers. */
+typedef struct {
+  const nqs_net *G, *D;
+  double *tg, *td, *gg, *gd, *wg, *wd, *z, *dx;
+  adam *ag, *ad;
+  int Z, nc, B;
+} gan_pair;
+
+/* One pass over the data rows x (nr x nc, scaled by inv) in mini-batches of B: per batch, one
+ * discriminator step (real rows labelled 1, generated ones 0), then one generator step on
+ * -ln D(G(z)) through D's input gradient. out: mean D loss, G loss, D on real and on generated rows. */
+static void gan_epoch(gan_pair *n, const double *x, int nr, double inv, long *perm, nqs_rng *rng, double out[4]) {
+  const int B = n->B, nc = n->nc;
+  double dl = 0, gl = 0, dreal = 0, dfake = 0, p[2], xs[4096];
+  long steps = 0;
+  nqs_permutation(nr, perm, rng);
+  for (long b0 = 0; b0 + B <= nr; b0 += B, steps++) {
+    memset(n->gd, 0, sizeof(double) * n->D->np);
+    for (int i = 0; i < B; i++) {
+      for (int k = 0; k < nc; k++) xs[k] = x[(size_t)perm[b0 + i] * nc + k] * inv;
+      dl += nqs_net_loss_grad(n->D, n->td, xs, 1, 0.5 / B, n->gd, p, n->wd) / B, dreal += p[1] / B;
+      for (int k = 0; k < n->Z; k++) n->z[k] = nqs_rng_normal(rng);
+      memcpy(xs, nqs_net_outputs(n->G, n->tg, n->z, n->wg), sizeof(double) * nc);
+      dl += nqs_net_loss_grad(n->D, n->td, xs, 0, 0.5 / B, n->gd, p, n->wd) / B, dfake += p[1] / B;
+    }
+    adam_step(n->ad, n->td, n->gd);
+    memset(n->gg, 0, sizeof(double) * n->G->np);
+    for (int i = 0; i < B; i++) {
+      for (int k = 0; k < n->Z; k++) n->z[k] = nqs_rng_normal(rng);
+      memcpy(xs, nqs_net_outputs(n->G, n->tg, n->z, n->wg), sizeof(double) * nc);
+      nqs_net_forward(n->D, n->td, xs, p, n->wd);
+      const double dy[2] = {p[0], p[1] - 1};
+      nqs_net_backward(n->D, n->td, dy, 1, NULL, n->dx, n->wd);
+      gl += -log(fmax(p[1], 1e-300)) / B;
+      nqs_net_backward(n->G, n->tg, n->dx, 1.0 / B, n->gg, NULL, n->wg);
+    }
+    adam_step(n->ag, n->tg, n->gg);
+  }
+  out[0] = dl / steps, out[1] = gl / steps, out[2] = dreal / steps, out[3] = dfake / steps;
+}
+
 nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_result *res, nqs_error *err) {
   memset(res, 0, sizeof *res);
   const double t0 = nqs_run_now();
@@ -217,40 +258,12 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
                                    "epoch,discriminator_loss,generator_loss,d_real,d_fake,wall_seconds", res->dir,
                                    sizeof res->dir, &lock, &csv, err)))
     goto done;
-  double p[2], xs[4096];
-  const double inv = 1 / rms;
+  gan_pair pair = {&G, &D, tg, td, gg, gd, wg, wd, z, dx, &ag, &ad, Z, nc, B};
   res->epochs = e0;
   for (int e = e0 + 1; e <= c->gan.epochs && !st; e++) {
-    nqs_permutation(nr, perm, &rng);
-    double dl = 0, gl = 0, dreal = 0, dfake = 0;
-    long steps = 0;
-    for (long b0 = 0; b0 + B <= nr; b0 += B, steps++) {
-      /* the discriminator: real rows labelled 1, generated ones 0 */
-      memset(gd, 0, sizeof(double) * D.np);
-      for (int i = 0; i < B; i++) {
-        for (int k = 0; k < nc; k++) xs[k] = x[(size_t)perm[b0 + i] * nc + k] * inv;
-        dl += nqs_net_loss_grad(&D, td, xs, 1, 0.5 / B, gd, p, wd) / B, dreal += p[1] / B;
-        for (int k = 0; k < Z; k++) z[k] = nqs_rng_normal(&rng);
-        const double *g = nqs_net_outputs(&G, tg, z, wg);
-        memcpy(xs, g, sizeof(double) * nc);
-        dl += nqs_net_loss_grad(&D, td, xs, 0, 0.5 / B, gd, p, wd) / B, dfake += p[1] / B;
-      }
-      adam_step(&ad, td, gd);
-      /* the generator: -ln D(G(z)), through D's input gradient */
-      memset(gg, 0, sizeof(double) * G.np);
-      for (int i = 0; i < B; i++) {
-        for (int k = 0; k < Z; k++) z[k] = nqs_rng_normal(&rng);
-        const double *g = nqs_net_outputs(&G, tg, z, wg);
-        memcpy(xs, g, sizeof(double) * nc);
-        nqs_net_forward(&D, td, xs, p, wd);
-        const double dy[2] = {p[0], p[1] - 1};
-        nqs_net_backward(&D, td, dy, 1, NULL, dx, wd);
-        gl += -log(fmax(p[1], 1e-300)) / B;
-        nqs_net_backward(&G, tg, dx, 1.0 / B, gg, NULL, wg);
-      }
-      adam_step(&ag, tg, gg);
-    }
-    dl /= steps, gl /= steps, dreal /= steps, dfake /= steps;
+    double ep[4]; /* discriminator and generator losses, mean D on real and generated rows */
+    gan_epoch(&pair, x, nr, 1 / rms, perm, &rng, ep);
+    const double dl = ep[0], gl = ep[1], dreal = ep[2], dfake = ep[3];
     if (!isfinite(dl) || !isfinite(gl)) {
       st = nqs_error_set(err, NQS_EFAILED, "the GAN diverged at epoch %d: lower gan.learning_rate", e);
       break;
