@@ -190,6 +190,36 @@ static nqs_status load_state(const nqs_checkpoint *ck, train_state *t, nqs_error
   return NQS_OK;
 }
 
+/* One pass over the training rows, reshuffled, in mini-batches: each batch's mean-loss gradient
+ * plus the L2 penalty, then an Adam, momentum or SGD step. *tl, *ta: the summed loss and count of
+ * correct rows (before each batch's step). g: scratch for the gradient. */
+static void train_epoch(const nqs_config *c, const trainer *tr, const samples *s, train_state *ts, double *g, double *tl,
+                        double *ta) {
+  const int np = tr->net->np, adam = strcmp(c->classify.optimizer, "adam") == 0;
+  const int mom = strcmp(c->classify.optimizer, "momentum") == 0;
+  const double lr = c->classify.learning_rate, wd = c->classify.weight_decay;
+  const long ntr = ts->ntr;
+  long *train = ts->train;
+  for (long i = ntr - 1; i > 0; i--) { /* reshuffle the training rows */
+    const long j = (long)(nqs_rng_uniform(ts->rng) * (i + 1)) % (i + 1), t = train[i];
+    train[i] = train[j], train[j] = t;
+  }
+  *tl = *ta = 0;
+  for (long b0 = 0; b0 < ntr; b0 += c->classify.batch) {
+    const long nb = ntr - b0 < c->classify.batch ? ntr - b0 : c->classify.batch;
+    double bl, ba;
+    pass(tr, ts->th, s, train + b0, nb, g, &bl, &ba);
+    *tl += bl * nb, *ta += ba * nb, ts->step++;
+    for (int q = 0; q < np; q++) g[q] += wd * ts->th[q]; /* the L2 penalty */
+    if (adam) nqs_adam_step(ts->th, g, ts->m1, ts->m2, np, lr, 0.9, ts->step);
+    else
+      for (int q = 0; q < np; q++) {
+        ts->m1[q] = mom ? c->classify.momentum * ts->m1[q] - lr * g[q] : -lr * g[q];
+        ts->th[q] += ts->m1[q];
+      }
+  }
+}
+
 /* The temperature where the mean P(class 1) falls through 1/2 (interpolated linearly between the
  * two temperatures around the first crossing from above), or NAN. */
 static double crossing_of(const double *T, const double *P, int nt) {
@@ -341,29 +371,11 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
                                    sizeof res->dir, &lock, &csv, err)))
     goto done;
   const double t_train = nqs_run_now();
-  const int adam = strcmp(c->classify.optimizer, "adam") == 0, mom = strcmp(c->classify.optimizer, "momentum") == 0;
-  const double lr = c->classify.learning_rate, wd = c->classify.weight_decay;
   const long e0 = ts.epoch;
   long e;
   for (e = e0 + 1; e <= c->classify.epochs && ts.since < c->classify.patience; e++) {
-    for (long i = ntr - 1; i > 0; i--) { /* reshuffle the training rows */
-      const long j = (long)(nqs_rng_uniform(&rng) * (i + 1)) % (i + 1), t = train[i];
-      train[i] = train[j], train[j] = t;
-    }
-    double tl = 0, ta = 0;
-    for (long b0 = 0; b0 < ntr; b0 += c->classify.batch) {
-      const long nb = ntr - b0 < c->classify.batch ? ntr - b0 : c->classify.batch;
-      double bl, ba;
-      pass(&tr, th, &s, train + b0, nb, g, &bl, &ba);
-      tl += bl * nb, ta += ba * nb, ts.step++;
-      for (int q = 0; q < net.np; q++) g[q] += wd * th[q]; /* the L2 penalty */
-      if (adam) nqs_adam_step(th, g, m1, m2, net.np, lr, 0.9, ts.step);
-      else
-        for (int q = 0; q < net.np; q++) {
-          m1[q] = mom ? c->classify.momentum * m1[q] - lr * g[q] : -lr * g[q];
-          th[q] += m1[q];
-        }
-    }
+    double tl, ta;
+    train_epoch(c, &tr, &s, &ts, g, &tl, &ta);
     double vl, va;
     pass(&tr, th, &s, val, nva, NULL, &vl, &va);
     if (!isfinite(vl) || !isfinite(tl)) {
