@@ -381,6 +381,9 @@ expect_error "regress: an input column that is not there" "reg_col.ini:3" "[regr
 expect_error "regress: an input that is the target" "--set regress.inputs" "is the target" -- regress "$T/reg_col.ini" --set regress.inputs=a,t --out "$T/reg_bad2"
 expect_error "regress: a malformed penalty list" "--set regress.lambdas" "not a penalty" -- regress --set regress.model=ridge --set regress.lambdas=1e-3,x --out "$T/reg_bad3"
 expect_error "regress: a run key" "--set optimizer.iterations" "does not apply to nqs regress" -- regress --set optimizer.iterations=3 --out "$T/reg_bad4"
+expect_error "regress: a data file that is not there" "--set regress.data" "cannot open the data file" -- regress --set regress.data="$T/nothere.csv" --out "$T/reg_bad8"
+expect_error "regress: a target column that is not there" "--set regress.target" "no column named 'energy'" -- regress "$T/reg_col.ini" --set regress.target=energy --out "$T/reg_bad9"
+expect_error "regress: a penalty grid with COUNT 0" "--set regress.lambdas" "COUNT in 1..1000" -- regress --set regress.model=lasso --set regress.lambdas=1e-3:1:0 --out "$T/reg_bad10"
 expect_error "regress: too many folds" "[regress] test_fraction" "too few for 9 folds" -- regress "$T/reg_col.ini" --set regress.inputs=a,b --set regress.folds=9 --out "$T/reg_bad5"
 "$NQS" regress --set regress.model=pmm --set regress.pmm_size=3 --set regress.pmm_epochs=300 --set regress.points=10 --no-plots --quiet --out "$T/reg_pmm" > "$T/reg_pmm.out" 2>&1; rc=$?
 res=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["pmm"]["parameters"], j["test_r2"])' "$T/reg_pmm/result.json" 2>&1)
@@ -407,6 +410,8 @@ expect_error "classify --restart with another network" "sizes cannot change on r
 expect_error "nqs run --restart of a classify folder" "written by nqs classify" -- run --restart "$T/cl_cut"
 expect_error "classify: a network layer that does not exist" "--set classify.network" "unknown layer 'conv'" -- classify "$T/sep.ini" --set classify.network=conv --out "$T/cl_bad"
 expect_error "classify: a lattice that does not fit the data" "--set classify.lattice" "100 features" -- classify "$T/sep.ini" --set classify.lattice=9 --out "$T/cl_bad2"
+expect_error "classify: no data file" "[classify] data" "no data" -- classify "$T/sep.ini" --set classify.data= --out "$T/cl_bad4"
+expect_error "classify: a temperature column named but not there" "--set classify.temperature" "no column named 'beta'" -- classify "$T/sep.ini" --set classify.temperature=beta --out "$T/cl_bad5"
 expect_error "classify: a label column that is not there" "--set classify.label" "no column named 'phase'" -- classify "$T/sep.ini" --set classify.label=phase --out "$T/cl_bad3"
 # nqs gan: samples of a quantum dot from nqs run (evaluation.dump_samples), a short training, the physics comparison
 "$NQS" run "$SRC/examples/dot2d_n6.ini" --set optimizer.iterations=5 --set evaluation.samples=4000 --set evaluation.dump_samples=640 \
@@ -426,6 +431,8 @@ a=$(grep -A4 '"density_l1"' "$T/gan_full/result.json"); b=$(grep -A4 '"density_l
 [ $rc -eq 0 ] && [ -n "$a" ] && [ "$a" = "$b" ] && cmp -s <(cut -d, -f1-5 "$T/gan_full/gan_training.csv") <(cut -d, -f1-5 "$T/gan_cut/gan_training.csv")
 check "gan: 2 epochs, then --restart to 4, equals 4 epochs bit for bit (density distances, losses; exit $rc)" $? "$a / $b"
 expect_error "gan --restart with another generator" "sizes cannot change on restart" -- gan --restart "$T/gan_cut" --set gan.generator=dense8
+expect_error "gan: a generator layer that does not exist" "--set gan.generator" "unknown layer 'conv'" -- gan "$T/gan.ini" --set gan.generator=conv --out "$T/gan_bad2"
+expect_error "gan: no data file" "[gan] data" "no data" -- gan "$T/gan.ini" --set gan.data= --out "$T/gan_bad3"
 expect_error "gan: coordinates that are not whole particles" "[gan] dimensions" "3 columns, not a multiple of 2" -- gan "$T/gan.ini" --set gan.data="$T/tiny.csv" --out "$T/gan_bad"
 for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography regress classify gan; do
   "$NQS" $cmd --help > /dev/null 2>&1

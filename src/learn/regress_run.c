@@ -96,7 +96,7 @@ static nqs_status lambda_grid(const nqs_config *c, nqs_reg_kind kind, double alp
     return NQS_OK;
   }
   double from, to;
-  int count;
+  int count, ranged = 1; /* auto or FROM:TO:COUNT, or else a list */
   char tail;
   if (strcmp(s, "auto") == 0) {
     from = kind == NQS_REG_RIDGE ? 1e-10 : alpha_max * 1e-4, to = kind == NQS_REG_RIDGE ? 1e2 : alpha_max;
@@ -113,9 +113,9 @@ static nqs_status lambda_grid(const nqs_config *c, nqs_reg_kind kind, double alp
                               "FROM:TO:COUNT (log-spaced), or auto", tok);
       lam[(*nl)++] = v;
     }
-    count = 0;
+    ranged = 0;
   }
-  if (count) {
+  if (ranged) {
     if (!(from > 0 && to > 0) || count < 1 || count > MAX_LAMBDAS || !isfinite(from) || !isfinite(to))
       return nqs_error_setk(err, NQS_EINPUT, "regress.lambdas", "FROM:TO:COUNT needs FROM, TO > 0 and COUNT in 1..%d (got %s)",
                             MAX_LAMBDAS, s);
