@@ -27,11 +27,16 @@ int cli_parse(const char *cmd, const char *spec, int argc, char **argv, cli_args
       return 2;
     }
     if (kind == -1) { /* a positional argument */
-      if (a->positional) {
+      if (a->positional && !lookup(spec, "...")) {
         fprintf(stderr, "nqs: error: nqs %s takes one FILE or DIR, but got '%s' and '%s'\n", cmd, a->positional, argv[i]);
         return 2;
       }
-      a->positional = argv[i];
+      if (!a->positional) a->positional = argv[i];
+      if (a->npositional >= CLI_MAX_ARGS) {
+        fprintf(stderr, "nqs: error: nqs %s takes at most %d folders or files\n", cmd, CLI_MAX_ARGS);
+        return 2;
+      }
+      a->positionals[a->npositional++] = argv[i];
       continue;
     }
     if (kind == 2 && i + 1 >= argc) {

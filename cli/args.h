@@ -3,7 +3,8 @@
  * A command names the options it takes in a spec string, e.g. "--out= --restart= --quiet
  * --no-plots" ("--name=" takes a value, "--name" is a flag). `--set section.key=value` is
  * accepted by every command that reads an input, may stand anywhere and may repeat; `-q` is
- * `--quiet`. At most one positional argument (the input FILE or a run folder DIR). */
+ * `--quiet`. At most one positional argument (the input FILE or a run folder DIR), or any number
+ * when the spec holds "..." (nqs analyze DIR...). */
 #ifndef NQS_CLI_ARGS_H
 #define NQS_CLI_ARGS_H
 #include "nqs/nqs.h"
@@ -12,7 +13,9 @@
 
 typedef struct {
   const char *cmd;        /* the command, for messages */
-  const char *positional; /* FILE or DIR, or NULL */
+  const char *positional; /* FILE or DIR, or NULL (the first, with "...") */
+  int npositional;
+  const char *positionals[CLI_MAX_ARGS];
   int nsets, nopts;
   const char *sets[CLI_MAX_ARGS];                          /* --set values in order */
   const char *names[CLI_MAX_ARGS], *values[CLI_MAX_ARGS]; /* other options ("" for a flag) */

@@ -17,6 +17,7 @@
 #include "plot.h"
 #include "sweep.h"
 #include "learn.h"
+#include "analyze.h"
 
 static void usage(FILE *out);
 
@@ -63,24 +64,22 @@ static void on_progress(void *user, const nqs_progress *p) {
 }
 
 /* The one-line summary of a finished run, and its plots. */
-static void report_run(const nqs_run_result *r, int evaluate, int quiet, int plots) {
+static void report_run(const nqs_run_result *r, const char *unit, int quiet, int plots) {
   char ve[96], ref[160] = "";
   nqs_format_value_error(ve, sizeof ve, r->energy.mean, r->energy.error);
   if (r->has_reference)
     snprintf(ref, sizeof ref, "  (%.*s %.10g)", (int)strcspn(r->reference_source, " "), r->reference_source,
              r->reference); /* the method: the source's first word (exact, DMC, GFMC, ...) */
-  printf("E = %s  σ² = %.2e  acc = %.2f%s\n", ve, r->energy.variance, r->acceptance, ref);
-  if (!quiet)
-    fprintf(stderr, "nqs: %ld samples in %.2f s; results in %s/%s\n", r->samples, r->wall_seconds, r->dir,
-            evaluate ? "evaluate.json" : "result.json");
-  if (!plots || evaluate) return;
+  printf("E = %s %s  σ² = %.2e  acc = %.2f%s\n", ve, unit ? unit : "", r->energy.variance, r->acceptance, ref);
+  if (!quiet) fprintf(stderr, "nqs: %ld samples in %.2f s; results in %s/result.json\n", r->samples, r->wall_seconds, r->out);
+  if (!plots) return;
   char msg[800];
   if (!nqs_have_gnuplot()) {
-    if (!quiet) fprintf(stderr, "nqs: gnuplot not found: no plots (install gnuplot-nox, then nqs plot %s)\n", r->dir);
-  } else if (nqs_plot_run(r->dir, msg, sizeof msg)) {
+    if (!quiet) fprintf(stderr, "nqs: gnuplot not found: no plots (install gnuplot-nox, then nqs plot %s)\n", r->out);
+  } else if (nqs_plot_run(r->out, msg, sizeof msg)) {
     fprintf(stderr, "nqs: warning: %s\n", msg); /* the run itself succeeded */
   } else if (!quiet) {
-    fprintf(stderr, "nqs: plots in %s/*.png\n", r->dir);
+    fprintf(stderr, "nqs: plots in %s/*.png\n", r->out);
   }
 }
 
@@ -122,7 +121,7 @@ static int cmd_run(int argc, char **argv, int evaluate, const nqs_comm *comm) {
   nqs_status st = nqs_run(&c, &ro, &r, &err);
   nqs_checkpoint_free(&ck);
   if (st == NQS_EFAILED && r.samples > 0 && root) { /* evaluated, but not to be trusted: show it, then say why */
-    report_run(&r, evaluate, 1, 0);
+    report_run(&r, r.energy_unit, 1, 0);
     report_verdict(&r.verdict);
   }
   if (st) {
@@ -133,7 +132,7 @@ static int cmd_run(int argc, char **argv, int evaluate, const nqs_comm *comm) {
     return cli_exit_code(st);
   }
   if (root) {
-    report_run(&r, evaluate, ps.quiet, plots);
+    report_run(&r, r.energy_unit, ps.quiet, plots);
     report_verdict(&r.verdict);
   }
   nqs_run_result_free(&r);
@@ -255,6 +254,7 @@ static int tomography_cmd(int argc, char **argv, const nqs_comm *comm) { return 
 static int regress_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_regress(argc, argv); }
 static int classify_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_classify(argc, argv); }
 static int gan_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_gan(argc, argv); }
+static int analyze_cmd(int argc, char **argv, const nqs_comm *comm) { return nqs_cmd_analyze(argc, argv); }
 static int plot_cmd(int argc, char **argv, const nqs_comm *comm) {
   char msg[800];
   if (argc != 1) {
@@ -280,11 +280,15 @@ static const command commands[] = {
     {"run", "nqs run [FILE] [--set section.key=value ...] [--out DIR] [--restart DIR] [--quiet] [--no-plots]",
      "optimise a wave function and evaluate it (no FILE: the built-in demo, 2D dot N = 2, exact E = 3); --restart DIR "
      "continues a run from its checkpoint", run_cmd, 1, 1},
-    {"evaluate", "nqs evaluate DIR [--set evaluation.samples=N]", "re-sample the trained state in DIR; writes DIR/evaluate.json",
+    {"evaluate", "nqs evaluate DIR [--set evaluation.samples=N]", "re-sample the trained state in DIR; writes DIR/evaluate/ (result.json, trace.csv, densities, plots)",
      evaluate_cmd, 1, 1},
     {"sweep", "nqs sweep FILE --param section.key=LIST [--set ...] [--out DIR] [--quiet]",
      "one run per value (1.0,0.5,0.28 or FROM:TO:COUNT), each warm-started from the previous one; summary.csv, summary.json, "
      "sweep.png", sweep_cmd, 0, 0},
+    {"analyze", "nqs analyze DIR|TRACE.csv ... [--column NAME] [--no-equilibration] [--csv FILE] [--json FILE] [--plot FILE.png] [--quiet]",
+     "re-analyse the stored local-energy trace (trace.csv) of run folders: equilibration detected and cut, blocking "
+     "error with its curve, Sokal's integrated autocorrelation time, and a table of E ± error, σ², τ, acceptance and "
+     "the error against the reference", analyze_cmd, 0, 0},
     {"plot", "nqs plot DIR", "(re)make the PNG figures of a run folder (needs gnuplot)", plot_cmd, 0, 0},
     {"exact", "nqs exact FILE [--set ...] [--correlations FILE.csv]",
      "exact ground-state energy (and <sz sz> correlations) of a lattice spin model by Lanczos (ARPACK), up to 26 sites; "

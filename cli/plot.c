@@ -34,7 +34,7 @@ int nqs_have_gnuplot(void) {
 }
 
 /* Run `gnuplot script`; 0 on success. */
-static int run_gnuplot(const char *script, char *msg, size_t size) {
+int nqs_run_gnuplot(const char *script, char *msg, size_t size) {
   pid_t pid;
   char *argv[] = {"gnuplot", (char *)script, NULL};
   if (posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ) != 0) {
@@ -318,7 +318,7 @@ int nqs_plot_run(const char *dir, char *msg, size_t size) {
   fprintf(g, "# nqs plots; rerun with: gnuplot '%s' (or nqs plot %s)\n%s", script, dir, header);
   for (size_t k = 0; k < sizeof figures / sizeof figures[0]; k++) figures[k](g, dir, title, ref);
   fclose(g);
-  return run_gnuplot(script, msg, size);
+  return nqs_run_gnuplot(script, msg, size);
 }
 
 int nqs_plot_sweep(const char *dir, const char *param, char *msg, size_t size) {
@@ -345,5 +345,5 @@ int nqs_plot_sweep(const char *dir, const char *param, char *msg, size_t size) {
           "'' using 1:($12 != 0 ? $12 : NaN) with points pt 6 ps 1.5 lc rgb '#c00000' title 'reference'\n",
           script, header, dir, param, param, dir);
   fclose(g);
-  return run_gnuplot(script, msg, size);
+  return nqs_run_gnuplot(script, msg, size);
 }

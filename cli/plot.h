@@ -4,6 +4,8 @@
 #include <stddef.h>
 
 int nqs_have_gnuplot(void);
+/* gnuplot SCRIPT without a shell; 0, or -1 and a message. */
+int nqs_run_gnuplot(const char *script, char *msg, size_t size);
 /* energy.png, density_radial.png, pair_density.png, density_2d.png (2D) from the run folder's CSV files.
  * 0 on success; else -1 and a message. */
 int nqs_plot_run(const char *dir, char *msg, size_t size);

@@ -77,7 +77,7 @@ check "--help lists every key with its default (exit $rc)" $((ok|rc)) "see above
 
 # the demo prints the energy line beside the exact value and writes the run folder
 out=$(cd "$T" && "$NQS" run --quiet --set optimizer.iterations=20 --set evaluation.samples=20000 --out demo); rc=$?
-grep -qE '^E = 3\.[0-9]+ ± [0-9.]+  σ² = [0-9.e+-]+  acc = [0-9.]+  \(exact 3\)$' <<<"$out"
+grep -qE '^E = 3\.[0-9]+ ± [0-9.]+ a\.u\.  σ² = [0-9.e+-]+  acc = [0-9.]+  \(exact 3\)$' <<<"$out"
 check "demo prints the final line (exit $rc): $out" $(( $? | rc )) "format"
 [ -s "$T/demo/result.json" ] && [ -s "$T/demo/log.jsonl" ] && [ -s "$T/demo/config.ini" ]
 check "demo writes result.json, log.jsonl, config.ini" $? "missing files"
@@ -87,10 +87,33 @@ out2=$(cd "$T" && "$NQS" run --quiet demo/config.ini --out demo2); rc=$?
 [ "$out" = "$out2" ]
 check "rerun from config.ini reproduces the energy line bit for bit (exit $rc)" $(( $? | rc )) "$out vs $out2"
 
-# nqs evaluate re-samples the trained state of a finished run
+# nqs evaluate re-samples the trained state of a finished run into its own sub-folder and
+# leaves the run's files as they were
+sums=$(cd "$T/demo" && md5sum result.json trace.csv density_radial.csv)
 out3=$("$NQS" evaluate "$T/demo" --quiet --set evaluation.samples=5000); rc=$?
-grep -qE '^E = 3\.[0-9]+ ± ' <<<"$out3" && [ -s "$T/demo/evaluate.json" ]
-check "nqs evaluate writes evaluate.json (exit $rc): $out3" $(( $? | rc )) "no evaluate.json"
+grep -qE '^E = 3\.[0-9]+ ± [0-9.]+ a\.u\. ' <<<"$out3" && [ -s "$T/demo/evaluate/result.json" ] && [ -s "$T/demo/evaluate/trace.csv" ] &&
+  [ -s "$T/demo/evaluate/density_radial.csv" ] && grep -q '"kind":[[:space:]]*"evaluate"' "$T/demo/evaluate/result.json" &&
+  [ "$sums" = "$(cd "$T/demo" && md5sum result.json trace.csv density_radial.csv)" ]
+check "nqs evaluate writes DIR/evaluate/ and leaves the run's files alone (exit $rc): $out3" $(( $? | rc )) "see the folder"
+
+# nqs analyze: the demo's stored trace gives back the run's own blocking estimate; a synthetic
+# AR(1) trace (phi = 0.8: tau = (1/2)(1 + phi)/(1 - phi) = 4.5, error of the mean
+# sqrt(2 tau / n) for unit variance) gives tau and the error within 10 %
+out5=$("$NQS" analyze "$T/demo" --no-equilibration --csv "$T/an.csv" --json "$T/an.json" --plot "$T/an.png"); rc=$?
+e_run=$(grep -A2 '"energy":' "$T/demo/result.json" | grep '"mean"' | sed 's/.*"mean":[[:space:]]*//; s/,.*//')
+e_an=$(awk -F, 'NR == 2 { print $4 }' "$T/an.csv")
+awk -v a="$e_run" -v b="$e_an" 'BEGIN { exit !(a == b) }' && [ -s "$T/an.json" ] && [ -s "$T/an.png" ]
+check "nqs analyze of the demo reproduces its energy $e_run (got $e_an; exit $rc)" $(( $? | rc )) "$out5"
+mkdir -p "$T/ar1"
+awk 'BEGIN { srand(7); n = 200000; phi = 0.8; x = 0; print "sweep,energy"
+  for (i = 0; i < n; i++) { u = rand(); v = rand(); g = sqrt(-2 * log(1 - u)) * cos(6.283185307179586 * v)
+    x = phi * x + sqrt(1 - phi * phi) * g; printf "%d,%.17g\n", i, x } }' > "$T/ar1/trace.csv"
+"$NQS" analyze "$T/ar1" --quiet --csv "$T/ar1.csv"; rc=$?
+read -r err tau n cut <<<"$(awk -F, 'NR == 2 { print $5, $8, $11, $12 }' "$T/ar1.csv")"
+awk -v e="$err" -v t="$tau" -v n="$n" -v c="$cut" 'BEGIN { exact = sqrt(2 * 4.5 / (n - c)); exit !(t > 0.9 * 4.5 && t < 1.1 * 4.5 && e > 0.9 * exact && e < 1.1 * exact) }'
+check "nqs analyze of an AR(1) trace: tau $tau (exact 4.5), error $err (exact sqrt(9/n)), $cut cut (exit $rc)" $(( $? | rc )) "outside 10 %"
+expect_error "nqs analyze of a folder without a trace" "trace.csv" -- analyze "$T/typo.ini.nothing"
+expect_error "nqs analyze of a column that is not there" "no column 'kinetc'" "kinetic" -- analyze "$T/demo" --column kinetc
 
 # restart continues the run folder; a damaged checkpoint is refused with exit 2
 out4=$("$NQS" run --quiet --restart "$T/demo" --set optimizer.iterations=25 --set evaluation.samples=5000); rc=$?
@@ -434,7 +457,10 @@ expect_error "gan --restart with another generator" "sizes cannot change on rest
 expect_error "gan: a generator layer that does not exist" "--set gan.generator" "unknown layer 'conv'" -- gan "$T/gan.ini" --set gan.generator=conv --out "$T/gan_bad2"
 expect_error "gan: no data file" "[gan] data" "no data" -- gan "$T/gan.ini" --set gan.data= --out "$T/gan_bad3"
 expect_error "gan: coordinates that are not whole particles" "[gan] dimensions" "3 columns, not a multiple of 2" -- gan "$T/gan.ini" --set gan.data="$T/tiny.csv" --out "$T/gan_bad"
-for cmd in run evaluate sweep plot exact sample-ising train-rbm sample-rbm tomography regress classify gan; do
+cmds=$("$NQS" --help | awk '/^commands/ { on = 1; next } on && /^  [a-z]/ && $1 != "nqs" { print $1 } on && /^$/ { on = 0 }')
+[ "$(wc -w <<<"$cmds")" -ge 13 ]; rc=$?
+check "nqs --help lists every command ($(echo $cmds))" $rc "too few"
+for cmd in $cmds; do
   "$NQS" $cmd --help > /dev/null 2>&1
   check "nqs $cmd --help exits 0" $? "exit $?"
 done

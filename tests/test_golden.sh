@@ -63,10 +63,10 @@ case_ tfim_l12_complex_adam result.json run "$SRC/examples/tfim_chain_l12.ini" "
 # a restart continues bit for bit; an evaluation re-samples the stored state
 case_ dot2d_n6_restart result.json run "$SRC/examples/dot2d_n6.ini" "${SHORT[@]}" --set optimizer.iterations=2 --out "$T/dot2d_n6_restart"
 case_ dot2d_n6_restart result.json run --restart "$T/dot2d_n6_restart" --quiet --no-plots --set optimizer.iterations=4
-case_ dot2d_n6_restart evaluate.json evaluate "$T/dot2d_n6_restart" --quiet --no-plots --set evaluation.samples=3000
+case_ dot2d_n6_restart evaluate/result.json evaluate "$T/dot2d_n6_restart" --quiet --no-plots --set evaluation.samples=3000
 case_ tfim_l12_restart result.json run "$SRC/examples/tfim_chain_l12.ini" "${SHORT[@]}" --set optimizer.iterations=2 --out "$T/tfim_l12_restart"
 case_ tfim_l12_restart result.json run --restart "$T/tfim_l12_restart" --quiet --no-plots --set optimizer.iterations=4
-case_ tfim_l12_restart evaluate.json evaluate "$T/tfim_l12_restart" --quiet --no-plots --set evaluation.samples=3000
+case_ tfim_l12_restart evaluate/result.json evaluate "$T/tfim_l12_restart" --quiet --no-plots --set evaluation.samples=3000
 # learning from data
 "$NQS" sample-ising --length 4 --temperature 2.269185 --samples 2000 --out "$T/ising.csv" > /dev/null 2>&1
 case_ rbm_ising_4x4 result.json train-rbm "$SRC/examples/rbm_ising_4x4.ini" --quiet --no-plots --set boltzmann.data="$T/ising.csv" \

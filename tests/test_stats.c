@@ -88,5 +88,35 @@ int main(void) {
           r1, r2);
     free(c);
   }
+  { /* Sokal's tau, the equilibration cut and nqs_analyze_trace on one long AR(1) series with a
+       transient: tau = (1/2)(1 + phi)/(1 - phi) = 9.5 exactly; its estimate from n values with
+       window M has relative spread sqrt(2 (2M + 1) / n) (Sokal), 1.5 % here: 4 of those allowed.
+       The start 50 sigma away decays as phi^t: below 0.1 sigma after 59 steps. */
+    const long N = 1000000;
+    const double phi = 0.9, tau_exact = 0.5 * (1 + phi) / (1 - phi);
+    double *y = malloc(sizeof(double) * N);
+    nqs_rng_seed(&r, 77, 0);
+    double v = 50;
+    for (long i = 0; i < N; i++) y[i] = v = phi * v + sqrt(1 - phi * phi) * nqs_rng_normal(&r);
+    nqs_trace_analysis a;
+    nqs_error err;
+    const nqs_status st = nqs_analyze_trace(y, N, 1, &a, &err);
+    const double rel = sqrt(2.0 * (2 * a.window + 1) / (double)(N - a.discarded));
+    CHECK(st == NQS_OK && fabs(a.tau / tau_exact - 1) < 4 * rel, "Sokal tau %.3f (exact %.3f, window %ld, allowed %.1f %%)", a.tau,
+          tau_exact, a.window, 400 * rel);
+    CHECK(a.discarded >= 59 && a.discarded <= N / 20, "equilibration: %ld values cut (the transient lasts about 59)", a.discarded);
+    const double exact_err = sqrt(2 * tau_exact / (N - a.discarded));
+    CHECK(fabs(a.error_tau / exact_err - 1) < 2 * rel && fabs(a.blocked.error / exact_err - 1) < 0.1,
+          "error of the mean: from tau %.4e, blocking %.4e (exact %.4e)", a.error_tau, a.blocked.error, exact_err);
+    CHECK(a.levels > 10 && a.curve[0] < 0.3 * a.curve[8] && fabs(a.curve[8] / exact_err - 1) < 0.15,
+          "blocking curve rises from %.3e to %.3e at blocks of 256 (exact %.3e)", a.curve[0], a.curve[8], exact_err);
+    nqs_trace_analysis b;
+    CHECK(nqs_analyze_trace(y, N, 0, &b, &err) == NQS_OK && b.discarded == 0 && b.blocked.mean > a.blocked.mean,
+          "without the cut the transient stays in (mean %.4f against %.4f)", b.blocked.mean, a.blocked.mean);
+    y[5] = NAN;
+    CHECK(nqs_analyze_trace(y, N, 1, &b, NULL) == NQS_EINPUT && nqs_analyze_trace(y, 10, 1, &b, &err) == NQS_EINPUT,
+          "a non-finite value or a short series is refused: %s", err.msg);
+    free(y);
+  }
   return check_done();
 }

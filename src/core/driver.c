@@ -39,6 +39,9 @@ struct nqs_driver {
   long dump_every;   /* a configuration every this many of a walker's samples */
   int dump_per;
   int warm_matched; /* parameters a fresh run took from run.init_from (0: none) */
+  const double *trace; /* the last evaluation's local-energy series (the vmc object's buffer) */
+  long trace_sweeps;
+  int trace_walkers;
 };
 
 /* The run's memory from the parameter count, before the optimiser, the walkers and the sample
@@ -217,6 +220,12 @@ const double *nqs_driver_samples(const nqs_driver *d, long *rows, int *cols) {
   *rows = d->dump ? (long)nqs_vmc_walkers_total(d->vmc) * d->dump_per : 0;
   *cols = d->m->ncoords;
   return d->dump;
+}
+
+const double *nqs_driver_trace(const nqs_driver *d, long *sweeps, int *walkers) {
+  *sweeps = d->trace ? d->trace_sweeps : 0;
+  *walkers = d->trace ? d->trace_walkers : 0;
+  return d->trace;
 }
 
 const double *nqs_driver_params(const nqs_driver *d, int *n) {
@@ -436,6 +445,7 @@ nqs_status nqs_driver_evaluate(nqs_driver *d, nqs_evaluation *ev, nqs_error *err
     nqs_error_prefix(err, "evaluation");
     return st;
   }
+  d->trace = v.el, d->trace_sweeps = sweeps, d->trace_walkers = W;
   ev->energy = v.energy;
   ev->nseries = v.nseries;
   for (int q = 0; q < v.nseries; q++) {

@@ -477,7 +477,7 @@ static nqs_status write_diverged(const run_files *r, nqs_run_result *res, const 
   return nqs_run_write_json(r->dir, "result.json", out, err);
 }
 
-/* result.json (or evaluate.json): the schema of docs/output.md. */
+/* result.json (a run's, or a re-evaluation's in its own sub-folder): the schema of docs/output.md. */
 static nqs_status write_result(const run_files *r, const nqs_evaluation *ev, const nqs_run_result *res, double per_iteration,
                                int evaluate_only, nqs_error *err) {
   const nqs_config *c = r->c;
@@ -485,6 +485,9 @@ static nqs_status write_result(const run_files *r, const nqs_evaluation *ev, con
   cJSON *out = nqs_run_result_head(evaluate_only ? "evaluate" : "vmc", c);
   cJSON_AddItemToObject(out, "verdict", verdict_json(&ev->verdict));
   cJSON_AddStringToObject(out, "model", m->type->name);
+  cJSON *un = cJSON_AddObjectToObject(out, "units");
+  cJSON_AddStringToObject(un, "energy", m->energy_unit);
+  cJSON_AddStringToObject(un, "length", m->length_unit);
   cJSON *sy = cJSON_AddObjectToObject(out, "system");
   m->type->describe(m, sy);
   cJSON_AddItemToObject(out, "energy", nqs_run_estimate_json(&ev->energy));
@@ -502,6 +505,10 @@ static nqs_status write_result(const run_files *r, const nqs_evaluation *ev, con
   }
   void *obs = nqs_driver_observables(r->d);
   if (obs && m->type->obs_json) cJSON_AddItemToObject(out, "observables", m->type->obs_json(m, obs));
+  cJSON *tr = cJSON_AddObjectToObject(out, "trace");
+  cJSON_AddStringToObject(tr, "file", "trace.csv");
+  cJSON_AddNumberToObject(tr, "walkers", nqs_vmc_walkers_total(nqs_driver_vmc(r->d)));
+  cJSON_AddNumberToObject(tr, "sweeps", (double)ev->sweeps);
   cJSON_AddNumberToObject(out, "acceptance", ev->acceptance);
   if (isfinite(ev->rhat)) cJSON_AddNumberToObject(out, "rhat", ev->rhat); /* Gelman-Rubin over walkers */
   cJSON_AddNumberToObject(out, "samples", (double)ev->samples);
@@ -523,7 +530,7 @@ static nqs_status write_result(const run_files *r, const nqs_evaluation *ev, con
   cJSON_AddNumberToObject(out, "seconds_per_iteration", per_iteration);
   cJSON_AddNumberToObject(out, "mpi_ranks", nqs_comm_size(r->comm));
   cJSON_AddNumberToObject(out, "wall_seconds", res->wall_seconds);
-  return nqs_run_write_json(r->dir, evaluate_only ? "evaluate.json" : "result.json", out, err);
+  return nqs_run_write_json(res->out, "result.json", out, err);
 }
 
 /* The evaluation's last progress report: its energy. */
@@ -557,6 +564,37 @@ static nqs_status verdict_status(const nqs_verdict *v, nqs_error *err) {
   for (int k = 0; k < v->count; k++)
     if (v->finding[k].level == NQS_VERDICT_FAILED)
       return nqs_error_set(err, NQS_EFAILED, "the result failed its health check (%s): %s", v->finding[k].check, v->finding[k].text);
+  return NQS_OK;
+}
+
+/* trace.csv: the evaluation's local-energy components averaged over the walkers, one row per
+ * sweep, exact to the last bit (%.17g): the series the error bars were blocked from, for nqs
+ * analyze and for anyone's own analysis. */
+static nqs_status write_trace(const nqs_driver *d, const char *dir, nqs_error *err) {
+  long sweeps;
+  int W;
+  const double *x = nqs_driver_trace(d, &sweeps, &W);
+  const nqs_model *m = nqs_driver_model(d);
+  if (!x) return NQS_OK;
+  char path[700];
+  snprintf(path, sizeof path, "%s/trace.csv", dir);
+  FILE *f = fopen(path, "w");
+  if (!f) return nqs_error_set(err, NQS_EIO, "cannot write %s: %s", path, strerror(errno));
+  fprintf(f, "sweep");
+  for (int q = 0; q < m->nseries; q++) fprintf(f, ",%s", m->series[q]);
+  fputc('\n', f);
+  for (long t = 0; t < sweeps; t++) {
+    fprintf(f, "%ld", t);
+    for (int q = 0; q < m->nseries; q++) {
+      const double *row = x + ((size_t)q * sweeps + t) * W;
+      double s = 0;
+      for (int w = 0; w < W; w++) s += row[w];
+      fprintf(f, ",%.17g", s / W);
+    }
+    fputc('\n', f);
+  }
+  const int bad = ferror(f);
+  if (fclose(f) || bad) return nqs_error_set(err, NQS_EIO, "cannot finish writing %s (is the disk full?)", path);
   return NQS_OK;
 }
 
@@ -628,13 +666,19 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
   nqs_evaluation ev;
   if ((st = nqs_driver_evaluate(r.d, &ev, err))) goto done;
   take_evaluation(res, &ev);
+  /* A re-evaluation writes into its own sub-folder and leaves the run's files alone. */
+  snprintf(res->out, sizeof res->out, "%s%s", res->dir, eval_only ? "/evaluate" : "");
+  if (r.root && eval_only && mkdir(res->out, 0777) && errno != EEXIST)
+    st = nqs_error_set(err, NQS_EIO, "cannot create %s: %s", res->out, strerror(errno));
   const nqs_model *m = nqs_driver_model(r.d);
+  res->energy_unit = m->energy_unit, res->length_unit = m->length_unit;
   void *obs = nqs_driver_observables(r.d);
-  if (obs && r.root) st = m->type->obs_write(m, obs, ev.sweeps, res->dir, eval_only, err);
+  if (!st && obs && r.root) st = m->type->obs_write(m, obs, ev.sweeps, res->out, err);
+  if (!st && r.root) st = write_trace(r.d, res->out, err);
   long dump_rows;
   int dump_cols;
   const double *dump = nqs_driver_samples(r.d, &dump_rows, &dump_cols);
-  if (!st && dump && r.root) st = write_samples(res->dir, eval_only ? "evaluate_samples.csv" : "samples.csv", dump, dump_rows, dump_cols, err);
+  if (!st && dump && r.root) st = write_samples(res->out, "samples.csv", dump, dump_rows, dump_cols, err);
   res->wall_seconds = nqs_run_now() - r.t0;
   if (!st && r.root) st = write_result(&r, &ev, res, per_it, eval_only, err);
   if ((st = nqs_comm_agree(r.comm, st, err))) goto done;

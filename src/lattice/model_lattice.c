@@ -90,6 +90,7 @@ static nqs_model *l_create(const nqs_config *c, nqs_error *err) {
   m->moves = n;
   m->units = n;
   m->unit = "site";
+  m->energy_unit = "J", m->length_unit = "sites";
   m->nseries = 1;
   m->series[0] = "energy";
   m->moves_name = l->heis ? "exchange" : "flip";
@@ -249,12 +250,12 @@ static void corr_entry(const corr_obs *o, size_t k, double norm, double *mean, d
 
 /* correlations.csv: C(d) = (1/n) sum_x <s_x s_{x+d}> with the standard error over walkers; for an
  * edge list, <s_i s_j> for every pair i < j. */
-static nqs_status l_obs_write(const nqs_model *m, void *ov, long sweeps, const char *dir, int evaluate_only, nqs_error *err) {
+static nqs_status l_obs_write(const nqs_model *m, void *ov, long sweeps, const char *dir, nqs_error *err) {
   const corr_obs *o = ov;
   const nqs_spin_system *sys = &o->l->sys;
   const int n = sys->nsites, L = sys->L;
   char path[700];
-  snprintf(path, sizeof path, "%s/%s", dir, evaluate_only ? "evaluate_correlations.csv" : "correlations.csv");
+  snprintf(path, sizeof path, "%s/correlations.csv", dir);
   FILE *f = fopen(path, "w");
   if (!f) return nqs_error_set(err, NQS_EIO, "cannot write %s", path);
   double mean, e;

@@ -545,6 +545,7 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
   m->moves = n->A;
   m->units = n->A;
   m->unit = "nucleon";
+  m->energy_unit = "MeV", m->length_unit = "fm";
   m->nseries = 6;
   for (int q = 0; q < m->nseries; q++) m->series[q] = SERIES[q];
   m->moves_name = "metropolis";
@@ -573,7 +574,7 @@ static nqs_status n_obs_create(const nqs_model *m, const nqs_config *c, int walk
 
 static void n_obs_measure(void *obs, int g, const void *w) { nqs_obs_measure(obs, g, ((const nwalker *)w)->x); }
 static nqs_status n_obs_reduce(void *obs, const nqs_comm *comm, nqs_error *err) { return nqs_obs_reduce(obs, comm, err); }
-static nqs_status n_obs_write(const nqs_model *m, void *obs, long sweeps, const char *dir, int evaluate_only, nqs_error *err) {
+static nqs_status n_obs_write(const nqs_model *m, void *obs, long sweeps, const char *dir, nqs_error *err) {
   return nqs_obs_write(obs, dir, err);
 }
 
@@ -618,8 +619,6 @@ static void n_describe(const nqs_model *m, cJSON *sy) {
   cJSON_AddStringToObject(sy, "jastrow_layers", n->c.nucleus.jastrow_layers);
   cJSON_AddStringToObject(sy, "spin_layers", n->c.nucleus.spin_layers);
   cJSON_AddStringToObject(sy, "triplet_layers", n->triplet ? n->c.nucleus.triplet_layers : "none");
-  cJSON_AddStringToObject(sy, "energy_unit", "MeV");
-  cJSON_AddStringToObject(sy, "length_unit", "fm");
 }
 
 double nqs_nucleus_amplitudes(const nqs_model *m, const double *x, double *psi) {

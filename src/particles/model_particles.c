@@ -51,6 +51,7 @@ static nqs_model *make(nqs_wavefunction *wf, int owns, const nqs_sampler_type *s
   m->moves = s->all_particles ? 1 : wf->sys.n;
   m->units = wf->sys.n;
   m->unit = "particle";
+  m->energy_unit = "a.u.", m->length_unit = "a.u.";
   m->work_doubles = (size_t)wf->sys.n * wf->sys.dim;
   m->nseries = isnan(wf->sys.pot->virial_power) ? 5 : 6; /* the virial last, when the potential has one */
   for (int q = 0; q < m->nseries; q++) m->series[q] = SERIES[q];
@@ -183,7 +184,7 @@ static nqs_status p_obs_create(const nqs_model *m, const nqs_config *c, int walk
 
 static void p_obs_measure(void *obs, int g, const void *w) { nqs_obs_measure(obs, g, ((const nqs_walker *)w)->x); }
 static nqs_status p_obs_reduce(void *obs, const nqs_comm *comm, nqs_error *err) { return nqs_obs_reduce(obs, comm, err); }
-static nqs_status p_obs_write(const nqs_model *m, void *obs, long sweeps, const char *dir, int evaluate_only, nqs_error *err) {
+static nqs_status p_obs_write(const nqs_model *m, void *obs, long sweeps, const char *dir, nqs_error *err) {
   return nqs_obs_write(obs, dir, err);
 }
 

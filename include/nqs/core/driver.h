@@ -93,6 +93,11 @@ void *nqs_driver_observables(const nqs_driver *d);
  * spins), walker by walker, each walker's spread evenly over its sweeps; NULL if none. */
 const double *nqs_driver_samples(const nqs_driver *d, long *rows, int *cols);
 
+/* The local-energy series of the last evaluation, every sample: component q (the model's
+ * series[q]) of walker w at sweep t is trace[(q * sweeps + t) * walkers + w]; NULL before any
+ * evaluation. Valid until the driver samples again. */
+const double *nqs_driver_trace(const nqs_driver *d, long *sweeps, int *walkers);
+
 const double *nqs_driver_params(const nqs_driver *d, int *n);
 void nqs_driver_param_name(const nqs_driver *d, int k, char *buf, size_t size);
 /* How many parameters this (fresh) run took from [run] init_from; 0 without a warm start. */

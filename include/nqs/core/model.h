@@ -69,13 +69,13 @@ typedef struct nqs_model_type {
   /* Observables of the evaluation (all optional). create: for `walkers` walkers (global
    * indices), with this rank's `nlocal` walkers to size histograms from;
    * measure: one sample of walker g (called from the thread owning it); reduce: sum over ranks;
-   * write: files into dir (names prefixed with "evaluate_" for a re-evaluation); json: what
+   * write: files into dir (a run folder, or a re-evaluation's own sub-folder); json: what
    * result.json says about them (a new cJSON object, or NULL). */
   nqs_status (*obs_create)(const nqs_model *m, const nqs_config *c, int walkers, void *const *local, int nlocal,
                            const nqs_comm *comm, void **obs, nqs_error *err); /* *obs = NULL: nothing to measure */
   void (*obs_measure)(void *obs, int g, const void *w);
   nqs_status (*obs_reduce)(void *obs, const nqs_comm *comm, nqs_error *err);
-  nqs_status (*obs_write)(const nqs_model *m, void *obs, long sweeps, const char *dir, int evaluate_only, nqs_error *err);
+  nqs_status (*obs_write)(const nqs_model *m, void *obs, long sweeps, const char *dir, nqs_error *err);
   struct cJSON *(*obs_json)(const nqs_model *m, void *obs);
   void (*obs_free)(void *obs);
 
@@ -99,6 +99,10 @@ struct nqs_model {
   int moves;       /* proposals per sweep (the acceptance is accepted / (sweeps x moves)) */
   int units;       /* particles or sites: the energy per unit is energy / units */
   const char *unit; /* "particle" or "site" */
+  /* Units of energies and lengths for people: "a.u." (hbar = m = 1; Hartree atomic units with a
+   * Coulomb interaction, trap units otherwise), "MeV" and "fm", or "J" (the lattice coupling) and
+   * "sites". */
+  const char *energy_unit, *length_unit;
   size_t work_doubles;
   int nseries;
   const char *series[NQS_MAX_SERIES]; /* series[0] = "energy" */

@@ -1,6 +1,7 @@
 /* nqs/core/run.h — a run folder around the driver (nqs/core/driver.h): optimise, then evaluate with frozen
  * parameters, writing config.ini, log.jsonl, energy.csv, checkpoint.h5, result.json (the schema of
- * docs/output.md) and the model's observables. The files are this layer's business alone; the
+ * docs/output.md), trace.csv and the model's observables; a re-evaluation (evaluate_only) writes
+ * its result.json, trace.csv and observables into the sub-folder evaluate/. The files are this layer's business alone; the
  * driver underneath writes nothing. */
 #ifndef NQS_RUN_H
 #define NQS_RUN_H
@@ -11,7 +12,7 @@
 #include "nqs/core/stats.h"
 
 /* The version of result.json's layout (docs/output.md). */
-#define NQS_SCHEMA_VERSION 2
+#define NQS_SCHEMA_VERSION 3
 
 typedef struct nqs_progress {
   const char *phase; /* "optimize", "evaluate", "train" */
@@ -28,6 +29,7 @@ typedef struct nqs_run_result {
   nqs_estimate energy;                       /* = series[0] */
   nqs_estimate series[NQS_MAX_SERIES];       /* the model's local-energy components */
   const char *series_names[NQS_MAX_SERIES];  /* "energy", "kinetic", ... (static strings) */
+  const char *energy_unit, *length_unit;     /* "MeV", "fm", ... (static strings, nqs/core/model.h) */
   int nseries;
   double acceptance;
   long samples;
@@ -36,7 +38,8 @@ typedef struct nqs_run_result {
   double reference;
   const char *reference_source;
   nqs_verdict verdict;  /* the health check (nqs/core/driver.h); FAILED comes with NQS_EFAILED */
-  char dir[512];
+  char dir[512]; /* the run folder */
+  char out[600]; /* where this call's results went: dir, or dir/evaluate for a re-evaluation */
   double *params; /* nparams: the final parameters (malloc'ed; nqs_run_result_free) */
   int nparams;
 } nqs_run_result;
@@ -47,7 +50,7 @@ const nqs_estimate *nqs_run_result_series(const nqs_run_result *res, const char 
 
 typedef struct nqs_run_options {
   const struct nqs_checkpoint *restart; /* resume from this state (the run folder is c->output.dir) */
-  int evaluate_only;                    /* with restart: no more iterations; write evaluate.json */
+  int evaluate_only;                    /* with restart: no more iterations; results into DIR/evaluate/ */
   nqs_progress_fn progress;             /* may be NULL; called after each iteration and during the evaluation */
   void *user;
   const double *init_params;            /* fresh runs: start from these parameters (a warm start), or NULL */

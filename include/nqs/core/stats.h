@@ -7,6 +7,7 @@
  * variance of the mean. */
 #ifndef NQS_STATS_H
 #define NQS_STATS_H
+#include "nqs/core/error.h"
 
 typedef struct nqs_estimate {
   double mean;
@@ -21,6 +22,43 @@ typedef struct nqs_estimate {
 /* Blocking estimate of x[0..n-1]. n >= 1. Cost O(n); uses `work` of n doubles
  * (may be NULL: then it allocates, and returns NaN error if allocation fails). */
 nqs_estimate nqs_blocking(const double *x, long n, double *work);
+
+/* The blocking curve of x[0..n-1]: at level j (blocks of 2^j values; blocks[j] of them, may be
+ * NULL) the naive standard error of the mean, which rises with j until the blocks decorrelate and
+ * then levels off at the true error. Returns the number of levels (at most maxl; 0 for n < 2 or
+ * out of memory). work: n doubles or NULL. */
+int nqs_blocking_curve(const double *x, long n, int maxl, double *error, long *blocks, double *work);
+
+/* Integrated autocorrelation time tau = 1/2 + sum_{t=1}^{M} rho(t) of x[0..n-1] (1/2 when
+ * uncorrelated, so that the error of the mean is sqrt(2 tau var / n)), with Sokal's automatic
+ * window M >= 6 tau(M). *window: M, or -1 if no window up to n/2 satisfies it (the series is too
+ * short for its correlation time; tau is then a lower bound). Cost O(n M). */
+double nqs_tau_sokal(const double *x, long n, long *window);
+
+/* Equilibration detection (Chodera, J. Chem. Theory Comput. 12, 1799 (2016)): among the starts
+ * t0 = 0, 1, 2, 4, ... (for short transients) and `candidates` starts evenly spaced in [0, n/2),
+ * the one that maximises the effective sample count
+ * (n - t0) / (2 tau(t0)) of what remains; returns t0, with that tau in *tau. */
+long nqs_equilibration(const double *x, long n, int candidates, double *tau);
+
+/* Everything nqs analyze says about one series: the equilibration found and cut, the blocking
+ * estimate of what remains, Sokal's tau and the blocking curve. */
+#define NQS_MAX_LEVELS 48
+typedef struct nqs_trace_analysis {
+  long n;              /* values given */
+  long discarded;      /* cut from the start as equilibration (0 when not asked for) */
+  nqs_estimate blocked; /* blocking estimate of the rest (its tau_int in steps of the series) */
+  double tau;          /* Sokal's integrated autocorrelation time of the rest, in steps */
+  long window;         /* its window, or -1 when the rest is too short for it */
+  double error_tau;    /* sqrt(2 tau var / n) of the rest: the error from tau, beside blocking's */
+  int levels;          /* the blocking curve: error[j] with blocks[j] blocks of 2^j values */
+  double curve[NQS_MAX_LEVELS];
+  long blocks[NQS_MAX_LEVELS];
+} nqs_trace_analysis;
+
+/* Analyse x[0..n-1] (n >= 16), cutting the equilibration first when detect is set.
+ * NQS_EINPUT for a short series or a non-finite value, NQS_ENOMEM. */
+nqs_status nqs_analyze_trace(const double *x, long n, int detect, nqs_trace_analysis *a, nqs_error *err);
 
 /* Gelman-Rubin potential scale reduction R-hat of m chains of length T stored as
  * x[t * m + c] (the walker series layout): sqrt(((T-1)/T W + B/T) / W) with W the mean
