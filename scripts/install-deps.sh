@@ -13,9 +13,11 @@ set -euo pipefail
 #   gnuplot-nox                 PNG plots of runs and sweeps (nqs plot)
 #   libarpack2-dev              ARPACK Lanczos: exact ground states of spin models (nqs exact)
 #   libopenmpi-dev openmpi-bin  MPI: mpirun -np K nqs run splits the walkers over K processes
-#   python3-numpy python3-sklearn   test oracles only (make validate: the lasso path against scikit-learn)
+#   python3-numpy python3-h5py      the Python package (python/nqs: numpy arrays, checkpoint.h5)
+#   python3-pandas python3-matplotlib  tests that every CSV loads with pandas.read_csv; the Python example's plots
+#   python3-sklearn                 test oracle only (make validate: the lasso path against scikit-learn)
 #   python3-torch (make bench only)  the PyTorch peer of the classification rows of make bench
-PKGS=(gcc make cmake pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev libhdf5-dev gnuplot-nox libopenmpi-dev openmpi-bin libarpack2-dev python3-numpy python3-sklearn)
+PKGS=(gcc make cmake pkg-config libopenblas-dev liblapacke-dev libinih-dev libcjson-dev libhdf5-dev gnuplot-nox libopenmpi-dev openmpi-bin libarpack2-dev python3-numpy python3-h5py python3-pandas python3-matplotlib python3-sklearn)
 
 [ "${1:-}" = bench ] && PKGS+=(python3-torch)
 

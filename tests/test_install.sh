@@ -47,5 +47,17 @@ DESTDIR="$T/stage" cmake --install "$BUILD" --prefix /opt/nqs > /dev/null 2>&1
 check "DESTDIR stages the tree (DESTDIR/opt/nqs/...) without touching /opt/nqs" $? ""
 "$P/bin/nqs" --version > /dev/null 2>&1 && grep -q '^.SH "nqs regress"' "$P/share/man/man1/nqs.1" && grep -q '^.SH "nqs run"' "$P/share/man/man1/nqs.1"
 check "the installed nqs runs, and its man page covers every command (nqs regress among them)" $? ""
+# the Python package: installed beside the library, it finds the installed libnqs by itself
+pydir=$(ls -d "$P"/lib/python3*/dist-packages 2>/dev/null | head -1)
+if /usr/bin/python3 -c "import numpy" 2>/dev/null; then
+  got=$(cd "$T" && env -u NQS_LIBRARY PYTHONPATH="$pydir" /usr/bin/python3 -c "
+import nqs, nqs._lib as l
+r = nqs.Run(set={'optimizer.iterations': 5, 'evaluation.samples': 2000}); r.start(); list(r.steps(5)); e = r.evaluate()['energy']
+print(nqs.__version__, l.lib._name, '%.2f' % e.mean)" 2>&1)
+  [[ $got == "0."*" $P/lib/libnqs.so.0 3.0"* ]]
+  check "the installed Python package imports from PREFIX/lib/python3.X/dist-packages and runs on the installed library ($got)" $? ""
+else
+  echo "skipped: the installed Python package (python3-numpy is not installed)"
+fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

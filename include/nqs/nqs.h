@@ -25,6 +25,7 @@
 #include "nqs/core/rng.h"
 #include "nqs/particles/observables.h"
 #include "nqs/core/run.h"
+#include "nqs/core/handle.h"
 #include "nqs/particles/sampler.h"
 #include "nqs/lattice/spin.h"
 #include "nqs/core/sr.h"

@@ -222,10 +222,18 @@ const double *nqs_driver_samples(const nqs_driver *d, long *rows, int *cols) {
   return d->dump;
 }
 
-const double *nqs_driver_trace(const nqs_driver *d, long *sweeps, int *walkers) {
-  *sweeps = d->trace ? d->trace_sweeps : 0;
-  *walkers = d->trace ? d->trace_walkers : 0;
-  return d->trace;
+long nqs_driver_trace_length(const nqs_driver *d) { return d->trace ? d->trace_sweeps : 0; }
+
+long nqs_driver_trace_mean(const nqs_driver *d, int q, double *x) {
+  if (!d->trace || q < 0 || q >= d->m->nseries) return 0;
+  const int W = d->trace_walkers;
+  for (long t = 0; t < d->trace_sweeps; t++) {
+    const double *row = d->trace + ((size_t)q * d->trace_sweeps + t) * W;
+    double s = 0;
+    for (int w = 0; w < W; w++) s += row[w];
+    x[t] = s / W;
+  }
+  return d->trace_sweeps;
 }
 
 const double *nqs_driver_params(const nqs_driver *d, int *n) {

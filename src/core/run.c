@@ -571,28 +571,28 @@ static nqs_status verdict_status(const nqs_verdict *v, nqs_error *err) {
  * sweep, exact to the last bit (%.17g): the series the error bars were blocked from, for nqs
  * analyze and for anyone's own analysis. */
 static nqs_status write_trace(const nqs_driver *d, const char *dir, nqs_error *err) {
-  long sweeps;
-  int W;
-  const double *x = nqs_driver_trace(d, &sweeps, &W);
   const nqs_model *m = nqs_driver_model(d);
-  if (!x) return NQS_OK;
+  const long sweeps = nqs_driver_trace_length(d);
+  if (sweeps == 0) return NQS_OK;
+  double *x = malloc(sizeof(double) * (size_t)sweeps * m->nseries);
+  if (!x) return nqs_error_set(err, NQS_ENOMEM, "out of memory for the trace of %ld sweeps", sweeps);
+  for (int q = 0; q < m->nseries; q++) nqs_driver_trace_mean(d, q, x + (size_t)q * sweeps);
   char path[700];
   snprintf(path, sizeof path, "%s/trace.csv", dir);
   FILE *f = fopen(path, "w");
-  if (!f) return nqs_error_set(err, NQS_EIO, "cannot write %s: %s", path, strerror(errno));
+  if (!f) {
+    free(x);
+    return nqs_error_set(err, NQS_EIO, "cannot write %s: %s", path, strerror(errno));
+  }
   fprintf(f, "sweep");
   for (int q = 0; q < m->nseries; q++) fprintf(f, ",%s", m->series[q]);
   fputc('\n', f);
   for (long t = 0; t < sweeps; t++) {
     fprintf(f, "%ld", t);
-    for (int q = 0; q < m->nseries; q++) {
-      const double *row = x + ((size_t)q * sweeps + t) * W;
-      double s = 0;
-      for (int w = 0; w < W; w++) s += row[w];
-      fprintf(f, ",%.17g", s / W);
-    }
+    for (int q = 0; q < m->nseries; q++) fprintf(f, ",%.17g", x[(size_t)q * sweeps + t]);
     fputc('\n', f);
   }
+  free(x);
   const int bad = ferror(f);
   if (fclose(f) || bad) return nqs_error_set(err, NQS_EIO, "cannot finish writing %s (is the disk full?)", path);
   return NQS_OK;

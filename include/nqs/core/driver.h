@@ -93,10 +93,11 @@ void *nqs_driver_observables(const nqs_driver *d);
  * spins), walker by walker, each walker's spread evenly over its sweeps; NULL if none. */
 const double *nqs_driver_samples(const nqs_driver *d, long *rows, int *cols);
 
-/* The local-energy series of the last evaluation, every sample: component q (the model's
- * series[q]) of walker w at sweep t is trace[(q * sweeps + t) * walkers + w]; NULL before any
- * evaluation. Valid until the driver samples again. */
-const double *nqs_driver_trace(const nqs_driver *d, long *sweeps, int *walkers);
+/* The trace of the last evaluation: component q (the model's series[q]) of the local energy,
+ * averaged over the walkers, one value per sweep, into x (room for nqs_driver_trace_length
+ * values); returns that length, 0 before any evaluation or for q out of range. */
+long nqs_driver_trace_length(const nqs_driver *d);
+long nqs_driver_trace_mean(const nqs_driver *d, int q, double *x);
 
 const double *nqs_driver_params(const nqs_driver *d, int *n);
 void nqs_driver_param_name(const nqs_driver *d, int k, char *buf, size_t size);
