@@ -465,5 +465,40 @@ for cmd in $cmds; do
   check "nqs $cmd --help exits 0" $? "exit $?"
 done
 
+# every CSV nqs wrote above loads with a plain pandas.read_csv: a header row, the same number of
+# fields in every row, no comment lines
+if /usr/bin/python3 -c "import pandas" 2>/dev/null; then
+  mine=$(grep -oE '> "\$T/[a-z0-9_/]+\.csv"' "$0" | sed 's/.*\$T\///; s/"//')  # inputs this script wrote itself
+  out=$(/usr/bin/python3 - "$T" $mine <<'PY'
+import csv, os, sys
+import pandas as pd
+bad, names = [], set()
+mine = {os.path.join(sys.argv[1], m) for m in sys.argv[2:]}
+for root, _, files in os.walk(sys.argv[1]):
+    for f in files:
+        p = os.path.join(root, f)
+        if not f.endswith(".csv") or p in mine:
+            continue
+        try:
+            with open(p, newline="") as fh:
+                rows = [r for r in csv.reader(fh) if r]
+            if not rows:
+                continue  # an empty file written on purpose by a failing case
+            df = pd.read_csv(p)
+            if len(df) != len(rows) - 1 or list(df.columns) != rows[0] or any(c.startswith("Unnamed") for c in df.columns):
+                bad.append("%s: %d rows, columns %s" % (p, len(df), list(df.columns)[:6]))
+            names.add(f)
+        except Exception as e:
+            bad.append("%s: %s" % (p, e))
+print(" ".join(sorted(names)))
+print("\n".join(bad))
+sys.exit(1 if bad or len(names) < 15 else 0)
+PY
+); rc=$?
+  check "pandas.read_csv loads every CSV nqs wrote: $(head -1 <<<"$out")" $rc "$(tail -n +2 <<<"$out")"
+else
+  echo "skipped: the pandas check of the CSV files (python3-pandas is not installed; scripts/install-deps.sh installs it)"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "nqs/core/checkpoint.h"
+#include "h5attr.h"
 #include "sandbox.h"
 
 #define USERBLOCK NQS_CHECKPOINT_USERBLOCK
@@ -25,6 +26,15 @@ void nqs_checkpoint_free(nqs_checkpoint *c) {
 }
 
 static size_t elem_size(nqs_record_type t) { return t == NQS_RECORD_TEXT ? 1 : 8; }
+
+nqs_status nqs_checkpoint_describe(nqs_checkpoint *c, const char *name, const char *about, nqs_error *err) {
+  for (int i = 0; i < c->count; i++)
+    if (strcmp(c->rec[i].name, name) == 0) {
+      snprintf(c->rec[i].about, sizeof c->rec[i].about, "%s", about);
+      return NQS_OK;
+    }
+  return nqs_error_set(err, NQS_EINPUT, "no checkpoint record '%s' to describe", name);
+}
 
 const nqs_record *nqs_checkpoint_find(const nqs_checkpoint *c, const char *name) {
   for (int i = 0; i < c->count; i++)
@@ -155,6 +165,7 @@ static herr_t write_record(hid_t f, const nqs_record *r) {
   hid_t t = file_type(r);
   hid_t ds = H5Dcreate2(f, r->name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   herr_t e = ds < 0 ? -1 : (r->rows * r->cols != 0) ? H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->data) : 0;
+  if (e >= 0 && r->about[0]) e = nqs_h5_attribute(ds, "about", r->about);
   if (ds >= 0) H5Dclose(ds);
   if (r->type == NQS_RECORD_TEXT) H5Tclose(t);
   H5Sclose(sp);
@@ -171,7 +182,12 @@ static unsigned char *build_image(const nqs_checkpoint *c, size_t *len) {
     hid_t f = H5Fcreate("nqs-checkpoint-image", H5F_ACC_TRUNC, fcpl, fapl);
     H5Pclose(fcpl);
     H5Pclose(fapl);
-    herr_t e = f < 0 ? -1 : 0;
+    herr_t e = f < 0 ? -1 : nqs_h5_attribute(f, "format", "nqs checkpoint (every record a dataset; see its attribute 'about')");
+    if (e >= 0) {
+      char v[16];
+      snprintf(v, sizeof v, "%d", NQS_CHECKPOINT_VERSION);
+      e = nqs_h5_attribute(f, "version", v);
+    }
     for (int i = 0; i < c->count && e >= 0; i++) e = write_record(f, &c->rec[i]);
     if (e >= 0) e = H5Fflush(f, H5F_SCOPE_GLOBAL);
     /* the image starts at the HDF5 signature; the userblock in front of it is ours to write */

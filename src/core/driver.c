@@ -501,6 +501,41 @@ static nqs_status put_state(const nqs_driver *d, nqs_checkpoint *ck, nqs_error *
   return st;
 }
 
+/* What each record holds, for people reading checkpoint.h5 (the attribute "about"). */
+static nqs_status describe_state(nqs_checkpoint *ck, const nqs_model *m, nqs_error *err) {
+  char e[64], wk[200];
+  snprintf(e, sizeof e, "(%s)", m->energy_unit);
+  snprintf(wk, sizeof wk, "one row per walker: its %d coordinates (%s)", m->ncoords,
+           m->ncoords > 0 && m->length_unit && strcmp(m->length_unit, "sites") == 0 ? "spins +-1" : "x, y, ... of each particle in turn");
+  const char *const about[][2] = {
+      {"kind", "the command that wrote the checkpoint"},
+      {"config", "the resolved input file (INI text)"},
+      {"parameters", "the variational parameters, named in order by parameter_names"},
+      {"parameter_names", "one name per line, in the order of parameters"},
+      {"previous_parameters", "the parameters before the last step (put back if it is undone)"},
+      {"optimizer_state", "the update rule's memory (Adam's moments; empty when the rule keeps none)"},
+      {"previous_energy", "the last iteration's energy: mean, variance of E_L, error"},
+      {"health", "the last iteration's acceptance; then the iteration with the lowest E + 2 error: its mean, error, index"},
+      {"iteration", "iterations completed"},
+      {"have_previous", "1 when previous_parameters and previous_energy hold a measured step"},
+      {"sampler_step", "the adapted proposal step length"},
+      {"lr_scale", "the factor the learning rate was halved to by undone steps"},
+      {"diag_shift", "the current SR diagonal shift"},
+      {"walkers", wk},
+      {"walker_rng", "one row per walker: its random-number generator state"},
+  };
+  for (size_t k = 0; k < sizeof about / sizeof about[0]; k++) {
+    char text[200];
+    const int energy = strcmp(about[k][0], "previous_energy") == 0 || strcmp(about[k][0], "health") == 0;
+    snprintf(text, sizeof text, "%s%s%s", about[k][1], energy ? " " : "", energy ? e : "");
+    if (nqs_checkpoint_find(ck, about[k][0])) {
+      nqs_status st = nqs_checkpoint_describe(ck, about[k][0], text, err);
+      if (st) return st;
+    }
+  }
+  return NQS_OK;
+}
+
 nqs_status nqs_driver_checkpoint(const nqs_driver *d, nqs_checkpoint *ck, nqs_error *err) {
   nqs_error local;
   if (!err) err = &local;
@@ -521,6 +556,7 @@ nqs_status nqs_driver_checkpoint(const nqs_driver *d, nqs_checkpoint *ck, nqs_er
   }
   if (!st) st = nqs_comm_sum(d->comm, x, (long)((size_t)nwg * nx), err);
   if (!st) st = nqs_comm_sum_u64(d->comm, rw, (long)nwg * NQS_RNG_WORDS, err);
+  if (!st) st = describe_state(ck, m, err);
   if (st) nqs_checkpoint_free(ck);
   return nqs_comm_agree(d->comm, st, err);
 }

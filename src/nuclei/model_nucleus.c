@@ -575,7 +575,7 @@ static nqs_status n_obs_create(const nqs_model *m, const nqs_config *c, int walk
 static void n_obs_measure(void *obs, int g, const void *w) { nqs_obs_measure(obs, g, ((const nwalker *)w)->x); }
 static nqs_status n_obs_reduce(void *obs, const nqs_comm *comm, nqs_error *err) { return nqs_obs_reduce(obs, comm, err); }
 static nqs_status n_obs_write(const nqs_model *m, void *obs, long sweeps, const char *dir, nqs_error *err) {
-  return nqs_obs_write(obs, dir, err);
+  return nqs_obs_write(obs, dir, m->length_unit, err);
 }
 
 static cJSON *n_obs_json(const nqs_model *m, void *obs) {

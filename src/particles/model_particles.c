@@ -185,7 +185,7 @@ static nqs_status p_obs_create(const nqs_model *m, const nqs_config *c, int walk
 static void p_obs_measure(void *obs, int g, const void *w) { nqs_obs_measure(obs, g, ((const nqs_walker *)w)->x); }
 static nqs_status p_obs_reduce(void *obs, const nqs_comm *comm, nqs_error *err) { return nqs_obs_reduce(obs, comm, err); }
 static nqs_status p_obs_write(const nqs_model *m, void *obs, long sweeps, const char *dir, nqs_error *err) {
-  return nqs_obs_write(obs, dir, err);
+  return nqs_obs_write(obs, dir, m->length_unit, err);
 }
 
 static cJSON *histogram_json(const nqs_histogram *h, const char *file, int bins) {

@@ -1,6 +1,7 @@
 /* observables.c — one- and two-body densities, per-walker histograms. See nqs/particles/observables.h. */
 #include <errno.h>
 #include <hdf5.h>
+#include "h5attr.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,7 +328,7 @@ static nqs_status write_axes_csv(const nqs_observables *ob, const char *dir, nqs
   return NQS_OK;
 }
 
-nqs_status nqs_obs_write(nqs_observables *ob, const char *dir, nqs_error *err) {
+nqs_status nqs_obs_write(nqs_observables *ob, const char *dir, const char *length_unit, nqs_error *err) {
   const nqs_histogram *rad = nqs_obs_radial(ob), *grid = nqs_obs_grid(ob), *pair = nqs_obs_pair(ob);
   const int d = ob->sys.dim;
   nqs_status st = NQS_OK;
@@ -357,13 +358,19 @@ nqs_status nqs_obs_write(nqs_observables *ob, const char *dir, nqs_error *err) {
   snprintf(path, sizeof path, "%s/observables.h5", dir);
   hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (f < 0) return nqs_error_set(err, NQS_EIO, "cannot create %s (HDF5)", path);
-  int e = 0;
+  char norm[2][160];
+  snprintf(norm[0], sizeof norm[0], "sum over bins of rho times the shell volume = %d particles, less the weight beyond the last bin (result.json)", ob->sys.n);
+  snprintf(norm[1], sizeof norm[1], "sum over bins of rho times the shell volume = %d pairs, less the weight beyond the last bin (result.json)",
+           ob->sys.n * (ob->sys.n - 1) / 2);
+  int e = nqs_h5_attribute(f, "format", "nqs observables: one group per density, datasets r (bin centres), rho, error") < 0 ||
+          nqs_h5_attribute(f, "length_unit", length_unit) < 0;
   const nqs_histogram *hs[2] = {rad, pair};
   const char *gn[2] = {"density_radial", "pair_density"};
   for (int q = 0; q < 2; q++) {
     if (!hs[q]) continue;
     hid_t g = H5Gcreate2(f, gn[q], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hsize_t n1[1] = {(hsize_t)hs[q]->bins};
+    e |= nqs_h5_attribute(g, "normalisation", norm[q]) < 0;
     e |= write_ds(g, "r", 1, n1, hs[q]->centre);
     e |= write_ds(g, "rho", 1, n1, hs[q]->value);
     e |= write_ds(g, "error", 1, n1, hs[q]->error);
@@ -386,6 +393,8 @@ nqs_status nqs_obs_write(nqs_observables *ob, const char *dir, nqs_error *err) {
     e |= write_ds(g, "rho", d, nd, grid->value);
     e |= write_ds(g, "error", d, nd, grid->error);
     e |= write_ds(g, "range", 1, n1, range);
+    e |= nqs_h5_attribute(g, "normalisation", "rho per unit volume on a regular grid over range along every axis; "
+                                               "the sum over cells of rho times the cell volume is the particle count inside") < 0;
     H5Gclose(g);
   }
   if (H5Fclose(f) < 0 || e) return nqs_error_set(err, NQS_EIO, "cannot write %s (HDF5)", path);

@@ -8,7 +8,9 @@
  * refused with a message naming the record, never adopted.
  *
  * File: an HDF5 file (readable with h5py: every record is one dataset of the root group, f64 as
- * IEEE little-endian doubles, u64 as little-endian uint64, texts as fixed-length strings) whose
+ * IEEE little-endian doubles, u64 as little-endian uint64, texts as fixed-length strings, with an
+ * attribute "about" saying what the numbers are; the root group's attributes "format" and
+ * "version" name the layout) whose
  * 512-byte userblock holds a text header
  *     NQSCHK\n version 2\n bytes <file size>\n fnv1a64 <hash of bytes 512..end>\n
  * so truncation, any flipped bit after the header, and a foreign version are detected before
@@ -34,6 +36,7 @@ typedef struct nqs_record {
   nqs_record_type type;
   size_t rows, cols; /* rows x cols elements (cols = 1 for a vector); a text: rows = its length */
   void *data;        /* double[], uint64_t[] or a NUL-terminated char[] */
+  char about[200];   /* what the numbers are (their order, units): the dataset's attribute "about" */
 } nqs_record;
 
 typedef struct nqs_checkpoint {
@@ -52,6 +55,10 @@ void *nqs_checkpoint_add(nqs_checkpoint *c, const char *name, nqs_record_type ty
 nqs_status nqs_checkpoint_put(nqs_checkpoint *c, const char *name, const double *x, size_t n, nqs_error *err);
 nqs_status nqs_checkpoint_put_scalar(nqs_checkpoint *c, const char *name, double x, nqs_error *err);
 nqs_status nqs_checkpoint_put_text(nqs_checkpoint *c, const char *name, const char *text, nqs_error *err);
+
+/* Say what record `name` holds ("mean, variance, error of E_L (energy unit)"): written as its
+ * dataset's attribute "about", for people reading the file with h5py; readers ignore it. */
+nqs_status nqs_checkpoint_describe(nqs_checkpoint *c, const char *name, const char *about, nqs_error *err);
 
 /* The record `name`, or NULL. */
 const nqs_record *nqs_checkpoint_find(const nqs_checkpoint *c, const char *name);

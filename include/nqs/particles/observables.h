@@ -53,9 +53,9 @@ const nqs_histogram *nqs_obs_pair(nqs_observables *ob);
 /* Coordinates of the centre of grid bin k (row-major over the d axes, last axis fastest). */
 void nqs_obs_grid_point(const nqs_observables *ob, int k, double *x);
 
-/* Write observables.h5 and density_radial.csv, density_grid.csv, pair_density.csv
- * (whichever are on) into dir. */
-nqs_status nqs_obs_write(nqs_observables *ob, const char *dir, nqs_error *err);
+/* Write observables.h5 (its attributes: the length unit, each density's normalisation) and
+ * density_radial.csv, density_grid.csv, pair_density.csv (whichever are on) into dir. */
+nqs_status nqs_obs_write(nqs_observables *ob, const char *dir, const char *length_unit, nqs_error *err);
 
 /* One-body density of the non-interacting ground state at radius r (closed
  * shells of an isotropic trap; bosons and distinguishable particles all in the
