@@ -3,7 +3,7 @@
 # Called by `make demo`, `make check`, `make bench` (which adds the PyTorch peer: install-deps.sh bench); safe to run again.
 set -euo pipefail
 
-# What each package is for (keep README.md "Dependencies" in step with this list):
+# What each package is for (keep docs/install.md "Dependencies" in step with this list):
 #   gcc make cmake pkg-config   compiler and build system
 #   libopenblas-dev             BLAS/LAPACK: Slater-matrix LU and inverse (dgetrf/dgetrs)
 #   liblapacke-dev              C interface to LAPACK

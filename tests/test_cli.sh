@@ -465,6 +465,10 @@ for cmd in $cmds; do
   check "nqs $cmd --help exits 0" $? "exit $?"
 done
 
+# docs/input.md is the option table as it is now
+cmp -s <(sh "$SRC/scripts/make-input-doc.sh" "$NQS") "$SRC/docs/input.md"
+check "docs/input.md matches the option table (regenerate: scripts/make-input-doc.sh build/nqs > docs/input.md)" $? "out of date"
+
 # every CSV nqs wrote above loads with a plain pandas.read_csv: a header row, the same number of
 # fields in every row, no comment lines
 if /usr/bin/python3 -c "import pandas" 2>/dev/null; then
