@@ -151,7 +151,7 @@ static int run_points(const nqs_config *base, const char *key, char vals[][64], 
     ++*done;
     char ve[96];
     nqs_format_value_error(ve, sizeof ve, res[k].energy.mean, res[k].energy.error);
-    printf("%s = %-10s E = %s  σ² = %.2e\n", key, vals[k], ve, res[k].energy.variance);
+    printf("%s = %-10s E = %s %s  σ² = %.2e\n", key, vals[k], ve, res[k].energy_unit ? res[k].energy_unit : "", res[k].energy.variance);
     fflush(stdout);
   }
   return 0;
