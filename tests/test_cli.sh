@@ -77,7 +77,7 @@ check "--help lists every key with its default (exit $rc)" $((ok|rc)) "see above
 
 # the demo prints the energy line beside the exact value and writes the run folder
 out=$(cd "$T" && "$NQS" run --quiet --set optimizer.iterations=20 --set evaluation.samples=20000 --out demo); rc=$?
-grep -qE '^E = 3\.[0-9]+ ± [0-9.]+ a\.u\.  σ² = [0-9.e+-]+  acc = [0-9.]+  \(exact 3\)$' <<<"$out"
+grep -qE '^E = 3\.[0-9]+ ± [0-9.]+ Ha  σ² = [0-9.e+-]+  acc = [0-9.]+  \(exact 3\)$' <<<"$out"
 check "demo prints the final line (exit $rc): $out" $(( $? | rc )) "format"
 [ -s "$T/demo/result.json" ] && [ -s "$T/demo/log.jsonl" ] && [ -s "$T/demo/config.ini" ]
 check "demo writes result.json, log.jsonl, config.ini" $? "missing files"
@@ -91,7 +91,7 @@ check "rerun from config.ini reproduces the energy line bit for bit (exit $rc)" 
 # leaves the run's files as they were
 sums=$(cd "$T/demo" && md5sum result.json trace.csv density_radial.csv)
 out3=$("$NQS" evaluate "$T/demo" --quiet --set evaluation.samples=5000); rc=$?
-grep -qE '^E = 3\.[0-9]+ ± [0-9.]+ a\.u\. ' <<<"$out3" && [ -s "$T/demo/evaluate/result.json" ] && [ -s "$T/demo/evaluate/trace.csv" ] &&
+grep -qE '^E = 3\.[0-9]+ ± [0-9.]+ Ha ' <<<"$out3" && [ -s "$T/demo/evaluate/result.json" ] && [ -s "$T/demo/evaluate/trace.csv" ] &&
   [ -s "$T/demo/evaluate/density_radial.csv" ] && grep -q '"kind":[[:space:]]*"evaluate"' "$T/demo/evaluate/result.json" &&
   [ "$sums" = "$(cd "$T/demo" && md5sum result.json trace.csv density_radial.csv)" ]
 check "nqs evaluate writes DIR/evaluate/ and leaves the run's files alone (exit $rc): $out3" $(( $? | rc )) "see the folder"

@@ -41,7 +41,7 @@ subprocess.run([NQS, "run", "--quiet", "--no-plots", "--out", os.path.join(tmp, 
 cli = nqs.load(os.path.join(tmp, "demo_cli"))
 e, err = folder.result["energy"]["mean"], folder.result["energy"]["error"]
 check("demo from Python: E = %.6f ± %.6f %s, within 3 error bars of the exact 3" % (e, err, folder.units["energy"]),
-      abs(e - 3) < 3 * err and folder.units["energy"] == "a.u.", "E - 3 = %.2e" % (e - 3))
+      abs(e - 3) < 3 * err and folder.units["energy"] == "Ha", "E - 3 = %.2e" % (e - 3))
 check("demo from Python equals nqs run bit for bit", e == cli.result["energy"]["mean"] and err == cli.result["energy"]["error"],
       "%r vs %r" % (e, cli.result["energy"]["mean"]))
 

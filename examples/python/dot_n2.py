@@ -5,7 +5,7 @@ Hartree atomic units), optimised and evaluated through the nqs package, then plo
     PYTHONPATH=python python3 examples/python/dot_n2.py [OUT_DIR]     # from the source tree
     python3 examples/python/dot_n2.py                                 # after make install
 
-It prints E = 3.00026 ± 0.00011 a.u. (the README's number: the same seed gives the same bits as
+It prints E = 3.00026 ± 0.00011 Ha (the README's number: the same seed gives the same bits as
 `nqs run`) and writes dot_n2.png: the energy against the iteration and the radial density."""
 import sys
 

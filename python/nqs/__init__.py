@@ -16,7 +16,7 @@ A thin layer over the C library libnqs (through ctypes; nothing to compile):
     nqs.load("runs/n6")                # any run folder: result, log, traces, densities, checkpoint
 
 Errors of the library arrive as nqs.NqsError carrying nqs's own message (and the input key).
-Units: those of the model (run.units: "a.u.", "MeV"/"fm", "J"/"sites").
+Units: those of the model (run.units: "Ha"/"bohr" for Coulomb dots, "ħω₀"/"a_ho" for other traps, "MeV"/"fm", "J"/"sites").
 """
 from ._lib import NqsError, version
 from .run import Run, Estimate

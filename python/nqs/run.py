@@ -126,7 +126,7 @@ class Run:
 
     @property
     def units(self):
-        """{"energy": ..., "length": ...}: "a.u." (hbar = m = 1), "MeV"/"fm", "J"/"sites"."""
+        """{"energy": ..., "length": ...}: "Ha"/"bohr" (Coulomb) or "ħω₀"/"a_ho" (trap units), "MeV"/"fm", "J"/"sites"."""
         return {"energy": lib.nqs_handle_unit(self._h, 0).decode(), "length": lib.nqs_handle_unit(self._h, 1).decode()}
 
     @property

@@ -51,7 +51,10 @@ static nqs_model *make(nqs_wavefunction *wf, int owns, const nqs_sampler_type *s
   m->moves = s->all_particles ? 1 : wf->sys.n;
   m->units = wf->sys.n;
   m->unit = "particle";
-  m->energy_unit = "a.u.", m->length_unit = "a.u.";
+  /* hbar = m = 1: with Coulomb (e^2/4 pi eps = 1) Hartree atomic units (effective ones for a dot);
+   * without it the trap's units, energies in hbar omega_0 and lengths in sqrt(hbar / m omega_0) */
+  const int coulomb = strcmp(wf->sys.pot->name, "coulomb") == 0;
+  m->energy_unit = coulomb ? "Ha" : "ħω₀", m->length_unit = coulomb ? "bohr" : "a_ho";
   m->work_doubles = (size_t)wf->sys.n * wf->sys.dim;
   m->nseries = isnan(wf->sys.pot->virial_power) ? 5 : 6; /* the virial last, when the potential has one */
   for (int q = 0; q < m->nseries; q++) m->series[q] = SERIES[q];

@@ -99,9 +99,9 @@ struct nqs_model {
   int moves;       /* proposals per sweep (the acceptance is accepted / (sweeps x moves)) */
   int units;       /* particles or sites: the energy per unit is energy / units */
   const char *unit; /* "particle" or "site" */
-  /* Units of energies and lengths for people: "a.u." (hbar = m = 1; Hartree atomic units with a
-   * Coulomb interaction, trap units otherwise), "MeV" and "fm", or "J" (the lattice coupling) and
-   * "sites". */
+  /* Units of energies and lengths for people (hbar = m = 1 for particles): "Ha" and "bohr" with a
+   * Coulomb interaction, "ħω₀" and "a_ho" (the trap's units) otherwise; "MeV" and "fm" for nuclei;
+   * "J" (the lattice coupling) and "sites". */
   const char *energy_unit, *length_unit;
   size_t work_doubles;
   int nseries;
