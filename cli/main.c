@@ -36,11 +36,12 @@ static void on_progress(void *user, const nqs_progress *p) {
   if (s->quiet) return;
   const int opt = strcmp(p->phase, "optimize") == 0;
   const int done = p->fraction >= 1.0 - 1e-12 && p->has_energy; /* the phase's last call */
-  char ve[96] = "", el[32], eta[32], count[48] = "";
+  char ve[128] = "", el[32], eta[32], count[48] = "";
   if (p->has_energy) {
-    char v[64];
+    char v[64], vu[80];
     nqs_format_value_error(v, sizeof v, p->energy, p->error);
-    snprintf(ve, sizeof ve, "  E = %-22s acc = %.2f", v, p->acceptance);
+    snprintf(vu, sizeof vu, "%s%s%s", v, p->unit ? " " : "", p->unit ? p->unit : "");
+    snprintf(ve, sizeof ve, "  E = %-26s acc = %.2f", vu, p->acceptance);
   }
   if (opt) snprintf(count, sizeof count, "%*d/%d", (int)log10(p->iterations) + 1, p->iteration, p->iterations);
   else snprintf(count, sizeof count, "%3.0f %%", 100 * p->fraction);

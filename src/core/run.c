@@ -422,7 +422,8 @@ static nqs_status optimize(run_files *r, int append, nqs_error *err) {
   if ((st = nqs_comm_agree(r->comm, st, err))) return st;
   const long first = nqs_driver_iteration(r->d); /* for the ETA of a restarted run */
   const int every = c->output.checkpoint_every;
-  r->pr = (nqs_progress){.phase = "optimize", .iterations = c->optimizer.iterations, .has_energy = 1};
+  r->pr = (nqs_progress){.phase = "optimize", .iterations = c->optimizer.iterations, .has_energy = 1,
+                         .unit = nqs_driver_model(r->d)->energy_unit};
   r->t_phase = nqs_run_now();
   while (nqs_driver_iteration(r->d) < c->optimizer.iterations) {
     nqs_iteration it;
@@ -661,7 +662,8 @@ nqs_status nqs_run(const nqs_config *c, const nqs_run_options *o, nqs_run_result
     /* The state the evaluation starts from: `nqs evaluate` and restarts resume here. */
     if ((done_its > 0 || !ck) && (st = save_checkpoint(&r, err))) goto done;
   }
-  r.pr = (nqs_progress){.phase = "evaluate", .iteration = (int)nqs_driver_iteration(r.d), .iterations = c->optimizer.iterations};
+  r.pr = (nqs_progress){.phase = "evaluate", .iteration = (int)nqs_driver_iteration(r.d), .iterations = c->optimizer.iterations,
+                        .unit = nqs_driver_model(r.d)->energy_unit};
   r.t_phase = nqs_run_now();
   nqs_evaluation ev;
   if ((st = nqs_driver_evaluate(r.d, &ev, err))) goto done;

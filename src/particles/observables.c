@@ -363,7 +363,7 @@ nqs_status nqs_obs_write(nqs_observables *ob, const char *dir, const char *lengt
   snprintf(norm[1], sizeof norm[1], "sum over bins of rho times the shell volume = %d pairs, less the weight beyond the last bin (result.json)",
            ob->sys.n * (ob->sys.n - 1) / 2);
   int e = nqs_h5_attribute(f, "format", "nqs observables: one group per density, datasets r (bin centres), rho, error") < 0 ||
-          nqs_h5_attribute(f, "length_unit", length_unit) < 0;
+          nqs_h5_attribute(f, "length_unit", length_unit) < 0 || nqs_h5_attribute(f, "schema_version", "1") < 0;
   const nqs_histogram *hs[2] = {rad, pair};
   const char *gn[2] = {"density_radial", "pair_density"};
   for (int q = 0; q < 2; q++) {

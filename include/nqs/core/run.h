@@ -21,6 +21,7 @@ typedef struct nqs_progress {
   int has_energy;    /* energy, error and acceptance are set (after each iteration, at the end of the evaluation) */
   double energy, error, acceptance;
   double elapsed;    /* seconds since the phase started */
+  const char *unit;  /* of the energy ("MeV", ...), or NULL */
 } nqs_progress;
 
 typedef void (*nqs_progress_fn)(void *user, const nqs_progress *p);
