@@ -24,8 +24,9 @@ static nqs_status add_layer(nqs_net *net, nqs_layer_kind kind, int arg, int k, c
   case NQS_LAYER_CONV:
     if (L.in_h == 1 && L.in_w == 1 && prev)
       return nqs_error_set(err, NQS_EINPUT, "'%s': a convolution needs a lattice, but a dense layer came before it", tok);
-    if (k < 1 || k % 2 == 0 || k > L.in_h || k > L.in_w)
-      return nqs_error_set(err, NQS_EINPUT, "'%s': the kernel must be odd and at most the lattice (%d x %d)", tok, L.in_h, L.in_w);
+    if (k < 1 || k % 2 == 0 || k > 7 || k > L.in_h || k > L.in_w)
+      return nqs_error_set(err, NQS_EINPUT, "'%s': the kernel must be odd, at most 7 and at most the lattice (%d x %d)", tok, L.in_h,
+                           L.in_w);
     L.k = k, L.out_c = arg;
     L.np = arg * L.in_c * k * k + arg;
     break;
@@ -98,95 +99,182 @@ static int max_size(const nqs_net *net) {
 
 int nqs_net_work_size(const nqs_net *net) { return nqs_net_batch_work_size(net, 1); }
 
-/* Periodic convolution of one sample, its parameter gradient and its input gradient. Row y of
- * the output reads input row (y + dy - r) mod H shifted by sx = (dx - r) mod W, in two contiguous
- * segments (before and after the wrap), so that every inner loop vectorises without a reduction
- * (the weight gradient accumulates per position and sums the positions in a fixed order). */
+/* The largest periodically padded input of a convolution: C x (H + K - 1) x (W + K - 1). */
+static int pad_size(const nqs_net *net) {
+  int m = 0;
+  for (int i = 0; i < net->nl; i++) {
+    const nqs_layer *L = &net->l[i];
+    const int sz = L->kind == NQS_LAYER_CONV ? L->in_c * (L->in_h + L->k - 1) * (L->in_w + L->k - 1) : 0;
+    m = sz > m ? sz : m;
+  }
+  return m;
+}
+
+/* The input of a periodic convolution with its wrap-around written out: P[c][y][x] =
+ * in[c][(y - r) mod H][(x - r) mod W] on a (H + 2r) x (W + 2r) grid, so that every tap reads a
+ * plain contiguous row. */
+static void pad_periodic(const nqs_layer *L, const double *restrict in, double *restrict P) {
+  const int H = L->in_h, Wd = L->in_w, r = L->k / 2, Hp = H + 2 * r, Wp = Wd + 2 * r;
+  for (int c = 0; c < L->in_c; c++)
+    for (int y = 0; y < Hp; y++) {
+      const double *row = in + ((size_t)c * H + (y - r + H) % H) * Wd;
+      double *prow = P + ((size_t)c * Hp + y) * Wp;
+      for (int x = 0; x < r; x++) prow[x] = row[Wd - r + x];
+      memcpy(prow + r, row, sizeof(double) * Wd);
+      for (int x = 0; x < r; x++) prow[r + Wd + x] = row[x];
+    }
+}
+
+/* Periodic convolution of one sample and its parameter gradient, on the padded input P. Each
+ * output (and each position's share of a weight gradient) is summed over channels and taps in a
+ * fixed order, element by element, so the inner loops over x vectorise without reassociating any
+ * sum (the weight gradient keeps one partial sum per x and adds them in order at the end). */
+/* Four doubles side by side (GCC vector extension; element-wise arithmetic only, so the results
+ * are those of the scalar code with any vector width), loaded from any address. */
+typedef double v4d __attribute__((vector_size(32), aligned(8), may_alias));
+
+/* One output row of filter f for kernel side K (a constant in the K = 3 instance, so that the
+ * taps unroll and the row's accumulators stay in registers), positions x0 .. x0 + 4 nv - 1. */
+static inline __attribute__((always_inline)) void conv_row(int nv, int K, int C, int Hp, int Wp, int y, int x0, double bias,
+                                                           const double *w, const double *P, double *o) {
+  v4d a0 = {bias, bias, bias, bias}, a1 = a0;
+  for (int c = 0; c < C; c++)
+    for (int dy = 0; dy < K; dy++) {
+      const double *prow = P + ((size_t)c * Hp + y + dy) * Wp + x0, *wr = w + ((size_t)c * K + dy) * K;
+      for (int dx = 0; dx < K; dx++) {
+        const v4d wk = {wr[dx], wr[dx], wr[dx], wr[dx]};
+        a0 += wk * *(const v4d *)(prow + dx);
+        if (nv == 2) a1 += wk * *(const v4d *)(prow + dx + 4);
+      }
+    }
+  *(v4d *)(o + x0) = a0;
+  if (nv == 2) *(v4d *)(o + x0 + 4) = a1;
+}
+
 __attribute__((target_clones("avx2", "default"))) static void conv_forward(const nqs_layer *L, const double *W,
-                                                                           const double *restrict in, double *restrict out) {
-  const int H = L->in_h, Wd = L->in_w, K = L->k, r = K / 2, C = L->in_c;
+                                                                           const double *restrict P, double *restrict out) {
+  const int H = L->in_h, Wd = L->in_w, K = L->k, C = L->in_c, Hp = H + K - 1, Wp = Wd + K - 1;
   const double *b = W + (size_t)L->out_c * C * K * K;
   for (int f = 0; f < L->out_c; f++) {
-    double *o = out + (size_t)f * H * Wd;
-    for (int p = 0; p < H * Wd; p++) o[p] = b[f];
+    const double *w = W + (size_t)f * C * K * K;
+    for (int y = 0; y < H; y++) {
+      double *restrict o = out + ((size_t)f * H + y) * Wd;
+      int x0 = 0;
+      for (; x0 + 8 <= Wd; x0 += 8) /* every sum in the order bias, channels, rows, columns of the kernel */
+        if (K == 3) conv_row(2, 3, C, Hp, Wp, y, x0, b[f], w, P, o);
+        else conv_row(2, K, C, Hp, Wp, y, x0, b[f], w, P, o);
+      for (; x0 + 4 <= Wd; x0 += 4)
+        if (K == 3) conv_row(1, 3, C, Hp, Wp, y, x0, b[f], w, P, o);
+        else conv_row(1, K, C, Hp, Wp, y, x0, b[f], w, P, o);
+      for (; x0 < Wd; x0++) {
+        double acc = b[f];
+        for (int c = 0; c < C; c++)
+          for (int dy = 0; dy < K; dy++)
+            for (int dx = 0; dx < K; dx++) acc += w[((size_t)c * K + dy) * K + dx] * P[((size_t)c * Hp + y + dy) * Wp + x0 + dx];
+        o[x0] = acc;
+      }
+    }
+  }
+}
+
+/* The weight-gradient shares of positions x0 .. x0 + 3 of channel c, summed over the rows in
+ * order, into acc[tap][x] (K a constant in the K = 3 instance: the taps' accumulators stay in
+ * registers). */
+static inline __attribute__((always_inline)) void conv_grad4(int K, int H, int Hp, int Wd, int Wp, int c, int x0,
+                                                             const double *d, const double *P, double *acc) {
+  v4d a[49];
+  for (int t = 0; t < K * K; t++) a[t] = (v4d){0, 0, 0, 0};
+  for (int y = 0; y < H; y++) {
+    const v4d dv = *(const v4d *)(d + (size_t)y * Wd + x0);
+    for (int dy = 0; dy < K; dy++) {
+      const double *prow = P + ((size_t)c * Hp + y + dy) * Wp + x0;
+      for (int dx = 0; dx < K; dx++) a[dy * K + dx] += dv * *(const v4d *)(prow + dx);
+    }
+  }
+  for (int t = 0; t < K * K; t++) *(v4d *)(acc + (size_t)t * Wd + x0) = a[t];
+}
+
+/* The same for 3 x 3 kernels with the nine accumulators named, so that they live in registers. */
+static inline __attribute__((always_inline)) void conv_grad4_k3(int H, int Hp, int Wd, int Wp, int c, int x0, const double *d,
+                                                                const double *P, double *acc) {
+  v4d a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+  for (int y = 0; y < H; y++) {
+    const v4d dv = *(const v4d *)(d + (size_t)y * Wd + x0);
+    const double *p0 = P + ((size_t)c * Hp + y) * Wp + x0, *p1 = p0 + Wp, *p2 = p1 + Wp;
+    a0 += dv * *(const v4d *)(p0), a1 += dv * *(const v4d *)(p0 + 1), a2 += dv * *(const v4d *)(p0 + 2);
+    a3 += dv * *(const v4d *)(p1), a4 += dv * *(const v4d *)(p1 + 1), a5 += dv * *(const v4d *)(p1 + 2);
+    a6 += dv * *(const v4d *)(p2), a7 += dv * *(const v4d *)(p2 + 1), a8 += dv * *(const v4d *)(p2 + 2);
+  }
+  const v4d a[9] = {a0, a1, a2, a3, a4, a5, a6, a7, a8};
+  for (int t = 0; t < 9; t++) *(v4d *)(acc + (size_t)t * Wd + x0) = a[t];
+}
+
+__attribute__((target_clones("avx2", "default"))) static void conv_grad(const nqs_layer *L, const double *restrict P,
+                                                                        const double *restrict dout, double scale,
+                                                                        double *restrict gW, double *restrict acc) {
+  const int H = L->in_h, Wd = L->in_w, K = L->k, C = L->in_c, Hp = H + K - 1, Wp = Wd + K - 1, KK = K * K;
+  double *gb = gW + (size_t)L->out_c * C * KK;
+  for (int f = 0; f < L->out_c; f++) {
+    const double *d = dout + (size_t)f * H * Wd;
+    double sum = 0;
+    for (int p = 0; p < H * Wd; p++) sum += d[p];
+    gb[f] += scale * sum;
+    for (int c = 0; c < C; c++) {
+      /* acc[tap][x]: the share of position x summed over the rows y in order */
+      int x0 = 0;
+      for (; x0 + 4 <= Wd; x0 += 4)
+        if (K == 3) conv_grad4_k3(H, Hp, Wd, Wp, c, x0, d, P, acc);
+        else conv_grad4(K, H, Hp, Wd, Wp, c, x0, d, P, acc);
+      for (; x0 < Wd; x0++)
+        for (int t = 0; t < KK; t++) {
+          double a = 0;
+          for (int y = 0; y < H; y++) a += d[(size_t)y * Wd + x0] * P[((size_t)c * Hp + y + t / K) * Wp + x0 + t % K];
+          acc[(size_t)t * Wd + x0] = a;
+        }
+      for (int t = 0; t < KK; t++) {
+        double s = 0;
+        for (int x = 0; x < Wd; x++) s += acc[(size_t)t * Wd + x];
+        gW[(size_t)(f * C + c) * KK + t] += scale * s;
+      }
+    }
+  }
+}
+
+/* dL/din of a convolution that is not the first layer: every output's gradient goes back to the
+ * inputs its taps read. */
+static void conv_input_grad(const nqs_layer *L, const double *W, const double *dout, double *din) {
+  const int H = L->in_h, Wd = L->in_w, K = L->k, r = K / 2, C = L->in_c;
+  memset(din, 0, sizeof(double) * L->in_size);
+  for (int f = 0; f < L->out_c; f++)
     for (int c = 0; c < C; c++)
       for (int dy = 0; dy < K; dy++)
         for (int dx = 0; dx < K; dx++) {
           const double w = W[((size_t)(f * C + c) * K + dy) * K + dx];
-          const double *src = in + (size_t)c * H * Wd;
           const int sx = (dx - r + Wd) % Wd;
           for (int y = 0; y < H; y++) {
-            const double *row = src + (size_t)((y + dy - r + H) % H) * Wd;
-            double *orow = o + (size_t)y * Wd;
-            for (int x = 0; x < Wd - sx; x++) orow[x] += w * row[x + sx];
-            for (int x = Wd - sx; x < Wd; x++) orow[x] += w * row[x + sx - Wd];
+            const double *drow = dout + ((size_t)f * H + y) * Wd;
+            double *drw = din + ((size_t)c * H + (y + dy - r + H) % H) * Wd;
+            for (int x = 0; x < Wd - sx; x++) drw[x + sx] += w * drow[x];
+            for (int x = Wd - sx; x < Wd; x++) drw[x + sx - Wd] += w * drow[x];
           }
         }
-  }
 }
 
-__attribute__((target_clones("avx2", "default"))) static void conv_backward(const nqs_layer *L, const double *W,
-                                                                            const double *restrict in,
-                                                                            const double *restrict dout, double scale,
-                                                                            double *restrict gW, double *restrict din) {
-  const int H = L->in_h, Wd = L->in_w, K = L->k, r = K / 2, C = L->in_c;
-  double *gb = gW ? gW + (size_t)L->out_c * C * K * K : NULL, acc[4096];
-  if (din) memset(din, 0, sizeof(double) * L->in_size);
-  for (int f = 0; f < L->out_c; f++) {
-    const double *d = dout + (size_t)f * H * Wd;
-    if (gb) {
-      double sum = 0;
-      for (int p = 0; p < H * Wd; p++) sum += d[p];
-      gb[f] += scale * sum;
-    }
-    for (int c = 0; c < C; c++)
-      for (int dy = 0; dy < K; dy++)
-        for (int dx = 0; dx < K; dx++) {
-          const size_t wi = ((size_t)(f * C + c) * K + dy) * K + dx;
-          const double w = W[wi];
-          const double *src = in + (size_t)c * H * Wd;
-          double *dsrc = din ? din + (size_t)c * H * Wd : NULL;
-          const int sx = (dx - r + Wd) % Wd;
-          if (gW && Wd <= 4096) memset(acc, 0, sizeof(double) * Wd);
-          for (int y = 0; y < H; y++) {
-            const size_t ry = (size_t)((y + dy - r + H) % H) * Wd;
-            const double *drow = d + (size_t)y * Wd, *row = src + ry;
-            if (gW && Wd <= 4096) {
-              for (int x = 0; x < Wd - sx; x++) acc[x] += drow[x] * row[x + sx];
-              for (int x = Wd - sx; x < Wd; x++) acc[x] += drow[x] * row[x + sx - Wd];
-            } else if (gW) {
-              double a = 0;
-              for (int x = 0; x < Wd; x++) a += drow[x] * row[x + sx < Wd ? x + sx : x + sx - Wd];
-              gW[wi] += scale * a;
-            }
-            if (dsrc) {
-              double *drw = dsrc + ry;
-              for (int x = 0; x < Wd - sx; x++) drw[x + sx] += w * drow[x];
-              for (int x = Wd - sx; x < Wd; x++) drw[x + sx - Wd] += w * drow[x];
-            }
-          }
-          if (gW && Wd <= 4096) {
-            double a = 0;
-            for (int x = 0; x < Wd; x++) a += acc[x];
-            gW[wi] += scale * a;
-          }
-        }
-  }
-}
-
-static void layer_forward(const nqs_layer *L, const double *th, const double *in, double *out) {
+static void layer_forward(const nqs_layer *L, const double *th, const double *in, double *out, double *pad) {
   switch (L->kind) {
   case NQS_LAYER_DENSE: /* over the whole batch: dense_forward_batch */
     break;
   case NQS_LAYER_CONV:
-    conv_forward(L, th + L->off, in, out);
+    pad_periodic(L, in, pad);
+    conv_forward(L, th + L->off, pad, out);
     break;
   case NQS_LAYER_POOL:
     for (int c = 0; c < L->out_c; c++)
       for (int y = 0; y < L->out_h; y++)
         for (int x = 0; x < L->out_w; x++) {
           const double *s = in + ((size_t)c * L->in_h + 2 * y) * L->in_w + 2 * x;
-          out[((size_t)c * L->out_h + y) * L->out_w + x] = fmax(fmax(s[0], s[1]), fmax(s[L->in_w], s[L->in_w + 1]));
+          const double m0 = s[0] > s[1] ? s[0] : s[1], m1 = s[L->in_w] > s[L->in_w + 1] ? s[L->in_w] : s[L->in_w + 1];
+          out[((size_t)c * L->out_h + y) * L->out_w + x] = m0 > m1 ? m0 : m1;
         }
     break;
   case NQS_LAYER_RELU:
@@ -203,13 +291,17 @@ static void layer_forward(const nqs_layer *L, const double *th, const double *in
 
 /* Given dL/dout (dout), ADD scale * dL/dtheta to g and write dL/din (din, unless the first layer). */
 static void layer_backward(const nqs_layer *L, const double *th, const double *in, const double *out, const double *dout,
-                           double scale, double *g, double *din) {
+                           double scale, double *g, double *din, double *pad) {
   if (!din && !L->np) return; /* the first layer has no input gradient to pass on */
   switch (L->kind) {
   case NQS_LAYER_DENSE: /* over the whole batch: dense_backward_batch */
     break;
-  case NQS_LAYER_CONV:
-    conv_backward(L, th + L->off, in, dout, scale, g ? g + L->off : NULL, din);
+  case NQS_LAYER_CONV: /* pad: the padded input, then the per-position partial sums */
+    if (g) {
+      pad_periodic(L, in, pad);
+      conv_grad(L, pad, dout, scale, g + L->off, pad + L->in_c * (L->in_h + L->k - 1) * (L->in_w + L->k - 1));
+    }
+    if (din) conv_input_grad(L, th + L->off, dout, din);
     break;
   case NQS_LAYER_POOL: /* the gradient goes to the first maximum of each window */
     memset(din, 0, sizeof(double) * L->in_size);
@@ -289,6 +381,39 @@ __attribute__((target_clones("avx2", "default"))) static void dense_backward_bat
     }
 }
 
+/* The activation layers over a whole batch (m values): element by element, branch-free, so that
+ * they vectorise. */
+__attribute__((target_clones("avx2", "default"))) static void activation_forward(nqs_layer_kind kind, long m,
+                                                                                 const double *restrict in,
+                                                                                 double *restrict out) {
+  if (kind == NQS_LAYER_RELU)
+    for (long i = 0; i < m; i++) out[i] = in[i] > 0 ? in[i] : 0;
+  else if (kind == NQS_LAYER_TANH)
+    for (long i = 0; i < m; i++) out[i] = tanh(in[i]);
+  else
+    for (long i = 0; i < m; i++) out[i] = 1 / (1 + exp(-in[i]));
+}
+
+__attribute__((target_clones("avx2", "default"))) static void activation_backward(nqs_layer_kind kind, long m,
+                                                                                  const double *restrict in,
+                                                                                  const double *restrict out,
+                                                                                  const double *restrict dout,
+                                                                                  double *restrict din) {
+  if (kind == NQS_LAYER_RELU)
+    for (long i = 0; i < m; i++) din[i] = in[i] > 0 ? dout[i] : 0;
+  else if (kind == NQS_LAYER_TANH)
+    for (long i = 0; i < m; i++) din[i] = dout[i] * (1 - out[i] * out[i]);
+  else
+    for (long i = 0; i < m; i++) din[i] = dout[i] * out[i] * (1 - out[i]);
+}
+
+static int is_activation(nqs_layer_kind k) { return k == NQS_LAYER_RELU || k == NQS_LAYER_TANH || k == NQS_LAYER_SIGMOID; }
+
+/* The convolution scratch at the end of a batch workspace (nqs_net_batch_work_size). */
+static double *pad_of(const nqs_net *net, int n, double *work) {
+  return work + (size_t)n * (net->act_size + 2 * max_size(net) + net->classes);
+}
+
 /* The batch forms: n samples side by side, each layer's outputs an n x out_size block at n * act.
  * Dense layers are one matrix product over the batch (OpenBLAS dgemm); the other layers go
  * sample by sample. The single-sample functions are the batch of one. */
@@ -301,8 +426,10 @@ const double *nqs_net_outputs_batch(const nqs_net *net, const double *theta, con
     if (L->kind == NQS_LAYER_DENSE) {
       const double *W = theta + L->off, *b = W + (size_t)L->out_c * L->in_size;
       dense_forward_batch(n, L->in_size, L->out_c, W, b, in, out);
-    } else
-      for (int s = 0; s < n; s++) layer_forward(L, theta, in + (size_t)s * L->in_size, out + (size_t)s * L->out_size);
+    } else if (is_activation(L->kind))
+      activation_forward(L->kind, (long)n * L->in_size, in, out);
+    else
+      for (int s = 0; s < n; s++) layer_forward(L, theta, in + (size_t)s * L->in_size, out + (size_t)s * L->out_size, pad_of(net, n, work));
     in = out;
   }
   return in;
@@ -321,10 +448,12 @@ void nqs_net_backward_batch(const nqs_net *net, const double *theta, const doubl
       const double *W = theta + L->off;
       double *gW = grad ? grad + L->off : NULL, *gb = grad ? grad + L->off + (size_t)L->out_c * L->in_size : NULL;
       dense_backward_batch(n, L->in_size, L->out_c, W, in, d, scale, gW, gb, din);
+    } else if (is_activation(L->kind)) {
+      if (din) activation_backward(L->kind, (long)n * L->in_size, in, out, d, din);
     } else
       for (int s = 0; s < n; s++)
         layer_backward(L, theta, in + (size_t)s * L->in_size, out + (size_t)s * L->out_size, d + (size_t)s * L->out_size, scale,
-                       grad, din ? din + (size_t)s * L->in_size : NULL);
+                       grad, din ? din + (size_t)s * L->in_size : NULL, pad_of(net, n, work));
     double *t = d;
     d = dn, dn = t;
   }
@@ -348,8 +477,14 @@ double nqs_net_loss_grad_batch(const nqs_net *net, const double *theta, const do
 }
 
 /* Workspace of a batch of n: activations (n x act_size), two delta buffers (n x the widest
- * layer each), dL/dlogits (n x classes). */
-int nqs_net_batch_work_size(const nqs_net *net, int n) { return n * (net->act_size + 2 * max_size(net) + net->classes); }
+ * layer each), dL/dlogits (n x classes), then the convolution scratch: the padded input and the
+ * weight gradient's partial sums (K^2 x W). */
+int nqs_net_batch_work_size(const nqs_net *net, int n) {
+  int acc = 0;
+  for (int i = 0; i < net->nl; i++)
+    if (net->l[i].kind == NQS_LAYER_CONV && net->l[i].k * net->l[i].k * net->l[i].in_w > acc) acc = net->l[i].k * net->l[i].k * net->l[i].in_w;
+  return n * (net->act_size + 2 * max_size(net) + net->classes) + pad_size(net) + acc;
+}
 
 const double *nqs_net_outputs(const nqs_net *net, const double *theta, const double *x, double *work) {
   return nqs_net_outputs_batch(net, theta, x, 1, work);
