@@ -429,6 +429,13 @@ check "classify T = 1.5 against 3.5 on 10 x 10 (CNN, 4 epochs): test accuracy $a
 a=$(grep -o '"test_loss":[^,]*' "$T/cl_full/result.json"); b=$(grep -o '"test_loss":[^,]*' "$T/cl_cut/result.json")
 [ $rc -eq 0 ] && [ -n "$a" ] && [ "$a" = "$b" ] && cmp -s <(cut -d, -f1-5 "$T/cl_full/learning_curve.csv") <(cut -d, -f1-5 "$T/cl_cut/learning_curve.csv")
 check "classify: 2 epochs, then --restart to 4, equals 4 epochs bit for bit (test loss, learning curve; exit $rc)" $? "$a / $b"
+# the gradient is summed in fixed chunks: one thread and three give the same network to the last bit
+for th in 1 3; do
+  "$NQS" classify "$T/sep.ini" --no-plots --quiet --set classify.epochs=2 --set run.threads=$th --out "$T/cl_t$th" > /dev/null 2>&1
+done
+a=$(grep -o '"test_loss":[^,]*' "$T/cl_t1/result.json"); b=$(grep -o '"test_loss":[^,]*' "$T/cl_t3/result.json")
+[ -n "$a" ] && [ "$a" = "$b" ] && cmp -s <(cut -d, -f1-5 "$T/cl_t1/learning_curve.csv") <(cut -d, -f1-5 "$T/cl_t3/learning_curve.csv")
+check "classify with 1 and 3 threads: the same test loss and learning curve to the last bit ($a)" $? "$a / $b"
 expect_error "classify --restart with another network" "sizes cannot change on restart" -- classify --restart "$T/cl_cut" --set classify.network=dense3
 expect_error "nqs run --restart of a classify folder" "written by nqs classify" -- run --restart "$T/cl_cut"
 expect_error "classify: a network layer that does not exist" "--set classify.network" "unknown layer 'conv'" -- classify "$T/sep.ini" --set classify.network=conv --out "$T/cl_bad"

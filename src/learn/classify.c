@@ -124,9 +124,13 @@ static void pass(const trainer *t, const double *th, const samples *s, const lon
   for (int ch = 0; ch < CHUNKS; ch++) *loss += l[ch], *acc += a[ch];
   *loss /= n, *acc /= n;
   if (!grad) return;
-  memset(grad, 0, sizeof(double) * net->np);
-  for (int ch = 0; ch < CHUNKS; ch++)
-    for (int q = 0; q < net->np; q++) grad[q] += t->g[ch][q];
+  /* each parameter's chunk sums added in chunk order, whichever thread does it */
+#pragma omp parallel for schedule(static) num_threads(t->threads)
+  for (int q = 0; q < net->np; q++) {
+    double sum = 0;
+    for (int ch = 0; ch < CHUNKS; ch++) sum += t->g[ch][q];
+    grad[q] = sum;
+  }
 }
 
 /* The training's whole state, written to DIR/checkpoint.h5 after every epoch. */
@@ -210,13 +214,19 @@ static void train_epoch(const nqs_config *c, const trainer *tr, const samples *s
     double bl, ba;
     pass(tr, ts->th, s, train + b0, nb, g, &bl, &ba);
     *tl += bl * nb, *ta += ba * nb, ts->step++;
-    for (int q = 0; q < np; q++) g[q] += wd * ts->th[q]; /* the L2 penalty */
-    if (adam) nqs_adam_step(ts->th, g, ts->m1, ts->m2, np, lr, 0.9, ts->step);
-    else
-      for (int q = 0; q < np; q++) {
-        ts->m1[q] = mom ? c->classify.momentum * ts->m1[q] - lr * g[q] : -lr * g[q];
-        ts->th[q] += ts->m1[q];
-      }
+    /* the update, parameter by parameter (so any split over the threads gives the same result) */
+    enum { BLOCK = 4096 };
+#pragma omp parallel for schedule(static) num_threads(tr->threads)
+    for (int q0 = 0; q0 < np; q0 += BLOCK) {
+      const int q1 = q0 + BLOCK < np ? q0 + BLOCK : np;
+      for (int q = q0; q < q1; q++) g[q] += wd * ts->th[q]; /* the L2 penalty */
+      if (adam) nqs_adam_step(ts->th + q0, g + q0, ts->m1 + q0, ts->m2 + q0, q1 - q0, lr, 0.9, ts->step);
+      else
+        for (int q = q0; q < q1; q++) {
+          ts->m1[q] = mom ? c->classify.momentum * ts->m1[q] - lr * g[q] : -lr * g[q];
+          ts->th[q] += ts->m1[q];
+        }
+    }
   }
 }
 
