@@ -21,26 +21,9 @@ typedef struct {
   nqs_trace_analysis a;
 } analysed;
 
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *s = NULL;
-  if (fseek(f, 0, SEEK_END) == 0) {
-    const long n = ftell(f);
-    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (s = malloc((size_t)n + 1))) {
-      if (fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-      } else s[n] = 0;
-    }
-  }
-  fclose(f);
-  return s;
-}
-
 /* Column `name` of a CSV with a header row into *x (malloc'ed); 0, or 2 after a message. */
 static int read_column(const char *path, const char *name, double **x, long *n) {
-  char *text = slurp(path);
+  char *text = nqs_cli_slurp(path);
   if (!text) {
     fprintf(stderr, "nqs: error: cannot read %s (a run folder of nqs run or nqs evaluate has trace.csv)\n", path);
     return 2;
@@ -91,11 +74,7 @@ static int read_column(const char *path, const char *name, double **x, long *n) 
 
 /* What result.json says beside the trace: units, acceptance, reference, the per-sample variance. */
 static void read_result(const char *dir, const char *column, analysed *r) {
-  char p[700];
-  snprintf(p, sizeof p, "%s/result.json", dir);
-  char *text = slurp(p);
-  cJSON *j = text ? cJSON_Parse(text) : NULL;
-  free(text);
+  cJSON *j = nqs_cli_result_json(dir);
   if (!j) return;
   const cJSON *u = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "units"), "energy"), *acc = cJSON_GetObjectItem(j, "acceptance"),
               *ref = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "reference"), "value"),

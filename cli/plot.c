@@ -49,20 +49,30 @@ int nqs_run_gnuplot(const char *script, char *msg, size_t size) {
   return 0;
 }
 
-static char *slurp(const char *path) {
+char *nqs_cli_slurp(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-    free(s);
-    s = NULL;
+  char *s = NULL;
+  if (fseek(f, 0, SEEK_END) == 0) {
+    const long n = ftell(f);
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (s = malloc((size_t)n + 1))) {
+      if (fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+      } else s[n] = 0;
+    }
   }
-  if (s) s[n] = 0;
   fclose(f);
   return s;
+}
+
+cJSON *nqs_cli_result_json(const char *dir) {
+  char p[700];
+  snprintf(p, sizeof p, "%s/result.json", dir);
+  char *text = nqs_cli_slurp(p);
+  cJSON *j = text ? cJSON_Parse(text) : NULL;
+  free(text);
+  return j;
 }
 
 /* What the figures say about the run, from result.json (if the run got that far). */
@@ -75,13 +85,9 @@ typedef struct {
 } run_meta;
 
 static void run_info(const char *dir, run_meta *m) {
-  char p[700];
   memset(m, 0, sizeof *m);
   snprintf(m->title, sizeof m->title, "%s", dir);
-  snprintf(p, sizeof p, "%s/result.json", dir);
-  char *text = slurp(p);
-  cJSON *j = text ? cJSON_Parse(text) : NULL;
-  free(text);
+  cJSON *j = nqs_cli_result_json(dir);
   if (!j) return;
   const cJSON *r = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "reference"), "value"), *s = cJSON_GetObjectItem(j, "system"),
               *u = cJSON_GetObjectItem(j, "units");

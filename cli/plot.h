@@ -3,6 +3,12 @@
 #define NQS_CLI_PLOT_H
 #include <stddef.h>
 
+struct cJSON;
+/* A whole file as a NUL-terminated string (malloc'ed), or NULL. */
+char *nqs_cli_slurp(const char *path);
+/* DIR/result.json parsed (free with cJSON_Delete), or NULL when absent or unreadable. */
+struct cJSON *nqs_cli_result_json(const char *dir);
+
 int nqs_have_gnuplot(void);
 /* gnuplot SCRIPT without a shell; 0, or -1 and a message. */
 int nqs_run_gnuplot(const char *script, char *msg, size_t size);
