@@ -343,8 +343,9 @@ static inline double dot8(const double *x, const double *y, int n) {
 }
 
 /* The end of dot8 for one sample whose lanes 0-3 and 4-7 are in lo and hi: the tail from i0, then
- * the lanes added in dot8's order. */
-static inline double dot8_finish(v4d lo, v4d hi, const double *x, const double *y, int i0, int n) {
+ * the lanes added in dot8's order. Always inlined: a vector argument of a function outside the
+ * AVX2 clone would be passed by another convention than the clone passes it. */
+static inline __attribute__((always_inline)) double dot8_finish(v4d lo, v4d hi, const double *x, const double *y, int i0, int n) {
   double acc[8] = {lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3]};
   for (int k = 0; i0 + k < n; k++) acc[k] += x[i0 + k] * y[i0 + k];
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
