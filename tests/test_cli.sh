@@ -472,6 +472,12 @@ for cmd in $cmds; do
   check "nqs $cmd --help exits 0" $? "exit $?"
 done
 
+# the README's first input file runs as printed
+sed -n '/^```ini$/,/^```$/p' "$SRC/README.md" | sed '1d;$d' > "$T/readme.ini"
+out=$("$NQS" run "$T/readme.ini" --set optimizer.iterations=2 --set evaluation.samples=2000 --out "$T/readme" --quiet --no-plots 2>&1); rc=$?
+[ $rc -eq 0 ] && [ -s "$T/readme.ini" ]
+check "the README's input file runs (exit $rc): $out" $? "$out"
+
 # docs/input.md is the option table as it is now
 cmp -s <(sh "$SRC/scripts/make-input-doc.sh" "$NQS") "$SRC/docs/input.md"
 check "docs/input.md matches the option table (regenerate: scripts/make-input-doc.sh build/nqs > docs/input.md)" $? "out of date"
