@@ -472,6 +472,19 @@ for cmd in $cmds; do
   check "nqs $cmd --help exits 0" $? "exit $?"
 done
 
+# nqs plot redraws every kind of run folder: a dot run and its evaluation, a lattice run, a sweep,
+# train-rbm, tomography, regress, classify and gan
+if command -v gnuplot > /dev/null; then
+  ok=0; made=""
+  for pair in demo:energy.png demo/evaluate:trace.png lat_ok:correlations.png sweep:sweep.png rbm3:training.png tomo:tomography.png \
+              reg:complexity.png sep:learning_curve.png gan_full:gan_training.png; do
+    d=${pair%%:*}; png=${pair#*:}
+    rm -f "$T/$d/$png"
+    if "$NQS" plot "$T/$d" > /dev/null 2>&1 && [ -s "$T/$d/$png" ]; then made="$made $d/$png"; else ok=1; echo "     no $png in $d"; fi
+  done
+  check "nqs plot on every kind of run folder:$made" $ok "see above"
+fi
+
 # the README's first input file runs as printed
 sed -n '/^```ini$/,/^```$/p' "$SRC/README.md" | sed '1d;$d' > "$T/readme.ini"
 out=$("$NQS" run "$T/readme.ini" --set optimizer.iterations=2 --set evaluation.samples=2000 --out "$T/readme" --quiet --no-plots 2>&1); rc=$?
