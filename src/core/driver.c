@@ -511,7 +511,7 @@ static nqs_status describe_state(nqs_checkpoint *ck, const nqs_model *m, nqs_err
       {"kind", "the command that wrote the checkpoint"},
       {"config", "the resolved input file (INI text)"},
       {"parameters", "the variational parameters, named in order by parameter_names"},
-      {"parameter_names", "one name per line, in the order of parameters"},
+      {"parameter_names", "the names of the parameters, comma-separated, in their order"},
       {"previous_parameters", "the parameters before the last step (put back if it is undone)"},
       {"optimizer_state", "the update rule's memory (Adam's moments; empty when the rule keeps none)"},
       {"previous_energy", "the last iteration's energy: mean, variance of E_L, error"},
