@@ -90,7 +90,7 @@ done:
 typedef struct {
   const nqs_net *net;
   int threads;
-  double *g[CHUNKS], *work[CHUNKS], *x[CHUNKS], *p[CHUNKS]; /* per chunk: gradient, batch workspace, rows, probabilities */
+  double *g[CHUNKS], *work[CHUNKS], *x[CHUNKS], *p[CHUNKS]; /* per chunk: gradient (zero between passes), batch workspace, rows, probabilities */
   int *lab[CHUNKS];
 } trainer;
 
@@ -103,7 +103,6 @@ static void pass(const trainer *t, const double *th, const samples *s, const lon
   double l[CHUNKS] = {0}, a[CHUNKS] = {0};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(t->threads)
   for (int ch = 0; ch < CHUNKS; ch++) {
-    if (grad) memset(t->g[ch], 0, sizeof(double) * net->np);
     for (long i0 = ch; i0 < n; i0 += (long)GROUP * CHUNKS) {
       int m = 0;
       for (long i = i0; i < n && m < GROUP; i += CHUNKS, m++) {
@@ -124,11 +123,12 @@ static void pass(const trainer *t, const double *th, const samples *s, const lon
   for (int ch = 0; ch < CHUNKS; ch++) *loss += l[ch], *acc += a[ch];
   *loss /= n, *acc /= n;
   if (!grad) return;
-  /* each parameter's chunk sums added in chunk order, whichever thread does it */
+  /* each parameter's chunk sums added in chunk order, whichever thread does it, and the chunk
+   * sums zeroed for the next pass on the way (they are zero whenever no pass is running) */
 #pragma omp parallel for schedule(static) num_threads(t->threads)
   for (int q = 0; q < net->np; q++) {
     double sum = 0;
-    for (int ch = 0; ch < CHUNKS; ch++) sum += t->g[ch][q];
+    for (int ch = 0; ch < CHUNKS; ch++) sum += t->g[ch][q], t->g[ch][q] = 0;
     grad[q] = sum;
   }
 }
@@ -340,7 +340,7 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   m1 = calloc(net.np, sizeof(double)), m2 = calloc(net.np, sizeof(double)), prob = malloc(sizeof(double) * s.n);
   int ok = perm && test && train && val && th && best && g && m1 && m2 && prob;
   for (int ch = 0; ch < CHUNKS; ch++) {
-    tr.g[ch] = malloc(sizeof(double) * net.np), tr.work[ch] = malloc(sizeof(double) * nqs_net_batch_work_size(&net, GROUP));
+    tr.g[ch] = calloc((size_t)net.np, sizeof(double)), tr.work[ch] = malloc(sizeof(double) * nqs_net_batch_work_size(&net, GROUP));
     tr.x[ch] = malloc(sizeof(double) * GROUP * s.nf), tr.p[ch] = malloc(sizeof(double) * GROUP * s.classes);
     tr.lab[ch] = malloc(sizeof(int) * GROUP);
     ok &= tr.g[ch] && tr.work[ch] && tr.x[ch] && tr.p[ch] && tr.lab[ch];
