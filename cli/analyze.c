@@ -21,54 +21,21 @@ typedef struct {
   nqs_trace_analysis a;
 } analysed;
 
-/* Column `name` of a CSV with a header row into *x (malloc'ed); 0, or 2 after a message. */
+/* Column `name` (or a 0-based index) of a CSV with a header row into *x (malloc'ed); 0, or the
+ * exit code after a message. */
 static int read_column(const char *path, const char *name, double **x, long *n) {
-  char *text = nqs_cli_slurp(path);
-  if (!text) {
-    fprintf(stderr, "nqs: error: cannot read %s (a run folder of nqs run or nqs evaluate has trace.csv)\n", path);
-    return 2;
+  double *rows;
+  int nrows, ncols, col;
+  nqs_error err;
+  nqs_status st = nqs_dataset_read(path, 0, &rows, &nrows, &ncols, &err);
+  if (!st && (st = nqs_dataset_column(path, name, ncols, &col, &err))) free(rows);
+  if (st) {
+    fprintf(stderr, "nqs: error: %s (a run folder of nqs run or nqs evaluate has trace.csv; choose a column with --column)\n",
+            err.msg);
+    return cli_exit_code(st);
   }
-  char *line = text, *nl = strchr(line, '\n');
-  if (nl) *nl = 0;
-  char header[256];
-  snprintf(header, sizeof header, "%s", line);
-  int col = -1, k = 0;
-  for (char *save = NULL, *tok = strtok_r(line, ",\r", &save); tok; tok = strtok_r(NULL, ",\r", &save), k++)
-    if (strcmp(tok, name) == 0) col = k;
-  if (col < 0) {
-    fprintf(stderr, "nqs: error: %s has no column '%s' (its header: %s); choose one with --column\n", path, name, header);
-    free(text);
-    return 2;
-  }
-  long cap = 1024, rows = 0, lineno = 1;
-  double *v = malloc(cap * sizeof *v);
-  for (char *p = nl ? nl + 1 : NULL; v && p && *p; lineno++) {
-    char *end = strchr(p, '\n');
-    if (end) *end = 0;
-    const char *f = p;
-    for (int c = 0; c < col && f; c++) f = (f = strchr(f, ',')) ? f + 1 : NULL;
-    char *stop;
-    const double val = f ? strtod(f, &stop) : NAN;
-    if (!f || stop == f || (*stop && *stop != ',' && *stop != '\r')) {
-      fprintf(stderr, "nqs: error: %s line %ld: no number in column '%s'\n", path, lineno + 1, name);
-      free(v), free(text);
-      return 2;
-    }
-    if (rows == cap) {
-      double *w = realloc(v, (cap *= 2) * sizeof *v);
-      if (!w) free(v);
-      v = w;
-      if (!v) break;
-    }
-    v[rows++] = val;
-    p = end ? end + 1 : NULL;
-  }
-  free(text);
-  if (!v) {
-    fprintf(stderr, "nqs: error: out of memory reading %s\n", path);
-    return 1;
-  }
-  *x = v, *n = rows;
+  for (int r = 0; r < nrows; r++) rows[r] = rows[(size_t)r * ncols + col]; /* in place: row r's entry lies at or after r */
+  *x = rows, *n = nrows;
   return 0;
 }
 
@@ -94,8 +61,8 @@ static int analyse_one(const char *path, const char *column, int detect, analyse
   r->path = path;
   r->acceptance = r->reference = r->variance = NAN;
   if (is_dir) read_result(path, column, r);
-  double *x;
-  long n;
+  double *x = NULL;
+  long n = 0;
   int rc = read_column(csv, column, &x, &n);
   if (rc) return rc;
   nqs_error err;

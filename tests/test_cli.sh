@@ -113,7 +113,7 @@ read -r err tau n cut <<<"$(awk -F, 'NR == 2 { print $5, $8, $11, $12 }' "$T/ar1
 awk -v e="$err" -v t="$tau" -v n="$n" -v c="$cut" 'BEGIN { exact = sqrt(2 * 4.5 / (n - c)); exit !(t > 0.9 * 4.5 && t < 1.1 * 4.5 && e > 0.9 * exact && e < 1.1 * exact) }'
 check "nqs analyze of an AR(1) trace: tau $tau (exact 4.5), error $err (exact sqrt(9/n)), $cut cut (exit $rc)" $(( $? | rc )) "outside 10 %"
 expect_error "nqs analyze of a folder without a trace" "trace.csv" -- analyze "$T/typo.ini.nothing"
-expect_error "nqs analyze of a column that is not there" "no column 'kinetc'" "kinetic" -- analyze "$T/demo" --column kinetc
+expect_error "nqs analyze of a column that is not there" "no column named 'kinetc'" "kinetic" -- analyze "$T/demo" --column kinetc
 
 # restart continues the run folder; a damaged checkpoint is refused with exit 2
 out4=$("$NQS" run --quiet --restart "$T/demo" --set optimizer.iterations=25 --set evaluation.samples=5000); rc=$?

@@ -274,6 +274,7 @@ nqs_status nqs_dataset_column(const char *path, const char *name, int ncols, int
   while (f && getline(&line, &cap, f) >= 0 && (line[0] == '#' || line[strspn(line, " \t\r\n")] == 0)) continue;
   if (f) fclose(f);
   if (line && parse_line(line, NULL, 0) >= 0) line[0] = 0; /* numbers: no header */
+  char names[512] = ""; /* the header's names, for the message */
   int col = 0;
   for (char *save = NULL, *t = line ? strtok_r(line, ",\r\n", &save) : NULL; t; t = strtok_r(NULL, ",\r\n", &save), col++) {
     while (*t == ' ' || *t == '\t') t++;
@@ -284,8 +285,13 @@ nqs_status nqs_dataset_column(const char *path, const char *name, int ncols, int
       free(line);
       return NQS_OK;
     }
+    const size_t at = strlen(names);
+    if (at + 8 < sizeof names) snprintf(names + at, sizeof names - at, "%s%s", at ? ", " : "", t);
   }
   free(line);
+  if (names[0])
+    return nqs_error_set(err, NQS_EINPUT, "%s: no column named '%s'; its header names %.400s (or give a 0-based index 0..%d)",
+                         path, name, names, ncols - 1);
   return nqs_error_set(err, NQS_EINPUT, "%s: no column named '%s' (name columns by a header row of the CSV, or by 0-based "
                        "index 0..%d)", path, name, ncols - 1);
 }
