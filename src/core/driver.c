@@ -226,13 +226,7 @@ long nqs_driver_trace_length(const nqs_driver *d) { return d->trace ? d->trace_s
 
 long nqs_driver_trace_mean(const nqs_driver *d, int q, double *x) {
   if (!d->trace || q < 0 || q >= d->m->nseries) return 0;
-  const int W = d->trace_walkers;
-  for (long t = 0; t < d->trace_sweeps; t++) {
-    const double *row = d->trace + ((size_t)q * d->trace_sweeps + t) * W;
-    double s = 0;
-    for (int w = 0; w < W; w++) s += row[w];
-    x[t] = s / W;
-  }
+  nqs_vmc_walker_mean(d->trace + (size_t)q * d->trace_sweeps * d->trace_walkers, d->trace_sweeps, d->trace_walkers, x);
   return d->trace_sweeps;
 }
 

@@ -209,9 +209,8 @@ static long too_small(nqs_handle *h, long n, long need) {
 
 long nqs_handle_params(nqs_handle *h, double *x, long n) {
   clear(h);
-  int np = 0;
-  const double *p = h->d ? nqs_driver_params(h->d, &np) : h->ran ? h->res.params : NULL;
-  if (!h->d && h->ran) np = h->res.nparams;
+  const int np = nqs_handle_nparams(h);
+  const double *p = h->d ? nqs_driver_params(h->d, NULL) : h->ran ? h->res.params : NULL;
   if (!p) return nqs_error_set(&h->err, NQS_EINPUT, "no parameters yet: start or run first"), -1;
   if (n < np) return too_small(h, n, np);
   memcpy(x, p, sizeof(double) * (size_t)np);

@@ -226,6 +226,14 @@ static void accumulate(int cplx, int np, const double *o, double e, double ei, d
   }
 }
 
+void nqs_vmc_walker_mean(const double *x, long sweeps, int walkers, double *out) {
+  for (long t = 0; t < sweeps; t++) {
+    double s = 0;
+    for (int i = 0; i < walkers; i++) s += x[t * walkers + i];
+    out[t] = s / walkers;
+  }
+}
+
 /* After sampling: acceptance, blocking estimates of every series (walker-averaged per sweep),
  * R-hat, and <O_k> with the energy gradient from the per-walker sums. */
 static void estimates(nqs_vmc *v, long sweeps, int want_grad, int keep, nqs_vmc_result *res) {
@@ -244,11 +252,7 @@ static void estimates(nqs_vmc *v, long sweeps, int want_grad, int keep, nqs_vmc_
   res->nseries = nser;
   for (int q = 0; q < nser; q++) {
     const double *x = S + (size_t)q * ns;
-    for (long t = 0; t < sweeps; t++) {
-      double s = 0;
-      for (int i = 0; i < nwg; i++) s += x[t * nwg + i];
-      wm[t] = s / nwg;
-    }
+    nqs_vmc_walker_mean(x, sweeps, nwg, wm);
     nqs_estimate e = nqs_blocking(wm, sweeps, scratch);
     double var = 0;
     for (long k = 0; k < ns; k++) var += (x[k] - e.mean) * (x[k] - e.mean);

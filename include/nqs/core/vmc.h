@@ -75,6 +75,10 @@ typedef void (*nqs_vmc_observe_fn)(void *ctx, int walker, const void *w);
 typedef void (*nqs_vmc_progress_fn)(void *ctx, double fraction);
 void nqs_vmc_set_hooks(nqs_vmc *v, nqs_vmc_observe_fn observe, nqs_vmc_progress_fn progress, void *ctx);
 
+/* The series x[t * walkers + w] averaged over the walkers, one value per sweep: what the error
+ * bars are blocked from (and trace.csv holds). */
+void nqs_vmc_walker_mean(const double *x, long sweeps, int walkers, double *out);
+
 double nqs_vmc_step(const nqs_vmc *v);
 void nqs_vmc_set_step(nqs_vmc *v, double step);
 /* This rank's walkers: local index i is global walker first_walker + i. */
