@@ -69,6 +69,9 @@ int main(void) {
   CHECK(nqs_net_parse(&net, "dense8, conv4", 1, 4, 4, 2, &err) == NQS_EINPUT && strstr(err.msg, "needs a lattice"),
         "a convolution after a dense layer is refused: %s", err.msg);
   CHECK(nqs_net_parse(&net, "conv4k2", 1, 4, 4, 2, &err) == NQS_EINPUT && strstr(err.msg, "odd"), "an even kernel is refused: %s", err.msg);
+  CHECK(nqs_net_parse(&net, "conv4k9", 1, 12, 12, 2, &err) == NQS_EINPUT && strstr(err.msg, "at most 7") &&
+            nqs_net_parse(&net, "conv4k7", 1, 12, 12, 2, &err) == NQS_OK,
+        "a kernel wider than 7 is refused, 7 taken: %s", err.msg);
   CHECK(nqs_net_parse(&net, "conv4, softmax", 1, 4, 4, 2, &err) == NQS_EINPUT && strstr(err.msg, "unknown layer 'softmax'"),
         "an unknown layer is named: %s", err.msg);
   CHECK(nqs_net_parse(&net, "conv8k5, relu, pool, dense32", 1, 10, 10, 2, &err) == NQS_OK &&
