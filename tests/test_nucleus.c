@@ -28,12 +28,12 @@
 #include "nqs/core/vmc.h"
 #include "nqs/nuclei/nucleus.h"
 
-static nqs_model *make(int A, int Z, const char *cutoff, int coulomb, const char *spin) {
+static nqs_model *make(int A, int Z, const char *cutoff, int coulomb, const char *spin, int context) {
   nqs_config c;
   nqs_error err;
   nqs_config_defaults(&c);
   char buf[96];
-  const char *set[] = {"system.type=nucleus", buf, NULL, NULL, NULL, NULL};
+  const char *set[] = {"system.type=nucleus", buf, NULL, NULL, NULL, NULL, context ? "nucleus.context=yes" : "nucleus.context=no"};
   snprintf(buf, sizeof buf, "nucleus.nucleons=%d", A);
   char z[48], cu[48], co[48], sp[64];
   snprintf(z, sizeof z, "nucleus.protons=%d", Z);
@@ -44,7 +44,7 @@ static nqs_model *make(int A, int Z, const char *cutoff, int coulomb, const char
   set[3] = cu;
   set[4] = co;
   set[5] = sp;
-  for (int k = 0; k < 6; k++)
+  for (int k = 0; k < 7; k++)
     if (nqs_config_set(&c, set[k], &err)) {
       printf("config: %s\n", err.msg);
       return NULL;
@@ -247,7 +247,7 @@ static void local_energy(const char *label, nqs_model *m, int coulomb, double la
 }
 
 static void sampling(void) {
-  nqs_model *m = make(2, 1, "4", 0, "none");
+  nqs_model *m = make(2, 1, "4", 0, "none", 0);
   if (!m) return;
   randomise(m, 21);
   /* quadrature in the relative distance r (nucleons at -+r/2 on the x axis): psi(r), and the
@@ -294,13 +294,18 @@ int main(void) {
     int A, Z, coulomb;
     const char *cutoff, *spin;
     double lambda, c1, c2, d0;
-  } cases[] = {{"2H L=4", 2, 1, 0, "4", "8", 4, -487.6128, -17.5515, 677.7989},
-               {"3H L=4", 3, 1, 0, "4", "8", 4, -487.6128, -17.5515, 677.7989},
-               {"3He L=6 Coulomb", 3, 2, 1, "6", "8, 4", 6, -1064.5010, -26.0830, 2652.651},
-               {"4He L=2 Coulomb", 4, 2, 1, "2", "8", 2, -133.3431, -9.0212, 68.4883},
-               {"4He L=4 no spin", 4, 2, 0, "4", "none", 4, -487.6128, -17.5515, 677.7989}};
+    int context; /* J and u see the pair's environment */
+  } cases[] = {{"2H L=4", 2, 1, 0, "4", "8", 4, -487.6128, -17.5515, 677.7989, 0},
+               {"3H L=4", 3, 1, 0, "4", "8", 4, -487.6128, -17.5515, 677.7989, 0},
+               {"3He L=6 Coulomb", 3, 2, 1, "6", "8, 4", 6, -1064.5010, -26.0830, 2652.651, 0},
+               {"4He L=2 Coulomb", 4, 2, 1, "2", "8", 2, -133.3431, -9.0212, 68.4883, 0},
+               {"4He L=4 no spin", 4, 2, 0, "4", "none", 4, -487.6128, -17.5515, 677.7989, 0},
+               {"2H L=4 context", 2, 1, 0, "4", "8", 4, -487.6128, -17.5515, 677.7989, 1},
+               {"3H L=6 context", 3, 1, 0, "6", "8, 4", 6, -1064.5010, -26.0830, 2652.651, 1},
+               {"4He L=6 context", 4, 2, 0, "6", "8", 6, -1064.5010, -26.0830, 2652.651, 1},
+               {"4He L=4 context, no spin", 4, 2, 0, "4", "none", 4, -487.6128, -17.5515, 677.7989, 1}};
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-    nqs_model *m = make(cases[c].A, cases[c].Z, cases[c].cutoff, cases[c].coulomb, cases[c].spin);
+    nqs_model *m = make(cases[c].A, cases[c].Z, cases[c].cutoff, cases[c].coulomb, cases[c].spin, cases[c].context);
     if (!m) {
       CHECK(0, "%s: model", cases[c].label);
       continue;

@@ -53,6 +53,7 @@ typedef struct {
   nqs_mlp jnet, unet, tnet;
   int off_j, off_u, off_t; /* parameter offsets: a, b, then J's, u's, t's */
   int triplet, nt;         /* three-body correlator on; the three-body terms (3 per triple) */
+  int context;             /* J and u see the pair's environment c_p as a second input */
   int ti[MAXT], tj[MAXT], tk[MAXT]; /* three-body term q: nucleons i < j and the apex k */
   int ws;           /* doubles of network workspace */
   double phi[MAXB], w[MAXP][MAXB];
@@ -69,6 +70,9 @@ typedef struct {
   double r[MAXP], e[MAXP][3]; /* distances and unit vectors (x_i - x_j)/r */
   double f[MAXP], f1[MAXP], f1r[MAXP], f2[MAXP], u[MAXP], u1[MAXP], u1r[MAXP], u2[MAXP]; /* f1r = f'/r */
   double t[MAXT], t1[MAXT], t2[MAXT]; /* the three-body terms: t(s), dt/ds, d2t/ds2 */
+  /* context only: grad c_p (3A), and J's and u's dy/dc and the rest of their Laplacians,
+   * y_c lap c + 2 y_zc grad z . grad c + y_cc |grad c|^2 */
+  double gc[MAXP][3 * NQS_NUC_MAXA], fc[MAXP], flc[MAXP], uc[MAXP], ulc[MAXP];
   double chi[MAXB], norm, logpsi;
 } nstate;
 
@@ -102,25 +106,82 @@ static void triplet_inputs(const nucleus *n, const double *x, double *S) {
   }
 }
 
-/* The pair values at x; with derivs also f', f'', u', u''. */
-static void evaluate(const nucleus *n, const double *th, const double *x, nstate *s, int derivs, double *work) {
-  static const double dir[1] = {1.0};
-  const double a = th[0], bb = th[1];
-  double X[MAXP], y[MAXP], d1[MAXP], d2[MAXP];
+static double dot(const double *a, const double *b, int n) {
+  double v = 0;
+  for (int k = 0; k < n; k++) v += a[k] * b[k];
+  return v;
+}
+
+/* The inputs of the pair networks, X[p] = z_p = r_ij^2 and, with context, X[np + p] = c_p,
+ * the mean square distance of the pair's two nucleons from the other A - 2,
+ *   c_p = sum_{k != i,j} (r_ik^2 + r_jk^2) / (2 (A - 2))   (0 for A = 2),
+ * symmetric in i <-> j and in the others, so sum_p y(z_p, c_p) stays symmetric under every
+ * permutation. Its derivatives: grad_i c = sum_k (x_i - x_k) / (A - 2) (likewise j),
+ * grad_k c = -((x_i - x_k) + (x_j - x_k)) / (A - 2), lap c = 12, grad z . grad c = 2 z.
+ * With gc != NULL, gc[p] = grad c_p. */
+static void pair_inputs(const nucleus *n, const double *x, double *X, double (*gc)[3 * NQS_NUC_MAXA]) {
   for (int p = 0; p < n->np; p++) {
     const double *xi = x + 3 * n->b.pi[p], *xj = x + 3 * n->b.pj[p];
     double r2 = 0;
-    for (int k = 0; k < 3; k++) {
-      s->e[p][k] = xi[k] - xj[k];
-      r2 += s->e[p][k] * s->e[p][k];
-    }
-    s->r[p] = sqrt(r2);
+    for (int k = 0; k < 3; k++) r2 += (xi[k] - xj[k]) * (xi[k] - xj[k]);
     X[p] = r2;
+  }
+  if (!n->context) return;
+  const int A = n->A;
+  const double kappa = A > 2 ? 1.0 / (A - 2) : 0.0;
+  for (int p = 0; p < n->np; p++) {
+    const int i = n->b.pi[p], j = n->b.pj[p];
+    double c = 0;
+    if (gc) memset(gc[p], 0, sizeof gc[p]);
+    for (int k = 0; k < A; k++) {
+      if (k == i || k == j) continue;
+      for (int d = 0; d < 3; d++) {
+        const double a1 = x[3 * i + d] - x[3 * k + d], a2 = x[3 * j + d] - x[3 * k + d];
+        c += a1 * a1 + a2 * a2;
+        if (gc) {
+          gc[p][3 * i + d] += kappa * a1;
+          gc[p][3 * j + d] += kappa * a2;
+          gc[p][3 * k + d] -= kappa * (a1 + a2);
+        }
+      }
+    }
+    X[n->np + p] = 0.5 * kappa * c;
+  }
+}
+
+/* A pair network of (z, c) along z, along c and along both: y, y_z, y_zz, y_c, and the part of
+ * its Laplacian from c, y_c lap c + 2 y_zc grad z . grad c + y_cc |grad c|^2 (see pair_inputs;
+ * for A = 2, c = 0 and all of it vanishes). */
+static void context_forward(const nqs_mlp *net, const double *th, int A, int np, const double *X,
+                            double (*gc)[3 * NQS_NUC_MAXA], double *y, double *yz, double *yzz, double *yc, double *lapc,
+                            double *work) {
+  static const double ez[2] = {1.0, 0.0}, ec[2] = {0.0, 1.0}, ezc[2] = {1.0, 1.0};
+  double ycc[MAXP], yss[MAXP], ignored[MAXP];
+  nqs_mlp_forward_batch(net, th, np, X, ez, y, yz, yzz, work);
+  nqs_mlp_forward_batch(net, th, np, X, ec, ignored, yc, ycc, work);
+  nqs_mlp_forward_batch(net, th, np, X, ezc, ignored, ignored, yss, work);
+  for (int p = 0; p < np; p++) {
+    const double yzc = 0.5 * (yss[p] - yzz[p] - ycc[p]);
+    lapc[p] = A > 2 ? 12.0 * yc[p] + 4.0 * X[p] * yzc + ycc[p] * dot(gc[p], gc[p], 3 * A) : 0.0;
+  }
+}
+
+/* The pair values at x; with derivs also f', f'', u', u'' (and the context terms). */
+static void evaluate(const nucleus *n, const double *th, const double *x, nstate *s, int derivs, double *work) {
+  static const double dir[1] = {1.0};
+  const double a = th[0], bb = th[1];
+  double X[2 * MAXP], y[MAXP], d1[MAXP], d2[MAXP];
+  pair_inputs(n, x, X, derivs ? s->gc : NULL);
+  for (int p = 0; p < n->np; p++) {
+    const double *xi = x + 3 * n->b.pi[p], *xj = x + 3 * n->b.pj[p];
+    for (int k = 0; k < 3; k++) s->e[p][k] = xi[k] - xj[k];
+    s->r[p] = sqrt(X[p]);
     for (int k = 0; k < 3; k++) s->e[p][k] /= s->r[p];
   }
   /* the networks see z = r^2, so they are smooth (even) at r = 0: no cusp, no 1/r in E_L;
    * with y_z, y_zz along z: y' = 2 r y_z, y'' = 2 y_z + 4 r^2 y_zz, and y'/r = 2 y_z */
-  nqs_mlp_forward_batch(&n->jnet, th + n->off_j, n->np, X, derivs ? dir : NULL, y, d1, d2, work);
+  if (n->context && derivs) context_forward(&n->jnet, th + n->off_j, n->A, n->np, X, s->gc, y, d1, d2, s->fc, s->flc, work);
+  else nqs_mlp_forward_batch(&n->jnet, th + n->off_j, n->np, X, derivs && !n->context ? dir : NULL, y, d1, d2, work);
   double U = 0;
   for (int p = 0; p < n->np; p++) {
     const double r = s->r[p], q = 1.0 + bb * r;
@@ -142,7 +203,8 @@ static void evaluate(const nucleus *n, const double *th, const double *x, nstate
   }
   for (int k = 0; k < n->nb; k++) s->chi[k] = n->phi[k];
   if (n->spin) {
-    nqs_mlp_forward_batch(&n->unet, th + n->off_u, n->np, X, derivs ? dir : NULL, s->u, d1, d2, work);
+    if (n->context && derivs) context_forward(&n->unet, th + n->off_u, n->A, n->np, X, s->gc, s->u, d1, d2, s->uc, s->ulc, work);
+    else nqs_mlp_forward_batch(&n->unet, th + n->off_u, n->np, X, derivs && !n->context ? dir : NULL, s->u, d1, d2, work);
     for (int p = 0; derivs && p < n->np; p++) {
       s->u1[p] = 2.0 * s->r[p] * d1[p];
       s->u1r[p] = 2.0 * d1[p];
@@ -157,12 +219,6 @@ static void evaluate(const nucleus *n, const double *th, const double *x, nstate
 }
 
 static double size_of(int A, const double *x);
-
-static double dot(const double *a, const double *b, int n) {
-  double v = 0;
-  for (int k = 0; k < n; k++) v += a[k] * b[k];
-  return v;
-}
 
 /* H applied to Psi at x, divided by F = exp(U): hchi[S] = (H Psi)_S / F over the basis, so that
  * E_L = chi . hchi / N; part[0..3] = the kinetic, two-body, three-body and Coulomb shares of
@@ -181,6 +237,10 @@ static void hamiltonian(const nucleus *n, const double *th, const double *x, nst
     for (int k = 0; k < 3; k++) {
       g[3 * i + k] += s->f1[p] * s->e[p][k];
       g[3 * j + k] -= s->f1[p] * s->e[p][k];
+    }
+    if (n->context) {
+      lapU += s->flc[p];
+      for (int k = 0; k < 3 * A; k++) g[k] += s->fc[p] * s->gc[p][k];
     }
   }
   for (int q = 0; n->triplet && q < n->nt; q++) {
@@ -203,7 +263,8 @@ static void hamiltonian(const nucleus *n, const double *th, const double *x, nst
     const int i = n->b.pi[p], j = n->b.pj[p];
     double ge = 0;
     for (int c = 0; c < 3; c++) ge += (g[3 * i + c] - g[3 * j + c]) * s->e[p][c];
-    const double cp = 2.0 * s->u1[p] * ge + 2.0 * (s->u2[p] + 2.0 * s->u1r[p]);
+    double cp = 2.0 * s->u1[p] * ge + 2.0 * (s->u2[p] + 2.0 * s->u1r[p]);
+    if (n->context) cp += 2.0 * s->uc[p] * dot(g, s->gc[p], 3 * A) + s->ulc[p];
     for (int k = 0; k < nb; k++) kin[k] += cp * n->w[p][k];
   }
   const double l2 = 0.25 * n->lec.lambda * n->lec.lambda;
@@ -258,10 +319,10 @@ static void dlogpsi_at(const nqs_model *m, const nwalker *w, const nstate *s, do
   const nucleus *n = NUC(m);
   const double *th = m->params;
   memset(o, 0, sizeof(double) * (size_t)m->nparams);
-  double X[MAXP], c[MAXP];
+  double X[2 * MAXP], c[MAXP];
+  pair_inputs(n, w->x, X, NULL);
   for (int p = 0; p < n->np; p++) {
     const double r = s->r[p], q = 1.0 + th[1] * r;
-    X[p] = r * r;
     o[0] -= r * r / q;
     o[1] += th[0] * r * r * r / (q * q);
     c[p] = n->spin ? dot(s->chi, n->w[p], n->nb) / s->norm : 0;
@@ -289,16 +350,14 @@ static void n_dlogpsi_force(const nqs_model *m, const void *wv, double *o, doubl
   const nucleus *n = NUC(m);
   const nwalker *w = wv;
   const hcache *h = walker_h(m, w);
-  double X[MAXP], c[MAXP];
+  double X[2 * MAXP], c[MAXP];
   dlogpsi_at(m, w, &h->s, o);
   const double el = h->part[0] + h->part[1] + h->part[2] + h->part[3];
   for (int k = 0; k < m->nparams; k++) f[k] = o[k] * el;
   if (!n->spin) return;
   for (int k = n->off_u; k < n->off_t; k++) f[k] = 0;
-  for (int p = 0; p < n->np; p++) {
-    X[p] = h->s.r[p] * h->s.r[p];
-    c[p] = dot(n->w[p], h->hchi, n->nb) / h->s.norm;
-  }
+  pair_inputs(n, w->x, X, NULL);
+  for (int p = 0; p < n->np; p++) c[p] = dot(n->w[p], h->hchi, n->nb) / h->s.norm;
   nqs_mlp_backward_batch(&n->unet, m->params + n->off_u, n->np, X, c, f + n->off_u, w->work);
 }
 
@@ -452,16 +511,16 @@ static nqs_status constants(const nqs_config *c, nqs_lec *lec, nqs_error *err) {
   return NQS_OK;
 }
 
-/* One correlator network of one input from its [nucleus] key ("none" allowed when may_omit):
- * *on = 0 for none. */
-static nqs_status network(const char *text, const char *key, int may_omit, nqs_mlp *net, int *on, nqs_error *err) {
+/* One correlator network of `inputs` inputs from its [nucleus] key ("none" allowed when
+ * may_omit): *on = 0 for none. */
+static nqs_status network(const char *text, const char *key, int may_omit, int inputs, nqs_mlp *net, int *on, nqs_error *err) {
   int w[8], nw;
   *on = !(may_omit && strcmp(text, "none") == 0);
   if (!*on) return NQS_OK;
   if (nqs_mlp_parse_widths(text, w, &nw))
     return nqs_error_setk(err, NQS_EINPUT, key, "%s = %s: give %sa comma list of 1 to 7 widths, each 1..4096", key + 8, text,
                           may_omit ? "none, or " : "");
-  return nqs_mlp_init(net, 1, w, nw, NQS_ACT_TANH, err);
+  return nqs_mlp_init(net, inputs, w, nw, NQS_ACT_TANH, err);
 }
 
 /* The reference beside the energy: the exact deuteron (radial equation), or GFMC for 3H and 4He
@@ -501,10 +560,11 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
   n->c = *c;
   const nqs_config *cc = &n->c;
   int jastrow, triplet;
+  n->context = strcmp(cc->nucleus.context, "yes") == 0;
   if (nqs_spin_isospin_init(&n->b, cc->nucleus.nucleons, cc->nucleus.protons, err) || constants(cc, &n->lec, err) ||
-      network(cc->nucleus.jastrow_layers, "nucleus.jastrow_layers", 0, &n->jnet, &jastrow, err) ||
-      network(cc->nucleus.spin_layers, "nucleus.spin_layers", 1, &n->unet, &n->spin, err) ||
-      network(cc->nucleus.triplet_layers, "nucleus.triplet_layers", 1, &n->tnet, &triplet, err))
+      network(cc->nucleus.jastrow_layers, "nucleus.jastrow_layers", 0, 1 + n->context, &n->jnet, &jastrow, err) ||
+      network(cc->nucleus.spin_layers, "nucleus.spin_layers", 1, 1 + n->context, &n->unet, &n->spin, err) ||
+      network(cc->nucleus.triplet_layers, "nucleus.triplet_layers", 1, 1, &n->tnet, &triplet, err))
     goto fail;
   n->A = n->b.A;
   n->np = n->b.npairs;
@@ -541,6 +601,10 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
   nqs_mlp_init_zero_output(&n->jnet, m->params + n->off_j, &rng);
   if (n->spin) nqs_mlp_init_zero_output(&n->unet, m->params + n->off_u, &rng);
   if (n->triplet) nqs_mlp_init_zero_output(&n->tnet, m->params + n->off_t, &rng);
+  /* the context column of W_0 starts at zero: the networks start as functions of r alone, and a
+   * run warm-started from one without context (matched by name) starts from that state exactly */
+  for (int o = 0; n->context && o < n->jnet.w[1]; o++) m->params[n->off_j + 2 * o + 1] = 0;
+  for (int o = 0; n->context && n->spin && o < n->unet.w[1]; o++) m->params[n->off_u + 2 * o + 1] = 0;
   m->ncoords = 3 * n->A;
   m->moves = n->A;
   m->units = n->A;
@@ -616,6 +680,7 @@ static void n_describe(const nqs_model *m, cJSON *sy) {
   cJSON_AddBoolToObject(sy, "coulomb", n->coulomb);
   cJSON_AddNumberToObject(sy, "hbar2_over_m_MeV_fm2", n->hm);
   cJSON_AddNumberToObject(sy, "spin_isospin_states", n->nb);
+  cJSON_AddBoolToObject(sy, "context", n->context);
   cJSON_AddStringToObject(sy, "jastrow_layers", n->c.nucleus.jastrow_layers);
   cJSON_AddStringToObject(sy, "spin_layers", n->c.nucleus.spin_layers);
   cJSON_AddStringToObject(sy, "triplet_layers", n->triplet ? n->c.nucleus.triplet_layers : "none");
@@ -647,6 +712,8 @@ static const nqs_option own_options[] = {
     {"nucleus", "D0", NQS_K_REAL, NQS_OPTION_FIELD(nucleus.D0), "677.7989", -1e6, 1e6, 0, NULL, "cutoff = custom: D0 (MeV)"},
     {"nucleus", "coulomb", NQS_K_CHOICE, NQS_OPTION_FIELD(nucleus.coulomb), "no", 0, 0, 0, "yes|no",
      "the Coulomb repulsion e^2/r between protons"},
+    {"nucleus", "context", NQS_K_CHOICE, NQS_OPTION_FIELD(nucleus.context), "no", 0, 0, 0, "yes|no",
+     "J and u also see each pair's environment: the mean square distance of its nucleons from the others"},
     {"nucleus", "jastrow_layers", NQS_K_STRING, NQS_OPTION_FIELD(nucleus.jastrow_layers), "16, 16", 0, 0, 0, NULL,
      "hidden widths of the pair network J(r) in f(r) = J(r) - a r^2/(1 + b r) (tanh)"},
     {"nucleus", "spin_layers", NQS_K_STRING, NQS_OPTION_FIELD(nucleus.spin_layers), "16", 0, 0, 0, NULL,

@@ -30,7 +30,7 @@ typedef struct nqs_config {
   } lattice;
   struct { /* [nucleus]: light nuclei from pionless EFT */
     int nucleons, protons;
-    char cutoff[8], coulomb[4], jastrow_layers[64], spin_layers[64], triplet_layers[64];
+    char cutoff[8], coulomb[4], context[4], jastrow_layers[64], spin_layers[64], triplet_layers[64];
     double lambda, C1, C2, D0, confine_a, confine_b;
   } nucleus;
   struct {
