@@ -7,7 +7,7 @@ static void sgd_step(double *theta, const double *grad, double *state, int np, d
   for (int k = 0; k < np; k++) theta[k] -= lr * grad[k];
 }
 
-void nqs_adam_step(double *theta, const double *grad, double *m, double *v, int np, double lr, double beta1, long t) {
+__attribute__((target_clones("avx2", "default"))) void nqs_adam_step(double *theta, const double *grad, double *m, double *v, int np, double lr, double beta1, long t) {
   const double b2 = 0.999, eps = 1e-8;
   const double c1 = 1.0 - pow(beta1, (double)t), c2 = 1.0 - pow(b2, (double)t);
   for (int k = 0; k < np; k++) {

@@ -86,30 +86,42 @@ done:
 }
 
 #define GROUP 64 /* rows per batch call within a chunk */
+#define OBLOCK 8  /* output rows of a dense layer per gradient task */
 
 typedef struct {
   const nqs_net *net;
   int threads;
-  double *g[CHUNKS], *work[CHUNKS], *x[CHUNKS], *p[CHUNKS]; /* per chunk: gradient (zero between passes), batch workspace, rows, probabilities */
+  /* per chunk: the other layers' gradient (zero between passes), the dense layers' deltas, batch
+   * workspace, rows, probabilities */
+  double *g[CHUNKS], *keep[CHUNKS], *work[CHUNKS], *x[CHUNKS], *p[CHUNKS];
   int *lab[CHUNKS];
+  int ntask, (*task)[3]; /* the dense weight gradients in tasks: layer, first and end output row */
 } trainer;
 
 /* Mean loss and accuracy over rows idx[0..n), and (grad != NULL) the gradient of the mean loss.
- * Chunk ch takes the rows i = ch mod CHUNKS, in groups of at most GROUP rows per batch call. */
+ * In rounds of GROUP x CHUNKS rows, chunk ch takes the rows i = ch mod CHUNKS. A dense layer's
+ * weight gradient is then summed over the round's chunks in chunk order, its output rows shared
+ * among the threads; the other layers' (the convolutions', a few dozen numbers) are summed per
+ * chunk and added in chunk order. Either way no sum depends on the number of threads. */
 static void pass(const trainer *t, const double *th, const samples *s, const long *idx, long n, double *grad, double *loss,
                  double *acc) {
   const nqs_net *net = t->net;
   const int K = net->classes;
   double l[CHUNKS] = {0}, a[CHUNKS] = {0};
+  if (grad) memset(grad, 0, sizeof(double) * (size_t)net->np);
+  for (long r0 = 0; r0 < n; r0 += (long)GROUP * CHUNKS) {
+    int rows[CHUNKS];
 #pragma omp parallel for schedule(dynamic, 1) num_threads(t->threads)
-  for (int ch = 0; ch < CHUNKS; ch++) {
-    for (long i0 = ch; i0 < n; i0 += (long)GROUP * CHUNKS) {
+    for (int ch = 0; ch < CHUNKS; ch++) {
       int m = 0;
-      for (long i = i0; i < n && m < GROUP; i += CHUNKS, m++) {
+      for (long i = r0 + ch; i < n && m < GROUP; i += CHUNKS, m++) {
         memcpy(t->x[ch] + (size_t)m * s->nf, s->x + (size_t)idx[i] * s->nf, sizeof(double) * s->nf);
         t->lab[ch][m] = s->y[idx[i]];
       }
-      l[ch] += nqs_net_loss_grad_batch(net, th, t->x[ch], t->lab[ch], m, 1.0 / n, grad ? t->g[ch] : NULL, t->p[ch], t->work[ch]);
+      rows[ch] = m;
+      if (!m) continue;
+      l[ch] += nqs_net_loss_grad_batch(net, th, t->x[ch], t->lab[ch], m, 1.0 / n, grad ? t->g[ch] : NULL, t->p[ch], t->work[ch],
+                                       grad ? t->keep[ch] : NULL);
       for (int r = 0; r < m; r++) {
         const double *p = t->p[ch] + (size_t)r * K;
         int best = 0;
@@ -118,19 +130,23 @@ static void pass(const trainer *t, const double *th, const samples *s, const lon
         a[ch] += best == t->lab[ch][r];
       }
     }
+    if (!grad) continue;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(t->threads)
+    for (int q = 0; q < t->ntask; q++)
+      nqs_net_dense_grad(net, t->task[q][0], t->task[q][1], t->task[q][2], CHUNKS, rows, t->work, t->keep, 1.0 / n, grad);
   }
   *loss = *acc = 0;
   for (int ch = 0; ch < CHUNKS; ch++) *loss += l[ch], *acc += a[ch];
   *loss /= n, *acc /= n;
   if (!grad) return;
-  /* each parameter's chunk sums added in chunk order, whichever thread does it, and the chunk
-   * sums zeroed for the next pass on the way (they are zero whenever no pass is running) */
-#pragma omp parallel for schedule(static) num_threads(t->threads)
-  for (int q = 0; q < net->np; q++) {
-    double sum = 0;
-    for (int ch = 0; ch < CHUNKS; ch++) sum += t->g[ch][q], t->g[ch][q] = 0;
-    grad[q] = sum;
-  }
+  /* the other layers' parameters: chunk sums added in chunk order, and zeroed for the next pass */
+  for (int i = 0; i < net->nl; i++)
+    if (net->l[i].kind != NQS_LAYER_DENSE)
+      for (int q = net->l[i].off; q < net->l[i].off + net->l[i].np; q++) {
+        double sum = 0;
+        for (int ch = 0; ch < CHUNKS; ch++) sum += t->g[ch][q], t->g[ch][q] = 0;
+        grad[q] = sum;
+      }
 }
 
 /* The training's whole state, written to DIR/checkpoint.h5 after every epoch. */
@@ -338,12 +354,21 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   perm = malloc(sizeof(long) * s.n), test = malloc(sizeof(long) * s.n), train = malloc(sizeof(long) * s.n), val = malloc(sizeof(long) * s.n);
   th = malloc(sizeof(double) * net.np), best = malloc(sizeof(double) * net.np), g = malloc(sizeof(double) * net.np);
   m1 = calloc(net.np, sizeof(double)), m2 = calloc(net.np, sizeof(double)), prob = malloc(sizeof(double) * s.n);
-  int ok = perm && test && train && val && th && best && g && m1 && m2 && prob;
+  for (int i = 0; i < net.nl; i++)
+    if (net.l[i].kind == NQS_LAYER_DENSE) tr.ntask += (net.l[i].out_c + OBLOCK - 1) / OBLOCK;
+  tr.task = malloc(sizeof *tr.task * (size_t)tr.ntask);
+  for (int i = 0, q = 0; tr.task && i < net.nl; i++)
+    for (int r = 0; net.l[i].kind == NQS_LAYER_DENSE && r < net.l[i].out_c; r += OBLOCK, q++) {
+      tr.task[q][0] = i, tr.task[q][1] = r;
+      tr.task[q][2] = r + OBLOCK < net.l[i].out_c ? r + OBLOCK : net.l[i].out_c;
+    }
+  int ok = perm && test && train && val && th && best && g && m1 && m2 && prob && tr.task;
   for (int ch = 0; ch < CHUNKS; ch++) {
     tr.g[ch] = calloc((size_t)net.np, sizeof(double)), tr.work[ch] = malloc(sizeof(double) * nqs_net_batch_work_size(&net, GROUP));
+    tr.keep[ch] = malloc(sizeof(double) * nqs_net_keep_size(&net, GROUP));
     tr.x[ch] = malloc(sizeof(double) * GROUP * s.nf), tr.p[ch] = malloc(sizeof(double) * GROUP * s.classes);
     tr.lab[ch] = malloc(sizeof(int) * GROUP);
-    ok &= tr.g[ch] && tr.work[ch] && tr.x[ch] && tr.p[ch] && tr.lab[ch];
+    ok &= tr.g[ch] && tr.keep[ch] && tr.work[ch] && tr.x[ch] && tr.p[ch] && tr.lab[ch];
   }
   if (!ok) {
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld rows and %d parameters", s.n, net.np);
@@ -450,7 +475,8 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
 done:
   if (csv) fclose(csv);
   nqs_run_unlock(lock);
-  for (int ch = 0; ch < CHUNKS; ch++) free(tr.g[ch]), free(tr.work[ch]), free(tr.x[ch]), free(tr.p[ch]), free(tr.lab[ch]);
+  for (int ch = 0; ch < CHUNKS; ch++) free(tr.g[ch]), free(tr.keep[ch]), free(tr.work[ch]), free(tr.x[ch]), free(tr.p[ch]), free(tr.lab[ch]);
+  free(tr.task);
   free(perm), free(test), free(train), free(val), free(th), free(best), free(g), free(m1), free(m2), free(prob);
   samples_free(&s);
   return st;

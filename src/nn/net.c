@@ -380,58 +380,95 @@ __attribute__((target_clones("avx2", "default"))) static void dense_forward_batc
     for (int o = 0; o < out; o++) Z[(size_t)s * out + o] = b[o] + dot8(W + (size_t)o * in, A + (size_t)s * in, in);
 }
 
-__attribute__((target_clones("avx2", "default"))) static void dense_backward_batch(int n, int in, int out, const double *W,
-                                                                                   const double *A, const double *dZ,
-                                                                                   double scale, double *gW, double *gb,
-                                                                                   double *dA) {
-  if (gW) /* samples four at a time, (c0 a0 + c1 a1) + (c2 a2 + c3 a3), then one by one; a block of
-              eight entries of a row of gW stays in registers over all the samples */
+/* gW += scale sum_s dZ[s] A[s]^T and gb += scale sum_s dZ[s] for the output rows o0 <= o < o1,
+ * over a batch held in parts (part p: rows[p] samples, inputs A[p] (rows[p] x in), deltas dZ[p]
+ * (rows[p] x out)), summed part after part in one fixed order: within a part four samples at a
+ * time, (c0 a0 + c1 a1) + (c2 a2 + c3 a3), then one by one. A block of sixteen (then eight)
+ * entries of a row of gW stays in registers over all the samples of all the parts; the scaled
+ * deltas of the row are gathered once (at most DCOL samples at a time). */
+enum { DCOL = 512 };
+static inline __attribute__((always_inline)) void grad_block16(int n, int in, const double *restrict d, const double *Ap,
+                                                               double *g) {
+  v4d g0 = *(const v4d *)g, g1 = *(const v4d *)(g + 4), g2 = *(const v4d *)(g + 8), g3 = *(const v4d *)(g + 12);
+  const int n4 = n - n % 4;
+  for (int s = 0; s < n4; s += 4) {
+    const double *a0 = Ap + (size_t)s * in, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
+    const v4d c0 = {d[s], d[s], d[s], d[s]}, c1 = {d[s + 1], d[s + 1], d[s + 1], d[s + 1]};
+    const v4d c2 = {d[s + 2], d[s + 2], d[s + 2], d[s + 2]}, c3 = {d[s + 3], d[s + 3], d[s + 3], d[s + 3]};
+    g0 += (c0 * *(const v4d *)a0 + c1 * *(const v4d *)a1) + (c2 * *(const v4d *)a2 + c3 * *(const v4d *)a3);
+    g1 += (c0 * *(const v4d *)(a0 + 4) + c1 * *(const v4d *)(a1 + 4)) + (c2 * *(const v4d *)(a2 + 4) + c3 * *(const v4d *)(a3 + 4));
+    g2 += (c0 * *(const v4d *)(a0 + 8) + c1 * *(const v4d *)(a1 + 8)) + (c2 * *(const v4d *)(a2 + 8) + c3 * *(const v4d *)(a3 + 8));
+    g3 += (c0 * *(const v4d *)(a0 + 12) + c1 * *(const v4d *)(a1 + 12)) +
+          (c2 * *(const v4d *)(a2 + 12) + c3 * *(const v4d *)(a3 + 12));
+  }
+  for (int s = n4; s < n; s++) {
+    const double *a = Ap + (size_t)s * in;
+    const v4d c = {d[s], d[s], d[s], d[s]};
+    g0 += c * *(const v4d *)a, g1 += c * *(const v4d *)(a + 4), g2 += c * *(const v4d *)(a + 8), g3 += c * *(const v4d *)(a + 12);
+  }
+  *(v4d *)g = g0, *(v4d *)(g + 4) = g1, *(v4d *)(g + 8) = g2, *(v4d *)(g + 12) = g3;
+}
+
+static inline __attribute__((always_inline)) void grad_block8(int n, int in, const double *restrict d, const double *Ap,
+                                                              double *g) {
+  v4d gl = *(const v4d *)g, gh = *(const v4d *)(g + 4);
+  const int n4 = n - n % 4;
+  for (int s = 0; s < n4; s += 4) {
+    const double *a0 = Ap + (size_t)s * in, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
+    const v4d c0 = {d[s], d[s], d[s], d[s]}, c1 = {d[s + 1], d[s + 1], d[s + 1], d[s + 1]};
+    const v4d c2 = {d[s + 2], d[s + 2], d[s + 2], d[s + 2]}, c3 = {d[s + 3], d[s + 3], d[s + 3], d[s + 3]};
+    gl += (c0 * *(const v4d *)a0 + c1 * *(const v4d *)a1) + (c2 * *(const v4d *)a2 + c3 * *(const v4d *)a3);
+    gh += (c0 * *(const v4d *)(a0 + 4) + c1 * *(const v4d *)(a1 + 4)) + (c2 * *(const v4d *)(a2 + 4) + c3 * *(const v4d *)(a3 + 4));
+  }
+  for (int s = n4; s < n; s++) {
+    const double *a = Ap + (size_t)s * in;
+    const v4d c = {d[s], d[s], d[s], d[s]};
+    gl += c * *(const v4d *)a, gh += c * *(const v4d *)(a + 4);
+  }
+  *(v4d *)g = gl, *(v4d *)(g + 4) = gh;
+}
+
+__attribute__((target_clones("avx2", "default"))) static void dense_weight_grad(int nparts, const int *rows,
+                                                                                const double *const *A, const double *const *dZ,
+                                                                                int in, int out, int o0, int o1, double scale,
+                                                                                double *gW, double *gb) {
+  double d[DCOL];
+  for (int o = o0; o < o1; o++) {
+    double *g = gW + (size_t)o * in;
+    for (int p = 0; p < nparts; p++)
+      for (int s0 = 0; s0 < rows[p]; s0 += DCOL) {
+        const int n = rows[p] - s0 < DCOL ? rows[p] - s0 : DCOL, n4 = n - n % 4;
+        const double *dz = dZ[p] + (size_t)s0 * out, *Ap = A[p] + (size_t)s0 * in;
+        for (int s = 0; s < n; s++) d[s] = scale * dz[(size_t)s * out + o];
+        for (int s = 0; s < n4; s += 4) gb[o] += (d[s] + d[s + 1]) + (d[s + 2] + d[s + 3]);
+        for (int s = n4; s < n; s++) gb[o] += d[s];
+        int i0 = 0;
+        for (; i0 + 16 <= in; i0 += 16) grad_block16(n, in, d, Ap + i0, g + i0);
+        for (; i0 + 8 <= in; i0 += 8) grad_block8(n, in, d, Ap + i0, g + i0);
+        for (; i0 < in; i0++) {
+          double gi = g[i0];
+          for (int s = 0; s < n4; s += 4) {
+            const double *a0 = Ap + (size_t)s * in + i0, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
+            gi += (d[s] * *a0 + d[s + 1] * *a1) + (d[s + 2] * *a2 + d[s + 3] * *a3);
+          }
+          for (int s = n4; s < n; s++) gi += d[s] * Ap[(size_t)s * in + i0];
+          g[i0] = gi;
+        }
+      }
+  }
+}
+
+/* dA = dZ W over a batch. */
+static void dense_input_grad(int n, int in, int out, const double *W, const double *dZ, double *dA) {
+  for (int s = 0; s < n; s++) {
+    double *da = dA + (size_t)s * in;
+    memset(da, 0, sizeof(double) * in);
     for (int o = 0; o < out; o++) {
-      double *g = gW + (size_t)o * in;
-      const int n4 = n - n % 4;
-      for (int s = 0; s < n4; s += 4)
-        gb[o] += ((scale * dZ[(size_t)s * out + o] + scale * dZ[(size_t)(s + 1) * out + o]) +
-                  (scale * dZ[(size_t)(s + 2) * out + o] + scale * dZ[(size_t)(s + 3) * out + o]));
-      for (int s = n4; s < n; s++) gb[o] += scale * dZ[(size_t)s * out + o];
-      int i0 = 0;
-      for (; i0 + 8 <= in; i0 += 8) {
-        v4d gl = *(const v4d *)(g + i0), gh = *(const v4d *)(g + i0 + 4);
-        for (int s = 0; s < n4; s += 4) {
-          const double *a0 = A + (size_t)s * in + i0, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
-          const double d0 = scale * dZ[(size_t)s * out + o], d1 = scale * dZ[(size_t)(s + 1) * out + o];
-          const double d2 = scale * dZ[(size_t)(s + 2) * out + o], d3 = scale * dZ[(size_t)(s + 3) * out + o];
-          const v4d c0 = {d0, d0, d0, d0}, c1 = {d1, d1, d1, d1}, c2 = {d2, d2, d2, d2}, c3 = {d3, d3, d3, d3};
-          gl += (c0 * *(const v4d *)a0 + c1 * *(const v4d *)a1) + (c2 * *(const v4d *)a2 + c3 * *(const v4d *)a3);
-          gh += (c0 * *(const v4d *)(a0 + 4) + c1 * *(const v4d *)(a1 + 4)) + (c2 * *(const v4d *)(a2 + 4) + c3 * *(const v4d *)(a3 + 4));
-        }
-        for (int s = n4; s < n; s++) {
-          const double d = scale * dZ[(size_t)s * out + o], *a = A + (size_t)s * in + i0;
-          const v4d c = {d, d, d, d};
-          gl += c * *(const v4d *)a, gh += c * *(const v4d *)(a + 4);
-        }
-        *(v4d *)(g + i0) = gl, *(v4d *)(g + i0 + 4) = gh;
-      }
-      for (; i0 < in; i0++) {
-        double gi = g[i0];
-        for (int s = 0; s < n4; s += 4) {
-          const double *a0 = A + (size_t)s * in + i0, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
-          gi += (scale * dZ[(size_t)s * out + o] * *a0 + scale * dZ[(size_t)(s + 1) * out + o] * *a1) +
-                (scale * dZ[(size_t)(s + 2) * out + o] * *a2 + scale * dZ[(size_t)(s + 3) * out + o] * *a3);
-        }
-        for (int s = n4; s < n; s++) gi += scale * dZ[(size_t)s * out + o] * A[(size_t)s * in + i0];
-        g[i0] = gi;
-      }
+      const double c = dZ[(size_t)s * out + o], *w = W + (size_t)o * in;
+      if (c != 0)
+        for (int i = 0; i < in; i++) da[i] += c * w[i];
     }
-  if (dA)
-    for (int s = 0; s < n; s++) {
-      double *da = dA + (size_t)s * in;
-      memset(da, 0, sizeof(double) * in);
-      for (int o = 0; o < out; o++) {
-        const double c = dZ[(size_t)s * out + o], *w = W + (size_t)o * in;
-        if (c != 0)
-          for (int i = 0; i < in; i++) da[i] += c * w[i];
-      }
-    }
+  }
 }
 
 /* The activation layers over a whole batch (m values): element by element, branch-free, so that
@@ -488,8 +525,21 @@ const double *nqs_net_outputs_batch(const nqs_net *net, const double *theta, con
   return in;
 }
 
-void nqs_net_backward_batch(const nqs_net *net, const double *theta, const double *dY, int n, double scale, double *grad,
-                            double *dX, double *work) {
+/* The offset of dense layer i's deltas in a keep buffer of a batch of n: n x the widths of the
+ * dense layers before it. */
+static size_t keep_offset(const nqs_net *net, int i, int n) {
+  size_t k = 0;
+  for (int j = 0; j < i; j++)
+    if (net->l[j].kind == NQS_LAYER_DENSE) k += (size_t)net->l[j].out_c;
+  return k * (size_t)n;
+}
+
+int nqs_net_keep_size(const nqs_net *net, int n) { return (int)keep_offset(net, net->nl, n); }
+
+/* The batch backward pass; with keep, the dense layers store their deltas there instead of
+ * adding to their weight gradients (nqs_net_dense_grad adds them later). */
+static void backward_batch(const nqs_net *net, const double *theta, const double *dY, int n, double scale, double *grad,
+                           double *dX, double *work, double *keep) {
   const size_t M = (size_t)n * max_size(net);
   double *d = work + (size_t)n * net->act_size, *dn = d + M;
   memcpy(d, dY, sizeof(double) * (size_t)n * net->classes);
@@ -499,8 +549,13 @@ void nqs_net_backward_batch(const nqs_net *net, const double *theta, const doubl
     double *din = i ? dn : dX;
     if (L->kind == NQS_LAYER_DENSE) {
       const double *W = theta + L->off;
-      double *gW = grad ? grad + L->off : NULL, *gb = grad ? grad + L->off + (size_t)L->out_c * L->in_size : NULL;
-      dense_backward_batch(n, L->in_size, L->out_c, W, in, d, scale, gW, gb, din);
+      if (keep) memcpy(keep + keep_offset(net, i, n), d, sizeof(double) * (size_t)n * L->out_c);
+      else if (grad) {
+        const double *dz = d;
+        dense_weight_grad(1, &n, &in, &dz, L->in_size, L->out_c, 0, L->out_c, scale, grad + L->off,
+                          grad + L->off + (size_t)L->out_c * L->in_size);
+      }
+      if (din) dense_input_grad(n, L->in_size, L->out_c, W, d, din);
     } else if (is_activation(L->kind)) {
       if (din) activation_backward(L->kind, (long)n * L->in_size, in, out, d, din);
     } else
@@ -512,8 +567,30 @@ void nqs_net_backward_batch(const nqs_net *net, const double *theta, const doubl
   }
 }
 
+void nqs_net_backward_batch(const nqs_net *net, const double *theta, const double *dY, int n, double scale, double *grad,
+                            double *dX, double *work) {
+  backward_batch(net, theta, dY, n, scale, grad, dX, work, NULL);
+}
+
+void nqs_net_dense_grad(const nqs_net *net, int layer, int o0, int o1, int nparts, const int *rows, double *const *works,
+                        double *const *keeps, double scale, double *grad) {
+  enum { MAXPARTS = 64 };
+  const nqs_layer *L = &net->l[layer];
+  for (int p0 = 0; p0 < nparts; p0 += MAXPARTS) {
+    const double *A[MAXPARTS], *dZ[MAXPARTS];
+    const int np = nparts - p0 < MAXPARTS ? nparts - p0 : MAXPARTS;
+    for (int p = 0; p < np; p++) {
+      const int n = rows[p0 + p];
+      A[p] = layer ? works[p0 + p] + (size_t)n * net->l[layer - 1].act : works[p0 + p];
+      dZ[p] = keeps[p0 + p] + keep_offset(net, layer, n);
+    }
+    dense_weight_grad(np, rows + p0, A, dZ, L->in_size, L->out_c, o0, o1, scale, grad + L->off,
+                      grad + L->off + (size_t)L->out_c * L->in_size);
+  }
+}
+
 double nqs_net_loss_grad_batch(const nqs_net *net, const double *theta, const double *X, const int *labels, int n, double scale,
-                               double *grad, double *P, double *work) {
+                               double *grad, double *P, double *work, double *keep) {
   const double *z = nqs_net_outputs_batch(net, theta, X, n, work);
   const int K = net->classes;
   double loss = 0, *dy = work + (size_t)n * (net->act_size + 2 * max_size(net)); /* n x K after the deltas */
@@ -525,7 +602,7 @@ double nqs_net_loss_grad_batch(const nqs_net *net, const double *theta, const do
     for (int k = 0; k < K; k++) p[k] /= sum, dy[(size_t)s * K + k] = p[k] - (k == labels[s]);
     loss -= log(fmax(p[labels[s]], 1e-300));
   }
-  if (grad) nqs_net_backward_batch(net, theta, dy, n, scale, grad, NULL, work);
+  if (grad || keep) backward_batch(net, theta, dy, n, scale, grad, NULL, work, keep);
   return loss;
 }
 
@@ -558,7 +635,7 @@ void nqs_net_backward(const nqs_net *net, const double *theta, const double *dy,
 
 double nqs_net_loss_grad(const nqs_net *net, const double *theta, const double *x, int label, double scale, double *grad,
                          double *p, double *work) {
-  return nqs_net_loss_grad_batch(net, theta, x, &label, 1, scale, grad, p, work);
+  return nqs_net_loss_grad_batch(net, theta, x, &label, 1, scale, grad, p, work, NULL);
 }
 
 void nqs_net_describe(const nqs_net *net, char *buf, int size) {

@@ -75,7 +75,19 @@ const double *nqs_net_outputs_batch(const nqs_net *net, const double *theta, con
 void nqs_net_backward_batch(const nqs_net *net, const double *theta, const double *dY, int n, double scale, double *grad,
                             double *dX, double *work);
 double nqs_net_loss_grad_batch(const nqs_net *net, const double *theta, const double *X, const int *labels, int n, double scale,
-                               double *grad, double *P, double *work);
+                               double *grad, double *P, double *work, double *keep);
+
+/* Dense weight gradients summed over a whole batch that was passed in parts (one per thread,
+ * say) in one fixed order, instead of one gradient copy per part added up afterwards: with keep
+ * (nqs_net_keep_size(net, n) doubles) nqs_net_loss_grad_batch stores the dense layers' deltas
+ * there and leaves their weights' gradients alone (grad then gets only the other layers'; it may
+ * be NULL). nqs_net_dense_grad then ADDS scale x the gradient of dense layer `layer`'s output
+ * rows o0 <= o < o1, summed over parts 0..nparts-1 in order (part p: rows[p] samples, passed
+ * with workspace works[p] and keep buffer keeps[p]), to grad. Disjoint row ranges may run at
+ * once; the sum does not depend on how they are split. */
+int nqs_net_keep_size(const nqs_net *net, int n);
+void nqs_net_dense_grad(const nqs_net *net, int layer, int o0, int o1, int nparts, const int *rows, double *const *works,
+                        double *const *keeps, double scale, double *grad);
 
 /* One-line description, e.g. "conv8(3x3) relu pool dense32 relu dense2: 12345 parameters". */
 void nqs_net_describe(const nqs_net *net, char *buf, int size);
