@@ -7,7 +7,10 @@ static void sgd_step(double *theta, const double *grad, double *state, int np, d
   for (int k = 0; k < np; k++) theta[k] -= lr * grad[k];
 }
 
-__attribute__((target_clones("avx2", "default"))) void nqs_adam_step(double *theta, const double *grad, double *m, double *v, int np, double lr, double beta1, long t) {
+/* element by element, so every vector clone gives the same bits */
+__attribute__((target_clones("avx512f", "avx2", "default"))) void nqs_adam_step(double *theta, const double *grad, double *m,
+                                                                                double *v, int np, double lr, double beta1,
+                                                                                long t) {
   const double b2 = 0.999, eps = 1e-8;
   const double c1 = 1.0 - pow(beta1, (double)t), c2 = 1.0 - pow(b2, (double)t);
   for (int k = 0; k < np; k++) {

@@ -92,8 +92,8 @@ typedef struct {
   const nqs_net *net;
   int threads;
   /* per chunk: the other layers' gradient (zero between passes), the dense layers' deltas, batch
-   * workspace, rows, probabilities */
-  double *g[CHUNKS], *keep[CHUNKS], *work[CHUNKS], *x[CHUNKS], *p[CHUNKS];
+   * workspace (the rows are gathered into its input block), probabilities */
+  double *g[CHUNKS], *keep[CHUNKS], *work[CHUNKS], *p[CHUNKS];
   int *lab[CHUNKS];
   int ntask, (*task)[3]; /* the dense weight gradients in tasks: layer, first and end output row */
 } trainer;
@@ -115,12 +115,12 @@ static void pass(const trainer *t, const double *th, const samples *s, const lon
     for (int ch = 0; ch < CHUNKS; ch++) {
       int m = 0;
       for (long i = r0 + ch; i < n && m < GROUP; i += CHUNKS, m++) {
-        memcpy(t->x[ch] + (size_t)m * s->nf, s->x + (size_t)idx[i] * s->nf, sizeof(double) * s->nf);
+        memcpy(t->work[ch] + (size_t)m * s->nf, s->x + (size_t)idx[i] * s->nf, sizeof(double) * s->nf);
         t->lab[ch][m] = s->y[idx[i]];
       }
       rows[ch] = m;
       if (!m) continue;
-      l[ch] += nqs_net_loss_grad_batch(net, th, t->x[ch], t->lab[ch], m, 1.0 / n, grad ? t->g[ch] : NULL, t->p[ch], t->work[ch],
+      l[ch] += nqs_net_loss_grad_batch(net, th, t->work[ch], t->lab[ch], m, 1.0 / n, grad ? t->g[ch] : NULL, t->p[ch], t->work[ch],
                                        grad ? t->keep[ch] : NULL);
       for (int r = 0; r < m; r++) {
         const double *p = t->p[ch] + (size_t)r * K;
@@ -158,12 +158,12 @@ typedef struct {
   nqs_rng *rng;
 } train_state;
 
-static nqs_status save_state(const nqs_config *c, const char *dir, const train_state *t, nqs_error *err) {
+/* text: the resolved configuration (nqs_config_text), made once per run */
+static nqs_status save_state(const char *text, const char *dir, const train_state *t, nqs_error *err) {
   nqs_checkpoint ck;
   nqs_checkpoint_init(&ck);
-  char *text = nqs_config_text(c, "classify");
-  nqs_status st = text ? NQS_OK : nqs_error_set(err, NQS_ENOMEM, "out of memory");
-  if (!st && !(st = nqs_checkpoint_put_text(&ck, "kind", "classify", err)) && !(st = nqs_checkpoint_put_text(&ck, "config", text, err)) &&
+  nqs_status st = NQS_OK;
+  if (!(st = nqs_checkpoint_put_text(&ck, "kind", "classify", err)) && !(st = nqs_checkpoint_put_text(&ck, "config", text, err)) &&
       !(st = nqs_checkpoint_put(&ck, "parameters", t->th, (size_t)t->np, err)) &&
       !(st = nqs_checkpoint_put(&ck, "best_parameters", t->best, (size_t)t->np, err)) &&
       !(st = nqs_checkpoint_put(&ck, "adam_m", t->m1, (size_t)t->np, err)) &&
@@ -179,7 +179,6 @@ static nqs_status save_state(const nqs_config *c, const char *dir, const train_s
     if (rw) nqs_rng_pack(t->rng, rw);
     st = rw ? nqs_checkpoint_write(dir, &ck, err) : NQS_ENOMEM;
   }
-  free(text);
   nqs_checkpoint_free(&ck);
   return st;
 }
@@ -336,7 +335,7 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   long *perm = NULL, *test = NULL, *train = NULL, *val = NULL;
   double *th = NULL, *best = NULL, *g = NULL, *m1 = NULL, *m2 = NULL, *prob = NULL;
   FILE *csv = NULL;
-  char path[700];
+  char path[700], *ctext = NULL;
   int lock = -1;
   nqs_status st = nqs_config_check_keys(c, "classify", err);
   if (st || (st = load(c, &s, err))) return st;
@@ -366,9 +365,9 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   for (int ch = 0; ch < CHUNKS; ch++) {
     tr.g[ch] = calloc((size_t)net.np, sizeof(double)), tr.work[ch] = malloc(sizeof(double) * nqs_net_batch_work_size(&net, GROUP));
     tr.keep[ch] = malloc(sizeof(double) * nqs_net_keep_size(&net, GROUP));
-    tr.x[ch] = malloc(sizeof(double) * GROUP * s.nf), tr.p[ch] = malloc(sizeof(double) * GROUP * s.classes);
+    tr.p[ch] = malloc(sizeof(double) * GROUP * s.classes);
     tr.lab[ch] = malloc(sizeof(int) * GROUP);
-    ok &= tr.g[ch] && tr.keep[ch] && tr.work[ch] && tr.x[ch] && tr.p[ch] && tr.lab[ch];
+    ok &= tr.g[ch] && tr.keep[ch] && tr.work[ch] && tr.p[ch] && tr.lab[ch];
   }
   if (!ok) {
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld rows and %d parameters", s.n, net.np);
@@ -405,6 +404,10 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
                                    "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,wall_seconds", res->dir,
                                    sizeof res->dir, &lock, &csv, err)))
     goto done;
+  if (!(ctext = nqs_config_text(c, "classify"))) {
+    st = nqs_error_set(err, NQS_ENOMEM, "out of memory");
+    goto done;
+  }
   const double t_train = nqs_run_now();
   const long e0 = ts.epoch;
   long e;
@@ -423,7 +426,7 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
     if (vl < ts.best_loss) ts.best_loss = vl, ts.best_epoch = e, ts.since = 0, memcpy(best, th, sizeof(double) * net.np);
     else ts.since++;
     ts.epoch = e;
-    if ((st = save_state(c, res->dir, &ts, err))) break;
+    if ((st = save_state(ctext, res->dir, &ts, err))) break;
     if (o && o->progress) {
       nqs_progress p = {.phase = "train", .iteration = (int)e, .iterations = c->classify.epochs,
                         .fraction = (double)e / c->classify.epochs, .has_energy = 1, .energy = va, .elapsed = nqs_run_now() - t0};
@@ -475,9 +478,9 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
 done:
   if (csv) fclose(csv);
   nqs_run_unlock(lock);
-  for (int ch = 0; ch < CHUNKS; ch++) free(tr.g[ch]), free(tr.keep[ch]), free(tr.work[ch]), free(tr.x[ch]), free(tr.p[ch]), free(tr.lab[ch]);
+  for (int ch = 0; ch < CHUNKS; ch++) free(tr.g[ch]), free(tr.keep[ch]), free(tr.work[ch]), free(tr.p[ch]), free(tr.lab[ch]);
   free(tr.task);
-  free(perm), free(test), free(train), free(val), free(th), free(best), free(g), free(m1), free(m2), free(prob);
+  free(perm), free(test), free(train), free(val), free(th), free(best), free(g), free(m1), free(m2), free(prob), free(ctext);
   samples_free(&s);
   return st;
 }

@@ -132,6 +132,8 @@ static void pad_periodic(const nqs_layer *L, const double *restrict in, double *
 /* Four doubles side by side (GCC vector extension; element-wise arithmetic only, so the results
  * are those of the scalar code with any vector width), loaded from any address. */
 typedef double v4d __attribute__((vector_size(32), aligned(8), may_alias));
+/* Eight lanes: one AVX-512 register in that clone, two AVX2 ones in the other; the same sums. */
+typedef double v8d __attribute__((vector_size(64), aligned(8), may_alias));
 
 /* One output row of filter f for kernel side K (a constant in the K = 3 instance, so that the
  * taps unroll and the row's accumulators stay in registers), positions x0 .. x0 + 4 nv - 1. */
@@ -342,38 +344,57 @@ static inline double dot8(const double *x, const double *y, int n) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* The end of dot8 for one sample whose lanes 0-3 and 4-7 are in lo and hi: the tail from i0, then
- * the lanes added in dot8's order. Always inlined: a vector argument of a function outside the
- * AVX2 clone would be passed by another convention than the clone passes it. */
-static inline __attribute__((always_inline)) double dot8_finish(v4d lo, v4d hi, const double *x, const double *y, int i0, int n) {
-  double acc[8] = {lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3]};
+/* The end of dot8 for one sample whose eight lanes are in a: the tail from i0, then the lanes
+ * added in dot8's order. Always inlined: a vector argument of a function outside a vector clone
+ * would be passed by another convention than the clone passes it. */
+static inline __attribute__((always_inline)) double dot8_finish(v8d a, const double *x, const double *y, int i0, int n) {
+  double acc[8] = {a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]};
   for (int k = 0; i0 + k < n; k++) acc[k] += x[i0 + k] * y[i0 + k];
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* Z = b + W A over the batch: four samples share each pass over a row of W (which stays in the
- * cache once instead of four times), each with dot8's eight partial sums, so the result is dot8's
- * to the last bit. */
-__attribute__((target_clones("avx2", "default"))) static void dense_forward_batch(int n, int in, int out, const double *W,
-                                                                                  const double *b, const double *A, double *Z) {
+/* Z = b + W A over the batch: eight (then four) samples share each pass over a row of W (which is
+ * read from the cache once instead of eight times), each with dot8's eight partial sums, so the
+ * result is dot8's to the last bit. */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void dense_forward_batch(int n, int in, int out,
+                                                                                             const double *W, const double *b,
+                                                                                             const double *A, double *Z) {
   const int i8 = in - in % 8;
   int s0 = 0;
+  for (; s0 + 8 <= n; s0 += 8) {
+    const double *a = A + (size_t)s0 * in;
+    for (int o = 0; o < out; o++) {
+      const double *w = W + (size_t)o * in;
+      const double *a0 = a, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in, *a4 = a3 + in, *a5 = a4 + in, *a6 = a5 + in, *a7 = a6 + in;
+      v8d c0 = {0, 0, 0, 0, 0, 0, 0, 0}, c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+      for (int i = 0; i < i8; i += 8) { /* eight accumulators held in registers */
+        const v8d wv = *(const v8d *)(w + i);
+        c0 += wv * *(const v8d *)(a0 + i), c1 += wv * *(const v8d *)(a1 + i);
+        c2 += wv * *(const v8d *)(a2 + i), c3 += wv * *(const v8d *)(a3 + i);
+        c4 += wv * *(const v8d *)(a4 + i), c5 += wv * *(const v8d *)(a5 + i);
+        c6 += wv * *(const v8d *)(a6 + i), c7 += wv * *(const v8d *)(a7 + i);
+      }
+      double *z = Z + (size_t)s0 * out + o;
+      z[0] = b[o] + dot8_finish(c0, w, a0, i8, in), z[out] = b[o] + dot8_finish(c1, w, a1, i8, in);
+      z[2 * out] = b[o] + dot8_finish(c2, w, a2, i8, in), z[3 * out] = b[o] + dot8_finish(c3, w, a3, i8, in);
+      z[4 * out] = b[o] + dot8_finish(c4, w, a4, i8, in), z[5 * out] = b[o] + dot8_finish(c5, w, a5, i8, in);
+      z[6 * out] = b[o] + dot8_finish(c6, w, a6, i8, in), z[7 * out] = b[o] + dot8_finish(c7, w, a7, i8, in);
+    }
+  }
   for (; s0 + 4 <= n; s0 += 4) {
     const double *a0 = A + (size_t)s0 * in, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
     for (int o = 0; o < out; o++) {
       const double *w = W + (size_t)o * in;
-      v4d l0 = {0, 0, 0, 0}, h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+      v8d c0 = {0, 0, 0, 0, 0, 0, 0, 0}, c1 = c0, c2 = c0, c3 = c0;
       for (int i = 0; i < i8; i += 8) {
-        const v4d wl = *(const v4d *)(w + i), wh = *(const v4d *)(w + i + 4);
-        l0 += wl * *(const v4d *)(a0 + i), h0 += wh * *(const v4d *)(a0 + i + 4);
-        l1 += wl * *(const v4d *)(a1 + i), h1 += wh * *(const v4d *)(a1 + i + 4);
-        l2 += wl * *(const v4d *)(a2 + i), h2 += wh * *(const v4d *)(a2 + i + 4);
-        l3 += wl * *(const v4d *)(a3 + i), h3 += wh * *(const v4d *)(a3 + i + 4);
+        const v8d wv = *(const v8d *)(w + i);
+        c0 += wv * *(const v8d *)(a0 + i), c1 += wv * *(const v8d *)(a1 + i);
+        c2 += wv * *(const v8d *)(a2 + i), c3 += wv * *(const v8d *)(a3 + i);
       }
-      Z[(size_t)s0 * out + o] = b[o] + dot8_finish(l0, h0, w, a0, i8, in);
-      Z[(size_t)(s0 + 1) * out + o] = b[o] + dot8_finish(l1, h1, w, a1, i8, in);
-      Z[(size_t)(s0 + 2) * out + o] = b[o] + dot8_finish(l2, h2, w, a2, i8, in);
-      Z[(size_t)(s0 + 3) * out + o] = b[o] + dot8_finish(l3, h3, w, a3, i8, in);
+      Z[(size_t)s0 * out + o] = b[o] + dot8_finish(c0, w, a0, i8, in);
+      Z[(size_t)(s0 + 1) * out + o] = b[o] + dot8_finish(c1, w, a1, i8, in);
+      Z[(size_t)(s0 + 2) * out + o] = b[o] + dot8_finish(c2, w, a2, i8, in);
+      Z[(size_t)(s0 + 3) * out + o] = b[o] + dot8_finish(c3, w, a3, i8, in);
     }
   }
   for (int s = s0; s < n; s++)
@@ -389,77 +410,119 @@ __attribute__((target_clones("avx2", "default"))) static void dense_forward_batc
 enum { DCOL = 512 };
 static inline __attribute__((always_inline)) void grad_block16(int n, int in, const double *restrict d, const double *Ap,
                                                                double *g) {
-  v4d g0 = *(const v4d *)g, g1 = *(const v4d *)(g + 4), g2 = *(const v4d *)(g + 8), g3 = *(const v4d *)(g + 12);
+  v8d g0 = *(const v8d *)g, g1 = *(const v8d *)(g + 8);
   const int n4 = n - n % 4;
   for (int s = 0; s < n4; s += 4) {
     const double *a0 = Ap + (size_t)s * in, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
-    const v4d c0 = {d[s], d[s], d[s], d[s]}, c1 = {d[s + 1], d[s + 1], d[s + 1], d[s + 1]};
-    const v4d c2 = {d[s + 2], d[s + 2], d[s + 2], d[s + 2]}, c3 = {d[s + 3], d[s + 3], d[s + 3], d[s + 3]};
-    g0 += (c0 * *(const v4d *)a0 + c1 * *(const v4d *)a1) + (c2 * *(const v4d *)a2 + c3 * *(const v4d *)a3);
-    g1 += (c0 * *(const v4d *)(a0 + 4) + c1 * *(const v4d *)(a1 + 4)) + (c2 * *(const v4d *)(a2 + 4) + c3 * *(const v4d *)(a3 + 4));
-    g2 += (c0 * *(const v4d *)(a0 + 8) + c1 * *(const v4d *)(a1 + 8)) + (c2 * *(const v4d *)(a2 + 8) + c3 * *(const v4d *)(a3 + 8));
-    g3 += (c0 * *(const v4d *)(a0 + 12) + c1 * *(const v4d *)(a1 + 12)) +
-          (c2 * *(const v4d *)(a2 + 12) + c3 * *(const v4d *)(a3 + 12));
+    const v8d c0 = {d[s], d[s], d[s], d[s], d[s], d[s], d[s], d[s]};
+    const v8d c1 = {d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1]};
+    const v8d c2 = {d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2]};
+    const v8d c3 = {d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3]};
+    g0 += (c0 * *(const v8d *)a0 + c1 * *(const v8d *)a1) + (c2 * *(const v8d *)a2 + c3 * *(const v8d *)a3);
+    g1 += (c0 * *(const v8d *)(a0 + 8) + c1 * *(const v8d *)(a1 + 8)) + (c2 * *(const v8d *)(a2 + 8) + c3 * *(const v8d *)(a3 + 8));
   }
   for (int s = n4; s < n; s++) {
     const double *a = Ap + (size_t)s * in;
-    const v4d c = {d[s], d[s], d[s], d[s]};
-    g0 += c * *(const v4d *)a, g1 += c * *(const v4d *)(a + 4), g2 += c * *(const v4d *)(a + 8), g3 += c * *(const v4d *)(a + 12);
+    const v8d c = {d[s], d[s], d[s], d[s], d[s], d[s], d[s], d[s]};
+    g0 += c * *(const v8d *)a, g1 += c * *(const v8d *)(a + 8);
   }
-  *(v4d *)g = g0, *(v4d *)(g + 4) = g1, *(v4d *)(g + 8) = g2, *(v4d *)(g + 12) = g3;
+  *(v8d *)g = g0, *(v8d *)(g + 8) = g1;
+}
+
+/* grad_block16 for four rows of gW at once (d: their four delta columns, DCOL apart): each
+ * input vector loaded serves four rows. Every entry's sum is grad_block16's. */
+static inline __attribute__((always_inline)) void grad_tile4x16(int n, int in, int out, const double *restrict d,
+                                                                const double *Ap, double *g) {
+  v8d acc[4][2];
+  for (int r = 0; r < 4; r++) acc[r][0] = *(const v8d *)(g + (size_t)r * in), acc[r][1] = *(const v8d *)(g + (size_t)r * in + 8);
+  const int n4 = n - n % 4;
+  for (int s = 0; s < n4; s += 4) {
+    const double *a0 = Ap + (size_t)s * in, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
+    const v8d x00 = *(const v8d *)a0, x01 = *(const v8d *)(a0 + 8), x10 = *(const v8d *)a1, x11 = *(const v8d *)(a1 + 8);
+    const v8d x20 = *(const v8d *)a2, x21 = *(const v8d *)(a2 + 8), x30 = *(const v8d *)a3, x31 = *(const v8d *)(a3 + 8);
+    for (int r = 0; r < 4; r++) {
+      const double *dr = d + (size_t)r * DCOL + s;
+      const v8d c0 = {dr[0], dr[0], dr[0], dr[0], dr[0], dr[0], dr[0], dr[0]};
+      const v8d c1 = {dr[1], dr[1], dr[1], dr[1], dr[1], dr[1], dr[1], dr[1]};
+      const v8d c2 = {dr[2], dr[2], dr[2], dr[2], dr[2], dr[2], dr[2], dr[2]};
+      const v8d c3 = {dr[3], dr[3], dr[3], dr[3], dr[3], dr[3], dr[3], dr[3]};
+      acc[r][0] += (c0 * x00 + c1 * x10) + (c2 * x20 + c3 * x30);
+      acc[r][1] += (c0 * x01 + c1 * x11) + (c2 * x21 + c3 * x31);
+    }
+  }
+  for (int s = n4; s < n; s++) {
+    const v8d x0 = *(const v8d *)(Ap + (size_t)s * in), x1 = *(const v8d *)(Ap + (size_t)s * in + 8);
+    for (int r = 0; r < 4; r++) {
+      const double c = d[(size_t)r * DCOL + s];
+      const v8d cv = {c, c, c, c, c, c, c, c};
+      acc[r][0] += cv * x0, acc[r][1] += cv * x1;
+    }
+  }
+  for (int r = 0; r < 4; r++) *(v8d *)(g + (size_t)r * in) = acc[r][0], *(v8d *)(g + (size_t)r * in + 8) = acc[r][1];
+  (void)out;
 }
 
 static inline __attribute__((always_inline)) void grad_block8(int n, int in, const double *restrict d, const double *Ap,
                                                               double *g) {
-  v4d gl = *(const v4d *)g, gh = *(const v4d *)(g + 4);
+  v8d g0 = *(const v8d *)g;
   const int n4 = n - n % 4;
   for (int s = 0; s < n4; s += 4) {
     const double *a0 = Ap + (size_t)s * in, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
-    const v4d c0 = {d[s], d[s], d[s], d[s]}, c1 = {d[s + 1], d[s + 1], d[s + 1], d[s + 1]};
-    const v4d c2 = {d[s + 2], d[s + 2], d[s + 2], d[s + 2]}, c3 = {d[s + 3], d[s + 3], d[s + 3], d[s + 3]};
-    gl += (c0 * *(const v4d *)a0 + c1 * *(const v4d *)a1) + (c2 * *(const v4d *)a2 + c3 * *(const v4d *)a3);
-    gh += (c0 * *(const v4d *)(a0 + 4) + c1 * *(const v4d *)(a1 + 4)) + (c2 * *(const v4d *)(a2 + 4) + c3 * *(const v4d *)(a3 + 4));
+    const v8d c0 = {d[s], d[s], d[s], d[s], d[s], d[s], d[s], d[s]};
+    const v8d c1 = {d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1]};
+    const v8d c2 = {d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2]};
+    const v8d c3 = {d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3]};
+    g0 += (c0 * *(const v8d *)a0 + c1 * *(const v8d *)a1) + (c2 * *(const v8d *)a2 + c3 * *(const v8d *)a3);
   }
   for (int s = n4; s < n; s++) {
-    const double *a = Ap + (size_t)s * in;
-    const v4d c = {d[s], d[s], d[s], d[s]};
-    gl += c * *(const v4d *)a, gh += c * *(const v4d *)(a + 4);
+    const v8d c = {d[s], d[s], d[s], d[s], d[s], d[s], d[s], d[s]};
+    g0 += c * *(const v8d *)(Ap + (size_t)s * in);
   }
-  *(v4d *)g = gl, *(v4d *)(g + 4) = gh;
+  *(v8d *)g = g0;
 }
 
-__attribute__((target_clones("avx2", "default"))) static void dense_weight_grad(int nparts, const int *rows,
-                                                                                const double *const *A, const double *const *dZ,
-                                                                                int in, int out, int o0, int o1, double scale,
-                                                                                double *gW, double *gb) {
-  double d[DCOL];
-  for (int o = o0; o < o1; o++) {
-    double *g = gW + (size_t)o * in;
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void dense_weight_grad(
+    int nparts, const int *rows, const double *const *A, const double *const *dZ, int in, int out, int o0, int o1, double scale,
+    double *gW, double *gb) {
+  double d[4 * DCOL];
+  for (int o = o0; o < o1;) {
+    const int R = o1 - o >= 4 ? 4 : 1; /* four rows at a time, then one by one */
     for (int p = 0; p < nparts; p++)
       for (int s0 = 0; s0 < rows[p]; s0 += DCOL) {
         const int n = rows[p] - s0 < DCOL ? rows[p] - s0 : DCOL, n4 = n - n % 4;
         const double *dz = dZ[p] + (size_t)s0 * out, *Ap = A[p] + (size_t)s0 * in;
-        for (int s = 0; s < n; s++) d[s] = scale * dz[(size_t)s * out + o];
-        for (int s = 0; s < n4; s += 4) gb[o] += (d[s] + d[s + 1]) + (d[s + 2] + d[s + 3]);
-        for (int s = n4; s < n; s++) gb[o] += d[s];
+        for (int r = 0; r < R; r++) {
+          double *dr = d + (size_t)r * DCOL;
+          for (int s = 0; s < n; s++) dr[s] = scale * dz[(size_t)s * out + o + r];
+          for (int s = 0; s < n4; s += 4) gb[o + r] += (dr[s] + dr[s + 1]) + (dr[s + 2] + dr[s + 3]);
+          for (int s = n4; s < n; s++) gb[o + r] += dr[s];
+        }
         int i0 = 0;
-        for (; i0 + 16 <= in; i0 += 16) grad_block16(n, in, d, Ap + i0, g + i0);
-        for (; i0 + 8 <= in; i0 += 8) grad_block8(n, in, d, Ap + i0, g + i0);
-        for (; i0 < in; i0++) {
-          double gi = g[i0];
-          for (int s = 0; s < n4; s += 4) {
-            const double *a0 = Ap + (size_t)s * in + i0, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
-            gi += (d[s] * *a0 + d[s + 1] * *a1) + (d[s + 2] * *a2 + d[s + 3] * *a3);
+        if (R == 4)
+          for (; i0 + 16 <= in; i0 += 16) grad_tile4x16(n, in, out, d, Ap + i0, gW + (size_t)o * in + i0);
+        for (int r = 0; r < R; r++) {
+          const double *dr = d + (size_t)r * DCOL;
+          double *g = gW + (size_t)(o + r) * in;
+          int i = i0;
+          for (; i + 16 <= in; i += 16) grad_block16(n, in, dr, Ap + i, g + i);
+          for (; i + 8 <= in; i += 8) grad_block8(n, in, dr, Ap + i, g + i);
+          for (; i < in; i++) {
+            double gi = g[i];
+            for (int s = 0; s < n4; s += 4) {
+              const double *a0 = Ap + (size_t)s * in + i, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
+              gi += (dr[s] * *a0 + dr[s + 1] * *a1) + (dr[s + 2] * *a2 + dr[s + 3] * *a3);
+            }
+            for (int s = n4; s < n; s++) gi += dr[s] * Ap[(size_t)s * in + i];
+            g[i] = gi;
           }
-          for (int s = n4; s < n; s++) gi += d[s] * Ap[(size_t)s * in + i0];
-          g[i0] = gi;
         }
       }
+    o += R;
   }
 }
 
-/* dA = dZ W over a batch. */
-static void dense_input_grad(int n, int in, int out, const double *W, const double *dZ, double *dA) {
+/* dA = dZ W over a batch (each entry summed over the outputs in order: the same in every clone). */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void dense_input_grad(int n, int in, int out, const double *W, const double *dZ, double *dA) {
   for (int s = 0; s < n; s++) {
     double *da = dA + (size_t)s * in;
     memset(da, 0, sizeof(double) * in);
@@ -508,7 +571,7 @@ static double *pad_of(const nqs_net *net, int n, double *work) {
  * Dense layers are one matrix product over the batch (OpenBLAS dgemm); the other layers go
  * sample by sample. The single-sample functions are the batch of one. */
 const double *nqs_net_outputs_batch(const nqs_net *net, const double *theta, const double *X, int n, double *work) {
-  memcpy(work, X, sizeof(double) * (size_t)n * net->in_size);
+  if (X != work) memcpy(work, X, sizeof(double) * (size_t)n * net->in_size);
   const double *in = work;
   for (int i = 0; i < net->nl; i++) {
     const nqs_layer *L = &net->l[i];

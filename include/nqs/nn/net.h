@@ -69,7 +69,8 @@ double nqs_net_loss_grad(const nqs_net *net, const double *theta, const double *
 
 /* The same for n samples at once (rows of X, n x in_size; labels[n]; probabilities P, n x classes;
  * dY, dX: n rows): dense layers become one matrix product over the batch. The returned loss is
- * the sum over the samples; grad gets scale times the gradient of that sum. work: batch_work_size. */
+ * the sum over the samples; grad gets scale times the gradient of that sum. work: batch_work_size;
+ * X may be work itself (rows gathered there in place, which spares a copy). */
 int nqs_net_batch_work_size(const nqs_net *net, int n);
 const double *nqs_net_outputs_batch(const nqs_net *net, const double *theta, const double *X, int n, double *work);
 void nqs_net_backward_batch(const nqs_net *net, const double *theta, const double *dY, int n, double scale, double *grad,
