@@ -153,7 +153,7 @@ static inline __attribute__((always_inline)) void conv_row(int nv, int K, int C,
   if (nv == 2) *(v4d *)(o + x0 + 4) = a1;
 }
 
-__attribute__((target_clones("avx2", "default"))) static void conv_forward(const nqs_layer *L, const double *W,
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void conv_forward(const nqs_layer *L, const double *W,
                                                                            const double *restrict P, double *restrict out) {
   const int H = L->in_h, Wd = L->in_w, K = L->k, C = L->in_c, Hp = H + K - 1, Wp = Wd + K - 1;
   const double *b = W + (size_t)L->out_c * C * K * K;
@@ -211,7 +211,7 @@ static inline __attribute__((always_inline)) void conv_grad4_k3(int H, int Hp, i
   for (int t = 0; t < 9; t++) *(v4d *)(acc + (size_t)t * Wd + x0) = a[t];
 }
 
-__attribute__((target_clones("avx2", "default"))) static void conv_grad(const nqs_layer *L, const double *restrict P,
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void conv_grad(const nqs_layer *L, const double *restrict P,
                                                                         const double *restrict dout, double scale,
                                                                         double *restrict gW, double *restrict acc) {
   const int H = L->in_h, Wd = L->in_w, K = L->k, C = L->in_c, Hp = H + K - 1, Wp = Wd + K - 1, KK = K * K;
@@ -536,7 +536,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void dense_i
 
 /* The activation layers over a whole batch (m values): element by element, branch-free, so that
  * they vectorise. */
-__attribute__((target_clones("avx2", "default"))) static void activation_forward(nqs_layer_kind kind, long m,
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void activation_forward(nqs_layer_kind kind, long m,
                                                                                  const double *restrict in,
                                                                                  double *restrict out) {
   if (kind == NQS_LAYER_RELU)
@@ -547,7 +547,7 @@ __attribute__((target_clones("avx2", "default"))) static void activation_forward
     for (long i = 0; i < m; i++) out[i] = 1 / (1 + exp(-in[i]));
 }
 
-__attribute__((target_clones("avx2", "default"))) static void activation_backward(nqs_layer_kind kind, long m,
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void activation_backward(nqs_layer_kind kind, long m,
                                                                                   const double *restrict in,
                                                                                   const double *restrict out,
                                                                                   const double *restrict dout,
