@@ -73,6 +73,9 @@ typedef struct {
   /* context only: grad c_p (3A), and J's and u's dy/dc and the rest of their Laplacians,
    * y_c lap c + 2 y_zc grad z . grad c + y_cc |grad c|^2 */
   double gc[MAXP][3 * NQS_NUC_MAXA], fc[MAXP], flc[MAXP], uc[MAXP], ulc[MAXP];
+  /* context only: t's dt/dz of its base pair's z = r_ij^2 and the rest of its Laplacian,
+   * t_z lap z + t_zz |grad z|^2 + 2 t_sz grad s . grad z = 12 t_z + 8 z t_zz + 8 z t_sz */
+  double tz[MAXT], tlz[MAXT];
   double chi[MAXB], norm, logpsi;
 } nstate;
 
@@ -95,14 +98,19 @@ typedef struct {
 
 static const char *const SERIES[] = {"energy", "kinetic", "potential_2body", "potential_3body", "coulomb", "r2"};
 
-/* s_q = r_ik^2 + r_jk^2 of every three-body term q (nucleons i < j, apex k) */
+/* s_q = r_ik^2 + r_jk^2 of every three-body term q (nucleons i < j, apex k); with context also
+ * S[nt + q] = z_q = r_ij^2, its base pair's (s and z together fix the triangle's shape up to the
+ * i <-> j exchange the sum over terms is symmetric in). */
 static void triplet_inputs(const nucleus *n, const double *x, double *S) {
   for (int q = 0; q < n->nt; q++) {
+    double z = 0;
     S[q] = 0;
     for (int c = 0; c < 3; c++) {
       const double a1 = x[3 * n->ti[q] + c] - x[3 * n->tk[q] + c], a2 = x[3 * n->tj[q] + c] - x[3 * n->tk[q] + c];
       S[q] += a1 * a1 + a2 * a2;
+      z += (a1 - a2) * (a1 - a2);
     }
+    if (n->context) S[n->nt + q] = z;
   }
 }
 
@@ -149,21 +157,27 @@ static void pair_inputs(const nucleus *n, const double *x, double *X, double (*g
   }
 }
 
-/* A pair network of (z, c) along z, along c and along both: y, y_z, y_zz, y_c, and the part of
- * its Laplacian from c, y_c lap c + 2 y_zc grad z . grad c + y_cc |grad c|^2 (see pair_inputs;
- * for A = 2, c = 0 and all of it vanishes). */
+/* A network of two inputs (u, v) (rows of X, B columns) along u, along v and along u + v: y,
+ * y_u, y_uu, y_v, y_vv and, by polarisation, y_uv. */
+static void forward2(const nqs_mlp *net, const double *th, int B, const double *X, double *y, double *yu, double *yuu,
+                     double *yv, double *yvv, double *yuv, double *work) {
+  static const double eu[2] = {1.0, 0.0}, ev[2] = {0.0, 1.0}, euv[2] = {1.0, 1.0};
+  double ign[MAXT], yss[MAXT];
+  nqs_mlp_forward_batch(net, th, B, X, eu, y, yu, yuu, work);
+  nqs_mlp_forward_batch(net, th, B, X, ev, ign, yv, yvv, work);
+  nqs_mlp_forward_batch(net, th, B, X, euv, ign, ign, yss, work);
+  for (int b = 0; b < B; b++) yuv[b] = 0.5 * (yss[b] - yuu[b] - yvv[b]);
+}
+
+/* A pair network of (z, c): y, y_z, y_zz, y_c, and the part of its Laplacian from c,
+ * y_c lap c + 2 y_zc grad z . grad c + y_cc |grad c|^2 (see pair_inputs; for A = 2, c = 0 and
+ * all of it vanishes). */
 static void context_forward(const nqs_mlp *net, const double *th, int A, int np, const double *X,
                             double (*gc)[3 * NQS_NUC_MAXA], double *y, double *yz, double *yzz, double *yc, double *lapc,
                             double *work) {
-  static const double ez[2] = {1.0, 0.0}, ec[2] = {0.0, 1.0}, ezc[2] = {1.0, 1.0};
-  double ycc[MAXP], yss[MAXP], ignored[MAXP];
-  nqs_mlp_forward_batch(net, th, np, X, ez, y, yz, yzz, work);
-  nqs_mlp_forward_batch(net, th, np, X, ec, ignored, yc, ycc, work);
-  nqs_mlp_forward_batch(net, th, np, X, ezc, ignored, ignored, yss, work);
-  for (int p = 0; p < np; p++) {
-    const double yzc = 0.5 * (yss[p] - yzz[p] - ycc[p]);
-    lapc[p] = A > 2 ? 12.0 * yc[p] + 4.0 * X[p] * yzc + ycc[p] * dot(gc[p], gc[p], 3 * A) : 0.0;
-  }
+  double ycc[MAXT], yzc[MAXT];
+  forward2(net, th, np, X, y, yz, yzz, yc, ycc, yzc, work);
+  for (int p = 0; p < np; p++) lapc[p] = A > 2 ? 12.0 * yc[p] + 4.0 * X[p] * yzc[p] + ycc[p] * dot(gc[p], gc[p], 3 * A) : 0.0;
 }
 
 /* The pair values at x; with derivs also f', f'', u', u'' (and the context terms). */
@@ -196,9 +210,13 @@ static void evaluate(const nucleus *n, const double *th, const double *x, nstate
   }
   if (n->triplet) {
     /* t(s_m), s_m = r_ik^2 + r_jk^2 for the apex k: the shape of the three-body force */
-    double S[MAXT];
+    double S[2 * MAXT];
     triplet_inputs(n, x, S);
-    nqs_mlp_forward_batch(&n->tnet, th + n->off_t, n->nt, S, derivs ? dir : NULL, s->t, s->t1, s->t2, work);
+    if (n->context && derivs) {
+      double tzz[MAXT], tsz[MAXT];
+      forward2(&n->tnet, th + n->off_t, n->nt, S, s->t, s->t1, s->t2, s->tz, tzz, tsz, work);
+      for (int q = 0; q < n->nt; q++) s->tlz[q] = 12.0 * s->tz[q] + 8.0 * S[n->nt + q] * (tzz[q] + tsz[q]);
+    } else nqs_mlp_forward_batch(&n->tnet, th + n->off_t, n->nt, S, derivs && !n->context ? dir : NULL, s->t, s->t1, s->t2, work);
     for (int q = 0; q < n->nt; q++) U += s->t[q];
   }
   for (int k = 0; k < n->nb; k++) s->chi[k] = n->phi[k];
@@ -255,6 +273,14 @@ static void hamiltonian(const nucleus *n, const double *th, const double *x, nst
       gs2 += di * di + dj * dj + (di + dj) * (di + dj);
     }
     lapU += s->t2[q] * gs2 + 24.0 * s->t1[q];
+    if (n->context) { /* t_z grad z: 2 (x_i - x_j) t_z on i, the opposite on j */
+      lapU += s->tlz[q];
+      for (int c = 0; c < 3; c++) {
+        const double dz = 2.0 * s->tz[q] * (x[3 * i + c] - x[3 * j + c]);
+        g[3 * i + c] += dz;
+        g[3 * j + c] -= dz;
+      }
+    }
   }
   const double c0 = lapU + dot(g, g, 3 * A), hk = -0.5 * n->hm;
   double kin[MAXB], v2[MAXB] = {0}, vc[MAXB] = {0}, sc[MAXB];
@@ -276,7 +302,7 @@ static void hamiltonian(const nucleus *n, const double *th, const double *x, nst
       for (int k = 0; k < nb; k++) vc[k] += NQS_E2 / s->r[p] * n->b.pp[p][k] * s->chi[k];
   }
   /* three-body: every triple once per apex k: exp(-l2 (r_ik^2 + r_jk^2)), a scalar */
-  double V3 = 0, S3[MAXT];
+  double V3 = 0, S3[2 * MAXT];
   triplet_inputs(n, x, S3);
   for (int q = 0; q < n->nt; q++) V3 += n->lec.d0 * exp(-l2 * S3[q]);
   double T = 0, V2 = 0, VC = 0;
@@ -330,7 +356,7 @@ static void dlogpsi_at(const nqs_model *m, const nwalker *w, const nstate *s, do
   nqs_mlp_backward_batch(&n->jnet, th + n->off_j, n->np, X, NULL, o + n->off_j, w->work);
   if (n->spin) nqs_mlp_backward_batch(&n->unet, th + n->off_u, n->np, X, c, o + n->off_u, w->work);
   if (n->triplet) {
-    double S[MAXT];
+    double S[2 * MAXT];
     triplet_inputs(n, w->x, S);
     nqs_mlp_backward_batch(&n->tnet, th + n->off_t, n->nt, S, NULL, o + n->off_t, w->work);
   }
@@ -564,7 +590,7 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
   if (nqs_spin_isospin_init(&n->b, cc->nucleus.nucleons, cc->nucleus.protons, err) || constants(cc, &n->lec, err) ||
       network(cc->nucleus.jastrow_layers, "nucleus.jastrow_layers", 0, 1 + n->context, &n->jnet, &jastrow, err) ||
       network(cc->nucleus.spin_layers, "nucleus.spin_layers", 1, 1 + n->context, &n->unet, &n->spin, err) ||
-      network(cc->nucleus.triplet_layers, "nucleus.triplet_layers", 1, 1, &n->tnet, &triplet, err))
+      network(cc->nucleus.triplet_layers, "nucleus.triplet_layers", 1, 1 + n->context, &n->tnet, &triplet, err))
     goto fail;
   n->A = n->b.A;
   n->np = n->b.npairs;
@@ -605,6 +631,7 @@ static nqs_model *n_create(const nqs_config *c, nqs_error *err) {
    * run warm-started from one without context (matched by name) starts from that state exactly */
   for (int o = 0; n->context && o < n->jnet.w[1]; o++) m->params[n->off_j + 2 * o + 1] = 0;
   for (int o = 0; n->context && n->spin && o < n->unet.w[1]; o++) m->params[n->off_u + 2 * o + 1] = 0;
+  for (int o = 0; n->context && n->triplet && o < n->tnet.w[1]; o++) m->params[n->off_t + 2 * o + 1] = 0;
   m->ncoords = 3 * n->A;
   m->moves = n->A;
   m->units = n->A;
@@ -713,7 +740,7 @@ static const nqs_option own_options[] = {
     {"nucleus", "coulomb", NQS_K_CHOICE, NQS_OPTION_FIELD(nucleus.coulomb), "no", 0, 0, 0, "yes|no",
      "the Coulomb repulsion e^2/r between protons"},
     {"nucleus", "context", NQS_K_CHOICE, NQS_OPTION_FIELD(nucleus.context), "no", 0, 0, 0, "yes|no",
-     "J and u also see each pair's environment: the mean square distance of its nucleons from the others"},
+     "second inputs: J and u see each pair's environment (the mean square distance of its nucleons from the others), t its base pair's r_ij^2"},
     {"nucleus", "jastrow_layers", NQS_K_STRING, NQS_OPTION_FIELD(nucleus.jastrow_layers), "16, 16", 0, 0, 0, NULL,
      "hidden widths of the pair network J(r) in f(r) = J(r) - a r^2/(1 + b r) (tanh)"},
     {"nucleus", "spin_layers", NQS_K_STRING, NQS_OPTION_FIELD(nucleus.spin_layers), "16", 0, 0, 0, NULL,
