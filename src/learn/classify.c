@@ -98,6 +98,21 @@ typedef struct {
   int ntask, (*task)[3]; /* the dense weight gradients in tasks: layer, first and end output row */
 } trainer;
 
+/* The dense weight-gradient tasks: OBLOCK output rows of one dense layer each. 0: out of memory. */
+static int make_tasks(trainer *t) {
+  const nqs_net *net = t->net;
+  t->ntask = 0;
+  for (int i = 0; i < net->nl; i++)
+    if (net->l[i].kind == NQS_LAYER_DENSE) t->ntask += (net->l[i].out_c + OBLOCK - 1) / OBLOCK;
+  if (!(t->task = malloc(sizeof *t->task * (size_t)t->ntask))) return 0;
+  for (int i = 0, q = 0; i < net->nl; i++)
+    for (int r = 0; net->l[i].kind == NQS_LAYER_DENSE && r < net->l[i].out_c; r += OBLOCK, q++) {
+      t->task[q][0] = i, t->task[q][1] = r;
+      t->task[q][2] = r + OBLOCK < net->l[i].out_c ? r + OBLOCK : net->l[i].out_c;
+    }
+  return 1;
+}
+
 /* Mean loss and accuracy over rows idx[0..n), and (grad != NULL) the gradient of the mean loss.
  * In rounds of GROUP x CHUNKS rows, chunk ch takes the rows i = ch mod CHUNKS. A dense layer's
  * weight gradient is then summed over the round's chunks in chunk order, its output rows shared
@@ -353,15 +368,7 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   perm = malloc(sizeof(long) * s.n), test = malloc(sizeof(long) * s.n), train = malloc(sizeof(long) * s.n), val = malloc(sizeof(long) * s.n);
   th = malloc(sizeof(double) * net.np), best = malloc(sizeof(double) * net.np), g = malloc(sizeof(double) * net.np);
   m1 = calloc(net.np, sizeof(double)), m2 = calloc(net.np, sizeof(double)), prob = malloc(sizeof(double) * s.n);
-  for (int i = 0; i < net.nl; i++)
-    if (net.l[i].kind == NQS_LAYER_DENSE) tr.ntask += (net.l[i].out_c + OBLOCK - 1) / OBLOCK;
-  tr.task = malloc(sizeof *tr.task * (size_t)tr.ntask);
-  for (int i = 0, q = 0; tr.task && i < net.nl; i++)
-    for (int r = 0; net.l[i].kind == NQS_LAYER_DENSE && r < net.l[i].out_c; r += OBLOCK, q++) {
-      tr.task[q][0] = i, tr.task[q][1] = r;
-      tr.task[q][2] = r + OBLOCK < net.l[i].out_c ? r + OBLOCK : net.l[i].out_c;
-    }
-  int ok = perm && test && train && val && th && best && g && m1 && m2 && prob && tr.task;
+  int ok = perm && test && train && val && th && best && g && m1 && m2 && prob && make_tasks(&tr);
   for (int ch = 0; ch < CHUNKS; ch++) {
     tr.g[ch] = calloc((size_t)net.np, sizeof(double)), tr.work[ch] = malloc(sizeof(double) * nqs_net_batch_work_size(&net, GROUP));
     tr.keep[ch] = malloc(sizeof(double) * nqs_net_keep_size(&net, GROUP));
