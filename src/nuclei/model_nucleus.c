@@ -10,7 +10,8 @@
  * three-body core while it pulls pairs into the attractive two-body well); all are nqs_mlp with
  * tanh, and their output layers start at zero, so a new state is the s-shell state times the
  * confining pair factor. a > 0 and b >= 0 make the tail of f linear in r (the bound state's
- * exponential decay). exp(U) is symmetric and sum_{i<j} u
+ * exponential decay). With context (pair_inputs, triplet_inputs) J and u take the pair's
+ * environment c_ij as a second input and t its base pair's r_ij^2. exp(U) is symmetric and sum_{i<j} u
  * sigma.sigma commutes with every permutation, so Psi is antisymmetric under the exchange of
  * (r, sigma, tau) of two nucleons (tested, not assumed), and chi carries the mixed-symmetry
  * spin components that sigma.sigma induces.
@@ -53,7 +54,7 @@ typedef struct {
   nqs_mlp jnet, unet, tnet;
   int off_j, off_u, off_t; /* parameter offsets: a, b, then J's, u's, t's */
   int triplet, nt;         /* three-body correlator on; the three-body terms (3 per triple) */
-  int context;             /* J and u see the pair's environment c_p as a second input */
+  int context;             /* second inputs: J and u see the pair's environment c_p, t its base pair's r^2 */
   int ti[MAXT], tj[MAXT], tk[MAXT]; /* three-body term q: nucleons i < j and the apex k */
   int ws;           /* doubles of network workspace */
   double phi[MAXB], w[MAXP][MAXB];
