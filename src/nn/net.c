@@ -353,37 +353,37 @@ static inline __attribute__((always_inline)) double dot8_finish(v8d a, const dou
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* Z = b + W A over the batch: eight (then four) samples share each pass over a row of W (which is
- * read from the cache once instead of eight times), each with dot8's eight partial sums, so the
- * result is dot8's to the last bit. */
+/* Z = b + W A over the batch in tiles of four samples by four outputs: each loaded piece of a row
+ * of W serves four samples and each piece of a sample four rows (sixteen accumulators in
+ * registers). Every output keeps dot8's eight partial sums, so the result is dot8's to the last
+ * bit. */
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void dense_forward_batch(int n, int in, int out,
                                                                                              const double *W, const double *b,
                                                                                              const double *A, double *Z) {
   const int i8 = in - in % 8;
   int s0 = 0;
-  for (; s0 + 8 <= n; s0 += 8) {
-    const double *a = A + (size_t)s0 * in;
-    for (int o = 0; o < out; o++) {
-      const double *w = W + (size_t)o * in;
-      const double *a0 = a, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in, *a4 = a3 + in, *a5 = a4 + in, *a6 = a5 + in, *a7 = a6 + in;
-      v8d c0 = {0, 0, 0, 0, 0, 0, 0, 0}, c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-      for (int i = 0; i < i8; i += 8) { /* eight accumulators held in registers */
-        const v8d wv = *(const v8d *)(w + i);
-        c0 += wv * *(const v8d *)(a0 + i), c1 += wv * *(const v8d *)(a1 + i);
-        c2 += wv * *(const v8d *)(a2 + i), c3 += wv * *(const v8d *)(a3 + i);
-        c4 += wv * *(const v8d *)(a4 + i), c5 += wv * *(const v8d *)(a5 + i);
-        c6 += wv * *(const v8d *)(a6 + i), c7 += wv * *(const v8d *)(a7 + i);
-      }
-      double *z = Z + (size_t)s0 * out + o;
-      z[0] = b[o] + dot8_finish(c0, w, a0, i8, in), z[out] = b[o] + dot8_finish(c1, w, a1, i8, in);
-      z[2 * out] = b[o] + dot8_finish(c2, w, a2, i8, in), z[3 * out] = b[o] + dot8_finish(c3, w, a3, i8, in);
-      z[4 * out] = b[o] + dot8_finish(c4, w, a4, i8, in), z[5 * out] = b[o] + dot8_finish(c5, w, a5, i8, in);
-      z[6 * out] = b[o] + dot8_finish(c6, w, a6, i8, in), z[7 * out] = b[o] + dot8_finish(c7, w, a7, i8, in);
-    }
-  }
   for (; s0 + 4 <= n; s0 += 4) {
     const double *a0 = A + (size_t)s0 * in, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
-    for (int o = 0; o < out; o++) {
+    double *z = Z + (size_t)s0 * out;
+    int o = 0;
+    for (; o + 4 <= out; o += 4) {
+      const double *w0 = W + (size_t)o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+      v8d c00 = {0, 0, 0, 0, 0, 0, 0, 0}, c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+      v8d c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+      for (int i = 0; i < i8; i += 8) { /* c_rt: output o + r of sample s0 + t */
+        const v8d x0 = *(const v8d *)(a0 + i), x1 = *(const v8d *)(a1 + i), x2 = *(const v8d *)(a2 + i), x3 = *(const v8d *)(a3 + i);
+        const v8d v0 = *(const v8d *)(w0 + i), v1 = *(const v8d *)(w1 + i), v2 = *(const v8d *)(w2 + i), v3 = *(const v8d *)(w3 + i);
+        c00 += v0 * x0, c01 += v0 * x1, c02 += v0 * x2, c03 += v0 * x3;
+        c10 += v1 * x0, c11 += v1 * x1, c12 += v1 * x2, c13 += v1 * x3;
+        c20 += v2 * x0, c21 += v2 * x1, c22 += v2 * x2, c23 += v2 * x3;
+        c30 += v3 * x0, c31 += v3 * x1, c32 += v3 * x2, c33 += v3 * x3;
+      }
+      const double *w[4] = {w0, w1, w2, w3}, *a[4] = {a0, a1, a2, a3};
+      const v8d c[4][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}};
+      for (int r = 0; r < 4; r++)
+        for (int t = 0; t < 4; t++) z[(size_t)t * out + o + r] = b[o + r] + dot8_finish(c[r][t], w[r], a[t], i8, in);
+    }
+    for (; o < out; o++) { /* the last outputs one by one, four samples at a time */
       const double *w = W + (size_t)o * in;
       v8d c0 = {0, 0, 0, 0, 0, 0, 0, 0}, c1 = c0, c2 = c0, c3 = c0;
       for (int i = 0; i < i8; i += 8) {
@@ -391,10 +391,10 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void dense_f
         c0 += wv * *(const v8d *)(a0 + i), c1 += wv * *(const v8d *)(a1 + i);
         c2 += wv * *(const v8d *)(a2 + i), c3 += wv * *(const v8d *)(a3 + i);
       }
-      Z[(size_t)s0 * out + o] = b[o] + dot8_finish(c0, w, a0, i8, in);
-      Z[(size_t)(s0 + 1) * out + o] = b[o] + dot8_finish(c1, w, a1, i8, in);
-      Z[(size_t)(s0 + 2) * out + o] = b[o] + dot8_finish(c2, w, a2, i8, in);
-      Z[(size_t)(s0 + 3) * out + o] = b[o] + dot8_finish(c3, w, a3, i8, in);
+      z[o] = b[o] + dot8_finish(c0, w, a0, i8, in);
+      z[out + o] = b[o] + dot8_finish(c1, w, a1, i8, in);
+      z[2 * (size_t)out + o] = b[o] + dot8_finish(c2, w, a2, i8, in);
+      z[3 * (size_t)out + o] = b[o] + dot8_finish(c3, w, a3, i8, in);
     }
   }
   for (int s = s0; s < n; s++)
@@ -430,36 +430,40 @@ static inline __attribute__((always_inline)) void grad_block16(int n, int in, co
 }
 
 /* grad_block16 for four rows of gW at once (d: their four delta columns, DCOL apart): each
- * input vector loaded serves four rows. Every entry's sum is grad_block16's. */
-static inline __attribute__((always_inline)) void grad_tile4x16(int n, int in, int out, const double *restrict d,
-                                                                const double *Ap, double *g) {
-  v8d acc[4][2];
-  for (int r = 0; r < 4; r++) acc[r][0] = *(const v8d *)(g + (size_t)r * in), acc[r][1] = *(const v8d *)(g + (size_t)r * in + 8);
+ * input vector loaded serves four rows. Every entry's sum is grad_block16's. The accumulators are
+ * named (gRV: row R, lanes 8V..8V+7) so that they stay in registers. */
+static inline __attribute__((always_inline)) void grad_tile4x16(int n, int in, const double *restrict d, const double *Ap,
+                                                                double *g) {
+  double *q0 = g, *q1 = g + in, *q2 = q1 + in, *q3 = q2 + in;
+  v8d g00 = *(const v8d *)q0, g01 = *(const v8d *)(q0 + 8), g10 = *(const v8d *)q1, g11 = *(const v8d *)(q1 + 8);
+  v8d g20 = *(const v8d *)q2, g21 = *(const v8d *)(q2 + 8), g30 = *(const v8d *)q3, g31 = *(const v8d *)(q3 + 8);
+  const double *d0 = d, *d1 = d + DCOL, *d2 = d1 + DCOL, *d3 = d2 + DCOL;
   const int n4 = n - n % 4;
+#define BC(x) ((v8d){x, x, x, x, x, x, x, x})
+#define ROW(gl, gh, dr)                                                                                                          \
+  do {                                                                                                                           \
+    const v8d c0 = BC(dr[s]), c1 = BC(dr[s + 1]), c2 = BC(dr[s + 2]), c3 = BC(dr[s + 3]);                                      \
+    gl += (c0 * x00 + c1 * x10) + (c2 * x20 + c3 * x30);                                                                         \
+    gh += (c0 * x01 + c1 * x11) + (c2 * x21 + c3 * x31);                                                                         \
+  } while (0)
   for (int s = 0; s < n4; s += 4) {
     const double *a0 = Ap + (size_t)s * in, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
     const v8d x00 = *(const v8d *)a0, x01 = *(const v8d *)(a0 + 8), x10 = *(const v8d *)a1, x11 = *(const v8d *)(a1 + 8);
     const v8d x20 = *(const v8d *)a2, x21 = *(const v8d *)(a2 + 8), x30 = *(const v8d *)a3, x31 = *(const v8d *)(a3 + 8);
-    for (int r = 0; r < 4; r++) {
-      const double *dr = d + (size_t)r * DCOL + s;
-      const v8d c0 = {dr[0], dr[0], dr[0], dr[0], dr[0], dr[0], dr[0], dr[0]};
-      const v8d c1 = {dr[1], dr[1], dr[1], dr[1], dr[1], dr[1], dr[1], dr[1]};
-      const v8d c2 = {dr[2], dr[2], dr[2], dr[2], dr[2], dr[2], dr[2], dr[2]};
-      const v8d c3 = {dr[3], dr[3], dr[3], dr[3], dr[3], dr[3], dr[3], dr[3]};
-      acc[r][0] += (c0 * x00 + c1 * x10) + (c2 * x20 + c3 * x30);
-      acc[r][1] += (c0 * x01 + c1 * x11) + (c2 * x21 + c3 * x31);
-    }
+    ROW(g00, g01, d0);
+    ROW(g10, g11, d1);
+    ROW(g20, g21, d2);
+    ROW(g30, g31, d3);
   }
+#undef ROW
   for (int s = n4; s < n; s++) {
     const v8d x0 = *(const v8d *)(Ap + (size_t)s * in), x1 = *(const v8d *)(Ap + (size_t)s * in + 8);
-    for (int r = 0; r < 4; r++) {
-      const double c = d[(size_t)r * DCOL + s];
-      const v8d cv = {c, c, c, c, c, c, c, c};
-      acc[r][0] += cv * x0, acc[r][1] += cv * x1;
-    }
+    g00 += BC(d0[s]) * x0, g01 += BC(d0[s]) * x1, g10 += BC(d1[s]) * x0, g11 += BC(d1[s]) * x1;
+    g20 += BC(d2[s]) * x0, g21 += BC(d2[s]) * x1, g30 += BC(d3[s]) * x0, g31 += BC(d3[s]) * x1;
   }
-  for (int r = 0; r < 4; r++) *(v8d *)(g + (size_t)r * in) = acc[r][0], *(v8d *)(g + (size_t)r * in + 8) = acc[r][1];
-  (void)out;
+#undef BC
+  *(v8d *)q0 = g00, *(v8d *)(q0 + 8) = g01, *(v8d *)q1 = g10, *(v8d *)(q1 + 8) = g11;
+  *(v8d *)q2 = g20, *(v8d *)(q2 + 8) = g21, *(v8d *)q3 = g30, *(v8d *)(q3 + 8) = g31;
 }
 
 static inline __attribute__((always_inline)) void grad_block8(int n, int in, const double *restrict d, const double *Ap,
@@ -499,7 +503,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void dense_w
         }
         int i0 = 0;
         if (R == 4)
-          for (; i0 + 16 <= in; i0 += 16) grad_tile4x16(n, in, out, d, Ap + i0, gW + (size_t)o * in + i0);
+          for (; i0 + 16 <= in; i0 += 16) grad_tile4x16(n, in, d, Ap + i0, gW + (size_t)o * in + i0);
         for (int r = 0; r < R; r++) {
           const double *dr = d + (size_t)r * DCOL;
           double *g = gW + (size_t)(o + r) * in;
