@@ -404,34 +404,13 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void dense_f
 /* gW += scale sum_s dZ[s] A[s]^T and gb += scale sum_s dZ[s] for the output rows o0 <= o < o1,
  * over a batch held in parts (part p: rows[p] samples, inputs A[p] (rows[p] x in), deltas dZ[p]
  * (rows[p] x out)), summed part after part in one fixed order: within a part four samples at a
- * time, (c0 a0 + c1 a1) + (c2 a2 + c3 a3), then one by one. A block of sixteen (then eight)
- * entries of a row of gW stays in registers over all the samples of all the parts; the scaled
- * deltas of the row are gathered once (at most DCOL samples at a time). */
+ * time, (c0 a0 + c1 a1) + (c2 a2 + c3 a3), then one by one. Blocks of gW (four rows by sixteen
+ * entries, or eight entries of a row) stay in registers over all the samples of all the parts; the
+ * scaled deltas of the rows are gathered once (at most DCOL samples at a time). */
 enum { DCOL = 512 };
-static inline __attribute__((always_inline)) void grad_block16(int n, int in, const double *restrict d, const double *Ap,
-                                                               double *g) {
-  v8d g0 = *(const v8d *)g, g1 = *(const v8d *)(g + 8);
-  const int n4 = n - n % 4;
-  for (int s = 0; s < n4; s += 4) {
-    const double *a0 = Ap + (size_t)s * in, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
-    const v8d c0 = {d[s], d[s], d[s], d[s], d[s], d[s], d[s], d[s]};
-    const v8d c1 = {d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1]};
-    const v8d c2 = {d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2]};
-    const v8d c3 = {d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3]};
-    g0 += (c0 * *(const v8d *)a0 + c1 * *(const v8d *)a1) + (c2 * *(const v8d *)a2 + c3 * *(const v8d *)a3);
-    g1 += (c0 * *(const v8d *)(a0 + 8) + c1 * *(const v8d *)(a1 + 8)) + (c2 * *(const v8d *)(a2 + 8) + c3 * *(const v8d *)(a3 + 8));
-  }
-  for (int s = n4; s < n; s++) {
-    const double *a = Ap + (size_t)s * in;
-    const v8d c = {d[s], d[s], d[s], d[s], d[s], d[s], d[s], d[s]};
-    g0 += c * *(const v8d *)a, g1 += c * *(const v8d *)(a + 8);
-  }
-  *(v8d *)g = g0, *(v8d *)(g + 8) = g1;
-}
-
-/* grad_block16 for four rows of gW at once (d: their four delta columns, DCOL apart): each
- * input vector loaded serves four rows. Every entry's sum is grad_block16's. The accumulators are
- * named (gRV: row R, lanes 8V..8V+7) so that they stay in registers. */
+/* Sixteen entries of four rows of gW (d: their four delta columns, DCOL apart): each input vector
+ * loaded serves four rows. Every entry's sum is grad_block8's. The accumulators are named (gRV:
+ * row R, lanes 8V..8V+7) so that they stay in registers. */
 static inline __attribute__((always_inline)) void grad_tile4x16(int n, int in, const double *restrict d, const double *Ap,
                                                                 double *g) {
   double *q0 = g, *q1 = g + in, *q2 = q1 + in, *q3 = q2 + in;
@@ -466,22 +445,20 @@ static inline __attribute__((always_inline)) void grad_tile4x16(int n, int in, c
   *(v8d *)q2 = g20, *(v8d *)(q2 + 8) = g21, *(v8d *)q3 = g30, *(v8d *)(q3 + 8) = g31;
 }
 
+/* Eight entries of one row of gW: g += sum_s d[s] A[s], four samples at a time,
+ * (c0 a0 + c1 a1) + (c2 a2 + c3 a3), then one by one. */
 static inline __attribute__((always_inline)) void grad_block8(int n, int in, const double *restrict d, const double *Ap,
                                                               double *g) {
+#define BC(x) ((v8d){x, x, x, x, x, x, x, x})
   v8d g0 = *(const v8d *)g;
   const int n4 = n - n % 4;
   for (int s = 0; s < n4; s += 4) {
     const double *a0 = Ap + (size_t)s * in, *a1 = a0 + in, *a2 = a1 + in, *a3 = a2 + in;
-    const v8d c0 = {d[s], d[s], d[s], d[s], d[s], d[s], d[s], d[s]};
-    const v8d c1 = {d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1], d[s + 1]};
-    const v8d c2 = {d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2], d[s + 2]};
-    const v8d c3 = {d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3], d[s + 3]};
-    g0 += (c0 * *(const v8d *)a0 + c1 * *(const v8d *)a1) + (c2 * *(const v8d *)a2 + c3 * *(const v8d *)a3);
+    g0 += (BC(d[s]) * *(const v8d *)a0 + BC(d[s + 1]) * *(const v8d *)a1) +
+          (BC(d[s + 2]) * *(const v8d *)a2 + BC(d[s + 3]) * *(const v8d *)a3);
   }
-  for (int s = n4; s < n; s++) {
-    const v8d c = {d[s], d[s], d[s], d[s], d[s], d[s], d[s], d[s]};
-    g0 += c * *(const v8d *)(Ap + (size_t)s * in);
-  }
+  for (int s = n4; s < n; s++) g0 += BC(d[s]) * *(const v8d *)(Ap + (size_t)s * in);
+#undef BC
   *(v8d *)g = g0;
 }
 
@@ -508,7 +485,6 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void dense_w
           const double *dr = d + (size_t)r * DCOL;
           double *g = gW + (size_t)(o + r) * in;
           int i = i0;
-          for (; i + 16 <= in; i += 16) grad_block16(n, in, dr, Ap + i, g + i);
           for (; i + 8 <= in; i += 8) grad_block8(n, in, dr, Ap + i, g + i);
           for (; i < in; i++) {
             double gi = g[i];
