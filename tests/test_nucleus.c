@@ -283,7 +283,43 @@ static void sampling(void) {
   nqs_model_free(m);
 }
 
+/* A model with context, its parameters taken by name from one without (as run.init_from does;
+ * the new input columns keep their zero start), has the same amplitudes at every configuration. */
+static void context_warm_start(void) {
+  nqs_model *plain = make(4, 2, "6", 0, "8", 0), *ctx = make(4, 2, "6", 0, "8", 1);
+  if (!plain || !ctx) {
+    CHECK(0, "context warm start: models");
+    nqs_model_free(plain), nqs_model_free(ctx);
+    return;
+  }
+  randomise(plain, 21);
+  int matched = 0;
+  for (int k = 0; k < ctx->nparams; k++) {
+    char a[80], b[80];
+    ctx->type->param_name(ctx, k, a, sizeof a);
+    for (int j = 0; j < plain->nparams; j++) {
+      plain->type->param_name(plain, j, b, sizeof b);
+      if (strcmp(a, b) == 0) ctx->params[k] = plain->params[j], matched++;
+    }
+  }
+  nqs_rng rng;
+  nqs_rng_seed(&rng, 3, 4);
+  double worst = 0, scale = 0, x[12], p0[NQS_NUC_MAXBASIS], p1[NQS_NUC_MAXBASIS];
+  for (int c = 0; c < 5; c++) {
+    for (int k = 0; k < 12; k++) x[k] = 1.1 * nqs_rng_normal(&rng);
+    const double l0 = nqs_nucleus_amplitudes(plain, x, p0), l1 = nqs_nucleus_amplitudes(ctx, x, p1);
+    worst = fmax(worst, fabs(l0 - l1));
+    for (int k = 0; k < nqs_nucleus_basis(plain)->n; k++) worst = fmax(worst, fabs(p0[k] - p1[k])), scale = fmax(scale, fabs(p0[k]));
+  }
+  CHECK(matched == plain->nparams && ctx->nparams > plain->nparams && worst < 1e-12 * fmax(1, scale),
+        "4He L=6: context = yes warm-started by name from a state without (%d of %d parameters) has its amplitudes "
+        "to %.1e", matched, ctx->nparams, worst);
+  nqs_model_free(plain);
+  nqs_model_free(ctx);
+}
+
 int main(void) {
+  context_warm_start();
   sampling();
   algebra("2H", 2, 1, 1.0, 0.0);
   algebra("3H", 3, 1, 0.5, 0.5);
