@@ -548,7 +548,7 @@ static double *pad_of(const nqs_net *net, int n, double *work) {
 }
 
 /* The batch forms: n samples side by side, each layer's outputs an n x out_size block at n * act.
- * Dense layers are one matrix product over the batch (OpenBLAS dgemm); the other layers go
+ * Dense layers and activations run over the whole batch (the kernels above); the other layers go
  * sample by sample. The single-sample functions are the batch of one. */
 const double *nqs_net_outputs_batch(const nqs_net *net, const double *theta, const double *X, int n, double *work) {
   if (X != work) memcpy(work, X, sizeof(double) * (size_t)n * net->in_size);
