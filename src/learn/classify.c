@@ -350,7 +350,7 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   long *perm = NULL, *test = NULL, *train = NULL, *val = NULL;
   double *th = NULL, *best = NULL, *g = NULL, *m1 = NULL, *m2 = NULL, *prob = NULL;
   FILE *csv = NULL;
-  char path[700], *ctext = NULL;
+  char *ctext = NULL;
   int lock = -1;
   nqs_status st = nqs_config_check_keys(c, "classify", err);
   if (st || (st = load(c, &s, err))) return st;
@@ -442,7 +442,7 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   }
   res->epochs = (int)ts.epoch, res->best_epoch = (int)ts.best_epoch;
   res->seconds_per_epoch = e - 1 > e0 ? (nqs_run_now() - t_train) / (e - 1 - e0) : NAN; /* training and validation, not loading */
-  if (fclose(csv) && !st) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
+  if (fclose(csv) && !st) st = nqs_error_set(err, NQS_EIO, "cannot finish %s/learning_curve.csv (disk full?)", res->dir);
   csv = NULL;
   if (st) goto done;
 

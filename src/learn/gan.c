@@ -207,7 +207,6 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
   adam ag = {0}, ad = {0};
   FILE *csv = NULL;
   int lock = -1;
-  char path[700];
   if (nc > 4096) {
     st = nqs_error_setk(err, NQS_EINPUT, "gan.data", "%s has %d columns, at most 4096", c->gan.data, nc);
     goto done;
@@ -278,7 +277,7 @@ nqs_status nqs_gan_run(const nqs_config *c, const nqs_run_options *o, nqs_gan_re
       o->progress(o->user, &pr);
     }
   }
-  if (fclose(csv) && !st) st = nqs_error_set(err, NQS_EIO, "cannot finish %s (disk full?)", path);
+  if (fclose(csv) && !st) st = nqs_error_set(err, NQS_EIO, "cannot finish %s/gan_training.csv (disk full?)", res->dir);
   csv = NULL;
   if (st) goto done;
 

@@ -125,15 +125,17 @@ static void pad_periodic(const nqs_layer *L, const double *restrict in, double *
     }
 }
 
-/* Periodic convolution of one sample and its parameter gradient, on the padded input P. Each
- * output (and each position's share of a weight gradient) is summed over channels and taps in a
- * fixed order, element by element, so the inner loops over x vectorise without reassociating any
- * sum (the weight gradient keeps one partial sum per x and adds them in order at the end). */
 /* Four doubles side by side (GCC vector extension; element-wise arithmetic only, so the results
  * are those of the scalar code with any vector width), loaded from any address. */
 typedef double v4d __attribute__((vector_size(32), aligned(8), may_alias));
 /* Eight lanes: one AVX-512 register in that clone, two AVX2 ones in the other; the same sums. */
 typedef double v8d __attribute__((vector_size(64), aligned(8), may_alias));
+#define BC(x) ((v8d){x, x, x, x, x, x, x, x}) /* x in all eight lanes */
+
+/* Periodic convolution of one sample and its parameter gradient, on the padded input P. Each
+ * output (and each position's share of a weight gradient) is summed over channels and taps in a
+ * fixed order, element by element, so the inner loops over x vectorise without reassociating any
+ * sum (the weight gradient keeps one partial sum per x and adds them in order at the end). */
 
 /* One output row of filter f for kernel side K (a constant in the K = 3 instance, so that the
  * taps unroll and the row's accumulators stay in registers), positions x0 .. x0 + 4 nv - 1. */
@@ -262,10 +264,10 @@ static void conv_input_grad(const nqs_layer *L, const double *W, const double *d
         }
 }
 
+/* The layers that go sample by sample, convolution and pooling (dense layers and activations run
+ * over the whole batch: dense_forward_batch, activation_forward). */
 static void layer_forward(const nqs_layer *L, const double *th, const double *in, double *out, double *pad) {
   switch (L->kind) {
-  case NQS_LAYER_DENSE: /* over the whole batch: dense_forward_batch */
-    break;
   case NQS_LAYER_CONV:
     pad_periodic(L, in, pad);
     conv_forward(L, th + L->off, pad, out);
@@ -279,25 +281,17 @@ static void layer_forward(const nqs_layer *L, const double *th, const double *in
           out[((size_t)c * L->out_h + y) * L->out_w + x] = m0 > m1 ? m0 : m1;
         }
     break;
-  case NQS_LAYER_RELU:
-    for (int i = 0; i < L->in_size; i++) out[i] = in[i] > 0 ? in[i] : 0;
-    break;
-  case NQS_LAYER_TANH:
-    for (int i = 0; i < L->in_size; i++) out[i] = tanh(in[i]);
-    break;
-  case NQS_LAYER_SIGMOID:
-    for (int i = 0; i < L->in_size; i++) out[i] = 1 / (1 + exp(-in[i]));
+  default:
     break;
   }
 }
 
-/* Given dL/dout (dout), ADD scale * dL/dtheta to g and write dL/din (din, unless the first layer). */
-static void layer_backward(const nqs_layer *L, const double *th, const double *in, const double *out, const double *dout,
-                           double scale, double *g, double *din, double *pad) {
+/* Convolution and pooling, sample by sample: given dL/dout (dout), ADD scale * dL/dtheta to g and
+ * write dL/din (din, unless the first layer). */
+static void layer_backward(const nqs_layer *L, const double *th, const double *in, const double *dout, double scale, double *g,
+                           double *din, double *pad) {
   if (!din && !L->np) return; /* the first layer has no input gradient to pass on */
   switch (L->kind) {
-  case NQS_LAYER_DENSE: /* over the whole batch: dense_backward_batch */
-    break;
   case NQS_LAYER_CONV: /* pad: the padded input, then the per-position partial sums */
     if (g) {
       pad_periodic(L, in, pad);
@@ -318,14 +312,7 @@ static void layer_backward(const nqs_layer *L, const double *th, const double *i
           din[cand[best]] += dout[o];
         }
     break;
-  case NQS_LAYER_RELU:
-    for (int i = 0; i < L->in_size; i++) din[i] = in[i] > 0 ? dout[i] : 0;
-    break;
-  case NQS_LAYER_TANH:
-    for (int i = 0; i < L->in_size; i++) din[i] = dout[i] * (1 - out[i] * out[i]);
-    break;
-  case NQS_LAYER_SIGMOID:
-    for (int i = 0; i < L->in_size; i++) din[i] = dout[i] * out[i] * (1 - out[i]);
+  default:
     break;
   }
 }
@@ -418,7 +405,6 @@ static inline __attribute__((always_inline)) void grad_tile4x16(int n, int in, c
   v8d g20 = *(const v8d *)q2, g21 = *(const v8d *)(q2 + 8), g30 = *(const v8d *)q3, g31 = *(const v8d *)(q3 + 8);
   const double *d0 = d, *d1 = d + DCOL, *d2 = d1 + DCOL, *d3 = d2 + DCOL;
   const int n4 = n - n % 4;
-#define BC(x) ((v8d){x, x, x, x, x, x, x, x})
 #define ROW(gl, gh, dr)                                                                                                          \
   do {                                                                                                                           \
     const v8d c0 = BC(dr[s]), c1 = BC(dr[s + 1]), c2 = BC(dr[s + 2]), c3 = BC(dr[s + 3]);                                      \
@@ -440,7 +426,6 @@ static inline __attribute__((always_inline)) void grad_tile4x16(int n, int in, c
     g00 += BC(d0[s]) * x0, g01 += BC(d0[s]) * x1, g10 += BC(d1[s]) * x0, g11 += BC(d1[s]) * x1;
     g20 += BC(d2[s]) * x0, g21 += BC(d2[s]) * x1, g30 += BC(d3[s]) * x0, g31 += BC(d3[s]) * x1;
   }
-#undef BC
   *(v8d *)q0 = g00, *(v8d *)(q0 + 8) = g01, *(v8d *)q1 = g10, *(v8d *)(q1 + 8) = g11;
   *(v8d *)q2 = g20, *(v8d *)(q2 + 8) = g21, *(v8d *)q3 = g30, *(v8d *)(q3 + 8) = g31;
 }
@@ -449,7 +434,6 @@ static inline __attribute__((always_inline)) void grad_tile4x16(int n, int in, c
  * (c0 a0 + c1 a1) + (c2 a2 + c3 a3), then one by one. */
 static inline __attribute__((always_inline)) void grad_block8(int n, int in, const double *restrict d, const double *Ap,
                                                               double *g) {
-#define BC(x) ((v8d){x, x, x, x, x, x, x, x})
   v8d g0 = *(const v8d *)g;
   const int n4 = n - n % 4;
   for (int s = 0; s < n4; s += 4) {
@@ -458,7 +442,6 @@ static inline __attribute__((always_inline)) void grad_block8(int n, int in, con
           (BC(d[s + 2]) * *(const v8d *)a2 + BC(d[s + 3]) * *(const v8d *)a3);
   }
   for (int s = n4; s < n; s++) g0 += BC(d[s]) * *(const v8d *)(Ap + (size_t)s * in);
-#undef BC
   *(v8d *)g = g0;
 }
 
@@ -603,8 +586,8 @@ static void backward_batch(const nqs_net *net, const double *theta, const double
       if (din) activation_backward(L->kind, (long)n * L->in_size, in, out, d, din);
     } else
       for (int s = 0; s < n; s++)
-        layer_backward(L, theta, in + (size_t)s * L->in_size, out + (size_t)s * L->out_size, d + (size_t)s * L->out_size, scale,
-                       grad, din ? din + (size_t)s * L->in_size : NULL, pad_of(net, n, work));
+        layer_backward(L, theta, in + (size_t)s * L->in_size, d + (size_t)s * L->out_size, scale, grad,
+                       din ? din + (size_t)s * L->in_size : NULL, pad_of(net, n, work));
     double *t = d;
     d = dn, dn = t;
   }
