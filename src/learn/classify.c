@@ -98,19 +98,33 @@ typedef struct {
   int ntask, (*task)[3]; /* the dense weight gradients in tasks: layer, first and end output row */
 } trainer;
 
-/* The dense weight-gradient tasks: OBLOCK output rows of one dense layer each. 0: out of memory. */
-static int make_tasks(trainer *t) {
+/* The trainer's buffers for `classes` classes, and the dense weight-gradient tasks (OBLOCK output
+ * rows of one dense layer each). 0: out of memory (trainer_free frees what was made). */
+static int trainer_init(trainer *t, int classes) {
   const nqs_net *net = t->net;
+  int ok = 1;
+  for (int ch = 0; ch < CHUNKS; ch++) {
+    t->g[ch] = calloc((size_t)net->np, sizeof(double)), t->work[ch] = malloc(sizeof(double) * nqs_net_batch_work_size(net, GROUP));
+    t->keep[ch] = malloc(sizeof(double) * nqs_net_keep_size(net, GROUP));
+    t->p[ch] = malloc(sizeof(double) * GROUP * classes);
+    t->lab[ch] = malloc(sizeof(int) * GROUP);
+    ok &= t->g[ch] && t->keep[ch] && t->work[ch] && t->p[ch] && t->lab[ch];
+  }
   t->ntask = 0;
   for (int i = 0; i < net->nl; i++)
     if (net->l[i].kind == NQS_LAYER_DENSE) t->ntask += (net->l[i].out_c + OBLOCK - 1) / OBLOCK;
-  if (!(t->task = malloc(sizeof *t->task * (size_t)t->ntask))) return 0;
+  if (!ok || !(t->task = malloc(sizeof *t->task * (size_t)t->ntask))) return 0;
   for (int i = 0, q = 0; i < net->nl; i++)
     for (int r = 0; net->l[i].kind == NQS_LAYER_DENSE && r < net->l[i].out_c; r += OBLOCK, q++) {
       t->task[q][0] = i, t->task[q][1] = r;
       t->task[q][2] = r + OBLOCK < net->l[i].out_c ? r + OBLOCK : net->l[i].out_c;
     }
   return 1;
+}
+
+static void trainer_free(trainer *t) {
+  for (int ch = 0; ch < CHUNKS; ch++) free(t->g[ch]), free(t->keep[ch]), free(t->work[ch]), free(t->p[ch]), free(t->lab[ch]);
+  free(t->task);
 }
 
 /* Mean loss and accuracy over rows idx[0..n), and (grad != NULL) the gradient of the mean loss.
@@ -341,6 +355,68 @@ static nqs_status temperature_curve(const nqs_config *c, const char *dir, const 
   return NQS_OK;
 }
 
+/* The test rows (perm's first test_fraction), then validation and training rows from the rest,
+ * leaving out those within classify.exclude of the critical temperature. */
+static nqs_status split_rows(const nqs_config *c, const samples *s, nqs_rng *rng, long *perm, long *test, long *train, long *val,
+                             long *nte, long *ntr, long *nva, nqs_error *err) {
+  nqs_permutation(s->n, perm, rng);
+  *nte = (long)(c->classify.test_fraction * s->n + 0.5);
+  *ntr = *nva = 0;
+  for (long i = 0; i < *nte; i++) test[i] = perm[i];
+  const long rest = s->n - *nte, want_val = (long)(c->classify.validation_fraction * rest + 0.5);
+  for (long i = *nte; i < s->n; i++) {
+    const long r = perm[i];
+    if (s->T && fabs(s->T[r] - c->classify.critical) < c->classify.exclude) continue;
+    if (*nva < want_val) val[(*nva)++] = r;
+    else train[(*ntr)++] = r;
+  }
+  if (*ntr < 1 || *nva < 1 || *nte < 1)
+    return nqs_error_setk(err, NQS_EINPUT, "classify.exclude", "%ld rows leave %ld for training, %ld for validation and %ld for "
+                          "testing; give more rows or a narrower exclude window", s->n, *ntr, *nva, *nte);
+  return NQS_OK;
+}
+
+/* The test rows with the best epoch's network (best): loss and accuracy, and with temperatures
+ * P(class 1) against T and its crossing (prob: scratch of nte). */
+static nqs_status test_rows(const nqs_config *c, const trainer *tr, const samples *s, const double *best, const long *test,
+                            long nte, double *prob, nqs_classify_result *res, nqs_error *err) {
+  pass(tr, best, s, test, nte, NULL, &res->test_loss, &res->test_accuracy);
+  if (!s->T) return NQS_OK;
+  double pr[64];
+  for (long i = 0; i < nte; i++) {
+    nqs_net_forward(tr->net, best, s->x + (size_t)test[i] * s->nf, pr, tr->work[0]);
+    prob[i] = pr[1];
+  }
+  return temperature_curve(c, res->dir, s, test, nte, prob, res, err);
+}
+
+/* DIR/result.json from the finished run's res (validation_loss: the best epoch's). */
+static nqs_status write_result(const nqs_config *c, const samples *s, double validation_loss, const nqs_classify_result *res,
+                               nqs_error *err) {
+  cJSON *j = nqs_run_result_head("classify", c);
+  cJSON_AddStringToObject(j, "network", res->network);
+  cJSON_AddNumberToObject(j, "parameters", res->parameters);
+  cJSON_AddNumberToObject(j, "classes", s->classes);
+  cJSON_AddNumberToObject(j, "features", s->nf);
+  cJSON_AddNumberToObject(j, "train_rows", (double)res->train_rows);
+  cJSON_AddNumberToObject(j, "validation_rows", (double)res->validation_rows);
+  cJSON_AddNumberToObject(j, "test_rows", (double)res->test_rows);
+  cJSON_AddNumberToObject(j, "epochs", res->epochs);
+  cJSON_AddNumberToObject(j, "best_epoch", res->best_epoch);
+  cJSON_AddNumberToObject(j, "validation_loss", validation_loss);
+  cJSON_AddNumberToObject(j, "test_loss", res->test_loss);
+  cJSON_AddNumberToObject(j, "test_accuracy", res->test_accuracy);
+  if (res->has_crossing) {
+    cJSON *x = cJSON_AddObjectToObject(j, "crossing");
+    cJSON_AddNumberToObject(x, "temperature", res->crossing);
+    if (isfinite(res->crossing_error)) cJSON_AddNumberToObject(x, "error", res->crossing_error);
+    cJSON_AddNumberToObject(x, "onsager", NQS_ISING_TC);
+  }
+  if (isfinite(res->seconds_per_epoch)) cJSON_AddNumberToObject(j, "seconds_per_epoch", res->seconds_per_epoch);
+  cJSON_AddNumberToObject(j, "wall_seconds", res->wall_seconds);
+  return nqs_run_write_json(res->dir, "result.json", j, err);
+}
+
 nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_classify_result *res, nqs_error *err) {
   memset(res, 0, sizeof *res);
   const double t0 = nqs_run_now();
@@ -368,36 +444,14 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   perm = malloc(sizeof(long) * s.n), test = malloc(sizeof(long) * s.n), train = malloc(sizeof(long) * s.n), val = malloc(sizeof(long) * s.n);
   th = malloc(sizeof(double) * net.np), best = malloc(sizeof(double) * net.np), g = malloc(sizeof(double) * net.np);
   m1 = calloc(net.np, sizeof(double)), m2 = calloc(net.np, sizeof(double)), prob = malloc(sizeof(double) * s.n);
-  int ok = perm && test && train && val && th && best && g && m1 && m2 && prob && make_tasks(&tr);
-  for (int ch = 0; ch < CHUNKS; ch++) {
-    tr.g[ch] = calloc((size_t)net.np, sizeof(double)), tr.work[ch] = malloc(sizeof(double) * nqs_net_batch_work_size(&net, GROUP));
-    tr.keep[ch] = malloc(sizeof(double) * nqs_net_keep_size(&net, GROUP));
-    tr.p[ch] = malloc(sizeof(double) * GROUP * s.classes);
-    tr.lab[ch] = malloc(sizeof(int) * GROUP);
-    ok &= tr.g[ch] && tr.keep[ch] && tr.work[ch] && tr.p[ch] && tr.lab[ch];
-  }
-  if (!ok) {
+  if (!(perm && test && train && val && th && best && g && m1 && m2 && prob && trainer_init(&tr, s.classes))) {
     st = nqs_error_set(err, NQS_ENOMEM, "out of memory for %ld rows and %d parameters", s.n, net.np);
     goto done;
   }
   nqs_rng rng;
   nqs_rng_seed(&rng, c->run.seed, 0xC1A5);
-  nqs_permutation(s.n, perm, &rng);
-  const long nte = (long)(c->classify.test_fraction * s.n + 0.5);
-  long ntr = 0, nva = 0;
-  for (long i = 0; i < nte; i++) test[i] = perm[i];
-  const long rest = s.n - nte, want_val = (long)(c->classify.validation_fraction * rest + 0.5);
-  for (long i = nte; i < s.n; i++) {
-    const long r = perm[i];
-    if (s.T && fabs(s.T[r] - c->classify.critical) < c->classify.exclude) continue;
-    if (nva < want_val) val[nva++] = r;
-    else train[ntr++] = r;
-  }
-  if (ntr < 1 || nva < 1 || nte < 1) {
-    st = nqs_error_setk(err, NQS_EINPUT, "classify.exclude", "%ld rows leave %ld for training, %ld for validation and %ld for "
-                        "testing; give more rows or a narrower exclude window", s.n, ntr, nva, nte);
-    goto done;
-  }
+  long nte, ntr, nva;
+  if ((st = split_rows(c, &s, &rng, perm, test, train, val, &nte, &ntr, &nva, err))) goto done;
   res->train_rows = ntr, res->validation_rows = nva, res->test_rows = nte, res->parameters = net.np, res->classes = s.classes;
   const nqs_checkpoint *ck = o ? o->restart : NULL;
   nqs_net_init_params(&net, th, &rng);
@@ -446,47 +500,13 @@ nqs_status nqs_classify_run(const nqs_config *c, const nqs_run_options *o, nqs_c
   csv = NULL;
   if (st) goto done;
 
-  /* the test rows with the best epoch's network: accuracy, and P(class 1) against T */
-  pass(&tr, best, &s, test, nte, NULL, &res->test_loss, &res->test_accuracy);
-  cJSON *j = nqs_run_result_head("classify", c);
-  if (s.T) {
-    double pr[64];
-    for (long i = 0; i < nte; i++) {
-      nqs_net_forward(&net, best, s.x + (size_t)test[i] * s.nf, pr, tr.work[0]);
-      prob[i] = pr[1];
-    }
-    if ((st = temperature_curve(c, res->dir, &s, test, nte, prob, res, err))) {
-      cJSON_Delete(j);
-      goto done;
-    }
-  }
-  cJSON_AddStringToObject(j, "network", res->network);
-  cJSON_AddNumberToObject(j, "parameters", net.np);
-  cJSON_AddNumberToObject(j, "classes", s.classes);
-  cJSON_AddNumberToObject(j, "features", s.nf);
-  cJSON_AddNumberToObject(j, "train_rows", (double)ntr);
-  cJSON_AddNumberToObject(j, "validation_rows", (double)nva);
-  cJSON_AddNumberToObject(j, "test_rows", (double)nte);
-  cJSON_AddNumberToObject(j, "epochs", res->epochs);
-  cJSON_AddNumberToObject(j, "best_epoch", res->best_epoch);
-  cJSON_AddNumberToObject(j, "validation_loss", ts.best_loss);
-  cJSON_AddNumberToObject(j, "test_loss", res->test_loss);
-  cJSON_AddNumberToObject(j, "test_accuracy", res->test_accuracy);
-  if (res->has_crossing) {
-    cJSON *x = cJSON_AddObjectToObject(j, "crossing");
-    cJSON_AddNumberToObject(x, "temperature", res->crossing);
-    if (isfinite(res->crossing_error)) cJSON_AddNumberToObject(x, "error", res->crossing_error);
-    cJSON_AddNumberToObject(x, "onsager", NQS_ISING_TC);
-  }
+  if ((st = test_rows(c, &tr, &s, best, test, nte, prob, res, err))) goto done;
   res->wall_seconds = nqs_run_now() - t0;
-  if (isfinite(res->seconds_per_epoch)) cJSON_AddNumberToObject(j, "seconds_per_epoch", res->seconds_per_epoch);
-  cJSON_AddNumberToObject(j, "wall_seconds", res->wall_seconds);
-  st = nqs_run_write_json(res->dir, "result.json", j, err);
+  st = write_result(c, &s, ts.best_loss, res, err);
 done:
   if (csv) fclose(csv);
   nqs_run_unlock(lock);
-  for (int ch = 0; ch < CHUNKS; ch++) free(tr.g[ch]), free(tr.keep[ch]), free(tr.work[ch]), free(tr.p[ch]), free(tr.lab[ch]);
-  free(tr.task);
+  trainer_free(&tr);
   free(perm), free(test), free(train), free(val), free(th), free(best), free(g), free(m1), free(m2), free(prob), free(ctext);
   samples_free(&s);
   return st;
