@@ -68,7 +68,8 @@ typedef struct {
 
 /* Everything at one configuration. */
 typedef struct {
-  double r[MAXP], e[MAXP][3]; /* distances and unit vectors (x_i - x_j)/r */
+  double X[2 * MAXP], S[2 * MAXT]; /* the networks' inputs: pair_inputs, triplet_inputs */
+  double r[MAXP], e[MAXP][3];       /* distances and unit vectors (x_i - x_j)/r */
   double f[MAXP], f1[MAXP], f1r[MAXP], f2[MAXP], u[MAXP], u1[MAXP], u1r[MAXP], u2[MAXP]; /* f1r = f'/r */
   double t[MAXT], t1[MAXT], t2[MAXT]; /* the three-body terms: t(s), dt/ds, d2t/ds2 */
   /* context only: grad c_p (3A), and J's and u's dy/dc and the rest of their Laplacians,
@@ -185,8 +186,9 @@ static void context_forward(const nqs_mlp *net, const double *th, int A, int np,
 static void evaluate(const nucleus *n, const double *th, const double *x, nstate *s, int derivs, double *work) {
   static const double dir[1] = {1.0};
   const double a = th[0], bb = th[1];
-  double X[2 * MAXP], y[MAXP], d1[MAXP], d2[MAXP];
+  double *X = s->X, y[MAXP], d1[MAXP], d2[MAXP];
   pair_inputs(n, x, X, derivs ? s->gc : NULL);
+  if (n->triplet || derivs) triplet_inputs(n, x, s->S); /* for t, and for the three-body force in E_L */
   for (int p = 0; p < n->np; p++) {
     const double *xi = x + 3 * n->b.pi[p], *xj = x + 3 * n->b.pj[p];
     for (int k = 0; k < 3; k++) s->e[p][k] = xi[k] - xj[k];
@@ -211,8 +213,7 @@ static void evaluate(const nucleus *n, const double *th, const double *x, nstate
   }
   if (n->triplet) {
     /* t(s_m), s_m = r_ik^2 + r_jk^2 for the apex k: the shape of the three-body force */
-    double S[2 * MAXT];
-    triplet_inputs(n, x, S);
+    const double *S = s->S;
     if (n->context && derivs) {
       double tzz[MAXT], tsz[MAXT];
       forward2(&n->tnet, th + n->off_t, n->nt, S, s->t, s->t1, s->t2, s->tz, tzz, tsz, work);
@@ -303,9 +304,8 @@ static void hamiltonian(const nucleus *n, const double *th, const double *x, nst
       for (int k = 0; k < nb; k++) vc[k] += NQS_E2 / s->r[p] * n->b.pp[p][k] * s->chi[k];
   }
   /* three-body: every triple once per apex k: exp(-l2 (r_ik^2 + r_jk^2)), a scalar */
-  double V3 = 0, S3[2 * MAXT];
-  triplet_inputs(n, x, S3);
-  for (int q = 0; q < n->nt; q++) V3 += n->lec.d0 * exp(-l2 * S3[q]);
+  double V3 = 0;
+  for (int q = 0; q < n->nt; q++) V3 += n->lec.d0 * exp(-l2 * s->S[q]);
   double T = 0, V2 = 0, VC = 0;
   for (int k = 0; k < nb; k++) {
     hchi[k] = hk * kin[k] + v2[k] + vc[k] + V3 * s->chi[k];
@@ -346,21 +346,16 @@ static void dlogpsi_at(const nqs_model *m, const nwalker *w, const nstate *s, do
   const nucleus *n = NUC(m);
   const double *th = m->params;
   memset(o, 0, sizeof(double) * (size_t)m->nparams);
-  double X[2 * MAXP], c[MAXP];
-  pair_inputs(n, w->x, X, NULL);
+  double c[MAXP];
   for (int p = 0; p < n->np; p++) {
     const double r = s->r[p], q = 1.0 + th[1] * r;
     o[0] -= r * r / q;
     o[1] += th[0] * r * r * r / (q * q);
     c[p] = n->spin ? dot(s->chi, n->w[p], n->nb) / s->norm : 0;
   }
-  nqs_mlp_backward_batch(&n->jnet, th + n->off_j, n->np, X, NULL, o + n->off_j, w->work);
-  if (n->spin) nqs_mlp_backward_batch(&n->unet, th + n->off_u, n->np, X, c, o + n->off_u, w->work);
-  if (n->triplet) {
-    double S[2 * MAXT];
-    triplet_inputs(n, w->x, S);
-    nqs_mlp_backward_batch(&n->tnet, th + n->off_t, n->nt, S, NULL, o + n->off_t, w->work);
-  }
+  nqs_mlp_backward_batch(&n->jnet, th + n->off_j, n->np, s->X, NULL, o + n->off_j, w->work);
+  if (n->spin) nqs_mlp_backward_batch(&n->unet, th + n->off_u, n->np, s->X, c, o + n->off_u, w->work);
+  if (n->triplet) nqs_mlp_backward_batch(&n->tnet, th + n->off_t, n->nt, s->S, NULL, o + n->off_t, w->work);
 }
 
 static void n_dlogpsi(const nqs_model *m, const void *wv, double *o) {
@@ -377,15 +372,14 @@ static void n_dlogpsi_force(const nqs_model *m, const void *wv, double *o, doubl
   const nucleus *n = NUC(m);
   const nwalker *w = wv;
   const hcache *h = walker_h(m, w);
-  double X[2 * MAXP], c[MAXP];
+  double c[MAXP];
   dlogpsi_at(m, w, &h->s, o);
   const double el = h->part[0] + h->part[1] + h->part[2] + h->part[3];
   for (int k = 0; k < m->nparams; k++) f[k] = o[k] * el;
   if (!n->spin) return;
   for (int k = n->off_u; k < n->off_t; k++) f[k] = 0;
-  pair_inputs(n, w->x, X, NULL);
   for (int p = 0; p < n->np; p++) c[p] = dot(n->w[p], h->hchi, n->nb) / h->s.norm;
-  nqs_mlp_backward_batch(&n->unet, m->params + n->off_u, n->np, X, c, f + n->off_u, w->work);
+  nqs_mlp_backward_batch(&n->unet, m->params + n->off_u, n->np, h->s.X, c, f + n->off_u, w->work);
 }
 
 static void centre_of_mass(int A, const double *x, double cm[3]) {
