@@ -348,6 +348,7 @@ expect_error "bad jastrow_layers" "--set nucleus.jastrow_layers" "give a comma l
 expect_error "bad spin_layers" "--set nucleus.spin_layers" "give none, or a comma list" -- run --set system.type=nucleus --set nucleus.spin_layers=0 --out "$T/nuc_bad7"
 expect_error "a confinement of zero" "--set nucleus.confine_a" "> 0" -- run --set system.type=nucleus --set nucleus.confine_a=0 --out "$T/nuc_bad8"
 expect_error "bad triplet_layers" "--set nucleus.triplet_layers" "comma list" -- run --set system.type=nucleus --set nucleus.triplet_layers=8,,8 --out "$T/nuc_bad5"
+expect_error "bad context" "--set nucleus.context" "one of yes,no" -- run --set system.type=nucleus --set nucleus.context=maybe --out "$T/nuc_bad9"
 expect_error "init_from a missing folder" "--set run.init_from" "init_from" -- run --set run.init_from="$T/nowhere" --out "$T/warm_bad"
 wb() { printf 'seed = 3
 [system]
